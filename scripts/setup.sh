@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every pinned component Portico's tests and quickstart need into $PORTICO_CACHE (default
+# ~/.cache/portico), reusing what is already there: a warm run takes seconds.
+#
+#   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad
+#   scripts/setup.sh envoy consul     # only these
+#
+# Versions: scripts/versions.env. Then `. scripts/env.sh` puts $PORTICO_CACHE/bin first on PATH.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+all=(node envoy redis consul openbao nomad)
+if (($# == 0)); then set -- "${all[@]}"; fi
+for c in "$@"; do
+  case " ${all[*]} " in
+    *" $c "*) ;;
+    *)
+      echo "scripts/setup.sh: unknown component '$c' (known: ${all[*]})" >&2
+      exit 2
+      ;;
+  esac
+done
+
+started=$(date +%s)
+times=()
+for c in "$@"; do
+  t0=$(date +%s)
+  case "$c" in
+    consul | openbao | nomad) cmd=("$here/setup/go-component.sh" "$c") ;;
+    *) cmd=("$here/setup/$c.sh") ;;
+  esac
+  if ! "${cmd[@]}"; then
+    echo "==> [setup] FAILED at '$c' after $(($(date +%s) - started)) s: see the lines above; fix it and re-run 'scripts/setup.sh $c' (finished components are kept)" >&2
+    exit 1
+  fi
+  times+=("$c $(($(date +%s) - t0))s")
+done
+echo "==> [setup] done in $(($(date +%s) - started)) s (${times[*]}); components are in ${PORTICO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/portico}/bin"

@@ -1,0 +1,78 @@
+// Typed errors with stable codes. Callers branch on `code`, never on message text.
+
+export type ErrorCode =
+  | 'PORTICO_YAML_SYNTAX'
+  | 'PORTICO_INVALID_RESOURCE'
+  | 'PORTICO_UNKNOWN_KIND'
+  | 'PORTICO_CONFIG'
+  | 'PORTICO_PROTO'
+  | 'PORTICO_XDS'
+  | 'PORTICO_IO'
+  | 'PORTICO_TRANSLATION';
+
+export class PorticoError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Where a resource came from: a file (with 1-based line, and column for syntax errors) or a KV key. */
+export interface SourceRef {
+  file?: string;
+  key?: string;
+  line?: number;
+  column?: number;
+}
+
+export function formatSource(src: SourceRef | undefined): string {
+  if (!src) return '<unknown source>';
+  const where = src.file ?? src.key ?? '<unknown source>';
+  if (!src.line) return where;
+  return src.column ? `${where}:${src.line}:${src.column}` : `${where}:${src.line}`;
+}
+
+/** One problem with user input: where it is, which field, and what is wrong. */
+export interface FieldProblem {
+  source?: SourceRef;
+  /** e.g. `HTTPRoute default/web` */
+  resource?: string;
+  /** dotted path, e.g. `spec.rules[0].backendRefs[1].port` */
+  field?: string;
+  message: string;
+}
+
+export function formatProblem(p: FieldProblem): string {
+  const parts = [formatSource(p.source)];
+  if (p.resource) parts.push(p.resource);
+  if (p.field) parts.push(p.field);
+  return `${parts.join(': ')}: ${p.message}`;
+}
+
+export class InvalidResourceError extends PorticoError {
+  readonly problems: FieldProblem[];
+  constructor(problems: FieldProblem[]) {
+    super('PORTICO_INVALID_RESOURCE', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+export class ConfigError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_CONFIG', message, options);
+  }
+}
+
+export class ProtoError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_PROTO', message, options);
+  }
+}
+
+export class XdsError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_XDS', message, options);
+  }
+}

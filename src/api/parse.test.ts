@@ -1,0 +1,241 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatSource, type FieldProblem } from '../lib/errors.ts';
+import { parseDocuments } from './parse.ts';
+
+const FILE = 'routes.yaml';
+
+/** Every problem as `file:line field: message`, in document order. */
+function problems(text: string): string[] {
+  return parseDocuments(text, { file: FILE }).rejected.flatMap((r) => r.problems.map(show));
+}
+
+function show(p: FieldProblem): string {
+  return `${formatSource(p.source)} ${p.resource ?? '-'} ${p.field ?? '-'}: ${p.message}`;
+}
+
+const route = (spec: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+spec:
+${spec}`;
+
+test('multi-document YAML: every resource, its document line, namespaces by scope', () => {
+  const { resources, rejected } = parseDocuments(
+    `# leading comment
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
+---
+---
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata:
+  name: echo
+  namespace: team-a
+spec:
+  static:
+    hosts: [{ addr: 127.0.0.1, port: 8080 }]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata: { name: web }
+spec: {}
+`,
+    { file: FILE },
+  );
+  assert.deepEqual(rejected, []);
+  assert.deepEqual(
+    resources.map((r) => [r.kind, r.metadata.namespace, r.metadata.name, r.source]),
+    [
+      ['GatewayClass', '', 'portico', { file: FILE, line: 2 }],
+      ['Upstream', 'team-a', 'echo', { file: FILE, line: 8 }],
+      ['HTTPRoute', 'default', 'web', { file: FILE, line: 17 }],
+    ],
+  );
+  assert.equal(resources[1]?.fieldLines?.['spec.static.hosts[0]'], 15);
+});
+
+test('JSON documents parse too', () => {
+  const { resources } = parseDocuments('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"env": "prod"}}}', { file: 'ns.json' });
+  assert.deepEqual(resources[0]?.metadata, { name: 'a', namespace: '', labels: { env: 'prod' } });
+});
+
+test('malformed YAML names file:line:column, and the document still names itself', () => {
+  const { rejected } = parseDocuments(route('  rules: [\n    { matches: [] }\n'), { file: FILE });
+  assert.equal(rejected.length, 1);
+  assert.deepEqual(rejected[0]?.id, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'web' });
+  assert.match(show(rejected[0]?.problems[0] as FieldProblem), /^routes\.yaml:8:1 HTTPRoute default\/web -: YAML syntax error: /);
+});
+
+test('duplicate keys are syntax errors', () => {
+  assert.match(problems('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n')[0] ?? '', /^routes\.yaml:5:3 .*Map keys must be unique/);
+});
+
+test('unknown fields are errors that name the closest known field, at the field line', () => {
+  assert.deepEqual(problems(route('  parentRefs:\n    - name: gw\n      sectionNme: http\n')), [
+    'routes.yaml:8 HTTPRoute default/web spec.parentRefs[0].sectionNme: unknown field; did you mean "sectionName"?',
+  ]);
+});
+
+test('every problem is collected, across fields and documents', () => {
+  const text = `${route(`  rules:
+    - matches:
+        - path: { type: Exact, value: /a }
+          method: FETCH
+      backendRefs:
+        - { group: gloo.solo.io, kind: Upstream, name: echo, weight: -1 }
+`)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec:
+  gatewayClassName: portico
+  listeners:
+    - { name: http, port: 70000, protocol: HTTP, hostname: Foo.example.com }
+    - { name: http, port: 80, protocol: HTTP }
+`;
+  assert.deepEqual(problems(text), [
+    'routes.yaml:9 HTTPRoute default/web spec.rules[0].matches[0].method: must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH (got "FETCH")',
+    'routes.yaml:11 HTTPRoute default/web spec.rules[0].backendRefs[0].weight: must be between 0 and 1000000 (got -1)',
+    `routes.yaml:19 Gateway default/gw spec.listeners[0].hostname: "Foo.example.com" is not a valid hostname (lowercase RFC 1123 labels separated by '.', optionally starting with '*.')`,
+    'routes.yaml:19 Gateway default/gw spec.listeners[0].port: must be between 1 and 65535 (got 70000)',
+  ]);
+});
+
+test('a missing required field points at its parent', () => {
+  assert.deepEqual(problems(route('  parentRefs:\n    - sectionName: http\n')), [
+    'routes.yaml:7 HTTPRoute default/web spec.parentRefs[0].name: required field is missing',
+  ]);
+});
+
+test('unknown kinds and unserved versions', () => {
+  assert.match(problems('apiVersion: gloo.solo.io/v1\nkind: VirtualService\nmetadata: { name: x }\n')[0] ?? '', /^routes\.yaml:2 VirtualService kind: unknown kind VirtualService \(apiVersion gloo\.solo\.io\/v1\); known kinds: GatewayClass, Gateway, HTTPRoute \(gateway\.networking\.k8s\.io\/v1, v1beta1\); Namespace \(v1\); Upstream \(gloo\.solo\.io\/v1\)$/);
+  assert.deepEqual(problems('apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: HTTPRoute\nmetadata: { name: x }\nspec: {}\n'), [
+    'routes.yaml:1 HTTPRoute apiVersion: HTTPRoute is not served at apiVersion gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1 or gateway.networking.k8s.io/v1beta1',
+  ]);
+  const { rejected } = parseDocuments('apiVersion: example.com/v1\nkind: Thing\nmetadata: { name: x }\n', { file: FILE });
+  assert.equal(rejected[0]?.id, undefined, 'an unknown kind gets no identity (nothing would serve it)');
+});
+
+test('documents that are not resources', () => {
+  assert.deepEqual(problems('- a\n- b\n'), ['routes.yaml:1 - -: a resource must be a mapping with apiVersion, kind, metadata and spec']);
+  assert.deepEqual(problems('metadata: { name: x }\n'), ['routes.yaml:1 - apiVersion: required field is missing', 'routes.yaml:1 - kind: required field is missing']);
+});
+
+test('cluster-scoped kinds take no namespace', () => {
+  assert.deepEqual(problems('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  namespace: b\n'), [
+    'routes.yaml:5 Namespace a metadata.namespace: Namespace is cluster-scoped: remove metadata.namespace',
+  ]);
+});
+
+test('a filter type needs its own configuration block and no other', () => {
+  assert.deepEqual(
+    problems(route(`  rules:
+    - filters:
+        - type: RequestHeaderModifier
+          responseHeaderModifier: { remove: [x] }
+`)),
+    [
+      'routes.yaml:8 HTTPRoute default/web spec.rules[0].filters[0].requestHeaderModifier: required when type is RequestHeaderModifier',
+      'routes.yaml:9 HTTPRoute default/web spec.rules[0].filters[0].responseHeaderModifier: must not be set when type is RequestHeaderModifier (it goes with type ResponseHeaderModifier)',
+    ],
+  );
+});
+
+test('RequestRedirect and URLRewrite cannot share a rule; a redirect takes no backends', () => {
+  assert.deepEqual(
+    problems(route(`  rules:
+    - filters:
+        - { type: URLRewrite, urlRewrite: { hostname: a.example.com } }
+        - { type: RequestRedirect, requestRedirect: { statusCode: 301 } }
+    - filters:
+        - { type: RequestRedirect, requestRedirect: { statusCode: 305 } }
+    - backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: echo }]
+      filters:
+        - { type: RequestRedirect, requestRedirect: { scheme: https } }
+`)),
+    [
+      'routes.yaml:9 HTTPRoute default/web spec.rules[0].filters[1].type: RequestRedirect and URLRewrite cannot be used together',
+      'routes.yaml:11 HTTPRoute default/web spec.rules[1].filters[0].requestRedirect.statusCode: must be one of 301, 302, 303, 307, 308 (got 305)',
+      'routes.yaml:14 HTTPRoute default/web spec.rules[2].filters[0]: RequestRedirect must not be used together with backendRefs',
+    ],
+  );
+});
+
+test('ReplacePrefixMatch needs exactly one PathPrefix match', () => {
+  const rewrite = '        - { type: URLRewrite, urlRewrite: { path: { type: ReplacePrefixMatch, replacePrefixMatch: /v2 } } }';
+  assert.deepEqual(problems(route(`  rules:\n    - matches: [{ path: { type: Exact, value: /a } }]\n      filters:\n${rewrite}\n`)), [
+    'routes.yaml:9 HTTPRoute default/web spec.rules[0].filters[0].type: URLRewrite with path.replacePrefixMatch needs exactly one match, of type PathPrefix',
+  ]);
+  assert.deepEqual(problems(route(`  rules:\n    - filters:\n${rewrite}\n`)), [], 'no matches means the default PathPrefix /');
+});
+
+test('path values: absolute and normalised for Exact and PathPrefix; RE2 for regexes', () => {
+  const paths = ['api', '/a//b', '/a/../b', '(?=x)a', '(a)\\1', 'a{1001}', '(?i)^/api/(?P<v>v[0-9]+)[[:alpha:]]*$', '[unclosed'];
+  const types = ['PathPrefix', 'Exact', 'PathPrefix', 'RegularExpression', 'RegularExpression', 'RegularExpression', 'RegularExpression', 'RegularExpression'];
+  const matches = paths.map((p, i) => `        - path: { type: ${types[i]}, value: '${p}' }`).join('\n');
+  const found = problems(route(`  rules:\n    - matches:\n${matches}\n`)).map((p) => p.replace(/^routes\.yaml:\d+ HTTPRoute default\/web /, ''));
+  assert.deepEqual(found, [
+    "spec.rules[0].matches[0].path.value: must be an absolute path starting with '/'",
+    'spec.rules[0].matches[1].path.value: must not contain "//"',
+    'spec.rules[0].matches[2].path.value: must not contain "/../"',
+    'spec.rules[0].matches[3].path.value: lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported by RE2',
+    'spec.rules[0].matches[4].path.value: backreference \\1 is not supported by RE2',
+    "spec.rules[0].matches[5].path.value: repeat count {1001} is above RE2's limit of 1000",
+    'spec.rules[0].matches[7].path.value: invalid regular expression: Unterminated character class',
+  ]);
+});
+
+test('header matches and modifiers: valid names, one action per header', () => {
+  assert.deepEqual(
+    problems(route(`  rules:
+    - matches:
+        - headers: [{ name: ':authority', value: x }, { name: x-v, type: RegularExpression, value: '(?!a)' }]
+      filters:
+        - type: RequestHeaderModifier
+          requestHeaderModifier: { set: [{ name: X-A, value: '1' }], remove: [x-a] }
+`)).map((p) => p.replace(/^routes\.yaml:(\d+) HTTPRoute default\/web /, '$1 ')),
+    [
+      `8 spec.rules[0].matches[0].headers[0].name: ":authority" is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~; no ':' pseudo-headers)`,
+      '8 spec.rules[0].matches[0].headers[1].value: lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported by RE2',
+      '11 spec.rules[0].filters[0].requestHeaderModifier.remove[0]: header "x-a" already has an action (set[0]); only one action per header name is allowed',
+    ],
+  );
+});
+
+test('Gateway rules: unique listener names, 64 listeners at most, protocol-specific fields', () => {
+  const listeners = Array.from({ length: 65 }, (_, i) => `    - { name: l${i}, port: ${8000 + i}, protocol: HTTP }`).join('\n');
+  const gateway = (ls: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  gatewayClassName: portico\n  listeners:\n${ls}\n`;
+  assert.deepEqual(problems(gateway(listeners)), ['routes.yaml:6 Gateway default/gw spec.listeners: must have at most 64 items (got 65)']);
+  // List rules (unique names) run once the items themselves are valid, as CEL rules do.
+  const three = '    - { name: a, port: 80, protocol: HTTP }\n    - { name: a, port: 81, protocol: TCP, hostname: a.com }\n    - { name: b, port: 443, protocol: HTTPS }';
+  assert.deepEqual(fields(problems(gateway(three))), ['8 spec.listeners[1].hostname', '9 spec.listeners[2].tls']);
+  assert.deepEqual(fields(problems(gateway('    - { name: a, port: 80, protocol: HTTP }\n    - { name: a, port: 81, protocol: HTTP }'))), ['8 spec.listeners[1].name']);
+});
+
+/** `line field` of each problem. */
+function fields(found: string[]): string[] {
+  return found.map((p) => p.replace(/^routes\.yaml:(\d+) \S+ \S+ (\S+):.*$/, '$1 $2'));
+}
+
+test('Upstream: static hosts with IP addresses and valid ports', () => {
+  const upstream = (static_: string) => `apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: echo }\nspec:\n  static:\n${static_}\n`;
+  assert.deepEqual(problems(upstream('    hosts:\n      - { addr: 10.0.0.1, port: 0 }\n      - { addr: echo.internal, port: 80 }')), [
+    'routes.yaml:7 Upstream default/echo spec.static.hosts[0].port: must be between 1 and 65535 (got 0)',
+    'routes.yaml:8 Upstream default/echo spec.static.hosts[1].addr: "echo.internal" is not an IP address (endpoints are served by EDS, which does not resolve names)',
+  ]);
+  assert.deepEqual(problems('apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: echo }\nspec:\n  kube: { serviceName: echo }\n'), [
+    'routes.yaml:5 Upstream default/echo spec.kube: unknown field; known fields here: static',
+    'routes.yaml:4 Upstream default/echo spec.static: required field is missing',
+  ]);
+});
+
+test('metadata: timestamps, labels and generation are checked', () => {
+  assert.deepEqual(problems('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  creationTimestamp: yesterday\n  labels: { "bad key!": x }\n'), [
+    'routes.yaml:6 Namespace a metadata.labels["bad key!"]: name "bad key!" must be at most 63 characters: letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit',
+    'routes.yaml:5 Namespace a metadata.creationTimestamp: "yesterday" is not a valid RFC 3339 timestamp (e.g. 2024-05-01T12:00:00Z)',
+  ]);
+});

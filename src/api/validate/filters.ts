@@ -1,0 +1,101 @@
+// HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, and the CEL rules
+// tying each filter's `type` to its configuration block.
+import { headerName, portNumber, preciseHostname } from './common.ts';
+import { list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
+
+/** Each filter type and the field that carries its configuration. */
+const CONFIG_FIELD = {
+  RequestHeaderModifier: 'requestHeaderModifier',
+  ResponseHeaderModifier: 'responseHeaderModifier',
+  RequestMirror: 'requestMirror',
+  RequestRedirect: 'requestRedirect',
+  URLRewrite: 'urlRewrite',
+  ExtensionRef: 'extensionRef',
+  CORS: 'cors',
+} as const;
+
+/** Only these may appear more than once in one filter list. */
+const REPEATABLE = ['RequestMirror', 'ExtensionRef'];
+
+const httpHeader = obj({ name: required(headerName), value: required(str({ minLength: 1, maxLength: 4096 })) });
+
+/** "Only one action for a given header name is permitted" (names compare case-insensitively). */
+const oneActionPerHeader: Rule = (m: { set?: { name: string }[]; add?: { name: string }[]; remove?: string[] }, report) => {
+  const actions = [
+    ...(m.set ?? []).map((h, i) => ({ name: h.name, path: ['set', i, 'name'], at: `set[${i}]` })),
+    ...(m.add ?? []).map((h, i) => ({ name: h.name, path: ['add', i, 'name'], at: `add[${i}]` })),
+    ...(m.remove ?? []).map((name, i) => ({ name, path: ['remove', i], at: `remove[${i}]` })),
+  ];
+  const seen = new Map<string, string>();
+  for (const { name, path, at } of actions) {
+    const first = seen.get(name.toLowerCase());
+    if (first) report(path, `header ${JSON.stringify(name)} already has an action (${first}); only one action per header name is allowed`);
+    else seen.set(name.toLowerCase(), at);
+  }
+};
+
+const headerModifier = obj(
+  {
+    set: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
+    add: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
+    remove: list(headerName, { max: 16 }),
+  },
+  oneActionPerHeader,
+);
+
+/** `type: ReplaceFullPath` goes with `replaceFullPath`, `type: ReplacePrefixMatch` with `replacePrefixMatch`. */
+const valueFitsModifierType: Rule = (p: Record<string, unknown>, report) => {
+  for (const type of ['ReplaceFullPath', 'ReplacePrefixMatch']) {
+    const field = type[0]?.toLowerCase() + type.slice(1);
+    if (p.type === type && p[field] === undefined) report([field], `required when type is ${type}`);
+    if (p.type !== type && p[field] !== undefined) report([field], `must not be set when type is ${String(p.type)}`);
+  }
+};
+
+const pathModifier = obj(
+  {
+    type: required(oneOf('ReplaceFullPath', 'ReplacePrefixMatch')),
+    replaceFullPath: str({ maxLength: 1024 }),
+    replacePrefixMatch: str({ maxLength: 1024 }),
+  },
+  valueFitsModifierType,
+);
+
+const redirectStatusCode: IntegerSchema = { type: 'integer', enum: [301, 302, 303, 307, 308] };
+
+/** A filter's `type` needs its configuration block, and no other block may be set. */
+const configFitsType: Rule = (f: Record<string, unknown>, report) => {
+  for (const [type, field] of Object.entries(CONFIG_FIELD)) {
+    if (f.type === type && f[field] === undefined) report([field], `required when type is ${type}`);
+    if (f.type !== type && f[field] !== undefined) report([field], `must not be set when type is ${String(f.type)} (it goes with type ${type})`);
+  }
+};
+
+const filter = obj(
+  {
+    type: required(oneOf(...Object.keys(CONFIG_FIELD))),
+    requestHeaderModifier: headerModifier,
+    responseHeaderModifier: headerModifier,
+    requestRedirect: obj({ scheme: oneOf('http', 'https'), hostname: preciseHostname, path: pathModifier, port: portNumber, statusCode: redirectStatusCode }),
+    urlRewrite: obj({ hostname: preciseHostname, path: pathModifier }),
+    // Known Gateway API filters that Portico does not implement yet: valid here, reported by the translator.
+    requestMirror: opaque,
+    extensionRef: opaque,
+    cors: opaque,
+  },
+  configFitsType,
+);
+
+const redirectXorRewrite: Rule = (filters: { type: string }[], report) => {
+  const redirect = filters.findIndex((f) => f.type === 'RequestRedirect');
+  const rewrite = filters.findIndex((f) => f.type === 'URLRewrite');
+  if (redirect >= 0 && rewrite >= 0) report([Math.max(redirect, rewrite), 'type'], 'RequestRedirect and URLRewrite cannot be used together');
+};
+
+const noRepeats: Rule = (filters: { type: string }[], report) => {
+  filters.forEach((f, i) => {
+    if (!REPEATABLE.includes(f.type) && filters.findIndex((g) => g.type === f.type) < i) report([i, 'type'], `${f.type} filter cannot be repeated`);
+  });
+};
+
+export const filterList = list(filter, { max: 16 }, redirectXorRewrite, noRepeats);

@@ -1,0 +1,135 @@
+// HTTPRoute (gateway.networking.k8s.io/v1 and v1beta1): fields, limits and the CEL rules of the CRD.
+import { GATEWAY_GROUP } from '../resource.ts';
+import { group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
+import { filterList } from './filters.ts';
+import { re2Problem } from './regex.ts';
+import { int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
+
+/** Exact and PathPrefix values are absolute, normalised paths (the CRD's CEL rules); regexes must compile. */
+const pathValueFitsType: Rule = (p: { type?: string; value?: string }, report) => {
+  const value = p.value ?? '/';
+  const problem = p.type === 'RegularExpression' ? re2Problem(value) : literalPathProblem(value);
+  if (problem) report(['value'], problem);
+};
+
+function literalPathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return "must be an absolute path starting with '/'";
+  const bad = ['//', '/./', '/../', '%2f', '%2F', '#'].find((s) => value.includes(s));
+  if (bad) return `must not contain ${JSON.stringify(bad)}`;
+  if (value.endsWith('/..') || value.endsWith('/.')) return "must not end with '/.' or '/..'";
+  if (!PATH_CHARS.test(value)) return 'must contain only URL path characters (letters, digits, -._~!$&\'()*+,;=:@/ and %XX escapes)';
+  return undefined;
+}
+
+const regexCompiles: Rule = (m: { type?: string; value: string }, report) => {
+  const problem = m.type === 'RegularExpression' ? re2Problem(m.value) : undefined;
+  if (problem) report(['value'], problem);
+};
+
+const valueMatch = (maxLength: number) =>
+  obj({ type: oneOf('Exact', 'RegularExpression'), name: required(headerName), value: required(str({ minLength: 1, maxLength })) }, regexCompiles);
+
+const match = obj({
+  path: obj({ type: oneOf('Exact', 'PathPrefix', 'RegularExpression'), value: str({ maxLength: 1024 }) }, pathValueFitsType),
+  headers: list(valueMatch(4096), { max: 16 }, uniqueBy('name', 'header name')),
+  queryParams: list(valueMatch(1024), { max: 16 }, uniqueBy('name', 'query parameter name')),
+  method: oneOf(...METHODS),
+});
+
+/** The default kind of a backendRef is a core Service, which needs a port. */
+const servicePort: Rule = (b: { group?: string; kind?: string; port?: number }, report) => {
+  if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined) report(['port'], 'required when referring to a Service');
+};
+
+const backendRef = obj(
+  { group, kind: kindName, name: required(objectName), namespace: namespaceName, port: portNumber, weight: int(0, 1_000_000), filters: filterList },
+  servicePort,
+);
+
+interface RuleShape {
+  matches?: { path?: { type?: string } }[];
+  filters?: Filter[];
+  backendRefs?: { filters?: Filter[] }[];
+}
+interface Filter {
+  type: string;
+  requestRedirect?: { path?: { type: string } };
+  urlRewrite?: { path?: { type: string } };
+}
+
+const redirectWithoutBackends: Rule = (rule: RuleShape, report) => {
+  if (!rule.backendRefs?.length) return;
+  rule.filters?.forEach((f, i) => {
+    if (f.type === 'RequestRedirect') report(['filters', i], 'RequestRedirect must not be used together with backendRefs');
+  });
+};
+
+/** ReplacePrefixMatch replaces what a PathPrefix matched, so the rule must have exactly one such match. */
+const prefixReplaceNeedsOnePrefixMatch: Rule = (rule: RuleShape, report) => {
+  // Unset matches and paths default to PathPrefix `/`, as the API server would fill them in.
+  const matches = rule.matches?.length ? rule.matches : [{}];
+  const onePrefix = matches.length === 1 && (matches[0]?.path?.type ?? 'PathPrefix') === 'PathPrefix';
+  if (onePrefix) return;
+  const located = [
+    ...(rule.filters ?? []).map((f, i) => ({ f, at: ['filters', i] })),
+    ...(rule.backendRefs ?? []).flatMap((b, j) => (b.filters ?? []).map((f, i) => ({ f, at: ['backendRefs', j, 'filters', i] }))),
+  ];
+  for (const { f, at } of located) {
+    const path = (f.requestRedirect ?? f.urlRewrite)?.path;
+    if (path?.type === 'ReplacePrefixMatch') report([...at, 'type'], `${f.type} with path.replacePrefixMatch needs exactly one match, of type PathPrefix`);
+  }
+};
+
+const rule = obj(
+  {
+    name: sectionName,
+    matches: list(match, { max: 64 }),
+    filters: filterList,
+    backendRefs: list(backendRef, { max: 16 }),
+    timeouts: unsupported('timeouts are not supported by Portico yet'),
+    retry: unsupported('retry is not supported by Portico yet'),
+    sessionPersistence: unsupported('sessionPersistence is not supported by Portico'),
+  },
+  redirectWithoutBackends,
+  prefixReplaceNeedsOnePrefixMatch,
+);
+
+const atMost128Matches: Rule = (rules: { matches?: unknown[] }[], report) => {
+  const total = rules.reduce((n, r) => n + (r.matches?.length ?? 0), 0);
+  if (total > 128) report([], `the rules have ${total} matches in all; at most 128 are allowed`);
+};
+
+interface ParentRefShape {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+/** Several refs to one parent must each pick a distinct listener, by sectionName and/or port. */
+const distinctParentRefs: Rule = (refs: ParentRefShape[], report) => {
+  const parent = (r: ParentRefShape) => [r.group ?? GATEWAY_GROUP, r.kind ?? 'Gateway', r.namespace ?? '', r.name].join('/');
+  const section = (r: ParentRefShape) => `${r.sectionName ?? ''}:${r.port ?? ''}`;
+  refs.forEach((r, i) => {
+    const same = refs.filter((o) => parent(o) === parent(r));
+    if (same.length < 2) return;
+    if (r.sectionName === undefined && r.port === undefined) {
+      report([i], 'sectionName or port must be set when parentRefs has 2 or more references to the same parent');
+    } else if (refs.findIndex((o) => parent(o) === parent(r) && section(o) === section(r)) < i) {
+      report([i], 'sectionName and port must be unique among references to the same parent');
+    }
+  });
+};
+
+const parentRef = obj({ group, kind: kindName, namespace: namespaceName, name: required(objectName), sectionName, port: portNumber });
+
+export const httpRouteSpec = obj({
+  parentRefs: list(parentRef, { max: 32 }, distinctParentRefs),
+  hostnames: list(hostname, { max: 16 }),
+  rules: list(rule, { min: 1, max: 16 }, uniqueBy('name', 'rule name'), atMost128Matches),
+});

@@ -1,0 +1,85 @@
+// backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
+// resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
+import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { UpstreamSpec } from '../api/gloo-types.ts';
+import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
+import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
+import type { ResourceIndex } from './resources.ts';
+import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+export function upstreamClusterName(namespace: string, name: string): string {
+  return `upstream/${namespace}/${name}`;
+}
+
+export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
+  const unique = new Map((u.spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
+  const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  return { name: upstreamClusterName(u.metadata.namespace, u.metadata.name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS };
+}
+
+/** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
+export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
+  const hosts = upstreamCluster(u).endpoints.length;
+  return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: `static upstream with ${hosts} host(s)` })] });
+}
+
+export interface BackendIssue extends Because {
+  /** `spec.rules[i].backendRefs[j]` */
+  field: string;
+}
+
+export interface Backends {
+  /** Valid backends with a weight above 0. */
+  backends: ForwardActionIr['backends'];
+  /** The weight of the invalid backends: that share of requests must be answered with 500. */
+  invalidWeight: number;
+  issues: BackendIssue[];
+  unsupported: Filters['unsupported'];
+}
+
+export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
+  const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
+  refs.forEach((ref, j) => {
+    const at = `${field}[${j}]`;
+    const weight = ref.weight ?? 1;
+    const problem = refProblem(route, ref, index);
+    if (problem) out.issues.push({ ...problem, field: at });
+    if (weight === 0) return; // no traffic either way
+    if (problem) {
+      out.invalidWeight += weight;
+      return;
+    }
+    const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
+    out.unsupported.push(...filters.unsupported);
+    out.backends.push({
+      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name),
+      weight,
+      ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
+      ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
+    });
+  });
+  return out;
+}
+
+/** Why a backendRef cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
+function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): Because | undefined {
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Service';
+  const namespace = ref.namespace ?? route.metadata.namespace;
+  const target = `${kind} ${namespace}/${ref.name}`;
+  const isUpstream = group === GLOO_GROUP && kind === 'Upstream';
+  const isService = group === '' && kind === 'Service';
+  if (!isUpstream && !isService) {
+    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams` };
+  }
+  if (namespace !== route.metadata.namespace) {
+    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
+  }
+  if (isService) {
+    return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };
+  }
+  return index.upstream(namespace, ref.name) ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
+}

@@ -1,0 +1,45 @@
+// The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
+// one way every stage reports a problem (file, line of the field, resource, field path).
+import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { UpstreamSpec } from '../api/gloo-types.ts';
+import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import { formatSource, type FieldProblem } from '../lib/errors.ts';
+
+export interface ResourceIndex {
+  classes: Resource<GatewayClassSpec>[];
+  gateways: Resource<GatewaySpec>[];
+  routes: Resource<HTTPRouteSpec>[];
+  upstreams: Resource<UpstreamSpec>[];
+  upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
+  /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
+  namespaceLabels(namespace: string): Record<string, string>;
+}
+
+/** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
+export function indexResources(resources: Resource[], problems: FieldProblem[]): ResourceIndex {
+  const byKey = new Map<string, Resource>();
+  for (const r of resources) {
+    const first = byKey.get(resourceKey(r));
+    if (first) problems.push(problemAt(r, 'metadata.name', `defined again; the first definition, at ${formatSource(first.source)}, is used`));
+    else byKey.set(resourceKey(r), r);
+  }
+  const unique = [...byKey.values()];
+  const ofKind = <S>(group: string, kind: string) => unique.filter((r) => groupOf(r.apiVersion) === group && r.kind === kind) as Resource<S>[];
+  const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
+  const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
+  const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+  return {
+    classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
+    gateways: ofKind(GATEWAY_GROUP, 'Gateway'),
+    routes: ofKind(GATEWAY_GROUP, 'HTTPRoute'),
+    upstreams,
+    upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
+    namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
+  };
+}
+
+/** A problem with a field of a resource, located at the field's own line when the parser recorded it. */
+export function problemAt(r: Resource, field: string, message: string): FieldProblem {
+  const source = fieldSource(r, field);
+  return { ...(source && { source }), resource: resourceId(r), field, message };
+}

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { goldenSuite } from '../../test/support/golden.ts';
+import { parseDocuments } from '../api/parse.ts';
+import { formatProblem } from '../lib/errors.ts';
+import { translate } from './translate.ts';
+
+const TESTDATA = join(import.meta.dirname, 'testdata');
+
+// Input: resource documents, as a user writes them; output: the IR, every status, and every problem
+// (the parser's and the translator's) as `portico validate` prints them.
+goldenSuite(TESTDATA, (input, inputPath) => {
+  const parsed = parseDocuments(input, { file: basename(inputPath) });
+  const { ir, statuses, problems } = translate(parsed.resources);
+  return { ir, statuses, problems: [...parsed.rejected.flatMap((r) => r.problems), ...problems].map(formatProblem) };
+});
+
+function resourcesOf(name: string) {
+  return parseDocuments(readFileSync(join(TESTDATA, name), 'utf8'), { file: name }).resources;
+}
+
+test('the output does not depend on the order of the resources', () => {
+  const resources = resourcesOf('listeners-one-port.in.yaml');
+  assert.deepEqual(translate([...resources].reverse()), translate(resources));
+});
+
+test('the controller name decides which GatewayClasses are ours', () => {
+  const resources = resourcesOf('basic.in.yaml');
+  const theirs = translate(resources, { controllerName: 'example.com/other-controller' });
+  assert.deepEqual(theirs.ir.gateways.map((g) => g.key), ['default/theirs']);
+  assert.deepEqual(theirs.statuses.map((s) => s.id), ['Gateway default/theirs', 'GatewayClass other', 'HTTPRoute default/web', 'Upstream default/echo']);
+});
+
+test('resources without a source (from a KV store, say) still get problems naming resource and field', () => {
+  const resources = resourcesOf('bad-backend.in.yaml').map(({ source: _source, fieldLines: _lines, ...r }) => r);
+  const [first] = translate(resources).problems;
+  assert.equal(first && formatProblem(first), '<unknown source>: HTTPRoute default/web: spec.rules[1].backendRefs[0]: Upstream default/nope not found');
+});

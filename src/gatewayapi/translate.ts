@@ -1,0 +1,101 @@
+// The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
+// no clocks, and the same input always gives the same (sorted) output.
+import type { Resource } from '../api/resource.ts';
+import type { ClusterIr, Ir } from '../ir/types.ts';
+import type { FieldProblem } from '../lib/errors.ts';
+import { byKey } from '../lib/stable.ts';
+import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
+import { upstreamCluster, upstreamStatus } from './backends.ts';
+import { buildGatewayIr } from './build.ts';
+import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
+import { compileRoute, type CompiledRoute } from './httproute.ts';
+import type { Drop } from './precedence.ts';
+import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
+import { groupDrops, routeStatus, shadowing } from './route-status.ts';
+import type { StatusEntry } from './status.ts';
+
+export type { Condition, StatusEntry } from './status.ts';
+
+export const DEFAULT_CONTROLLER_NAME = 'portico.dev/gateway-controller';
+
+export interface TranslateOptions {
+  /** GatewayClasses with this controllerName are ours; default DEFAULT_CONTROLLER_NAME. */
+  controllerName?: string;
+}
+
+export interface TranslateResult {
+  ir: Ir;
+  /** Sorted by key. */
+  statuses: StatusEntry[];
+  /** Sorted by file, line and field. */
+  problems: FieldProblem[];
+}
+
+interface AttachedRoute {
+  route: CompiledRoute;
+  parents: ParentState[];
+  placements: HostPlacement[];
+}
+
+export function translate(resources: Resource[], opts: TranslateOptions = {}): TranslateResult {
+  const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+  const problems: FieldProblem[] = [];
+  const index = indexResources(resources, problems);
+  const classes = acceptClasses(index, controllerName);
+  const gateways = gatewayContexts(index, classes.names, problems);
+  const routes = attachRoutes(index, gateways, problems);
+  const { ir, drops } = buildIr(index, gateways, routes);
+  problems.push(...recordDrops(routes, drops));
+  const statuses = [
+    ...classes.statuses,
+    ...gateways.map(gatewayStatus),
+    ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
+    ...index.upstreams.map(upstreamStatus),
+  ];
+  return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+}
+
+function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], problems: FieldProblem[]): AttachedRoute[] {
+  const byGateway = new Map(gateways.map((g) => [g.key, g]));
+  return index.routes.map((r) => {
+    const route = compileRoute(r, index, problems);
+    return { route, ...attachRoute(route, byGateway, index, problems) };
+  });
+}
+
+/** One GatewayIr per Gateway with at least one valid listener. */
+function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[]): { ir: Ir; drops: Drop[] } {
+  const clusters = new Map<string, ClusterIr>(index.upstreams.map((u) => [upstreamCluster(u).name, upstreamCluster(u)]));
+  const placements = routes.flatMap((r) => r.placements);
+  const built = gateways
+    .filter(isProgrammed)
+    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters));
+  return { ir: { gateways: built.map((b) => b.ir).sort(byKey((g) => g.key)) }, drops: built.flatMap((b) => b.drops) };
+}
+
+/** Hands each dropped match to the parent that placed it, and reports it once per match. */
+function recordDrops(routes: AttachedRoute[], drops: Drop[]): FieldProblem[] {
+  for (const d of drops) {
+    const parents = routes.find((r) => r.route === d.loser.route)?.parents ?? [];
+    parents.find((p) => p.index === d.loser.parent)?.dropped.push(d);
+  }
+  return groupDrops(drops).map((same) => {
+    const { loser } = same[0] as Drop;
+    return problemAt(loser.route.resource, loser.match.field, shadowing(same));
+  });
+}
+
+function compareProblems(a: FieldProblem, b: FieldProblem): number {
+  const file = (p: FieldProblem) => p.source?.file ?? p.source?.key ?? '';
+  return (
+    compare(file(a), file(b)) ||
+    (a.source?.line ?? 0) - (b.source?.line ?? 0) ||
+    compare(a.resource ?? '', b.resource ?? '') ||
+    compare(a.field ?? '', b.field ?? '') ||
+    compare(a.message, b.message)
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,117 @@
+// The intermediate representation between the gateway translator and the xDS translator.
+// Plain, serialisable JSON: no classes, no Maps, no undefined-vs-missing distinctions that matter.
+// Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
+
+export interface Ir {
+  /** One entry per Gateway that is programmed; sorted by `key`. */
+  gateways: GatewayIr[];
+}
+
+export interface GatewayIr {
+  /** `<namespace>/<name>`: the Envoy `node.cluster` this config is served to. */
+  key: string;
+  namespace: string;
+  name: string;
+  /** One per distinct port (Gateway listeners on one port share an Envoy listener); sorted by port. */
+  listeners: ListenerIr[];
+  /** Every cluster a route of this gateway forwards to; sorted by name. */
+  clusters: ClusterIr[];
+}
+
+export interface ListenerIr {
+  /** e.g. `default/gw/80` */
+  name: string;
+  address: string;
+  port: number;
+  protocol: 'HTTP';
+  /** Sorted: most specific domain first, the catch-all `*` last. */
+  virtualHosts: VirtualHostIr[];
+}
+
+export interface VirtualHostIr {
+  /** e.g. `default/gw/http/foo.example.com` (`<gw>/<listener name>/<hostname or *>`) */
+  name: string;
+  /** Envoy domains: `foo.example.com`, `*.example.com`, or `*`. */
+  domains: string[];
+  /** In match precedence order: Envoy takes the first that matches. */
+  routes: RouteIr[];
+}
+
+export interface RouteIr {
+  /** e.g. `httproute/default/web/rule/0/match/1` */
+  name: string;
+  match: RouteMatchIr;
+  requestHeaders?: HeaderModIr;
+  responseHeaders?: HeaderModIr;
+  action: RouteActionIr;
+}
+
+export interface RouteMatchIr {
+  path: PathMatchIr;
+  headers?: ValueMatchIr[];
+  queryParams?: ValueMatchIr[];
+  method?: string;
+}
+
+/** `PathPrefix` has Gateway API semantics: it matches whole path segments. */
+export interface PathMatchIr {
+  type: 'Exact' | 'PathPrefix' | 'RegularExpression';
+  value: string;
+}
+
+export interface ValueMatchIr {
+  name: string;
+  type: 'Exact' | 'RegularExpression';
+  value: string;
+}
+
+export interface HeaderModIr {
+  set?: { name: string; value: string }[];
+  add?: { name: string; value: string }[];
+  remove?: string[];
+}
+
+export type RouteActionIr = ForwardActionIr | RedirectActionIr | DirectResponseActionIr;
+
+export interface ForwardActionIr {
+  type: 'forward';
+  /** Weighted split; weights are > 0 (zero-weight backends are dropped by the gateway translator). */
+  backends: { cluster: string; weight: number; requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr }[];
+  /**
+   * Combined weight of the rule's invalid backendRefs (missing, wrong kind, not permitted). The Gateway API
+   * asks that this share of requests (invalidWeight / (sum of weights + invalidWeight)) be answered with 500.
+   */
+  invalidWeight?: number;
+  rewrite?: { hostname?: string; path?: PathRewriteIr };
+}
+
+export type PathRewriteIr = { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
+
+export interface RedirectActionIr {
+  type: 'redirect';
+  scheme?: 'http' | 'https';
+  hostname?: string;
+  port?: number;
+  path?: PathRewriteIr;
+  statusCode: 301 | 302 | 303 | 307 | 308;
+}
+
+/** A fixed answer, e.g. 500 for a rule whose backends are invalid (as the Gateway API asks). */
+export interface DirectResponseActionIr {
+  type: 'directResponse';
+  status: number;
+  body?: string;
+}
+
+export interface ClusterIr {
+  /** e.g. `upstream/default/echo` or `service/default/echo/8080` */
+  name: string;
+  /** Static endpoints; served through EDS so that endpoint churn never rebuilds clusters. Sorted. */
+  endpoints: EndpointIr[];
+  connectTimeoutMs: number;
+}
+
+export interface EndpointIr {
+  address: string;
+  port: number;
+}

@@ -1,0 +1,29 @@
+// HTTP filters as small plug-ins with an explicit order. Later issues register ext_authz,
+// rate limiting, CORS… here; the router is always last because Envoy requires it.
+import type { ListenerIr } from '../../ir/types.ts';
+import type { XdsObject } from '../resources.ts';
+
+export interface HttpFilterPlugin {
+  name: string;
+  /** Lower runs first. */
+  order: number;
+  /** The filter config for this listener, or undefined when the listener does not need it. */
+  build(listener: ListenerIr): XdsObject | undefined;
+}
+
+const ROUTER: HttpFilterPlugin = {
+  name: 'envoy.filters.http.router',
+  order: Number.MAX_SAFE_INTEGER,
+  build: () => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' }),
+};
+
+export const DEFAULT_HTTP_FILTERS: readonly HttpFilterPlugin[] = [ROUTER];
+
+export function buildHttpFilters(listener: ListenerIr, plugins: readonly HttpFilterPlugin[]): XdsObject[] {
+  return [...plugins]
+    .sort((a, b) => a.order - b.order)
+    .flatMap((p) => {
+      const typed = p.build(listener);
+      return typed ? [{ name: p.name, typed_config: typed }] : [];
+    });
+}

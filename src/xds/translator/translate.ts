@@ -1,0 +1,31 @@
+// The pure IR → Envoy translator: one set of xDS resources per Gateway, every list sorted by name.
+import type { GatewayIr, Ir } from '../../ir/types.ts';
+import { byKey } from '../../lib/stable.ts';
+import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from '../resources.ts';
+import { buildCluster, buildLoadAssignment } from './cluster.ts';
+import { DEFAULT_HTTP_FILTERS, type HttpFilterPlugin } from './http-filters.ts';
+import { buildListener } from './listener.ts';
+import { buildRouteConfiguration } from './route.ts';
+
+export interface XdsTranslatorOptions {
+  httpFilters?: readonly HttpFilterPlugin[];
+}
+
+/** Resources per gateway key (`<namespace>/<name>`, the Envoy node.cluster). */
+export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string, XdsResources> {
+  return new Map(ir.gateways.map((gw) => [gw.key, translateGateway(gw, opts)]));
+}
+
+export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {}): XdsResources {
+  const filters = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
+  return {
+    [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
+    [TYPE_URLS.route]: named(gw.listeners.map(buildRouteConfiguration)),
+    [TYPE_URLS.cluster]: named(gw.clusters.map(buildCluster)),
+    [TYPE_URLS.endpoint]: named(gw.clusters.map(buildLoadAssignment), 'cluster_name'),
+  };
+}
+
+function named(resources: XdsObject[], field = 'name'): NamedResource[] {
+  return resources.map((resource) => ({ name: String(resource[field]), resource })).sort(byKey((r) => r.name));
+}

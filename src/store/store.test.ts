@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Resource } from '../api/resource.ts';
+import { ResourceStore, type StoreSnapshot } from './store.ts';
+
+const route = (name: string, spec: unknown): Resource => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name, namespace: 'default' },
+  spec,
+});
+
+function collect(store: ResourceStore): StoreSnapshot[] {
+  const seen: StoreSnapshot[] = [];
+  store.subscribe((s) => seen.push(s));
+  return seen;
+}
+
+test('generation rises on each spec change only; creationTimestamp is kept', () => {
+  let clock = 1000;
+  const store = new ResourceStore({ now: () => new Date(clock) });
+  const seen = collect(store);
+  store.update('dir', { resources: [route('a', { x: 1 })], rejected: [] });
+  store.flush();
+  clock = 2000;
+  store.update('dir', { resources: [route('a', { x: 1 })], rejected: [] });
+  store.flush();
+  store.update('dir', { resources: [route('a', { x: 2 })], rejected: [] });
+  store.flush();
+  assert.deepEqual(seen.map((s) => s.resources[0]?.metadata.generation), [1, 1, 2]);
+  assert.deepEqual(new Set(seen.map((s) => s.resources[0]?.metadata.creationTimestamp)), new Set([new Date(1000).toISOString()]));
+  assert.deepEqual(seen.map((s) => s.version), [1, 2, 3]);
+});
+
+test('a rejected new version keeps the last good one; deleting it removes it', () => {
+  const store = new ResourceStore();
+  const seen = collect(store);
+  store.update('dir', { resources: [route('a', { x: 1 })], rejected: [] });
+  store.flush();
+  const rejected = { id: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'a' }, source: { file: 'a.yaml' }, problems: [{ message: 'bad' }] };
+  store.update('dir', { resources: [], rejected: [rejected] });
+  store.flush();
+  assert.deepEqual(seen[1]?.resources.map((r) => r.spec), [{ x: 1 }]);
+  assert.equal(seen[1]?.rejected.length, 1);
+  store.update('dir', { resources: [], rejected: [] });
+  store.flush();
+  assert.deepEqual(seen[2]?.resources, []);
+});
+
+test('a burst of updates is debounced, but never past the maximum delay', async () => {
+  const store = new ResourceStore({ holdOffMs: 30, maxDelayMs: 100 });
+  const seen = collect(store);
+  const started = Date.now();
+  for (let i = 0; i < 12; i++) {
+    store.update('dir', { resources: [route('a', { i })], rejected: [] });
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  await new Promise((r) => setTimeout(r, 60));
+  store.close();
+  assert.ok(seen.length >= 2 && seen.length <= 4, `emitted ${seen.length} snapshots for 12 updates`);
+  assert.deepEqual(seen.at(-1)?.resources[0]?.spec, { i: 11 });
+  assert.ok(Date.now() - started < 1000);
+});
+
+test('sources merge in order; the first to publish a name wins a clash', () => {
+  const store = new ResourceStore();
+  const seen = collect(store);
+  store.update('first', { resources: [route('a', { from: 'first' })], rejected: [] });
+  store.update('second', { resources: [route('a', { from: 'second' }), route('b', {})], rejected: [] });
+  store.flush();
+  assert.deepEqual(seen[0]?.resources.map((r) => [r.metadata.name, r.spec]), [['a', { from: 'first' }], ['b', {}]]);
+});

@@ -1,0 +1,138 @@
+// Merges what the sources publish, keeps each resource's generation and first-seen time, keeps the last
+// good version of a resource whose new version was rejected, and emits versioned snapshots — debounced
+// (hold-off) but never later than a maximum delay, so a stream of edits cannot starve the gateways.
+import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
+import type { Rejected } from '../api/parse.ts';
+import type { SourceSnapshot } from '../providers/resources/source.ts';
+import { hashOf } from '../lib/stable.ts';
+
+export interface StoreSnapshot {
+  version: number;
+  resources: Resource[];
+  rejected: Rejected[];
+}
+
+export interface StoreOptions {
+  holdOffMs?: number;
+  maxDelayMs?: number;
+  now?: () => Date;
+}
+
+interface Tracked {
+  specHash: string;
+  generation: number;
+  creationTimestamp: string;
+}
+
+export class ResourceStore {
+  readonly #holdOffMs: number;
+  readonly #maxDelayMs: number;
+  readonly #now: () => Date;
+  readonly #sources = new Map<string, SourceSnapshot>();
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #lastGood = new Map<string, Resource>();
+  readonly #listeners = new Set<(s: StoreSnapshot) => void>();
+  /** Sources hand back the same objects for unchanged resources, so a hash is computed once per version. */
+  readonly #hashes = new WeakMap<Resource, string>();
+  #current?: StoreSnapshot;
+  #version = 0;
+  #timer?: NodeJS.Timeout;
+  #firstPending?: number;
+
+  constructor(opts: StoreOptions = {}) {
+    this.#holdOffMs = opts.holdOffMs ?? 20;
+    this.#maxDelayMs = opts.maxDelayMs ?? 250;
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** Replaces everything one source publishes. Sources are merged in the order they first published. */
+  update(source: string, snap: SourceSnapshot): void {
+    this.#sources.set(source, snap);
+    this.#schedule();
+  }
+
+  /** Replayable: the listener gets the current snapshot (if any) at once, then every new one. */
+  subscribe(listener: (s: StoreSnapshot) => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#current) listener(this.#current);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Emits now whatever is pending (for shutdown paths and tests). */
+  flush(): void {
+    if (this.#timer) this.#emit();
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    const now = Date.now();
+    this.#firstPending ??= now;
+    const wait = Math.max(0, Math.min(this.#holdOffMs, this.#firstPending + this.#maxDelayMs - now));
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#emit(), wait);
+  }
+
+  #emit(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#firstPending = undefined;
+    const snapshot = this.#merge();
+    this.#current = snapshot;
+    for (const l of this.#listeners) l(snapshot);
+  }
+
+  #merge(): StoreSnapshot {
+    const byKey = new Map<string, Resource>();
+    const rejected: Rejected[] = [];
+    for (const snap of this.#sources.values()) {
+      for (const r of snap.resources) if (!byKey.has(resourceKey(r))) byKey.set(resourceKey(r), r);
+      rejected.push(...snap.rejected);
+    }
+    this.#keepLastGood(byKey, rejected);
+    this.#forgetGone(byKey);
+    const resources = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, r]) => this.#stamp(key, r));
+    return { version: ++this.#version, resources, rejected };
+  }
+
+  /** A resource whose latest version was rejected keeps serving its last good version. */
+  #keepLastGood(byKey: Map<string, Resource>, rejected: Rejected[]): void {
+    for (const [key, r] of byKey) this.#lastGood.set(key, r);
+    for (const rej of rejected) {
+      if (!rej.id) continue;
+      const key = resourceKey(identityRef(rej.id));
+      const good = this.#lastGood.get(key);
+      if (good && !byKey.has(key)) byKey.set(key, good);
+    }
+  }
+
+  #forgetGone(byKey: Map<string, Resource>): void {
+    for (const key of this.#lastGood.keys()) if (!byKey.has(key)) this.#lastGood.delete(key);
+    for (const key of this.#tracked.keys()) if (!byKey.has(key)) this.#tracked.delete(key);
+  }
+
+  #specHash(r: Resource): string {
+    let hash = this.#hashes.get(r);
+    if (hash === undefined) {
+      hash = hashOf({ spec: r.spec, labels: r.metadata.labels });
+      this.#hashes.set(r, hash);
+    }
+    return hash;
+  }
+
+  /** Sets generation (bumped on every spec change) and creationTimestamp (first seen). */
+  #stamp(key: string, r: Resource): Resource {
+    const specHash = this.#specHash(r);
+    const prev = this.#tracked.get(key);
+    const tracked: Tracked =
+      prev?.specHash === specHash
+        ? prev
+        : { specHash, generation: (prev?.generation ?? 0) + 1, creationTimestamp: prev?.creationTimestamp ?? this.#now().toISOString() };
+    this.#tracked.set(key, tracked);
+    return { ...r, metadata: { ...r.metadata, generation: tracked.generation, creationTimestamp: r.metadata.creationTimestamp ?? tracked.creationTimestamp } };
+  }
+}
+

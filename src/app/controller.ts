@@ -1,0 +1,151 @@
+// The control plane's composition root: file source → store → pipeline → snapshot cache → ADS server,
+// with statuses written beside the config and an admin endpoint. Never exits because of user input.
+import { EventEmitter } from 'node:events';
+import { join, resolve } from 'node:path';
+import type { GatewayIr } from '../ir/types.ts';
+import { parseHostPort } from '../lib/address.ts';
+import { formatProblem } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { FileResourceProvider } from '../providers/resources/file.ts';
+import { TransitionClock } from '../status/conditions.ts';
+import { FileStatusWriter } from '../status/file-writer.ts';
+import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
+import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
+import type { XdsResources } from '../xds/resources.ts';
+import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import { startAdmin } from './admin.ts';
+import { NackTracker } from './nacks.ts';
+import { runPipeline, type PipelineOutput } from './pipeline.ts';
+
+export interface ControllerOptions {
+  configDir: string;
+  /** Default: `<configDir>/.status` (ignored by the file source because it starts with a dot). */
+  statusDir?: string;
+  /** Default `127.0.0.1:18000`. */
+  xdsAddress?: string;
+  /** Default `127.0.0.1:19000`; `off` disables it. */
+  adminAddress?: string;
+  /** Serve xDS over TLS (PEM contents); with `ca`, Envoys must present a client certificate it signed. */
+  xdsTls?: AdsTlsOptions;
+  /** When set, every Envoy must send `authorization: Bearer <token>` on its ADS stream. */
+  xdsToken?: string;
+  controllerName?: string;
+  logger: Logger;
+}
+
+/** Emits `applied` ({version}) after each store snapshot has reached the cache and the status files. */
+export class Controller extends EventEmitter {
+  readonly #opts: ControllerOptions;
+  readonly #log: Logger;
+  readonly #store = new ResourceStore();
+  readonly #cache = new SnapshotCache();
+  readonly #nacks = new NackTracker();
+  readonly #clock = new TransitionClock();
+  readonly #ads: AdsServer;
+  readonly #provider: FileResourceProvider;
+  readonly #writer: FileStatusWriter;
+  #admin?: { port: number; close(): Promise<void> };
+  #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
+  #loggedProblems = new Set<string>();
+  #writing: Promise<void> = Promise.resolve();
+  #stopped = false;
+  xdsPort = 0;
+  adminPort = 0;
+  readonly statusDir: string;
+
+  constructor(opts: ControllerOptions) {
+    super();
+    this.#opts = opts;
+    this.#log = opts.logger;
+    this.statusDir = resolve(opts.statusDir ?? join(opts.configDir, '.status'));
+    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, token: opts.xdsToken });
+    this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
+    this.#writer = new FileStatusWriter({ dir: this.statusDir, logger: this.#log.child({ component: 'status' }) });
+  }
+
+  async start(): Promise<void> {
+    const xds = parseHostPort(this.#opts.xdsAddress ?? '127.0.0.1:18000', 'xDS address');
+    this.xdsPort = await this.#ads.listen(xds.host, xds.port);
+    this.#ads.on('nack', (e) => this.#nacks.nack(e) && this.#writeStatuses());
+    this.#ads.on('ack', (e) => this.#nacks.ack(e) && this.#writeStatuses());
+    if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
+    this.#store.subscribe((snap) => this.#apply(snap));
+    await this.#provider.start((snap) => this.#store.update('directory', snap));
+    this.#log.info({ configDir: resolve(this.#opts.configDir), statusDir: this.statusDir, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#provider.stop();
+    this.#store.close();
+    await this.#writing;
+    await this.#ads.close();
+    await this.#admin?.close();
+  }
+
+  /** The gateways currently programmed (IR), for `portico up` and tests. */
+  gateways(): GatewayIr[] {
+    return this.#last?.output.ir.gateways ?? [];
+  }
+
+  /** The xDS resources currently served to a gateway (for the admin endpoint and tests). */
+  config(gateway: string): unknown {
+    return this.#cache.get(gateway);
+  }
+
+  async #startAdmin(): Promise<void> {
+    const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
+    this.#admin = await startAdmin(admin.host, admin.port, {
+      ready: () => this.#last !== undefined,
+      degraded: () => [],
+      debug: {
+        proxies: () => this.#ads.proxies(),
+        statuses: () => this.#last?.output.statuses ?? [],
+        problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
+        ir: () => this.#last?.output.ir ?? {},
+      },
+    });
+    this.adminPort = this.#admin.port;
+  }
+
+  #apply(snapshot: StoreSnapshot): void {
+    try {
+      const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
+      this.#last = { snapshot, output };
+      for (const key of this.#cache.keys()) if (!output.xds.has(key)) this.#cache.delete(key);
+      for (const [key, resources] of output.xds) this.#serve(key, resources);
+      this.#logProblems(output);
+      this.#log.debug({ version: snapshot.version, gateways: [...output.xds.keys()] }, 'config applied');
+      // Statuses after the xDS push has gone out: the push is what users wait for.
+      setImmediate(() => void this.#writeStatuses().then(() => this.emit('applied', { version: snapshot.version })));
+    } catch (err) {
+      // A translator bug must not take the gateway down: keep serving the previous snapshot.
+      this.#log.error({ err, version: snapshot.version }, 'translation failed; Envoy keeps the previous config');
+    }
+  }
+
+  /** One gateway whose config cannot be encoded keeps its previous snapshot; the others still update. */
+  #serve(key: string, resources: XdsResources): void {
+    try {
+      this.#cache.set(key, resources);
+    } catch (err) {
+      this.#log.error({ err, gateway: key }, 'generated config for the gateway is invalid; Envoy keeps the previous one');
+    }
+  }
+
+  #writeStatuses(): Promise<void> {
+    if (!this.#last || this.#stopped) return this.#writing;
+    const now = new Date().toISOString();
+    const records = this.#nacks.apply(this.#last.output.statuses).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
+    this.#writing = this.#writer.write(records);
+    return this.#writing;
+  }
+
+  /** Logs each problem once when it appears, not on every snapshot. */
+  #logProblems(output: PipelineOutput): void {
+    const current = new Set(output.problems.map(formatProblem));
+    for (const p of current) if (!this.#loggedProblems.has(p)) this.#log.warn({ problem: p }, p);
+    for (const p of this.#loggedProblems) if (!current.has(p)) this.#log.info({ problem: p }, `resolved: ${p}`);
+    this.#loggedProblems = current;
+  }
+}

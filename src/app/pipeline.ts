@@ -1,0 +1,61 @@
+// The pure middle of the control plane: resources → (gateway translator) → IR → (xDS translator) → Envoy
+// resources per gateway, plus every resource's status and every problem found. Shared by the controller
+// and by `portico translate`, so what the CLI prints is exactly what would be served.
+import type { Rejected } from '../api/parse.ts';
+import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
+import type { Ir } from '../ir/types.ts';
+import { formatProblem, type FieldProblem } from '../lib/errors.ts';
+import type { StatusRecord } from '../status/record.ts';
+import type { XdsResources } from '../xds/resources.ts';
+import { translateIr } from '../xds/translator/translate.ts';
+
+export interface PipelineOptions {
+  controllerName?: string;
+}
+
+export interface PipelineOutput {
+  ir: Ir;
+  xds: Map<string, XdsResources>;
+  statuses: StatusRecord[];
+  problems: FieldProblem[];
+}
+
+export function runPipeline(resources: Resource[], rejected: Rejected[], opts: PipelineOptions = {}): PipelineOutput {
+  const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
+  return {
+    ir: result.ir,
+    xds: translateIr(result.ir),
+    statuses: withRejections(result, rejected),
+    problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
+  };
+}
+
+/**
+ * A rejected document that names itself gets `Accepted=False, reason Invalid` on its own status, on top of
+ * whatever its last good version still produces (the store keeps that version serving).
+ */
+function withRejections(result: TranslateResult, rejected: Rejected[]): StatusRecord[] {
+  const byKey = new Map<string, StatusRecord>(result.statuses.map((s) => [s.key, s]));
+  for (const rej of rejected) {
+    if (!rej.id) continue;
+    const ref = identityRef(rej.id);
+    const key = resourceKey(ref);
+    const prev = byKey.get(key);
+    const invalid = {
+      type: 'Accepted',
+      status: 'False',
+      reason: 'Invalid',
+      message: `${rej.problems.map(formatProblem).join('; ')}${prev ? ' (the last valid version keeps serving)' : ''}`,
+    };
+    const others = ((prev?.status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'Accepted');
+    byKey.set(key, {
+      key,
+      id: resourceId(ref),
+      source: rej.source,
+      ...(prev?.generation !== undefined ? { generation: prev.generation } : {}),
+      status: { ...prev?.status, conditions: [invalid, ...others] },
+    });
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

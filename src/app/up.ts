@@ -1,0 +1,67 @@
+// `portico up`: the all-in-one for a laptop or a VM — the controller, one real Envoy per programmed
+// Gateway (started and stopped as Gateways come and go), and optionally the echo upstream.
+import { startEcho, type EchoServer } from '../echo/server.ts';
+import { findBinary } from '../lib/binaries.ts';
+import type { Logger } from '../lib/logger.ts';
+import { Controller } from './controller.ts';
+import { startEnvoy, type EnvoyHandle } from './envoy.ts';
+
+export interface UpOptions {
+  configDir: string;
+  xdsAddress: string;
+  adminAddress: string;
+  echo?: { host: string; port: number };
+  logger: Logger;
+}
+
+export class Up {
+  readonly controller: Controller;
+  readonly #opts: UpOptions;
+  readonly #envoys = new Map<string, Promise<EnvoyHandle | undefined>>();
+  #echo?: EchoServer;
+  #envoyBin = '';
+
+  constructor(opts: UpOptions) {
+    this.#opts = opts;
+    this.controller = new Controller({ configDir: opts.configDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, logger: opts.logger });
+  }
+
+  async start(): Promise<void> {
+    this.#envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make run', which installs it)");
+    if (this.#opts.echo) {
+      this.#echo = await startEcho({ name: 'echo', ...this.#opts.echo });
+      this.#opts.logger.info({ url: `http://${this.#opts.echo.host}:${this.#echo.port}/` }, 'echo upstream listening');
+    }
+    this.controller.on('applied', () => this.#reconcileEnvoys());
+    await this.controller.start();
+  }
+
+  async stop(): Promise<void> {
+    const envoys = await Promise.all(this.#envoys.values());
+    await Promise.all(envoys.map((e) => e?.stop()));
+    await this.controller.stop();
+    await this.#echo?.close();
+  }
+
+  #reconcileEnvoys(): void {
+    const wanted = new Map(this.controller.gateways().map((g) => [g.key, g]));
+    for (const [key, gw] of wanted) {
+      if (this.#envoys.has(key)) continue;
+      const started = startEnvoy({ envoyBin: this.#envoyBin, gateway: key, xdsHost: '127.0.0.1', xdsPort: this.controller.xdsPort, logger: this.#opts.logger })
+        .then((envoy) => {
+          for (const l of gw.listeners) this.#opts.logger.info({ gateway: key }, `gateway ${key} ready: curl http://127.0.0.1:${l.port}/`);
+          return envoy;
+        })
+        .catch((err) => {
+          this.#opts.logger.error({ err, gateway: key }, 'could not start Envoy for the gateway');
+          return undefined;
+        });
+      this.#envoys.set(key, started);
+    }
+    for (const [key, envoy] of this.#envoys) {
+      if (wanted.has(key)) continue;
+      this.#envoys.delete(key);
+      void envoy.then((e) => e?.stop());
+    }
+  }
+}

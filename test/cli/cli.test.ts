@@ -1,0 +1,465 @@
+// The `portico` command as users run it: the real bin/portico in a child process, its exit code, stdout
+// and stderr. Bootstraps are checked by the real Envoy (`envoy --mode validate`), and a real Envoy
+// bootstrapped by `portico bootstrap` with TLS and a token gets its config from a `portico controller`
+// with TLS and a token — and gets nothing with the wrong token. A missing Envoy FAILS these tests.
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, it, test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { findBinary } from '../../src/lib/binaries.ts';
+import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
+import { goldenSuite } from '../support/golden.ts';
+import { makeCertificates, type TestCertificates } from '../support/tls.ts';
+import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PORTICO = join(ROOT, 'bin', 'portico');
+const TESTDATA = join(ROOT, 'test', 'cli', 'testdata');
+const ENVOY_HINT = "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)";
+
+/**
+ * The environment for bin/portico: this process's, without PORTICO_* settings that would change what is
+ * tested (the cache location stays), and with PORTICO_NODE = the Node.js running the tests (22.18+).
+ */
+function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PORTICO_') || k === 'PORTICO_CACHE') env[k] = v;
+  return { ...env, PORTICO_NODE: process.execPath, ...extra };
+}
+
+function portico(args: string[], extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const res = spawnSync(PORTICO, args, { cwd: ROOT, env: cliEnv(extraEnv), encoding: 'utf8', timeout: 60_000 });
+  if (res.error) throw res.error;
+  return res;
+}
+
+function show(res: SpawnSyncReturns<string>): string {
+  return `exit ${res.status}${res.signal ? ` (${res.signal})` : ''}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`;
+}
+
+/** What a clean CLI failure looks like: exactly one line on stderr, prefixed, and no stack trace. */
+function assertOneLineError(res: SpawnSyncReturns<string>, mentions: RegExp): void {
+  assert.equal(res.status, 1, show(res));
+  const lines = res.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `expected one line on stderr:\n${show(res)}`);
+  assert.match(lines[0] as string, /^portico: /, show(res));
+  assert.match(lines[0] as string, mentions, show(res));
+  assert.doesNotMatch(res.stderr, /\n\s+at |Error: .*\n\s+at /, `stack trace on stderr:\n${show(res)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// --help: every flag documented, each with its PORTICO_* variable.
+
+/** Every flag of every subcommand and the environment variable that sets it. This is the CLI's contract. */
+const FLAGS: Record<string, Record<string, string>> = {
+  controller: {
+    '--config-dir': 'PORTICO_CONFIG_DIR',
+    '--status-dir': 'PORTICO_STATUS_DIR',
+    '--xds-address': 'PORTICO_XDS_ADDRESS',
+    '--admin-address': 'PORTICO_ADMIN_ADDRESS',
+    '--xds-tls-cert': 'PORTICO_XDS_TLS_CERT',
+    '--xds-tls-key': 'PORTICO_XDS_TLS_KEY',
+    '--xds-tls-ca': 'PORTICO_XDS_TLS_CA',
+    '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--log-level': 'PORTICO_LOG_LEVEL',
+    '--log-format': 'PORTICO_LOG_FORMAT',
+  },
+  up: {
+    '--echo': 'PORTICO_ECHO',
+    '--xds-address': 'PORTICO_XDS_ADDRESS',
+    '--admin-address': 'PORTICO_ADMIN_ADDRESS',
+    '--log-level': 'PORTICO_LOG_LEVEL',
+    '--log-format': 'PORTICO_LOG_FORMAT',
+  },
+  bootstrap: {
+    '--gateway': 'PORTICO_GATEWAY',
+    '--xds-address': 'PORTICO_XDS_ADDRESS',
+    '--admin-port': 'PORTICO_ENVOY_ADMIN_PORT',
+    '--node-id': 'PORTICO_NODE_ID',
+    '--xds-tls-ca': 'PORTICO_ENVOY_XDS_TLS_CA',
+    '--xds-tls-cert': 'PORTICO_ENVOY_XDS_TLS_CERT',
+    '--xds-tls-key': 'PORTICO_ENVOY_XDS_TLS_KEY',
+    '--xds-tls-server-name': 'PORTICO_ENVOY_XDS_TLS_SERVER_NAME',
+    '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+  },
+  translate: { '--file': 'PORTICO_FILE', '--output': 'PORTICO_OUTPUT' },
+  validate: { '--file': 'PORTICO_FILE' },
+  echo: {
+    '--listen': 'PORTICO_ECHO_LISTEN',
+    '--name': 'PORTICO_ECHO_NAME',
+    '--log-level': 'PORTICO_LOG_LEVEL',
+    '--log-format': 'PORTICO_LOG_FORMAT',
+  },
+};
+
+/** The entries of a commander help's "Options:" section: long flag → its text (wrapped lines joined). */
+function helpOptions(help: string): Map<string, string> {
+  const section = help.split(/^Options:\n/m)[1];
+  assert.ok(section !== undefined, `no Options: section in\n${help}`);
+  const entries: string[] = [];
+  for (const line of section.split('\n')) {
+    if (/^\S/.test(line)) break; // the next section
+    if (/^ {2}-/.test(line)) entries.push(line.trim());
+    else if (line.trim() && entries.length) entries[entries.length - 1] += ` ${line.trim()}`;
+  }
+  return new Map(entries.map((e) => [/--[a-z][a-z0-9-]*/.exec(e)?.[0] ?? e, e]));
+}
+
+describe('portico --help', () => {
+  it('lists every subcommand', () => {
+    const res = portico(['--help']);
+    assert.equal(res.status, 0, show(res));
+    for (const sub of Object.keys(FLAGS)) assert.match(res.stdout, new RegExp(`^ {2}${sub}\\b`, 'm'), `${sub} missing from\n${res.stdout}`);
+  });
+
+  for (const [sub, flags] of Object.entries(FLAGS)) {
+    it(`${sub} --help documents each flag with its PORTICO_* variable`, () => {
+      const res = portico([sub, '--help']);
+      assert.equal(res.status, 0, show(res));
+      assert.equal(res.stderr, '', show(res));
+      assert.match(res.stdout, new RegExp(`^Usage: portico ${sub} `, 'm'), show(res));
+      const options = helpOptions(res.stdout);
+      assert.deepEqual([...options.keys()].filter((f) => f !== '--help').sort(), Object.keys(flags).sort(), `flags of ${sub}:\n${res.stdout}`);
+      for (const [flag, env] of Object.entries(flags)) {
+        assert.match(options.get(flag) ?? '', new RegExp(`env:\\s*${env}\\b`), `${sub} ${flag} should name ${env}:\n${res.stdout}`);
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// translate: golden files. `<case>.in.yaml` → `<case>.out.yaml` (UPDATE_GOLDEN=1 rewrites); `invalid-*`
+// cases must exit 1 and list problems, the others exit 0 with none.
+
+goldenSuite(TESTDATA, (_input, inputPath) => {
+  const file = relative(ROOT, inputPath); // relative: the problems quote it, and goldens must not hold /home/…
+  const res = portico(['translate', '-f', file]);
+  const invalid = /^invalid-/.test(relative(TESTDATA, inputPath));
+  assert.equal(res.status, invalid ? 1 : 0, show(res));
+  assert.doesNotMatch(res.stderr, /\n\s+at /, show(res));
+  assert.doesNotMatch(res.stdout, /^\s*[^#\n]*[&*]a\d+\b/m, `YAML anchors/aliases in the output:\n${res.stdout}`);
+  const doc = parse(res.stdout) as { gateways?: unknown; statuses?: unknown; problems?: string[] };
+  assert.ok(doc && typeof doc === 'object' && 'gateways' in doc && 'statuses' in doc, show(res));
+  if (invalid) {
+    assert.ok(doc.problems?.length, `an invalid case lists its problems:\n${res.stdout}`);
+    for (const p of doc.problems) assert.ok(p.startsWith(`${file}:`), `problem without its file:line: ${p}`);
+  } else {
+    assert.deepEqual(doc.problems, [], show(res));
+  }
+  return doc;
+});
+
+test('translate -o json prints the same document as JSON', () => {
+  const file = relative(ROOT, join(TESTDATA, 'valid-gateway-route-upstream.in.yaml'));
+  const [yaml, json] = [portico(['translate', '-f', file]), portico(['translate', '-f', file, '-o', 'json'])];
+  assert.equal(json.status, 0, show(json));
+  assert.deepEqual(JSON.parse(json.stdout), parse(yaml.stdout));
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// validate: every problem on its own line, `file:line: Kind ns/name: field.path: message`, exit 1.
+
+test('validate -f DIR prints each problem as file:line: Kind ns/name: field: message and exits 1', () => {
+  const dir = relative(ROOT, join(TESTDATA, 'validate'));
+  const res = portico(['validate', '-f', dir]);
+  assert.equal(res.status, 1, show(res));
+  const lines = res.stdout.split('\n').filter(Boolean);
+  assert.ok(lines.length >= 2, show(res));
+  for (const line of lines) assert.match(line, new RegExp(`^${dir}/[\\w-]+\\.yaml:\\d+(:\\d+)?: \\S`), `not file:line: …: ${line}`);
+
+  // The line (and column) the indentation is broken on, and the resource the broken document names.
+  const malformed = lines.filter((l) => l.startsWith(`${dir}/malformed.yaml:`));
+  assert.equal(malformed.length, 1, show(res));
+  assert.match(malformed[0] as string, new RegExp(`^${dir}/malformed\\.yaml:11(:\\d+)?: Gateway default/broken: .*YAML`), show(res));
+
+  // Unknown field: the complete shape, the exact line of the field, and a hint at the right name.
+  const unknown = lines.filter((l) => l.startsWith(`${dir}/unknown-field.yaml:`));
+  assert.equal(unknown.length, 1, show(res));
+  assert.match(unknown[0] as string, new RegExp(`^${dir}/unknown-field\\.yaml:14: HTTPRoute default/web: spec\\.rules\\[0\\]\\.backendRef: .*unknown field.*backendRefs`), show(res));
+
+  assert.ok(!lines.some((l) => l.includes('fine.yaml')), `the valid file has no problems:\n${show(res)}`);
+  assert.match(res.stderr, /3 file\(s\)/, show(res));
+  assert.doesNotMatch(res.stderr, /\n\s+at /, show(res));
+});
+
+test('validate -f on a missing path: one line, exit 1', () => {
+  assertOneLineError(portico(['validate', '-f', 'test/cli/testdata/does-not-exist']), /does-not-exist/);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// bootstrap: what the real Envoy accepts; bad flags fail with one line.
+
+function envoyBinary(): string {
+  return findBinary('envoy', ENVOY_HINT); // throws: a missing Envoy fails the test, it is never skipped
+}
+
+function envoyValidate(envoy: string, config: string): SpawnSyncReturns<string> {
+  const res = spawnSync(envoy, ['--mode', 'validate', '-c', config, '--disable-hot-restart', '--log-level', 'warn'], { encoding: 'utf8', timeout: 60_000 });
+  if (res.error) throw res.error;
+  return res;
+}
+
+interface Secrets {
+  dir: string;
+  certs: TestCertificates;
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  token: string;
+  tokenFile: string;
+  wrongToken: string;
+  wrongTokenFile: string;
+}
+
+async function writeSecrets(t: TestContext): Promise<Secrets> {
+  const dir = await tempDir('cli-tls', t);
+  const certs = makeCertificates();
+  const file = async (name: string, content: string) => {
+    const path = join(dir, name);
+    await writeFile(path, content, { mode: 0o600 });
+    return path;
+  };
+  const token = randomBytes(24).toString('hex');
+  const wrongToken = randomBytes(24).toString('hex');
+  return {
+    dir,
+    certs,
+    ca: await file('ca.crt', certs.ca),
+    serverCert: await file('server.crt', certs.serverCert),
+    serverKey: await file('server.key', certs.serverKey),
+    clientCert: await file('client.crt', certs.clientCert),
+    clientKey: await file('client.key', certs.clientKey),
+    token,
+    tokenFile: await file('token', `${token}\n`),
+    wrongToken,
+    wrongTokenFile: await file('wrong-token', `${wrongToken}\n`),
+  };
+}
+
+describe('portico bootstrap', () => {
+  it('prints a bootstrap the real Envoy validates', async (t) => {
+    const envoy = envoyBinary();
+    const res = portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', '127.0.0.1:18000']);
+    assert.equal(res.status, 0, show(res));
+    assert.equal(res.stderr, '', show(res));
+    assert.doesNotMatch(res.stdout, /[&*]a\d+\b/, `YAML anchors/aliases in the bootstrap:\n${res.stdout}`);
+    const doc = parse(res.stdout);
+    assert.equal(doc.node.cluster, 'default/gw');
+    assert.match(doc.node.id, /^default\/gw\//);
+    const cluster = doc.static_resources.clusters[0];
+    assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 18000 });
+    assert.equal(cluster.transport_socket, undefined, 'plaintext unless asked for TLS');
+    assert.equal(doc.dynamic_resources.ads_config.grpc_services[0].initial_metadata, undefined, 'no token unless given one');
+
+    const config = join(await tempDir('cli-bootstrap', t), 'bootstrap.yaml');
+    await writeFile(config, res.stdout);
+    const check = envoyValidate(envoy, config);
+    assert.equal(check.status, 0, `envoy --mode validate rejected the bootstrap:\n${show(check)}\n--- bootstrap\n${res.stdout}`);
+  });
+
+  it('with TLS and a token: transport socket with SNI and SAN check, bearer metadata; Envoy validates it', async (t) => {
+    const envoy = envoyBinary();
+    const s = await writeSecrets(t);
+    const res = portico([
+      'bootstrap', '--gateway', 'default/gw', '--xds-address', 'localhost:18000',
+      '--xds-tls-ca', s.ca, '--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey, '--xds-token-file', s.tokenFile,
+    ]);
+    assert.equal(res.status, 0, show(res));
+    assert.equal(res.stderr, '', 'nothing on stderr, the token least of all');
+    const doc = parse(res.stdout);
+    assert.deepEqual(doc.dynamic_resources.ads_config.grpc_services[0].initial_metadata, [{ key: 'authorization', value: `Bearer ${s.token}` }]);
+    const tls = doc.static_resources.clusters[0].transport_socket.typed_config;
+    assert.equal(tls['@type'], 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext');
+    assert.equal(tls.sni, 'localhost');
+    assert.deepEqual(tls.common_tls_context.validation_context, {
+      trusted_ca: { filename: s.ca },
+      match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'localhost' } }],
+    });
+    assert.deepEqual(tls.common_tls_context.tls_certificates, [{ certificate_chain: { filename: s.clientCert }, private_key: { filename: s.clientKey } }]);
+    assert.ok(!res.stdout.includes('PRIVATE KEY'), 'key material is referenced by path, never inlined');
+
+    const config = join(s.dir, 'bootstrap.yaml');
+    await writeFile(config, res.stdout, { mode: 0o600 });
+    const check = envoyValidate(envoy, config);
+    assert.equal(check.status, 0, `envoy --mode validate rejected the TLS bootstrap:\n${show(check)}`);
+  });
+
+  it('an IP server name is matched as an IP SAN and not sent as SNI', async (t) => {
+    const s = await writeSecrets(t);
+    const res = portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', '127.0.0.1:18000', '--xds-tls-ca', s.ca]);
+    assert.equal(res.status, 0, show(res));
+    const tls = parse(res.stdout).static_resources.clusters[0].transport_socket.typed_config;
+    assert.equal(tls.sni, undefined);
+    assert.equal(tls.common_tls_context.tls_certificates, undefined);
+    assert.deepEqual(tls.common_tls_context.validation_context.match_typed_subject_alt_names, [{ san_type: 'IP_ADDRESS', matcher: { exact: '127.0.0.1' } }]);
+  });
+
+  it('bad flags: one clear line on stderr, exit 1, no stack trace', async (t) => {
+    assertOneLineError(portico(['bootstrap', '--gateway', 'nope']), /--gateway.*'nope'/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', 'x']), /--xds-address.*'x'/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--admin-port', 'http']), /--admin-port/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-tls-cert', 'client.crt']), /--xds-tls-ca/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-tls-ca', '/does/not/exist.crt']), /--xds-tls-ca: cannot read '\/does\/not\/exist\.crt'/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-token-file', '/does/not/exist']), /--xds-token-file/);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'nope'], { PORTICO_GATEWAY: 'default/gw' }), /--gateway/); // the flag wins over the env
+
+    // A token that cannot be a header value is refused without being shown.
+    const dir = await tempDir('cli-token', t);
+    const secret = `two words ${randomBytes(8).toString('hex')}`;
+    await writeFile(join(dir, 'token'), secret);
+    const res = portico(['bootstrap', '--gateway', 'default/gw', '--xds-token-file', join(dir, 'token')]);
+    assertOneLineError(res, /--xds-token-file/);
+    assert.ok(!res.stderr.includes(secret) && !res.stdout.includes(secret), show(res));
+  });
+
+  it('takes its flags from PORTICO_* variables too', () => {
+    const res = portico(['bootstrap'], { PORTICO_GATEWAY: 'ns1/edge', PORTICO_XDS_ADDRESS: '10.0.0.5:18001', PORTICO_ENVOY_ADMIN_PORT: '0' });
+    assert.equal(res.status, 0, show(res));
+    const doc = parse(res.stdout);
+    assert.equal(doc.node.cluster, 'ns1/edge');
+    assert.equal(doc.admin.address.socket_address.port_value, 0);
+    assert.deepEqual(doc.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '10.0.0.5', port_value: 18001 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// controller: bad flags fail before anything listens.
+
+test('controller: bad flags and unreadable secret files give one line and exit 1', async (t) => {
+  const dir = await tempDir('cli-controller-flags', t);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', 'x', '--admin-address', 'off']), /--xds-address.*'x'/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-tls-cert', join(dir, 'c.pem')]), /--xds-tls-key/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', join(dir, 'missing')]), /--xds-token-file: cannot read/);
+  const empty = join(dir, 'empty-token');
+  await writeFile(empty, '\n');
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', empty]), /--xds-token-file: .* is empty/);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The xDS connection secured end to end: real `portico controller`, real Envoys from `portico bootstrap`.
+
+const gatewayConfig = (listenerPort: number, upstreamPort: number) =>
+  fill([GATEWAY, upstream('echo'), route('web', `    - backendRefs:\n${backend('echo')}`)].join('---\n'), { PORT: listenerPort, echo: upstreamPort });
+
+/** The cluster the controller serves for the route's Upstream: how we know Envoy got the config. */
+const SERVED_CLUSTER = 'upstream/default/echo';
+const REFUSAL = 'rejecting an ADS stream without a valid bearer token';
+
+interface RunningEnvoy {
+  proc: ProcessHandle;
+  admin: (path: string) => Promise<string>;
+  /** Envoy's clusters by name (/clusters?format=json). */
+  clusters: () => Promise<string[]>;
+  stat: (name: string) => Promise<number>;
+}
+
+async function startBootstrappedEnvoy(t: TestContext, envoy: string, dir: string, name: string, bootstrapArgs: string[]): Promise<RunningEnvoy> {
+  const adminPort = await freePort();
+  const res = portico(['bootstrap', '--gateway', 'default/gw', '--node-id', `default/gw/${name}`, '--admin-port', String(adminPort), ...bootstrapArgs]);
+  assert.equal(res.status, 0, show(res));
+  const config = join(dir, `${name}.yaml`);
+  await writeFile(config, res.stdout, { mode: 0o600 });
+  const admin = async (path: string) => {
+    const r = await fetch(`http://127.0.0.1:${adminPort}${path}`);
+    if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
+    return r.text();
+  };
+  const proc = await startProcess(envoy, ['-c', config, '--disable-hot-restart', '--log-level', 'warn', '--drain-time-s', '1'], {
+    name: `envoy ${name}`,
+    cwd: dir,
+    readyWhen: async () => (await admin('/server_info')).length > 0, // up, not LIVE: without config it never initializes
+  });
+  t.after(() => proc.stop());
+  const clusters = async () => {
+    const body = JSON.parse(await admin('/clusters?format=json')) as { cluster_statuses?: { name: string }[] };
+    return (body.cluster_statuses ?? []).map((c) => c.name);
+  };
+  const stat = async (stat: string) => {
+    const text = await admin(`/stats?filter=${encodeURIComponent(`^${stat.replace(/\./g, '\\.')}$`)}`);
+    const m = /: (\d+)\s*$/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  return { proc, admin, clusters, stat };
+}
+
+test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; a wrong token, no client certificate or another server name gets none', { timeout: 120_000 }, async (t) => {
+  const envoy = envoyBinary();
+  const s = await writeSecrets(t);
+  const configDir = await tempDir('cli-xds-config', t);
+  const [xdsPort, adminPort, listenerPort, upstreamPort] = await freePorts(4);
+  await writeFile(join(configDir, 'gateway.yaml'), gatewayConfig(listenerPort as number, upstreamPort as number));
+
+  // The controller takes its secrets from PORTICO_* variables (the flags are covered by the bootstrap side).
+  const controller = await startProcess(PORTICO, ['controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json'], {
+    name: 'portico controller',
+    cwd: ROOT,
+    env: cliEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
+  });
+  t.after(() => controller.stop());
+  // Everything it logs, from the start (startProcess only keeps a tail): the tokens must appear nowhere.
+  let log = '';
+  controller.child.stderr?.on('data', (d: Buffer) => (log += d.toString('utf8')));
+  controller.child.stdout?.on('data', (d: Buffer) => (log += d.toString('utf8')));
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    what: () => `the controller to be ready; its log:\n${log}`,
+    abortIf: () => controller.exitReason() && `the controller ${controller.exitReason()}:\n${log}`,
+  });
+  const listening = log.split('\n').find((l) => l.includes('ADS server listening'));
+  assert.ok(listening, log);
+  assert.deepEqual([JSON.parse(listening).tls, JSON.parse(listening).auth], [true, true], listening);
+
+  const tls = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-server-name', 'localhost', '--xds-tls-ca', s.ca];
+  const clientCert = ['--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey];
+
+  // The right token and a client certificate: Envoy receives the controller's clusters and listener.
+  const good = await startBootstrappedEnvoy(t, envoy, s.dir, 'good', [...tls, ...clientCert, '--xds-token-file', s.tokenFile]);
+  let seen: string[] = [];
+  await waitFor(async () => (seen = await good.clusters()).includes(SERVED_CLUSTER), {
+    timeoutMs: 30_000,
+    what: () => `Envoy to list ${SERVED_CLUSTER} in /clusters (it lists ${seen.join(', ')}); controller log:\n${log}\nenvoy:\n${good.proc.output()}`,
+  });
+  const dump = JSON.parse(await good.admin('/config_dump')) as { configs: { '@type': string; dynamic_listeners?: { name: string }[] }[] };
+  const listeners = dump.configs.find((c) => c['@type'].endsWith('ListenersConfigDump'))?.dynamic_listeners?.map((l) => l.name) ?? [];
+  assert.ok(listeners.includes(`default/gw/${listenerPort}`), `listeners: ${listeners.join(', ')}`);
+  assert.equal(await good.stat('control_plane.connected_state'), 1);
+
+  // A wrong token: the controller refuses the stream (and says so), Envoy gets nothing.
+  const refusalsBefore = log.split(REFUSAL).length - 1;
+  const wrong = await startBootstrappedEnvoy(t, envoy, s.dir, 'wrong-token', [...tls, ...clientCert, '--xds-token-file', s.wrongTokenFile]);
+  await waitFor(() => log.split(REFUSAL).length - 1 > refusalsBefore, { timeoutMs: 30_000, what: () => `the controller to log the refusal:\n${log}` });
+  assert.deepEqual(await wrong.clusters(), ['portico_xds'], 'only its static ADS cluster');
+  assert.equal(await wrong.stat('control_plane.connected_state'), 0);
+  wrong.proc.assertRunning();
+
+  // Mutual TLS: the right token but no client certificate does not get through the handshake.
+  const anonymous = await startBootstrappedEnvoy(t, envoy, s.dir, 'no-client-cert', [...tls, '--xds-token-file', s.tokenFile]);
+  await waitFor(async () => (await anonymous.stat('cluster.portico_xds.ssl.connection_error')) >= 1, {
+    timeoutMs: 30_000,
+    what: () => `the TLS connection without a client certificate to fail; envoy:\n${anonymous.proc.output()}`,
+  });
+  assert.deepEqual(await anonymous.clusters(), ['portico_xds'], 'a handshake without a client certificate yields no config');
+
+  // The certificate must name the controller: the CA signing it is not enough.
+  const misnamed = await startBootstrappedEnvoy(t, envoy, s.dir, 'other-server-name', [
+    '--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-server-name', 'xds.example.com', '--xds-tls-ca', s.ca, ...clientCert, '--xds-token-file', s.tokenFile,
+  ]);
+  await waitFor(async () => (await misnamed.stat('cluster.portico_xds.ssl.fail_verify_san')) >= 1, {
+    timeoutMs: 30_000,
+    what: () => `Envoy to refuse a certificate without the name xds.example.com; envoy:\n${misnamed.proc.output()}`,
+  });
+  assert.deepEqual(await misnamed.clusters(), ['portico_xds']);
+
+  // Still serving the right Envoy; nobody's token in the controller's log.
+  assert.ok((await good.clusters()).includes(SERVED_CLUSTER));
+  controller.assertRunning();
+  for (const [name, token] of [['right', s.token], ['wrong', s.wrongToken]] as const) {
+    assert.ok(!log.includes(token), `the ${name} token appears in the controller's log`);
+  }
+});

@@ -1,0 +1,67 @@
+// Resource YAML shared by the end-to-end tests. ${PORT} and ${<backend>} are filled in by the harness.
+
+export const GATEWAY = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: portico
+spec:
+  controllerName: portico.dev/gateway-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: default
+spec:
+  gatewayClassName: portico
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: \${PORT}
+      allowedRoutes:
+        namespaces:
+          from: All
+`;
+
+export function upstream(name: string): string {
+  return `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  static:
+    hosts:
+      - addr: 127.0.0.1
+        port: \${${name}}
+`;
+}
+
+/** An HTTPRoute attached to default/gw with the given rules (YAML list items, indented 4). */
+export function route(name: string, rules: string, extra = ''): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  parentRefs:
+    - name: gw
+${extra}  rules:
+${rules}
+`;
+}
+
+export function backend(name: string, weight?: number): string {
+  return `        - group: gloo.solo.io
+          kind: Upstream
+          name: ${name}${weight === undefined ? '' : `\n          weight: ${weight}`}`;
+}
+
+/** Fills `${NAME}` placeholders; an unknown name is left as it is, so the parser reports it. */
+export function fill(yaml: string, vars: Record<string, string | number>): string {
+  return yaml.replace(/\$\{([\w-]+)\}/g, (whole, k: string) => (k in vars ? String(vars[k]) : whole));
+}

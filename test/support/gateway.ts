@@ -1,0 +1,81 @@
+// End-to-end harness: the Portico controller (in-process) on a temp config folder, named echo backends,
+// and a real Envoy bootstrapped for the Gateway. Everything on loopback with random ports, stopped in t.after().
+// Resource YAML may use ${PORT} (the Gateway's listener port) and ${<backend name>} (that backend's port).
+import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { Controller } from '../../src/app/controller.ts';
+import { startEnvoy, type EnvoyHandle } from '../../src/app/envoy.ts';
+import { startEcho, type EchoServer } from '../../src/echo/server.ts';
+import { findBinary } from '../../src/lib/binaries.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { statusPath } from '../../src/status/file-writer.ts';
+import { parse } from 'yaml';
+import { freePort, waitFor } from './components.ts';
+import { fill } from './fixtures.ts';
+import { httpRequest, type HttpOptions, type HttpResult } from './http.ts';
+
+export interface GatewayEnv {
+  configDir: string;
+  port: number;
+  controller: Controller;
+  envoy: EnvoyHandle;
+  backends: Record<string, number>;
+  write(file: string, yaml: string): Promise<void>;
+  remove(file: string): Promise<void>;
+  get(path: string, opts?: HttpOptions): Promise<HttpResult>;
+  /** Polls until `check` holds for the answer to `path` (config reaching Envoy takes a moment). */
+  until(path: string, check: (r: HttpResult) => boolean, opts?: HttpOptions & { timeoutMs?: number }): Promise<HttpResult>;
+  /** The status file of a resource, e.g. status('gateway.networking.k8s.io/HTTPRoute/default/web'). */
+  status(key: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export async function startGateway(
+  t: TestContext,
+  opts: { gateway?: string; backends?: string[]; files: Record<string, string> },
+): Promise<GatewayEnv> {
+  const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
+  const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
+  const echoes: EchoServer[] = [];
+  t.after(() => rm(configDir, { recursive: true, force: true }));
+  const backends: Record<string, number> = {};
+  for (const name of opts.backends ?? ['echo']) {
+    const echo = await startEcho({ name });
+    echoes.push(echo);
+    backends[name] = echo.port;
+  }
+  t.after(() => Promise.all(echoes.map((e) => e.close())));
+  const port = await freePort();
+  const write = async (file: string, yaml: string) => {
+    const path = join(configDir, file);
+    await mkdir(dirname(path), { recursive: true });
+    // Atomic replace, like an editor's save; the dot-named temp file is ignored by the file source.
+    const tmp = join(dirname(path), `.${basename(path)}.tmp`);
+    await writeFile(tmp, fill(yaml, { ...backends, PORT: port }));
+    await rename(tmp, path);
+  };
+  for (const [file, yaml] of Object.entries(opts.files)) await write(file, yaml);
+
+  const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger });
+  await controller.start();
+  t.after(() => controller.stop());
+  const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
+  t.after(() => envoy.stop());
+
+  const get = (path: string, o?: HttpOptions) => httpRequest(port, path, o);
+  const until = async (path: string, check: (r: HttpResult) => boolean, o: HttpOptions & { timeoutMs?: number } = {}) => {
+    let last: HttpResult | undefined;
+    await waitFor(async () => {
+      last = await get(path, o).catch(() => undefined);
+      return last !== undefined && check(last);
+    }, { timeoutMs: o.timeoutMs ?? 10_000, intervalMs: 25, what: `GET ${path} (last answer: ${last?.status} ${last?.body.slice(0, 200)})` });
+    return last as HttpResult;
+  };
+  const status = async (key: string) => {
+    const text = await readFile(statusPath(controller.statusDir, key), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : (parse(text) as Record<string, unknown>);
+  };
+  return { configDir, port, controller, envoy, backends, write, remove: (f) => rm(join(configDir, f), { force: true }), get, until, status };
+}
+

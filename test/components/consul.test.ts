@@ -2,7 +2,7 @@
 // ports, elects itself leader, and stores and returns a KV value over its HTTP API.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePorts, requireBinary, startProcess, tempDir } from '../support/components.ts';
+import { freePorts, raftLeader, requireBinary, startProcess, tempDir } from '../support/components.ts';
 
 test('consul: dev agent on random ports elects a leader, KV put/get', { timeout: 90_000 }, async (t) => {
   const consul = requireBinary('consul');
@@ -31,16 +31,12 @@ test('consul: dev agent on random ports elects a leader, KV put/get', { timeout:
       cwd: dir,
       timeoutMs: 60_000,
       // The leader endpoint answers "" until the single dev server has elected itself.
-      readyWhen: async () => {
-        const res = await fetch(`${api}/v1/status/leader`);
-        return res.ok && ((await res.json()) as string) !== '';
-      },
+      readyWhen: async () => (await raftLeader(api)) !== '',
     },
   );
   t.after(() => proc.stop());
 
-  const leader = (await (await fetch(`${api}/v1/status/leader`)).json()) as string;
-  assert.equal(leader, `127.0.0.1:${server}`);
+  assert.equal(await raftLeader(api), `127.0.0.1:${server}`);
 
   const put = await fetch(`${api}/v1/kv/portico/smoke`, { method: 'PUT', body: 'hello from portico' });
   assert.equal(put.status, 200);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePorts, requireBinary, startProcess, tempDir, waitFor } from '../support/components.ts';
+import { freePorts, raftLeader, requireBinary, startProcess, tempDir, waitFor } from '../support/components.ts';
 
 test('nomad: dev agent on random ports elects a leader, registers its node, variables put/get', { timeout: 120_000 }, async (t) => {
   const nomad = requireBinary('nomad');
@@ -38,15 +38,11 @@ consul {
     cwd: dir,
     env: { HOME: dir },
     timeoutMs: 60_000,
-    readyWhen: async () => {
-      const res = await fetch(`${api}/v1/status/leader`);
-      return res.ok && ((await res.json()) as string) !== '';
-    },
+    readyWhen: async () => (await raftLeader(api)) !== '',
   });
   t.after(() => proc.stop());
 
-  const leader = (await (await fetch(`${api}/v1/status/leader`)).json()) as string;
-  assert.equal(leader, `127.0.0.1:${rpc}`);
+  assert.equal(await raftLeader(api), `127.0.0.1:${rpc}`);
 
   // The client half registers its node with the server half.
   let nodes: Array<{ Name: string; Status: string }> = [];

@@ -2,12 +2,12 @@
 // scripts/setup.sh installed, pick free loopback ports, make temp dirs, start a process and wait until it
 // is ready, stop it. A missing binary THROWS (the test fails, it never skips): the set-up installs them all.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findBinary } from '../../src/lib/binaries.ts';
 
 export type ComponentBinary = 'envoy' | 'consul' | 'nomad' | 'bao' | 'redis-server' | 'redis-cli';
 
@@ -21,25 +21,9 @@ const SETUP_COMPONENT: Record<ComponentBinary, string> = {
   'redis-cli': 'redis',
 };
 
-/** $PORTICO_CACHE, as scripts/setup/lib.sh computes it. */
-export function cacheDir(): string {
-  return process.env.PORTICO_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'portico');
-}
-
-/** The path of a component's binary: $PORTICO_CACHE/bin first, then PATH. Throws when there is none. */
+/** The path of a component's binary (see findBinary: $PORTICO_<NAME>, the set-up cache, PATH). Throws when there is none. */
 export function requireBinary(name: ComponentBinary): string {
-  const dirs = [join(cacheDir(), 'bin'), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  const component = SETUP_COMPONENT[name];
-  throw new Error(`${name} not found in ${join(cacheDir(), 'bin')} or on PATH: run 'scripts/setup.sh ${component}' (or 'make test', which runs the whole set-up)`);
+  return findBinary(name, `run 'scripts/setup.sh ${SETUP_COMPONENT[name]}' (or 'make test', which runs the whole set-up)`);
 }
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it; a tiny race with other processes remains). */
@@ -109,6 +93,16 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, opts:
     }
     await sleep(Math.min(intervalMs, Math.max(1, deadline - Date.now())));
   }
+}
+
+/**
+ * The Raft leader's address a Consul or Nomad agent reports at /v1/status/leader ("" until the dev server
+ * has elected itself; throws while the HTTP API is not up).
+ */
+export async function raftLeader(httpApi: string): Promise<string> {
+  const res = await fetch(`${httpApi}/v1/status/leader`);
+  if (!res.ok) throw new Error(`${httpApi}/v1/status/leader answered ${res.status}`);
+  return (await res.json()) as string;
 }
 
 export interface StartOptions {

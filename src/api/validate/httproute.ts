@@ -1,4 +1,5 @@
 // HTTPRoute (gateway.networking.k8s.io/v1 and v1beta1): fields, limits and the CEL rules of the CRD.
+import type { ParentReference } from '../gateway-types.ts';
 import { GATEWAY_GROUP } from '../resource.ts';
 import { group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
@@ -102,19 +103,10 @@ const atMost128Matches: Rule = (rules: { matches?: unknown[] }[], report) => {
   if (total > 128) report([], `the rules have ${total} matches in all; at most 128 are allowed`);
 };
 
-interface ParentRefShape {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-  sectionName?: string;
-  port?: number;
-}
-
 /** Several refs to one parent must each pick a distinct listener, by sectionName and/or port. */
-const distinctParentRefs: Rule = (refs: ParentRefShape[], report) => {
-  const parent = (r: ParentRefShape) => [r.group ?? GATEWAY_GROUP, r.kind ?? 'Gateway', r.namespace ?? '', r.name].join('/');
-  const section = (r: ParentRefShape) => `${r.sectionName ?? ''}:${r.port ?? ''}`;
+const distinctParentRefs: Rule = (refs: ParentReference[], report) => {
+  const parent = (r: ParentReference) => [r.group ?? GATEWAY_GROUP, r.kind ?? 'Gateway', r.namespace ?? '', r.name].join('/');
+  const section = (r: ParentReference) => `${r.sectionName ?? ''}:${r.port ?? ''}`;
   refs.forEach((r, i) => {
     const same = refs.filter((o) => parent(o) === parent(r));
     if (same.length < 2) return;

@@ -24,7 +24,9 @@ function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops:
   const groups = new Map<string, HostPlacement[]>();
   for (const p of placed) {
     const name = `${gateway.key}/${p.listener.spec.name}/${p.host}`;
-    groups.set(name, [...(groups.get(name) ?? []), p]);
+    const group = groups.get(name);
+    if (group) group.push(p);
+    else groups.set(name, [p]);
   }
   const hosts = [...groups].map(([name, group]) => {
     const ordered = orderRoutes(group.map((p) => p.placement));

@@ -101,3 +101,10 @@ export interface HTTPBackendRef extends BackendObjectReference {
   weight?: number;
   filters?: HTTPRouteFilter[];
 }
+
+/** ReferenceGrant (gateway.networking.k8s.io/v1beta1): lives in the target's namespace and lets the listed
+ * kinds in the listed namespaces refer to the listed kinds (or names) in its own namespace. */
+export interface ReferenceGrantSpec {
+  from: { group: string; kind: string; namespace: string }[];
+  to: { group: string; kind: string; name?: string }[];
+}

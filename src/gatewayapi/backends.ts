@@ -2,7 +2,7 @@
 // resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
 import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
@@ -75,8 +75,12 @@ function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex):
   if (!isUpstream && !isService) {
     return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams` };
   }
-  if (namespace !== route.metadata.namespace) {
-    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
+  const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.metadata.namespace };
+  if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
+    return {
+      reason: 'RefNotPermitted',
+      message: `${target} is in another namespace and no ReferenceGrant in ${namespace} lets ${route.kind}s from ${route.metadata.namespace} refer to it`,
+    };
   }
   if (isService) {
     return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };

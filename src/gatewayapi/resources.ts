@@ -1,9 +1,10 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
-import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, ReferenceGrantSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
+import { referencePermission, type RefPermission } from './reference-grants.ts';
 
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
@@ -13,6 +14,8 @@ export interface ResourceIndex {
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
+  /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
+  permits: RefPermission;
 }
 
 /** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
@@ -35,6 +38,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
+    permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };
 }
 

@@ -1,6 +1,6 @@
-// backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
+// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
 // resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
-import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { HTTPBackendRef, RouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
@@ -10,19 +10,31 @@ import { condition, statusEntry, type Because, type StatusEntry } from './status
 
 const CONNECT_TIMEOUT_MS = 5000;
 
-export function upstreamClusterName(namespace: string, name: string): string {
-  return `upstream/${namespace}/${name}`;
+/** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 over cleartext (h2c). */
+export type BackendProtocol = 'http1' | 'h2c';
+
+export function upstreamClusterName(namespace: string, name: string, protocol: BackendProtocol = 'http1'): string {
+  return `upstream/${namespace}/${name}${protocol === 'h2c' ? '/h2c' : ''}`;
 }
 
-export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
+/**
+ * An Upstream's clusters, one per protocol: an Upstream referenced by both an HTTPRoute and a GRPCRoute gets
+ * an HTTP/1.1 and an h2c cluster, so neither route changes how the other reaches it. Only referenced
+ * clusters are served.
+ */
+export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
   const unique = new Map((u.spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
   const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
-  return { name: upstreamClusterName(u.metadata.namespace, u.metadata.name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS };
+  const { namespace, name } = u.metadata;
+  return [
+    { name: upstreamClusterName(namespace, name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS },
+    { name: upstreamClusterName(namespace, name, 'h2c'), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS, http2: true },
+  ];
 }
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
 export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
-  const hosts = upstreamCluster(u).endpoints.length;
+  const hosts = upstreamClusters(u)[0]?.endpoints.length ?? 0;
   return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: `static upstream with ${hosts} host(s)` })] });
 }
 
@@ -40,7 +52,7 @@ export interface Backends {
   unsupported: Filters['unsupported'];
 }
 
-export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
+export function resolveBackends(route: Resource<RouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
   const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
   refs.forEach((ref, j) => {
     const at = `${field}[${j}]`;
@@ -55,7 +67,7 @@ export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBacken
     const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
     out.unsupported.push(...filters.unsupported);
     out.backends.push({
-      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name),
+      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, route.kind === 'GRPCRoute' ? 'h2c' : 'http1'),
       weight,
       ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
       ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),

@@ -1,6 +1,6 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
-import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, ReferenceGrantSpec } from '../api/gateway-types.ts';
+import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
@@ -9,7 +9,8 @@ import { referencePermission, type RefPermission } from './reference-grants.ts';
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
   gateways: Resource<GatewaySpec>[];
-  routes: Resource<HTTPRouteSpec>[];
+  /** HTTPRoutes and GRPCRoutes. */
+  routes: Resource<RouteSpec>[];
   upstreams: Resource<UpstreamSpec>[];
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
@@ -34,7 +35,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
     gateways: ofKind(GATEWAY_GROUP, 'Gateway'),
-    routes: ofKind(GATEWAY_GROUP, 'HTTPRoute'),
+    routes: [...ofKind<RouteSpec>(GATEWAY_GROUP, 'HTTPRoute'), ...ofKind<RouteSpec>(GATEWAY_GROUP, 'GRPCRoute')],
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),

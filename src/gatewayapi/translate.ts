@@ -5,7 +5,7 @@ import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
 import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
-import { upstreamCluster, upstreamStatus } from './backends.ts';
+import { upstreamClusters, upstreamStatus } from './backends.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, type CompiledRoute } from './httproute.ts';
@@ -65,7 +65,7 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], problems
 
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[]): { ir: Ir; drops: Drop[] } {
-  const clusters = new Map<string, ClusterIr>(index.upstreams.map((u) => [upstreamCluster(u).name, upstreamCluster(u)]));
+  const clusters = new Map<string, ClusterIr>(index.upstreams.flatMap(upstreamClusters).map((c) => [c.name, c]));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)

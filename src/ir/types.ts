@@ -109,6 +109,8 @@ export interface ClusterIr {
   /** Static endpoints; served through EDS so that endpoint churn never rebuilds clusters. Sorted. */
   endpoints: EndpointIr[];
   connectTimeoutMs: number;
+  /** Speak HTTP/2 to the endpoints (h2c: there is no TLS to upstreams yet), as gRPC needs. */
+  http2?: true;
 }
 
 export interface EndpointIr {

@@ -13,7 +13,14 @@ export function buildCluster(cluster: ClusterIr): XdsObject {
     lb_policy: 'ROUND_ROBIN',
     // Drop a removed endpoint at once instead of waiting for active health checks to fail it.
     ignore_health_on_host_removal: true,
+    ...(cluster.http2 && { typed_extension_protocol_options: { [HTTP_PROTOCOL_OPTIONS]: http2Options() } }),
   };
+}
+
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+function http2Options(): XdsObject {
+  return { '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`, explicit_http_config: { http2_protocol_options: {} } };
 }
 
 export function buildLoadAssignment(cluster: ClusterIr): XdsObject {

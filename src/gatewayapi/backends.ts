@@ -1,9 +1,9 @@
 // backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
 // resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
-import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, HTTPRouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GLOO_GROUP, type Resource } from '../api/resource.ts';
-import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
+import type { ClusterIr, ForwardActionIr, MirrorIr } from '../ir/types.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
@@ -64,8 +64,32 @@ export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBacken
   return out;
 }
 
-/** Why a backendRef cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
-function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): Because | undefined {
+/** Mirrors whose backend resolves; the others are reported and dropped, and the rule still serves (the spec's rule). */
+export function resolveMirrors(route: Resource<HTTPRouteSpec>, mirrors: Filters['mirrors'], index: ResourceIndex): { mirrors: MirrorIr[]; issues: BackendIssue[] } {
+  const out: { mirrors: MirrorIr[]; issues: BackendIssue[] } = { mirrors: [], issues: [] };
+  for (const { field, mirror } of mirrors) {
+    const ref = mirror.backendRef;
+    const problem = refProblem(route, ref, index);
+    if (problem) {
+      out.issues.push({ ...problem, field });
+      continue;
+    }
+    const fraction = mirrorFraction(mirror);
+    const cluster = upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name);
+    out.mirrors.push({ cluster, ...(fraction && fraction.numerator < fraction.denominator && { fraction }) });
+  }
+  out.mirrors.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  return out;
+}
+
+/** `percent` is a fraction of 100; neither field means every request. */
+function mirrorFraction(m: HTTPRequestMirrorFilter): MirrorIr['fraction'] {
+  if (m.fraction) return { numerator: m.fraction.numerator, denominator: m.fraction.denominator ?? 100 };
+  return m.percent === undefined ? undefined : { numerator: m.percent, denominator: 100 };
+}
+
+/** Why a backend reference cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
+function refProblem(route: Resource, ref: BackendObjectReference, index: ResourceIndex): Because | undefined {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? route.metadata.namespace;

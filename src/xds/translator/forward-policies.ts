@@ -35,7 +35,7 @@ function timeoutsAndRetry(timeouts: TimeoutsIr | undefined, retry: RetryIr | und
   const { requestMs, backendRequestMs } = timeouts ?? {};
   if (retry) {
     const perTry = backendRequestMs ? { per_try_timeout: duration(backendRequestMs) } : {};
-    return { ...(requestMs !== undefined && { timeout: duration(requestMs) }), retry_policy: { ...retryPolicy(retry), ...perTry } };
+    return { ...(requestMs !== undefined && { timeout: duration(requestMs) }), retry_policy: { ...retryPolicy(retry, !!backendRequestMs), ...perTry } };
   }
   const limits = [requestMs, backendRequestMs].filter((ms) => ms !== undefined);
   if (!limits.length) return {};
@@ -45,10 +45,12 @@ function timeoutsAndRetry(timeouts: TimeoutsIr | undefined, retry: RetryIr | und
 
 /**
  * The spec asks for retries where the backend never saw the request (connection refused or failed, stream
- * refused) and on the listed codes; never on resets after the request was sent, which are unsafe to repeat.
+ * refused) and on the listed codes, but not by default on resets after the request was sent, which are
+ * unsafe to repeat. An attempt cut by backendRequest should be retried too, and Envoy counts that timeout
+ * as a `reset`: so with a backendRequest timeout, resets are retried as well (documented in the README).
  */
-function retryPolicy(retry: RetryIr): XdsObject {
-  const on = ['connect-failure', 'refused-stream', ...(retry.codes.length ? ['retriable-status-codes'] : [])];
+function retryPolicy(retry: RetryIr, perTryTimeout: boolean): XdsObject {
+  const on = ['connect-failure', 'refused-stream', ...(perTryTimeout ? ['reset'] : []), ...(retry.codes.length ? ['retriable-status-codes'] : [])];
   return {
     retry_on: on.join(','),
     ...(retry.codes.length && { retriable_status_codes: retry.codes }),

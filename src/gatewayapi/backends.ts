@@ -4,6 +4,7 @@ import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, H
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { ClusterIr, ForwardActionIr, MirrorIr } from '../ir/types.ts';
+import { byKey } from '../lib/stable.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
@@ -78,7 +79,7 @@ export function resolveMirrors(route: Resource<HTTPRouteSpec>, mirrors: Filters[
     const cluster = upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name);
     out.mirrors.push({ cluster, ...(fraction && fraction.numerator < fraction.denominator && { fraction }) });
   }
-  out.mirrors.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  out.mirrors.sort(byKey((m) => m.cluster));
   return out;
 }
 

@@ -80,14 +80,14 @@ function forwardOptions(rule: HTTPRouteRule, mirrors: MirrorIr[]): ForwardOption
 
 /** Durations were validated by the parser, so each parses. */
 function timeoutsIr(t: HTTPRouteTimeouts): TimeoutsIr | undefined {
-  const requestMs = t.request === undefined ? undefined : durationMs(t.request);
-  const backendRequestMs = t.backendRequest === undefined ? undefined : durationMs(t.backendRequest);
+  const requestMs = durationMs(t.request);
+  const backendRequestMs = durationMs(t.backendRequest);
   if (requestMs === undefined && backendRequestMs === undefined) return undefined;
   return { ...(requestMs !== undefined && { requestMs }), ...(backendRequestMs !== undefined && { backendRequestMs }) };
 }
 
 function retryIr(r: HTTPRouteRetry): RetryIr {
-  const backoffMs = r.backoff === undefined ? undefined : durationMs(r.backoff);
+  const backoffMs = durationMs(r.backoff);
   return {
     codes: [...(r.codes ?? [])].sort((a, b) => a - b),
     ...(r.attempts !== undefined && { attempts: r.attempts }),

@@ -78,8 +78,8 @@ const prefixReplaceNeedsOnePrefixMatch: Rule = (rule: RuleShape, report) => {
 
 /** The CRD's rule: backendRequest covers one call to a backend, so it cannot outlast the whole request (0s = no limit). */
 const backendRequestWithinRequest: Rule = (t: HTTPRouteTimeouts, report) => {
-  const request = t.request === undefined ? undefined : durationMs(t.request);
-  const backend = t.backendRequest === undefined ? undefined : durationMs(t.backendRequest);
+  const request = durationMs(t.request);
+  const backend = durationMs(t.backendRequest);
   if (request && backend !== undefined && backend > request) {
     report(['backendRequest'], `backendRequest timeout (${t.backendRequest}) cannot be longer than request timeout (${t.request})`);
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { httpRequest } from '../support/http.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { waitFor } from '../support/components.ts';
 
 const mirror = (name: string, extra = '') => `        - type: RequestMirror
           requestMirror:
@@ -118,6 +119,25 @@ test('timeouts, retries and mirrors', async (t) => {
     const text = JSON.stringify(await gw.status('gateway.networking.k8s.io/HTTPRoute/default/mirrors'));
     assert.match(text, /"type":"ResolvedRefs","status":"False","reason":"BackendNotFound"/);
     assert.match(text, /spec\.rules\[2\]\.filters\[0\]\.requestMirror\.backendRef: Upstream default\/ghost not found/);
+  });
+
+  await t.test('an invalid retry or timeout keeps the last valid version serving, and the status names the field', async () => {
+    await gw.write('broken.yaml', route('broken', `    - matches: [{ path: { type: PathPrefix, value: /broken } }]
+      timeouts: { request: 1s, backendRequest: 2s }
+      retry: { codes: [200] }
+      backendRefs:
+${backend('a')}`));
+    const key = 'gateway.networking.k8s.io/HTTPRoute/default/broken';
+    let text = '';
+    await waitFor(async () => (text = JSON.stringify((await gw.status(key)) ?? {})).includes('backendRequest'), {
+      timeoutMs: 5000,
+      intervalMs: 50,
+      what: `status of ${key} naming the bad fields`,
+    });
+    assert.match(text, /spec\.rules\[0\]\.timeouts\.backendRequest: backendRequest timeout \(2s\) cannot be longer than request timeout \(1s\)/);
+    assert.match(text, /spec\.rules\[0\]\.retry\.codes\[0\]: must be between 400 and 599 \(got 200\)/);
+    assert.equal((await gw.get('/broken')).status, 404, 'never valid, so never served');
+    assert.equal((await gw.get('/timeout?delay=10')).status, 200, 'the other routes keep serving');
   });
 
   await t.test('timeouts.request 0s: a 16s answer is not cut at the 15s default', async () => {

@@ -1,6 +1,6 @@
-// HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors and CORS. A filter Portico does not implement
-// is never skipped silently: it is reported, and the requests it would have processed get an error (500),
-// as the Gateway API asks for filters that cannot be applied.
+// HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors and CORS. A filter Portico does
+// not implement is never skipped silently: it is reported, and the requests it would have processed get an
+// error (500), as the Gateway API asks for filters that cannot be applied.
 import { HTTP_METHODS } from '../api/validate/common.ts';
 import type { HeaderModifier, HTTPCORSFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '../api/gateway-types.ts';
 import type { CorsIr, ForwardActionIr, HeaderModIr, PathRewriteIr, RedirectActionIr } from '../ir/types.ts';

@@ -1,7 +1,7 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
 import { backendObjectReference, HTTP_METHODS, headerName, portNumber, preciseHostname } from './common.ts';
-import { bool, int, list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
+import { bool, distinct, int, list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
 const CONFIG_FIELD = {
@@ -60,16 +60,6 @@ const pathModifier = obj(
   },
   valueFitsModifierType,
 );
-
-/** A list rule for Kubernetes `listType=set`: no value twice. */
-export function distinct(what: string): Rule {
-  return (items: unknown[], report) => {
-    items.forEach((item, i) => {
-      const first = items.indexOf(item);
-      if (first < i) report([i], `duplicate ${what} ${JSON.stringify(item)} (also at index ${first})`);
-    });
-  };
-}
 
 /** `*` means "any", so it must stand alone (the CRD's "cannot contain '*' alongside other …" rules). */
 function wildcardAlone(what: string): Rule {

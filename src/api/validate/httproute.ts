@@ -3,9 +3,9 @@ import { durationMs } from '../duration.ts';
 import type { HTTPRouteTimeouts, ParentReference } from '../gateway-types.ts';
 import { GATEWAY_GROUP } from '../resource.ts';
 import { backendObjectReference, HTTP_METHODS, duration, group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
-import { distinct, filterList } from './filters.ts';
+import { filterList } from './filters.ts';
 import { re2Problem } from './regex.ts';
-import { int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
+import { distinct, int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
 
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
 

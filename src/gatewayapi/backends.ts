@@ -1,9 +1,10 @@
 // backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
 // resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
-import type { HTTPBackendRef, RouteSpec } from '../api/gateway-types.ts';
+import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, RouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
-import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
+import type { ClusterIr, ForwardActionIr, MirrorIr } from '../ir/types.ts';
+import { byKey } from '../lib/stable.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
@@ -30,6 +31,11 @@ export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
     { name: upstreamClusterName(namespace, name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS },
     { name: upstreamClusterName(namespace, name, 'h2c'), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS, http2: true },
   ];
+}
+
+/** How a route's backends are reached: gRPC needs HTTP/2. */
+function backendProtocol(route: Resource): BackendProtocol {
+  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
 }
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
@@ -67,7 +73,7 @@ export function resolveBackends(route: Resource<RouteSpec>, refs: HTTPBackendRef
     const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
     out.unsupported.push(...filters.unsupported);
     out.backends.push({
-      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, route.kind === 'GRPCRoute' ? 'h2c' : 'http1'),
+      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, backendProtocol(route)),
       weight,
       ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
       ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
@@ -76,8 +82,32 @@ export function resolveBackends(route: Resource<RouteSpec>, refs: HTTPBackendRef
   return out;
 }
 
-/** Why a backendRef cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
-function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): Because | undefined {
+/** Mirrors whose backend resolves; the others are reported and dropped, and the rule still serves (the spec's rule). */
+export function resolveMirrors(route: Resource<RouteSpec>, mirrors: Filters['mirrors'], index: ResourceIndex): { mirrors: MirrorIr[]; issues: BackendIssue[] } {
+  const out: { mirrors: MirrorIr[]; issues: BackendIssue[] } = { mirrors: [], issues: [] };
+  for (const { field, mirror } of mirrors) {
+    const ref = mirror.backendRef;
+    const problem = refProblem(route, ref, index);
+    if (problem) {
+      out.issues.push({ ...problem, field });
+      continue;
+    }
+    const fraction = mirrorFraction(mirror);
+    const cluster = upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, backendProtocol(route));
+    out.mirrors.push({ cluster, ...(fraction && fraction.numerator < fraction.denominator && { fraction }) });
+  }
+  out.mirrors.sort(byKey((m) => m.cluster));
+  return out;
+}
+
+/** `percent` is a fraction of 100; neither field means every request. */
+function mirrorFraction(m: HTTPRequestMirrorFilter): MirrorIr['fraction'] {
+  if (m.fraction) return { numerator: m.fraction.numerator, denominator: m.fraction.denominator ?? 100 };
+  return m.percent === undefined ? undefined : { numerator: m.percent, denominator: 100 };
+}
+
+/** Why a backend reference cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
+function refProblem(route: Resource, ref: BackendObjectReference, index: ResourceIndex): Because | undefined {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? route.metadata.namespace;

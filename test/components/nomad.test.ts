@@ -15,7 +15,9 @@ test('nomad: dev agent on random ports elects a leader, registers its node, vari
   const config = join(dir, 'agent.hcl');
   // -dev's fixed ports (4646-4648) would collide with another agent: random ones. Its Consul
   // integration would register this agent with whatever Consul listens on 127.0.0.1:8500 (a developer's
-  // own): switched off, the smoke test needs no Consul. The data dir (server state, client allocs) is ours,
+  // own): switched off, the smoke test needs no Consul. The cloud fingerprinters probe metadata endpoints
+  // a loopback test has no use for, and the AWS one fails the agent outright when AWS_CA_BUNDLE is set
+  // (as on machines with a corporate CA): denied. The data dir (server state, client allocs) is ours,
   // so it goes with the test.
   await writeFile(
     config,
@@ -31,6 +33,11 @@ consul {
   auto_advertise   = false
   server_auto_join = false
   client_auto_join = false
+}
+client {
+  options = {
+    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }
 }
 `,
   );

@@ -16,7 +16,23 @@ export interface GatewayListener {
   hostname?: string;
   port: number;
   protocol: string;
+  tls?: GatewayTLSConfig;
   allowedRoutes?: AllowedRoutes;
+}
+
+export interface GatewayTLSConfig {
+  mode?: 'Terminate' | 'Passthrough';
+  certificateRefs?: SecretObjectReference[];
+  /** Implementation-specific settings; Portico's keys start with `portico.dev/`. */
+  options?: Record<string, string>;
+}
+
+/** Defaults: group '' (core), kind Secret, the Gateway's namespace. */
+export interface SecretObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
 }
 
 export interface AllowedRoutes {

@@ -59,6 +59,7 @@ const FLAGS: Record<string, Record<string, string>> = {
   controller: {
     '--config-dir': 'PORTICO_CONFIG_DIR',
     '--status-dir': 'PORTICO_STATUS_DIR',
+    '--secrets-dir': 'PORTICO_SECRETS_DIR',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--admin-address': 'PORTICO_ADMIN_ADDRESS',
     '--xds-tls-cert': 'PORTICO_XDS_TLS_CERT',
@@ -86,8 +87,8 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-server-name': 'PORTICO_ENVOY_XDS_TLS_SERVER_NAME',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
   },
-  translate: { '--file': 'PORTICO_FILE', '--output': 'PORTICO_OUTPUT' },
-  validate: { '--file': 'PORTICO_FILE' },
+  translate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR', '--output': 'PORTICO_OUTPUT' },
+  validate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR' },
   echo: {
     '--listen': 'PORTICO_ECHO_LISTEN',
     '--name': 'PORTICO_ECHO_NAME',

@@ -27,8 +27,14 @@ spec:
       protocol: HTTPS
       port: \${HTTPS}
       hostname: shop.example.com
-      tls: { certificateRefs: [{ name: shop }], options: { portico.dev/min-tls-version: '1.2' } }
-    - { name: wild, protocol: HTTPS, port: \${HTTPS}, hostname: '*.example.com', tls: { certificateRefs: [{ name: wild }] } }
+      tls: { certificateRefs: [{ name: shop }], options: { portico.dev/min-tls-version: '1.3' } }
+    - name: wild
+      protocol: HTTPS
+      port: \${HTTPS}
+      hostname: '*.example.com'
+      tls:
+        certificateRefs: [{ name: wild }]
+        options: { portico.dev/max-tls-version: '1.2', portico.dev/cipher-suites: ECDHE-ECDSA-AES256-GCM-SHA384 }
     - { name: any, protocol: HTTPS, port: \${HTTPS}, tls: { certificateRefs: [{ name: alpha }, { name: beta }] } }
     - { name: broken, protocol: HTTPS, port: \${HTTPS}, hostname: broken.example.com, tls: { certificateRefs: [{ name: missing }] } }
 `;
@@ -90,6 +96,14 @@ test('HTTPS listeners', { skip: !opensslAvailable && 'openssl not found' }, asyn
       assert.equal(r.status, 200, `${sni}: ${r.body}`);
       assert.deepEqual([r.peer.cn, r.peer.san, r.json?.backend], [cn, san, backendName], sni);
     }
+  });
+
+  await t.test('TLS versions and cipher suites follow the listener options', async () => {
+    const limited = await get(gw, 'api.example.com');
+    assert.deepEqual(limited.tls, { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+    assert.equal((await get(gw, 'shop.example.com')).tls.protocol, 'TLSv1.3');
+    await assert.rejects(get(gw, 'shop.example.com', '/', { maxVersion: 'TLSv1.2' }), /protocol version/);
+    assert.equal((await get(gw, 'api.example.com', '/', { maxVersion: 'TLSv1.2' })).status, 200);
   });
 
   await t.test('a Host of another listener than the SNI chose answers 421 Misdirected Request', async () => {

@@ -2,7 +2,7 @@
 // never reuse connections, so each request sees the listener's current config.
 import { request, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequestRaw, type Agent as HttpsAgent } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { SecureVersion, TLSSocket } from 'node:tls';
 
 export interface HttpResult {
   status: number;
@@ -26,6 +26,8 @@ export interface HttpsOptions extends HttpOptions {
   ca: string;
   /** A keep-alive agent to reuse one connection; default: a new connection per request. */
   agent?: HttpsAgent;
+  /** The highest TLS version the client offers. */
+  maxVersion?: SecureVersion;
 }
 
 export interface HttpsResult extends HttpResult {
@@ -33,6 +35,8 @@ export interface HttpsResult extends HttpResult {
   peer: { cn: string; san: string };
   /** The client side port of the connection, to tell connections apart. */
   localPort: number;
+  /** What the handshake settled on, e.g. `TLSv1.3` and `TLS_AES_128_GCM_SHA256`. */
+  tls: { protocol: string; cipher: string };
 }
 
 export function httpRequest(port: number, path: string, opts: HttpOptions = {}): Promise<HttpResult> {
@@ -40,11 +44,12 @@ export function httpRequest(port: number, path: string, opts: HttpOptions = {}):
 }
 
 export function httpsRequest(port: number, path: string, opts: HttpsOptions): Promise<HttpsResult> {
-  const options = { ...requestOptions(port, path, opts), servername: opts.servername, ca: opts.ca, agent: opts.agent ?? false };
+  const options = { ...requestOptions(port, path, opts), servername: opts.servername, ca: opts.ca, agent: opts.agent ?? false, ...(opts.maxVersion && { maxVersion: opts.maxVersion }) };
   return send((cb) => httpsRequestRaw(options, cb), port, path, opts.timeoutMs, (res) => {
     const socket = res.socket as TLSSocket;
     const cert = socket.getPeerCertificate();
-    return { peer: { cn: String(cert.subject?.CN ?? ''), san: cert.subjectaltname ?? '' }, localPort: socket.localPort ?? 0 };
+    const tls = { protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name };
+    return { peer: { cn: String(cert.subject?.CN ?? ''), san: cert.subjectaltname ?? '' }, localPort: socket.localPort ?? 0, tls };
   });
 }
 

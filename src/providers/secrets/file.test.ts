@@ -62,13 +62,19 @@ test('watches the folders: a new Secret appears, a rotation is published, a half
   await put(v2);
   await until(() => last, (s) => crtOf(s, 'web') === v2.cert, 'the rotation to v2');
 
-  // Only the certificate is rewritten: it does not match the key, so v2 keeps serving…
+  // Only the certificate is rewritten: it does not match the key, so v2 keeps serving and the pair is reported…
   await put({ cert: v3.cert });
-  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 300 && !last?.rejected.length; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(crtOf(last?.resources as SecretResource[], 'web'), v2.cert);
+  const [rejected] = last?.rejected ?? [];
+  assert.equal(rejected?.problems[0]?.message, 'tls.key does not match the certificate in tls.crt; the previous certificate keeps serving');
+  assert.equal(rejected?.source.file, join(folder, 'tls.key'));
+  assert.doesNotMatch(JSON.stringify(last?.rejected), /BEGIN/, 'no PEM in what is reported');
   // …until the key follows.
   await put({ key: v3.key });
-  await until(() => last, (s) => crtOf(s, 'web') === v3.cert, 'the rotation to v3');
+  const rotated = await until(() => last, (s) => crtOf(s, 'web') === v3.cert, 'the rotation to v3');
+  assert.equal(rotated.length, 1);
+  assert.deepEqual(last?.rejected, []);
 
   await mkdir(join(dir, 'other', 'api'), { recursive: true });
   await writeFile(join(dir, 'other', 'api', 'tls.crt'), v1.cert);

@@ -2,12 +2,13 @@
 // `<namespace>/<name>` that Gateway listeners name in `tls.certificateRefs`. The folder is watched, so
 // rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
-// previous pair serving until both files agree. PEM contents are never logged.
+// previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
-import type { Resource } from '../../api/resource.ts';
+import type { Rejected } from '../../api/parse.ts';
+import { resourceId, type Resource } from '../../api/resource.ts';
 import { checkKeyPair } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
@@ -73,24 +74,35 @@ export class FileSecretProvider {
   async #scan(): Promise<void> {
     const secrets = await readSecrets(this.#opts.dir);
     await this.#syncWatchers(secrets);
-    const next = new Map(secrets.map((s) => [secretKey(s), this.#keepGoodPair(s)]));
+    const rejected: Rejected[] = [];
+    const next = new Map(secrets.map((s) => [secretKey(s), this.#keepGoodPair(s, rejected)]));
     this.#serving = next;
     const resources = [...next.values()];
-    const hash = hashOf(resources.map((r) => [r.metadata, r.spec]));
+    const hash = hashOf([resources.map((r) => [r.metadata, r.spec]), rejected]);
     if (hash === this.#published) return;
     this.#published = hash;
     this.#opts.logger.info({ secrets: [...next.keys()] }, 'TLS secrets loaded');
-    this.#onSnapshot({ resources, rejected: [] });
+    this.#onSnapshot({ resources, rejected });
   }
 
-  /** A pair that does not check out keeps the previous good one serving (a rotation in mid-write). */
-  #keepGoodPair(secret: SecretResource): SecretResource {
+  /**
+   * A pair that does not check out, where a good one served before (a rotation in mid-write, or a bad
+   * rotation), keeps the good one serving and is reported as rejected: the Secret's status and the log say
+   * why. A Secret that was never good is passed on as it is, so the listener using it says why.
+   */
+  #keepGoodPair(secret: SecretResource, rejected: Rejected[]): SecretResource {
     const previous = this.#serving.get(secretKey(secret));
     const check = checkKeyPair(secret.spec.stringData['tls.crt'], secret.spec.stringData['tls.key']);
     if (check.ok || !previous) return secret;
     const before = previous.spec.stringData;
     if (!checkKeyPair(before['tls.crt'], before['tls.key']).ok) return secret;
-    this.#opts.logger.warn({ secret: secretKey(secret), file: join(secret.source?.file ?? '', check.field), problem: check.message }, 'TLS secret is not a valid pair; the previous pair keeps serving');
+    const file = join(secret.source?.file ?? '', check.field);
+    const { namespace, name } = secret.metadata;
+    rejected.push({
+      id: { apiVersion: secret.apiVersion, kind: secret.kind, namespace, name },
+      source: { file },
+      problems: [{ source: { file }, resource: resourceId(secret), message: `${check.field} ${check.message}; the previous certificate keeps serving` }],
+    });
     return previous;
   }
 

@@ -28,7 +28,7 @@ export interface ListenerContext {
   supportedKinds: RouteKind[];
   /** Set when the listener cannot be accepted (e.g. an unsupported protocol). */
   refused?: Because;
-  /** Set when it shares port and hostname with another listener. */
+  /** Set when it shares port and hostname, or a port with another protocol, with another listener. */
   conflicted?: Because;
   /** Set when some allowedRoutes.kinds are not supported, or some certificateRefs cannot be used. */
   unresolved?: Because;

@@ -1,13 +1,11 @@
 // HTTPS listeners: `tls.certificateRefs` → the Secrets they serve (checked as certificate/key pairs) and
 // `tls.options` → TLS versions and cipher suites. A bad reference is reported on the listener
 // (ResolvedRefs=False) and the listener serves its other certificates; with none left it is not programmed.
-import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayListener, SecretObjectReference } from '../api/gateway-types.ts';
 import type { Resource } from '../api/resource.ts';
 import type { SecretIr, TlsChainIr, TlsVersionIr } from '../ir/types.ts';
 import { checkKeyPair } from '../lib/certificates.ts';
 import type { FieldProblem } from '../lib/errors.ts';
-import { wildcardCovers } from './hostnames.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 
@@ -28,7 +26,7 @@ export interface TlsCheck {
 }
 
 /** `tls.options` keys Portico reads; other prefixes belong to other implementations and are ignored. */
-export const TLS_OPTIONS = {
+const TLS_OPTIONS = {
   minVersion: 'portico.dev/min-tls-version',
   maxVersion: 'portico.dev/max-tls-version',
   cipherSuites: 'portico.dev/cipher-suites',
@@ -60,7 +58,7 @@ const CIPHER_SUITES: ReadonlySet<string> = new Set([
   'DES-CBC3-SHA',
 ]);
 
-export function secretName(namespace: string, name: string): string {
+function secretName(namespace: string, name: string): string {
   return `secret/${namespace}/${name}`;
 }
 
@@ -78,7 +76,7 @@ export function checkListenerTls(gw: Resource, spec: GatewayListener, field: str
       names.push(...resolved.names);
     }
   });
-  if (spec.hostname && secrets.length && !names.some((n) => n === spec.hostname || wildcardCovers(n, spec.hostname as string))) {
+  if (spec.hostname && secrets.length && !names.some((n) => certificateCovers(n, spec.hostname as string))) {
     problems.push(problemAt(gw, `${field}.hostname`, `no certificate of this listener is for ${spec.hostname} (they are for ${names.join(', ') || 'no DNS name'}); clients will reject it`));
   }
   const options = readOptions(spec.tls?.options ?? {});
@@ -103,12 +101,19 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
   if (group !== '' || kind !== 'Secret') {
     return { reason: 'InvalidCertificateRef', message: `${target}: certificates come from core Secrets (group "", kind Secret), not group ${group || 'core'}` };
   }
-  const secret: Resource<SecretSpec> | undefined = index.secret(namespace, ref.name);
+  const secret = index.secret(namespace, ref.name);
   if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (expected .secrets/${namespace}/${ref.name}/tls.crt and tls.key)` };
   const { 'tls.crt': cert, 'tls.key': key } = secret.spec.stringData;
   const check = checkKeyPair(cert, key);
   if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${target}: ${check.field} ${check.message}` };
   return { secret: { name: secretName(namespace, ref.name), certificateChain: cert as string, privateKey: key as string }, names: check.names };
+}
+
+/** TLS name matching (RFC 6125), unlike Gateway API hostnames: a wildcard stands for exactly one label. */
+function certificateCovers(name: string, host: string): boolean {
+  if (name === host) return true;
+  const dot = host.indexOf('.');
+  return name.startsWith('*.') && !host.startsWith('*') && dot > 0 && host.slice(dot) === name.slice(1);
 }
 
 function readOptions(options: Record<string, string>): { params: TlsParams; problem?: string } {

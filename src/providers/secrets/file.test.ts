@@ -37,27 +37,29 @@ test('reads <namespace>/<name>/tls.crt + tls.key as TLS Secrets; a missing folde
   });
 });
 
-test('watches the folders: a new Secret appears, a rotation is published, a half-written pair keeps the old one', { skip: !opensslAvailable && 'openssl not found' }, async (t) => {
+test('watches the folders (even one created later): a new Secret appears, a rotation is published, a half-written pair keeps the old one', { skip: !opensslAvailable && 'openssl not found' }, async (t) => {
   const ca = makeCa();
   const [v1, v2, v3] = ['one', 'two', 'three'].map((n) => issueCertificate(ca, `${n}.example.com`, `subjectAltName=DNS:${n}.example.com`)) as [
     ReturnType<typeof issueCertificate>,
     ReturnType<typeof issueCertificate>,
     ReturnType<typeof issueCertificate>,
   ];
-  const dir = await mkdtemp(join(tmpdir(), 'portico-secrets-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const parent = await mkdtemp(join(tmpdir(), 'portico-secrets-'));
+  t.after(() => rm(parent, { recursive: true, force: true }));
+  const dir = join(parent, '.secrets'); // created after the provider starts
   const folder = join(dir, 'default', 'web');
   const put = async (pair: { cert?: string; key?: string }) => {
     if (pair.cert) await writeFile(join(folder, 'tls.crt'), pair.cert);
     if (pair.key) await writeFile(join(folder, 'tls.key'), pair.key);
   };
-  await mkdir(folder, { recursive: true });
-  await put(v1);
   let last: SourceSnapshot | undefined;
   const provider = new FileSecretProvider({ dir, logger: silentLogger, settleMs: 20, rescanIntervalMs: 60_000 });
   await provider.start((s) => (last = s));
   t.after(() => provider.stop());
-  await until(() => last, (s) => crtOf(s, 'web') === v1.cert, 'the initial read');
+  await until(() => last, (s) => s.length === 0, 'the initial (empty) read');
+  await mkdir(folder, { recursive: true });
+  await put(v1);
+  await until(() => last, (s) => crtOf(s, 'web') === v1.cert, 'the folder created after start');
 
   await put(v2);
   await until(() => last, (s) => crtOf(s, 'web') === v2.cert, 'the rotation to v2');

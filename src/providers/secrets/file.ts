@@ -4,8 +4,8 @@
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
 // previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import { resourceId, type Resource } from '../../api/resource.ts';
@@ -21,7 +21,7 @@ export interface FileSecretProviderOptions {
   logger: Logger;
   /** Coalesces the writes of one rotation (certificate, then key). */
   settleMs?: number;
-  /** A full rescan catches any event the OS watcher dropped, and a folder created later. */
+  /** A full rescan catches any event the OS watcher dropped. */
   rescanIntervalMs?: number;
 }
 
@@ -110,7 +110,9 @@ export class FileSecretProvider {
   async #syncWatchers(secrets: SecretResource[]): Promise<void> {
     const namespaces = new Set(secrets.map((s) => join(this.#opts.dir, s.metadata.namespace)));
     for (const ns of await subfolders(this.#opts.dir)) namespaces.add(join(this.#opts.dir, ns));
-    const wanted = new Set([this.#opts.dir, ...namespaces, ...secrets.map((s) => s.source?.file ?? '')]);
+    // Until the folder exists, its parent's events say when it appears.
+    const root = (await stat(this.#opts.dir).catch(() => undefined))?.isDirectory() ? this.#opts.dir : dirname(this.#opts.dir);
+    const wanted = new Set([root, ...namespaces, ...secrets.map((s) => s.source?.file ?? '')]);
     for (const [dir, w] of this.#watchers) {
       if (wanted.has(dir)) continue;
       w.close();

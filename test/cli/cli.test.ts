@@ -161,6 +161,20 @@ test('translate -o json prints the same document as JSON', () => {
   assert.deepEqual(JSON.parse(json.stdout), parse(yaml.stdout));
 });
 
+test('translate --secrets-dir serves HTTPS listeners by SDS and never prints a private key', () => {
+  const file = relative(ROOT, join(ROOT, 'src', 'gatewayapi', 'testdata', 'https.in.yaml'));
+  const secrets = relative(ROOT, join(ROOT, 'src', 'gatewayapi', 'testdata', 'secrets'));
+  const res = portico(['translate', '-f', file, '--secrets-dir', secrets]);
+  assert.equal(res.status, 1, show(res)); // the case has invalid listeners on purpose
+  const doc = parse(res.stdout) as { gateways: Record<string, { Secret?: { name: string; tls_certificate: { private_key: unknown } }[] }> };
+  const served = doc.gateways['default/gw']?.Secret ?? [];
+  assert.deepEqual(served.map((s) => [s.name, s.tls_certificate.private_key]), [
+    ['secret/default/shop', { inline_string: '<redacted>' }],
+    ['secret/default/wildcard', { inline_string: '<redacted>' }],
+  ]);
+  assert.doesNotMatch(res.stdout + res.stderr, /PRIVATE KEY/);
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // validate: every problem on its own line, `file:line: Kind ns/name: field.path: message`, exit 1.
 

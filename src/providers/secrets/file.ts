@@ -52,7 +52,9 @@ export class FileSecretProvider {
   /** Reads everything once, publishes, then watches. */
   async start(onSnapshot: (snap: SourceSnapshot) => void): Promise<void> {
     this.#onSnapshot = onSnapshot;
-    await this.#scan();
+    // Through #busy, so that a watcher event during this first scan waits for it.
+    this.#busy = this.#scan();
+    await this.#busy;
     this.#rescan = setInterval(() => this.#schedule(), this.#opts.rescanIntervalMs);
     this.#rescan.unref();
   }

@@ -99,10 +99,10 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
     return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
   }
   if (group !== '' || kind !== 'Secret') {
-    return { reason: 'InvalidCertificateRef', message: `${target}: certificates come from core Secrets (group "", kind Secret), not group ${group || 'core'}` };
+    return { reason: 'InvalidCertificateRef', message: `${target} (group ${group || 'core'}): certificates come from core Secrets (group "", kind Secret)` };
   }
   const secret = index.secret(namespace, ref.name);
-  if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (expected .secrets/${namespace}/${ref.name}/tls.crt and tls.key)` };
+  if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (the secrets folder has no ${namespace}/${ref.name}/tls.crt and tls.key)` };
   const { 'tls.crt': cert, 'tls.key': key } = secret.spec.stringData;
   const check = checkKeyPair(cert, key);
   if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${target}: ${check.field} ${check.message}` };

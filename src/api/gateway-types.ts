@@ -117,3 +117,10 @@ export interface HTTPBackendRef extends BackendObjectReference {
   weight?: number;
   filters?: HTTPRouteFilter[];
 }
+
+/** Lives in the namespace of the referenced objects (`to`) and lets objects of `from` refer to them. */
+export interface ReferenceGrantSpec {
+  from: { group: string; kind: string; namespace: string }[];
+  /** Without a name, every object of that group and kind in the grant's namespace. */
+  to: { group: string; kind: string; name?: string }[];
+}

@@ -5,6 +5,7 @@ import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
 import { upstreamSpec } from './validate/gloo.ts';
 import { httpRouteSpec } from './validate/httproute.ts';
+import { referenceGrantSpec } from './validate/referencegrant.ts';
 import { envelope, type EnvelopeOptions } from './validate/meta.ts';
 import { list, obj, str, type ObjectSchema } from './validate/schema.ts';
 import { closest } from './validate/suggest.ts';
@@ -27,6 +28,7 @@ export const KINDS: readonly KindDef[] = [
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'GatewayClass', namespaced: false, spec: gatewayClassSpec }),
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'Gateway', namespaced: true, spec: gatewaySpec }),
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'HTTPRoute', namespaced: true, spec: httpRouteSpec }),
+  define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'ReferenceGrant', namespaced: true, spec: referenceGrantSpec }),
   // Only its labels matter (allowedRoutes selectors); a Namespace needs no document unless it has labels.
   define('', ['v1'], { kind: 'Namespace', namespaced: false, spec: obj({ finalizers: list(str()) }), specRequired: false, name: dnsLabel('namespace name') }),
   define(GLOO_GROUP, ['v1'], { kind: 'Upstream', namespaced: true, spec: upstreamSpec }),

@@ -1,7 +1,7 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { SecretSpec } from '../api/core-types.ts';
-import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, ReferenceGrantSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
@@ -14,8 +14,17 @@ export interface ResourceIndex {
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   /** A TLS Secret from the secret source. */
   secret(namespace: string, name: string): Resource<SecretSpec> | undefined;
+  /** Whether a ReferenceGrant in `to`'s namespace lets objects like `from` refer to it. */
+  referenceGranted(from: { group: string; kind: string; namespace: string }, to: ObjectRef): boolean;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
+}
+
+export interface ObjectRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
 }
 
 /** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
@@ -31,6 +40,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
   const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
   const secrets = new Map(ofKind<SecretSpec>('', 'Secret').map((x) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
+  const grants = ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant');
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -39,6 +49,13 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     secret: (namespace, name) => secrets.get(`${namespace}/${name}`),
+    referenceGranted: (from, to) =>
+      grants.some(
+        (g) =>
+          g.metadata.namespace === to.namespace &&
+          g.spec.from.some((f) => f.group === from.group && f.kind === from.kind && f.namespace === from.namespace) &&
+          g.spec.to.some((t) => t.group === to.group && t.kind === to.kind && (t.name === undefined || t.name === to.name)),
+      ),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
   };
 }

@@ -2,7 +2,7 @@
 // `tls.options` → TLS versions and cipher suites. A bad reference is reported on the listener
 // (ResolvedRefs=False) and the listener serves its other certificates; with none left it is not programmed.
 import type { GatewayListener, SecretObjectReference } from '../api/gateway-types.ts';
-import type { Resource } from '../api/resource.ts';
+import { GATEWAY_GROUP, type Resource } from '../api/resource.ts';
 import type { SecretIr, TlsChainIr, TlsVersionIr } from '../ir/types.ts';
 import { checkKeyPair } from '../lib/certificates.ts';
 import type { FieldProblem } from '../lib/errors.ts';
@@ -95,8 +95,9 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
   const kind = ref.kind ?? 'Secret';
   const namespace = ref.namespace ?? gw.metadata.namespace;
   const target = `${kind} ${namespace}/${ref.name}`;
-  if (namespace !== gw.metadata.namespace) {
-    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
+  const from = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gw.metadata.namespace };
+  if (namespace !== gw.metadata.namespace && !index.referenceGranted(from, { group, kind, namespace, name: ref.name })) {
+    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, and no ReferenceGrant there lets Gateways of namespace ${gw.metadata.namespace} refer to it` };
   }
   if (group !== '' || kind !== 'Secret') {
     return { reason: 'InvalidCertificateRef', message: `${target} (group ${group || 'core'}): certificates come from core Secrets (group "", kind Secret)` };

@@ -171,6 +171,7 @@ test('translate --secrets-dir serves HTTPS listeners by SDS and never prints a p
   assert.deepEqual(served.map((s) => [s.name, s.tls_certificate.private_key]), [
     ['secret/default/shop', { inline_string: '<redacted>' }],
     ['secret/default/wildcard', { inline_string: '<redacted>' }],
+    ['secret/other/foreign', { inline_string: '<redacted>' }],
   ]);
   assert.doesNotMatch(res.stdout + res.stderr, /PRIVATE KEY/);
 });

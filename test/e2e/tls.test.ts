@@ -1,5 +1,5 @@
 // HTTPS listeners served by a real Envoy with certificates this test makes: SNI chooses the listener and the
-// certificate, a Host of another listener gets 421, HTTP redirects to HTTPS, a bad certificateRef shows in
+// certificate (one from another namespace by ReferenceGrant), a Host of another listener gets 421, HTTP redirects to HTTPS, a bad certificateRef shows in
 // status while the rest serves, and rotating a certificate's files changes what Envoy serves without
 // draining the listener or failing a request.
 import { test } from 'node:test';
@@ -37,11 +37,21 @@ spec:
         options: { portico.dev/max-tls-version: '1.2', portico.dev/cipher-suites: ECDHE-ECDSA-AES256-GCM-SHA384 }
     - { name: any, protocol: HTTPS, port: \${HTTPS}, tls: { certificateRefs: [{ name: alpha }, { name: beta }] } }
     - { name: broken, protocol: HTTPS, port: \${HTTPS}, hostname: broken.example.com, tls: { certificateRefs: [{ name: missing }] } }
+    - { name: partner, protocol: HTTPS, port: \${HTTPS}, hostname: partner.test, tls: { certificateRefs: [{ name: partner, namespace: certs }] } }
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: gateways, namespace: certs }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: Gateway, namespace: default }]
+  to: [{ group: '', kind: Secret }]
 `;
 
-/** A route to `target` on one listener; the redirect route sends every plain HTTP request to HTTPS. */
+/** A route on each HTTPS listener to a backend; the redirect route sends every plain HTTP request to HTTPS. */
 const ROUTES = [
-  ...['shop', 'wild', 'any'].map((name) => route(name, `    - backendRefs:\n${backend(name)}`, `      sectionName: ${name}\n`)),
+  ...[['shop', 'shop'], ['wild', 'wild'], ['any', 'any'], ['partner', 'any']].map(([listener, target]) =>
+    route(listener as string, `    - backendRefs:\n${backend(target as string)}`, `      sectionName: ${listener}\n`),
+  ),
   route('to-https', `    - filters:
         - type: RequestRedirect
           requestRedirect: { scheme: https, port: \${HTTPS}, statusCode: 301 }`, '      sectionName: http\n'),
@@ -50,8 +60,8 @@ const ROUTES = [
 const ca = opensslAvailable ? makeCa() : { cert: '', key: '' };
 const issue = (cn: string, ...dns: string[]): KeyPair => issueCertificate(ca, cn, `subjectAltName=${dns.map((d) => `DNS:${d}`).join(',')}`);
 
-function secretFiles(name: string, pair: KeyPair): Record<string, string> {
-  return { [`.secrets/default/${name}/tls.crt`]: pair.cert, [`.secrets/default/${name}/tls.key`]: pair.key };
+function secretFiles(name: string, pair: KeyPair, namespace = 'default'): Record<string, string> {
+  return { [`.secrets/${namespace}/${name}/tls.crt`]: pair.cert, [`.secrets/${namespace}/${name}/tls.key`]: pair.key };
 }
 
 /** An HTTPS request to the gateway with this SNI (and Host, unless given another). */
@@ -79,6 +89,7 @@ test('HTTPS listeners', { skip: !opensslAvailable && 'openssl not found' }, asyn
       ...secretFiles('wild', issue('wildcard', '*.example.com')),
       ...secretFiles('alpha', issue('alpha', 'alpha.test')),
       ...secretFiles('beta', issue('beta', 'beta.test')),
+      ...secretFiles('partner', issue('partner', 'partner.test'), 'certs'),
     },
   });
   await gw.until('/', (r) => r.status === 301); // the HTTP listener is up: so is the config
@@ -91,6 +102,7 @@ test('HTTPS listeners', { skip: !opensslAvailable && 'openssl not found' }, asyn
       ['api.example.com', 'wildcard', 'DNS:*.example.com', 'wild'],
       ['alpha.test', 'alpha', 'DNS:alpha.test', 'any'],
       ['beta.test', 'beta', 'DNS:beta.test', 'any'],
+      ['partner.test', 'partner', 'DNS:partner.test', 'any'], // a Secret of namespace certs, by ReferenceGrant
     ] as const) {
       const r = await get(gw, sni);
       assert.equal(r.status, 200, `${sni}: ${r.body}`);

@@ -16,7 +16,23 @@ export interface GatewayListener {
   hostname?: string;
   port: number;
   protocol: string;
+  tls?: GatewayTLSConfig;
   allowedRoutes?: AllowedRoutes;
+}
+
+export interface GatewayTLSConfig {
+  mode?: 'Terminate' | 'Passthrough';
+  certificateRefs?: SecretObjectReference[];
+  /** Implementation-specific settings; Portico's keys start with `portico.dev/`. */
+  options?: Record<string, string>;
+}
+
+/** Defaults: group '' (core), kind Secret, the Gateway's namespace. */
+export interface SecretObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
 }
 
 export interface AllowedRoutes {
@@ -161,5 +177,6 @@ export type RouteSpec = HTTPRouteSpec | GRPCRouteSpec;
  * kinds in the listed namespaces refer to the listed kinds (or names) in its own namespace. */
 export interface ReferenceGrantSpec {
   from: { group: string; kind: string; namespace: string }[];
+  /** Without a name, every object of that group and kind in the grant's namespace. */
   to: { group: string; kind: string; name?: string }[];
 }

@@ -216,6 +216,15 @@ test('Gateway rules: unique listener names, 64 listeners at most, protocol-speci
   assert.deepEqual(fields(problems(gateway('    - { name: a, port: 80, protocol: HTTP }\n    - { name: a, port: 81, protocol: HTTP }'))), ['8 spec.listeners[1].name']);
 });
 
+test('Gateway tls: Terminate needs certificateRefs, HTTPS cannot pass through, client validation is not supported', () => {
+  const gateway = (tls: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  gatewayClassName: portico\n  listeners:\n    - name: a\n      port: 443\n      protocol: HTTPS\n      tls: ${tls}\n`;
+  assert.deepEqual(problems(gateway("{ certificateRefs: [{ name: a }], options: { portico.dev/min-tls-version: '1.2' } }")), []);
+  assert.deepEqual(problems(gateway('{ mode: Terminate }')), ['routes.yaml:10 Gateway default/gw spec.listeners[0].tls.certificateRefs: required (at least one) when mode is Terminate']);
+  assert.deepEqual(fields(problems(gateway('{ mode: Passthrough }'))), ['10 spec.listeners[0].tls.mode']);
+  assert.deepEqual(fields(problems(gateway('{ certificateRefs: [{ name: a }], frontendValidation: {} }'))), ['10 spec.listeners[0].tls.frontendValidation']);
+});
+
 /** `line field` of each problem. */
 function fields(found: string[]): string[] {
   return found.map((p) => p.replace(/^routes\.yaml:(\d+) \S+ \S+ (\S+):.*$/, '$1 $2'));

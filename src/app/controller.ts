@@ -1,12 +1,15 @@
-// The control plane's composition root: file source → store → pipeline → snapshot cache → ADS server,
-// with statuses written beside the config and an admin endpoint. Never exits because of user input.
+// The control plane's composition root: file source (+ TLS secrets folder) → store → pipeline → snapshot
+// cache → ADS server, with statuses written beside the config and an admin endpoint. Never exits because of
+// user input.
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
+import { redactSecrets } from '../ir/redact.ts';
 import type { GatewayIr } from '../ir/types.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
+import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
 import { FileStatusWriter } from '../status/file-writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
@@ -21,6 +24,8 @@ export interface ControllerOptions {
   configDir: string;
   /** Default: `<configDir>/.status` (ignored by the file source because it starts with a dot). */
   statusDir?: string;
+  /** TLS Secrets as `<secretsDir>/<namespace>/<name>/tls.crt` + `tls.key`; default `<configDir>/.secrets`. */
+  secretsDir?: string;
   /** Default `127.0.0.1:18000`. */
   xdsAddress?: string;
   /** Default `127.0.0.1:19000`; `off` disables it. */
@@ -43,6 +48,7 @@ export class Controller extends EventEmitter {
   readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
   readonly #provider: FileResourceProvider;
+  readonly #secrets: FileSecretProvider;
   readonly #writer: FileStatusWriter;
   #admin?: { port: number; close(): Promise<void> };
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
@@ -60,6 +66,8 @@ export class Controller extends EventEmitter {
     this.statusDir = resolve(opts.statusDir ?? join(opts.configDir, '.status'));
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, token: opts.xdsToken });
     this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
+    const secretsDir = resolve(opts.secretsDir ?? join(opts.configDir, '.secrets'));
+    this.#secrets = new FileSecretProvider({ dir: secretsDir, logger: this.#log.child({ component: 'secret-source', dir: secretsDir }) });
     this.#writer = new FileStatusWriter({ dir: this.statusDir, logger: this.#log.child({ component: 'status' }) });
   }
 
@@ -70,6 +78,8 @@ export class Controller extends EventEmitter {
     this.#ads.on('ack', (e) => this.#nacks.ack(e) && this.#writeStatuses());
     if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
     this.#store.subscribe((snap) => this.#apply(snap));
+    // Secrets first, so HTTPS listeners are not reported without their certificates on the first snapshot.
+    await this.#secrets.start((snap) => this.#store.update('secrets', snap));
     await this.#provider.start((snap) => this.#store.update('directory', snap));
     this.#log.info({ configDir: resolve(this.#opts.configDir), statusDir: this.statusDir, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
   }
@@ -77,6 +87,7 @@ export class Controller extends EventEmitter {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#provider.stop();
+    this.#secrets.stop();
     this.#store.close();
     await this.#writing;
     await this.#ads.close();
@@ -102,7 +113,7 @@ export class Controller extends EventEmitter {
         proxies: () => this.#ads.proxies(),
         statuses: () => this.#last?.output.statuses ?? [],
         problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
-        ir: () => this.#last?.output.ir ?? {},
+        ir: () => (this.#last ? redactSecrets(this.#last.output.ir) : {}),
       },
     });
     this.adminPort = this.#admin.port;

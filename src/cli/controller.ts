@@ -9,6 +9,7 @@ export function controllerCommand(): Command {
     .description('run the control plane: watch resources, serve Envoy config over ADS, write statuses')
     .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth)').makeOptionMandatory().env('PORTICO_CONFIG_DIR'))
     .addOption(new Option('--status-dir <dir>', 'where statuses are written (default <config-dir>/.status)').env('PORTICO_STATUS_DIR'))
+    .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
   for (const o of [...xdsSecurityOptions(), ...logOptions()]) cmd.addOption(o);
@@ -20,7 +21,7 @@ export function controllerCommand(): Command {
     if (!isLoopback(xds.host) && !security.xdsTls) {
       logger.warn({ xdsAddress: opts.xdsAddress }, 'xDS is served in plaintext beyond loopback: anyone who can reach it can read the config (and any token); set --xds-tls-cert/--xds-tls-key');
     }
-    const controller = new Controller({ configDir: opts.configDir, statusDir: opts.statusDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, ...security, logger });
+    const controller = new Controller({ configDir: opts.configDir, statusDir: opts.statusDir, secretsDir: opts.secretsDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, ...security, logger });
     await runUntilSignal(logger, async () => {
       await controller.start();
       return () => controller.stop();

@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander';
 import { runPipeline } from '../app/pipeline.ts';
 import { formatProblem } from '../lib/errors.ts';
-import { readResources } from '../providers/resources/read.ts';
+import { readInput, secretsDirOption } from './input.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
     .description('check resources: print every problem as file:line: resource: field: message (exit 1 if any)')
     .addOption(new Option('-f, --file <path>', 'a resource file or a folder of them').makeOptionMandatory().env('PORTICO_FILE'))
+    .addOption(secretsDirOption())
     .action(async (opts) => {
-      const input = await readResources(opts.file);
+      const input = await readInput(opts.file, opts.secretsDir);
       const { problems } = runPipeline(input.resources, input.rejected);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       const summary = `${input.resources.length} valid resource(s), ${input.rejected.length} rejected document(s), ${problems.length} problem(s) in ${input.files} file(s)`;

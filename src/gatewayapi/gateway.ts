@@ -4,6 +4,7 @@ import { GATEWAY_GROUP, type Resource } from '../api/resource.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
+import { checkListenerTls, type ListenerTls } from './tls.ts';
 
 export interface RouteKind {
   group: string;
@@ -31,17 +32,19 @@ export interface ListenerContext {
   supportedKinds: RouteKind[];
   /** Set when the listener cannot be accepted (e.g. an unsupported protocol). */
   refused?: Because;
-  /** Set when it shares port and hostname with another listener. */
+  /** Set when it shares port and hostname, or a port with another protocol, with another listener. */
   conflicted?: Because;
-  /** Set when some allowedRoutes.kinds are not supported. */
+  /** Set when some allowedRoutes.kinds are not supported, or some certificateRefs cannot be used. */
   unresolved?: Because;
+  /** HTTPS: its usable certificates and TLS parameters. */
+  tls?: ListenerTls;
   /** Keys of the routes attached to it. */
   attached: Set<string>;
 }
 
-/** Routes attached to a ready listener are programmed. */
+/** Routes attached to a ready listener are programmed; an HTTPS listener needs a certificate. */
 export function isReady(l: ListenerContext): boolean {
-  return !l.refused && !l.conflicted && l.supportedKinds.length > 0;
+  return !l.refused && !l.conflicted && l.supportedKinds.length > 0 && (l.spec.protocol !== 'HTTPS' || Boolean(l.tls?.secrets.length));
 }
 
 /** A Gateway with at least one ready listener gets config (an IR entry). */
@@ -68,26 +71,40 @@ export function gatewayContexts(index: ResourceIndex, ourClasses: Set<string>, p
     if (!known.has(className)) problems.push(problemAt(gw, 'spec.gatewayClassName', `no GatewayClass named ${className}; this Gateway is not served`));
     if (!ourClasses.has(className)) continue;
     const ctx: GatewayContext = { resource: gw, key: `${gw.metadata.namespace}/${gw.metadata.name}`, listeners: [] };
-    ctx.listeners = gw.spec.listeners.map((spec, i) => checkListener(ctx, spec, `spec.listeners[${i}]`, problems));
+    ctx.listeners = gw.spec.listeners.map((spec, i) => checkListener(ctx, spec, `spec.listeners[${i}]`, index, problems));
     markConflicts(ctx.listeners, problems);
     out.push(ctx);
   }
   return out;
 }
 
-function checkListener(gateway: GatewayContext, spec: GatewayListener, field: string, problems: FieldProblem[]): ListenerContext {
+function checkListener(gateway: GatewayContext, spec: GatewayListener, field: string, index: ResourceIndex, problems: FieldProblem[]): ListenerContext {
   const l: ListenerContext = { gateway, spec, field, supportedKinds: [], attached: new Set() };
   const gw = gateway.resource;
-  if (spec.protocol !== 'HTTP') {
-    l.refused = { reason: 'UnsupportedProtocol', message: `protocol ${spec.protocol} is not supported yet; Portico serves HTTP listeners` };
+  if (spec.protocol !== 'HTTP' && spec.protocol !== 'HTTPS') {
+    l.refused = { reason: 'UnsupportedProtocol', message: `protocol ${spec.protocol} is not supported yet; Portico serves HTTP and HTTPS listeners` };
     problems.push(problemAt(gw, `${field}.protocol`, l.refused.message));
     return l;
   }
+  if (spec.protocol === 'HTTPS') {
+    const checked = checkListenerTls(gw, spec, field, index, problems);
+    l.tls = checked.tls;
+    if (checked.refused) l.refused = checked.refused;
+    if (checked.unresolved) l.unresolved = checked.unresolved;
+  }
+  checkRouteKinds(l, problems);
+  return l;
+}
+
+/** allowedRoutes.kinds: unset or empty, they follow from the protocol; Portico's listeners take HTTPRoute. */
+function checkRouteKinds(l: ListenerContext, problems: FieldProblem[]): void {
+  const { spec, field } = l;
+  const gw = l.gateway.resource;
   const kinds = spec.allowedRoutes?.kinds;
   if (!kinds?.length) {
     // Unset or empty: the kinds follow from the protocol.
     l.supportedKinds = [...HTTP_ROUTE_KINDS];
-    return l;
+    return;
   }
   const unsupported: string[] = [];
   kinds.forEach((k, i) => {
@@ -97,35 +114,51 @@ function checkListener(gateway: GatewayContext, spec: GatewayListener, field: st
       if (!l.supportedKinds.includes(known)) l.supportedKinds.push(known);
     } else {
       unsupported.push(`${kind.kind} (group ${kind.group || 'core'})`);
-      problems.push(problemAt(gw, `${field}.allowedRoutes.kinds[${i}]`, `route kind ${kind.kind} (group ${kind.group || 'core'}) is not supported; HTTP listeners take HTTPRoute and GRPCRoute`));
+      problems.push(problemAt(gw, `${field}.allowedRoutes.kinds[${i}]`, `route kind ${kind.kind} (group ${kind.group || 'core'}) is not supported; ${spec.protocol} listeners take HTTPRoute and GRPCRoute`));
     }
   });
-  if (unsupported.length) l.unresolved = { reason: 'InvalidRouteKinds', message: `unsupported route kinds: ${unsupported.join(', ')}` };
-  return l;
+  if (!unsupported.length) return;
+  const kindsMessage = `unsupported route kinds: ${unsupported.join(', ')}`;
+  // Both route kinds and certificates can be unresolved: the condition keeps the first reason and both messages.
+  l.unresolved = l.unresolved ? { ...l.unresolved, message: `${l.unresolved.message}; ${kindsMessage}` } : { reason: 'InvalidRouteKinds', message: kindsMessage };
 }
 
-/** HTTP listeners sharing a port and a hostname cannot be told apart: all of them are Conflicted. */
+/**
+ * One Envoy listener serves a port, so the listeners on a port must share a protocol (HTTP and HTTPS cannot
+ * be told apart before the first bytes), and each needs its own hostname. Conflicted listeners all step back.
+ */
 function markConflicts(listeners: ListenerContext[], problems: FieldProblem[]): void {
-  const groups = new Map<string, ListenerContext[]>();
-  for (const l of listeners.filter((x) => !x.refused)) {
-    const key = `${l.spec.port}/${l.spec.hostname ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), l]);
+  const candidates = listeners.filter((x) => !x.refused);
+  for (const group of groupBy(candidates, (l) => String(l.spec.port))) {
+    const protocols = [...new Set(group.map((l) => l.spec.protocol))];
+    if (protocols.length < 2) continue;
+    const message = `listeners ${group.map((l) => l.spec.name).join(', ')} share port ${group[0]?.spec.port} with different protocols (${protocols.join(', ')}); a port serves one protocol`;
+    for (const l of group) conflict(l, { reason: 'ProtocolConflict', message }, 'protocol', problems);
   }
-  for (const group of groups.values()) {
+  for (const group of groupBy(candidates.filter((l) => !l.conflicted), (l) => `${l.spec.port}/${l.spec.hostname ?? ''}`)) {
     if (group.length < 2) continue;
     const names = group.map((l) => l.spec.name).join(', ');
     const host = group[0]?.spec.hostname;
     const message = `listeners ${names} all use port ${group[0]?.spec.port} with ${host ? `hostname ${host}` : 'no hostname'}; each listener on a port needs its own hostname`;
-    for (const l of group) {
-      l.conflicted = { reason: 'HostnameConflict', message };
-      problems.push(problemAt(l.gateway.resource, `${l.field}.${host ? 'hostname' : 'port'}`, message));
-    }
+    for (const l of group) conflict(l, { reason: 'HostnameConflict', message }, host ? 'hostname' : 'port', problems);
   }
+}
+
+function conflict(l: ListenerContext, because: Because, field: string, problems: FieldProblem[]): void {
+  l.conflicted = because;
+  problems.push(problemAt(l.gateway.resource, `${l.field}.${field}`, because.message));
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
 }
 
 export function gatewayStatus(gw: GatewayContext): StatusEntry {
   const r = gw.resource;
-  const invalid = gw.listeners.filter((l) => !isReady(l)).map((l) => l.spec.name);
+  // A listener serving with some references unresolved (a bad certificate, say) is not valid either.
+  const invalid = gw.listeners.filter((l) => !isReady(l) || l.unresolved).map((l) => l.spec.name);
   const programmed = isProgrammed(gw);
   const accepted: Because = invalid.length
     ? { reason: 'ListenersNotValid', message: `${invalid.length} of ${gw.listeners.length} listeners are not valid: ${invalid.join(', ')}` }

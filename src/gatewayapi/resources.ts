@@ -1,5 +1,6 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
+import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
@@ -13,6 +14,8 @@ export interface ResourceIndex {
   routes: Resource<RouteSpec>[];
   upstreams: Resource<UpstreamSpec>[];
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
+  /** A TLS Secret from the secret source. */
+  secret(namespace: string, name: string): Resource<SecretSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -31,6 +34,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const ofKind = <S>(group: string, kind: string) => unique.filter((r) => groupOf(r.apiVersion) === group && r.kind === kind) as Resource<S>[];
   const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
   const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
+  const secrets = new Map(ofKind<SecretSpec>('', 'Secret').map((x) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -38,6 +42,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     routes: [...ofKind<RouteSpec>(GATEWAY_GROUP, 'HTTPRoute'), ...ofKind<RouteSpec>(GATEWAY_GROUP, 'GRPCRoute')],
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
+    secret: (namespace, name) => secrets.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

@@ -4,17 +4,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenSuite } from '../../test/support/golden.ts';
 import { parseDocuments } from '../api/parse.ts';
+import { redactSecrets } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
+import { readSecrets } from '../providers/secrets/file.ts';
 import { translate } from './translate.ts';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
 
-// Input: resource documents, as a user writes them; output: the IR, every status, and every problem
-// (the parser's and the translator's) as `portico validate` prints them.
-goldenSuite(TESTDATA, (input, inputPath) => {
+// Input: resource documents, as a user writes them, and the TLS Secrets of testdata/secrets (throwaway
+// certificates); output: the IR (private keys redacted), every status, and every problem (the parser's and
+// the translator's) as `portico validate` prints them.
+goldenSuite(TESTDATA, async (input, inputPath) => {
   const parsed = parseDocuments(input, { file: basename(inputPath) });
-  const { ir, statuses, problems } = translate(parsed.resources);
-  return { ir, statuses, problems: [...parsed.rejected.flatMap((r) => r.problems), ...problems].map(formatProblem) };
+  const secrets = await readSecrets(join(TESTDATA, 'secrets'));
+  const { ir, statuses, problems } = translate([...parsed.resources, ...secrets]);
+  return { ir: redactSecrets(ir), statuses, problems: [...parsed.rejected.flatMap((r) => r.problems), ...problems].map(formatProblem) };
 });
 
 function resourcesOf(name: string) {

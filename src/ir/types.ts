@@ -16,6 +16,8 @@ export interface GatewayIr {
   listeners: ListenerIr[];
   /** Every cluster a route of this gateway forwards to; sorted by name. */
   clusters: ClusterIr[];
+  /** The certificates its HTTPS listeners serve (absent when none); sorted by name. */
+  secrets?: SecretIr[];
 }
 
 export interface ListenerIr {
@@ -23,9 +25,40 @@ export interface ListenerIr {
   name: string;
   address: string;
   port: number;
-  protocol: 'HTTP';
-  /** Sorted: most specific domain first, the catch-all `*` last. */
+  protocol: 'HTTP' | 'HTTPS';
+  /** HTTP only (empty for HTTPS). Sorted: most specific domain first, the catch-all `*` last. */
   virtualHosts: VirtualHostIr[];
+  /** HTTPS only: one filter chain per Gateway listener on the port, chosen by SNI; sorted by name. */
+  tlsChains?: TlsChainIr[];
+}
+
+/** One HTTPS Gateway listener: the SNI names it answers, its certificates, and its own routes. */
+export interface TlsChainIr {
+  /** e.g. `default/gw/443/https-shop` (`<listener name>/<Gateway listener name>`); also its route config's name. */
+  name: string;
+  /** SNI names (`shop.example.com`, `*.example.com`); empty: any SNI, or none. */
+  serverNames: string[];
+  /** Names of SecretIr, in certificateRefs order: Envoy picks by SNI among them, the first by default. */
+  certificates: string[];
+  minVersion?: TlsVersionIr;
+  maxVersion?: TlsVersionIr;
+  /** TLS 1.2 cipher suites (BoringSSL names), in preference order. */
+  cipherSuites?: string[];
+  /**
+   * Sorted like ListenerIr.virtualHosts. Hostnames of the port's other listeners answer 421 Misdirected
+   * Request here: the connection's SNI chose this listener, so it cannot serve them.
+   */
+  virtualHosts: VirtualHostIr[];
+}
+
+export type TlsVersionIr = '1.0' | '1.1' | '1.2' | '1.3';
+
+/** A certificate and its key, PEM. Secret material: never log it. */
+export interface SecretIr {
+  /** e.g. `secret/default/shop-cert` */
+  name: string;
+  certificateChain: string;
+  privateKey: string;
 }
 
 export interface VirtualHostIr {

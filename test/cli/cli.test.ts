@@ -59,6 +59,7 @@ const FLAGS: Record<string, Record<string, string>> = {
   controller: {
     '--config-dir': 'PORTICO_CONFIG_DIR',
     '--status-dir': 'PORTICO_STATUS_DIR',
+    '--secrets-dir': 'PORTICO_SECRETS_DIR',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--admin-address': 'PORTICO_ADMIN_ADDRESS',
     '--xds-tls-cert': 'PORTICO_XDS_TLS_CERT',
@@ -86,8 +87,8 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-server-name': 'PORTICO_ENVOY_XDS_TLS_SERVER_NAME',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
   },
-  translate: { '--file': 'PORTICO_FILE', '--output': 'PORTICO_OUTPUT' },
-  validate: { '--file': 'PORTICO_FILE' },
+  translate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR', '--output': 'PORTICO_OUTPUT' },
+  validate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR' },
   echo: {
     '--listen': 'PORTICO_ECHO_LISTEN',
     '--name': 'PORTICO_ECHO_NAME',
@@ -158,6 +159,21 @@ test('translate -o json prints the same document as JSON', () => {
   const [yaml, json] = [portico(['translate', '-f', file]), portico(['translate', '-f', file, '-o', 'json'])];
   assert.equal(json.status, 0, show(json));
   assert.deepEqual(JSON.parse(json.stdout), parse(yaml.stdout));
+});
+
+test('translate --secrets-dir serves HTTPS listeners by SDS and never prints a private key', () => {
+  const file = relative(ROOT, join(ROOT, 'src', 'gatewayapi', 'testdata', 'https.in.yaml'));
+  const secrets = relative(ROOT, join(ROOT, 'src', 'gatewayapi', 'testdata', 'secrets'));
+  const res = portico(['translate', '-f', file, '--secrets-dir', secrets]);
+  assert.equal(res.status, 1, show(res)); // the case has invalid listeners on purpose
+  const doc = parse(res.stdout) as { gateways: Record<string, { Secret?: { name: string; tls_certificate: { private_key: unknown } }[] }> };
+  const served = doc.gateways['default/gw']?.Secret ?? [];
+  assert.deepEqual(served.map((s) => [s.name, s.tls_certificate.private_key]), [
+    ['secret/default/shop', { inline_string: '<redacted>' }],
+    ['secret/default/wildcard', { inline_string: '<redacted>' }],
+    ['secret/other/foreign', { inline_string: '<redacted>' }],
+  ]);
+  assert.doesNotMatch(res.stdout + res.stderr, /PRIVATE KEY/);
 });
 
 // ---------------------------------------------------------------------------------------------------------

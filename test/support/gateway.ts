@@ -1,6 +1,7 @@
 // End-to-end harness: the Portico controller (in-process) on a temp config folder, named echo backends,
 // and a real Envoy bootstrapped for the Gateway. Everything on loopback with random ports, stopped in t.after().
-// Resource YAML may use ${PORT} (the Gateway's listener port) and ${<backend name>} (that backend's port).
+// Resource YAML may use ${PORT} (the Gateway's listener port), ${<name>} for each extra port asked for, and
+// ${<backend name>} (that backend's port).
 import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -12,13 +13,15 @@ import { findBinary } from '../../src/lib/binaries.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { statusPath } from '../../src/status/file-writer.ts';
 import { parse } from 'yaml';
-import { freePort, waitFor } from './components.ts';
+import { freePorts, waitFor } from './components.ts';
 import { fill } from './fixtures.ts';
 import { httpRequest, type HttpOptions, type HttpResult } from './http.ts';
 
 export interface GatewayEnv {
   configDir: string;
   port: number;
+  /** The extra ports asked for, by name. */
+  ports: Record<string, number>;
   controller: Controller;
   envoy: EnvoyHandle;
   backends: Record<string, number>;
@@ -33,7 +36,7 @@ export interface GatewayEnv {
 
 export async function startGateway(
   t: TestContext,
-  opts: { gateway?: string; backends?: string[]; files: Record<string, string> },
+  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string> },
 ): Promise<GatewayEnv> {
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
@@ -46,13 +49,14 @@ export async function startGateway(
     backends[name] = echo.port;
   }
   t.after(() => Promise.all(echoes.map((e) => e.close())));
-  const port = await freePort();
+  const [port = 0, ...extra] = await freePorts(1 + (opts.ports?.length ?? 0));
+  const ports = Object.fromEntries((opts.ports ?? []).map((name, i) => [name, extra[i] as number]));
   const write = async (file: string, yaml: string) => {
     const path = join(configDir, file);
     await mkdir(dirname(path), { recursive: true });
     // Atomic replace, like an editor's save; the dot-named temp file is ignored by the file source.
     const tmp = join(dirname(path), `.${basename(path)}.tmp`);
-    await writeFile(tmp, fill(yaml, { ...backends, PORT: port }));
+    await writeFile(tmp, fill(yaml, { ...backends, ...ports, PORT: port }));
     await rename(tmp, path);
   };
   for (const [file, yaml] of Object.entries(opts.files)) await write(file, yaml);
@@ -76,6 +80,6 @@ export async function startGateway(
     const text = await readFile(statusPath(controller.statusDir, key), 'utf8').catch(() => undefined);
     return text === undefined ? undefined : (parse(text) as Record<string, unknown>);
   };
-  return { configDir, port, controller, envoy, backends, write, remove: (f) => rm(join(configDir, f), { force: true }), get, until, status };
+  return { configDir, port, ports, controller, envoy, backends, write, remove: (f) => rm(join(configDir, f), { force: true }), get, until, status };
 }
 

@@ -1,5 +1,5 @@
 // Golden-file harness: every `<dir>/<case>.in.yaml` is run through `run` and compared with
-// `<case>.out.yaml`. With UPDATE_GOLDEN=1 the expected files are (re)written instead.
+// `<case>.out.yaml` (`run` may return a promise). With UPDATE_GOLDEN=1 the expected files are (re)written instead.
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,10 +12,10 @@ export function goldenSuite(dir: string, run: (input: string, inputPath: string)
   assert.ok(cases.length > 0, `no golden cases in ${dir}`);
   for (const file of cases) {
     const name = file.slice(0, -'.in.yaml'.length);
-    test(`golden ${name}`, () => {
+    test(`golden ${name}`, async () => {
       const inPath = join(dir, file);
       const outPath = join(dir, `${name}.out.yaml`);
-      const actual = stringify(run(readFileSync(inPath, 'utf8'), inPath), { lineWidth: 0, aliasDuplicateObjects: false });
+      const actual = stringify(await run(readFileSync(inPath, 'utf8'), inPath), { lineWidth: 0, aliasDuplicateObjects: false });
       if (update) {
         writeFileSync(outPath, actual);
         return;

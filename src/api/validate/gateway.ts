@@ -1,6 +1,6 @@
 // GatewayClass and Gateway (gateway.networking.k8s.io/v1): fields, limits and the CEL rules of the CRDs.
-import { controllerName, group, hostname, kindName, labelSelector, objectName, portNumber, sectionName } from './common.ts';
-import { list, obj, oneOf, opaque, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
+import { controllerName, group, hostname, kindName, labelSelector, namespaceName, objectName, portNumber, qualifiedName, sectionName } from './common.ts';
+import { list, map, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
 
 export const gatewayClassSpec = obj({
   controllerName: required(controllerName),
@@ -32,16 +32,38 @@ const protocolFitsListener: Rule = (l: { protocol: string; hostname?: string; tl
   if (['HTTPS', 'TLS'].includes(l.protocol) && l.tls === undefined) report(['tls'], `required for protocol ${l.protocol}`);
 };
 
+/** The CRD's CEL rules on `tls`: Terminate needs certificates, and HTTPS can only terminate. */
+const tlsFitsMode: Rule = (tls: { mode?: string; certificateRefs?: unknown[] }, report) => {
+  const mode = tls.mode ?? 'Terminate';
+  if (mode === 'Terminate' && !tls.certificateRefs?.length) report(['certificateRefs'], 'required (at least one) when mode is Terminate');
+};
+const httpsTerminates: Rule = (l: { protocol: string; tls?: { mode?: string } }, report) => {
+  if (l.protocol === 'HTTPS' && l.tls?.mode === 'Passthrough') report(['tls', 'mode'], 'must be Terminate for protocol HTTPS (Passthrough needs protocol TLS)');
+};
+
+const certificateRef = obj({ group, kind: kindName, name: required(objectName), namespace: namespaceName });
+
+const tls = obj(
+  {
+    mode: oneOf('Terminate', 'Passthrough'),
+    certificateRefs: list(certificateRef, { max: 64 }),
+    options: map(qualifiedName, str({ maxLength: 4096 })),
+    frontendValidation: unsupported('frontendValidation (client certificates) is not supported by Portico yet'),
+  },
+  tlsFitsMode,
+);
+
 const listener = obj(
   {
     name: required(sectionName),
     hostname,
     port: required(portNumber),
     protocol: required(protocol),
-    tls: opaque, // HTTPS is translated in a later issue; the block is known, so it is not an unknown field
+    tls,
     allowedRoutes,
   },
   protocolFitsListener,
+  httpsTerminates,
 );
 
 export const gatewaySpec = obj({

@@ -293,6 +293,24 @@ describe('AdsServer', () => {
     assert.deepEqual(names(await known.next(T.cluster)), ['c1', 'c2']);
   });
 
+  it('serves SDS secrets by name on the same stream; a rotation pushes the Secret and nothing else', async (t) => {
+    const { cache, connect } = await start(t);
+    const secret = (name: string, cert: string) => ({ name, resource: { name, tls_certificate: { certificate_chain: { inline_string: cert }, private_key: { inline_string: 'KEY' } } } });
+    const withSecrets = (cert: string) => ({ ...config(), [T.secret]: [secret('s1', cert), secret('s2', 'other')] });
+    cache.set('ns/gw', withSecrets('v1'));
+    const envoy = connect('ns/gw');
+    await initialFetch(envoy);
+    envoy.subscribe(T.secret, ['s1']);
+    const sds = await envoy.next(T.secret);
+    assert.deepEqual(names(sds), ['s1']);
+    envoy.ack(sds, ['s1']);
+    cache.set('ns/gw', withSecrets('v2'));
+    const rotated = await envoy.next();
+    assert.equal(rotated.type_url, T.secret);
+    assert.equal((rotated.resources[0] as any).tls_certificate.certificate_chain.inline_string, 'v2');
+    assert.deepEqual(await envoy.drain(), []);
+  });
+
   it('answers delta xDS with UNIMPLEMENTED', async (t) => {
     const { port } = await start(t);
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

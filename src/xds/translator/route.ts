@@ -1,14 +1,20 @@
-// IR virtual hosts → one Envoy RouteConfiguration per listener (served by RDS under the listener's name).
+// IR virtual hosts → one Envoy RouteConfiguration per listener (served by RDS under the listener's name),
+// or on an HTTPS listener one per filter chain (under the chain's name).
 import type { ListenerIr, RouteIr, VirtualHostIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { corsPerFilterConfig } from './cors.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
 import { buildRouteMatch } from './route-match.ts';
 
-export function buildRouteConfiguration(listener: ListenerIr): XdsObject {
+export function buildRouteConfigurations(listener: ListenerIr): XdsObject[] {
+  if (!listener.tlsChains) return [buildRouteConfiguration(listener.name, listener.virtualHosts, 'http')];
+  return listener.tlsChains.map((chain) => buildRouteConfiguration(chain.name, chain.virtualHosts, 'https'));
+}
+
+function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], scheme: 'http' | 'https'): XdsObject {
   return {
-    name: listener.name,
-    virtual_hosts: listener.virtualHosts.map((vh) => buildVirtualHost(vh, 'http')),
+    name,
+    virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme)),
     // Gateway API: the port in the Host header plays no part in hostname matching.
     ignore_port_in_host_matching: true,
   };

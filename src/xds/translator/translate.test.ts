@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import type { Ir } from '../../ir/types.ts';
 import { goldenSuite } from '../../../test/support/golden.ts';
 import { encodeMessage } from '../encode.ts';
+import { TYPE_URLS, type TypeUrl } from '../resources.ts';
 import { translateIr } from './translate.ts';
 
 // Input: an IR document; output: the Envoy resources per gateway, as served.
@@ -29,4 +31,17 @@ test('every translated resource encodes as its Envoy proto type', () => {
       }
     }
   }
+});
+
+// What makes a rotation cheap: the certificate lives only in the Secret, so every other type is unchanged
+// (same cache version) and Envoy neither gets nor drains a listener.
+test('a rotated certificate changes the Secret and nothing else', () => {
+  const ir = parse(readFileSync(join(import.meta.dirname, 'testdata', 'https.in.yaml'), 'utf8')) as Ir;
+  const rotated = structuredClone(ir);
+  const [secret] = rotated.gateways[0]?.secrets ?? [];
+  assert.ok(secret);
+  secret.certificateChain = 'ANOTHER CERTIFICATE';
+  const [before, after] = [ir, rotated].map((x) => translateIr(x).get('default/gw') ?? {});
+  const changed = Object.keys({ ...before, ...after }).filter((type) => !isDeepStrictEqual(before[type as TypeUrl], after[type as TypeUrl]));
+  assert.deepEqual(changed, [TYPE_URLS.secret]);
 });

@@ -5,7 +5,8 @@ import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from
 import { buildCluster, buildLoadAssignment } from './cluster.ts';
 import { DEFAULT_HTTP_FILTERS, type HttpFilterPlugin } from './http-filters.ts';
 import { buildListener } from './listener.ts';
-import { buildRouteConfiguration } from './route.ts';
+import { buildRouteConfigurations } from './route.ts';
+import { buildSecret } from './secret.ts';
 
 export interface XdsTranslatorOptions {
   httpFilters?: readonly HttpFilterPlugin[];
@@ -20,9 +21,11 @@ export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {})
   const filters = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
   return {
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
-    [TYPE_URLS.route]: named(gw.listeners.map(buildRouteConfiguration)),
+    [TYPE_URLS.route]: named(gw.listeners.flatMap(buildRouteConfigurations)),
     [TYPE_URLS.cluster]: named(gw.clusters.map(buildCluster)),
     [TYPE_URLS.endpoint]: named(gw.clusters.map(buildLoadAssignment), 'cluster_name'),
+    // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
+    ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),
   };
 }
 

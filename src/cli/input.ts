@@ -1,0 +1,16 @@
+// What the offline commands (translate, validate) read: the resources of -f and the TLS Secrets the
+// controller would read beside them, so HTTPS listeners are checked against their real certificates.
+import { Option } from 'commander';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readResources } from '../providers/resources/read.ts';
+import { readSecrets } from '../providers/secrets/file.ts';
+
+export const secretsDirOption = (): Option =>
+  new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key (default <folder>/.secrets when -f is a folder)').env('PORTICO_SECRETS_DIR');
+
+export async function readInput(file: string, secretsDir: string | undefined): ReturnType<typeof readResources> {
+  const input = await readResources(file);
+  const dir = secretsDir ?? ((await stat(file)).isDirectory() ? join(file, '.secrets') : undefined);
+  return dir ? { ...input, resources: [...input.resources, ...(await readSecrets(dir))] } : input;
+}

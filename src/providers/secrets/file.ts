@@ -1,0 +1,157 @@
+// TLS Secrets from a folder: `<dir>/<namespace>/<name>/tls.crt` and `tls.key` (PEM) make the Secret
+// `<namespace>/<name>` that Gateway listeners name in `tls.certificateRefs`. The folder is watched, so
+// rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
+// Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
+// previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
+import type { Rejected } from '../../api/parse.ts';
+import { resourceId, type Resource } from '../../api/resource.ts';
+import { checkKeyPair } from '../../lib/certificates.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { hashOf } from '../../lib/stable.ts';
+import type { SourceSnapshot } from '../resources/source.ts';
+
+export type SecretResource = Resource<SecretSpec>;
+
+export interface FileSecretProviderOptions {
+  dir: string;
+  logger: Logger;
+  /** Coalesces the writes of one rotation (certificate, then key). */
+  settleMs?: number;
+  /** A full rescan catches any event the OS watcher dropped. */
+  rescanIntervalMs?: number;
+}
+
+/** Reads every Secret below `dir` once (empty when `dir` does not exist). */
+export async function readSecrets(dir: string): Promise<SecretResource[]> {
+  const out: SecretResource[] = [];
+  for (const namespace of await subfolders(dir)) {
+    for (const name of await subfolders(join(dir, namespace))) out.push(await readSecret(dir, namespace, name));
+  }
+  return out;
+}
+
+export class FileSecretProvider {
+  readonly #opts: Required<FileSecretProviderOptions>;
+  readonly #watchers = new Map<string, FSWatcher>();
+  /** What each Secret serves, by `namespace/name`: the last read, or the last matching pair. */
+  #serving = new Map<string, SecretResource>();
+  #published?: string;
+  #timer?: NodeJS.Timeout;
+  #rescan?: NodeJS.Timeout;
+  #busy: Promise<void> = Promise.resolve();
+  #onSnapshot: (snap: SourceSnapshot) => void = () => {};
+
+  constructor(opts: FileSecretProviderOptions) {
+    this.#opts = { settleMs: 50, rescanIntervalMs: 30_000, ...opts };
+  }
+
+  /** Reads everything once, publishes, then watches. */
+  async start(onSnapshot: (snap: SourceSnapshot) => void): Promise<void> {
+    this.#onSnapshot = onSnapshot;
+    // Through #busy, so that a watcher event during this first scan waits for it.
+    this.#busy = this.#scan();
+    await this.#busy;
+    this.#rescan = setInterval(() => this.#schedule(), this.#opts.rescanIntervalMs);
+    this.#rescan.unref();
+  }
+
+  stop(): void {
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+    clearTimeout(this.#timer);
+    clearInterval(this.#rescan);
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#busy = this.#busy.then(() => this.#scan()).catch((err) => this.#opts.logger.error({ err, dir: this.#opts.dir }, 'reading the secrets folder failed'));
+    }, this.#opts.settleMs);
+  }
+
+  async #scan(): Promise<void> {
+    const secrets = await readSecrets(this.#opts.dir);
+    await this.#syncWatchers(secrets);
+    const rejected: Rejected[] = [];
+    const next = new Map(secrets.map((s) => [secretKey(s), this.#keepGoodPair(s, rejected)]));
+    this.#serving = next;
+    const resources = [...next.values()];
+    const hash = hashOf([resources.map((r) => [r.metadata, r.spec]), rejected]);
+    if (hash === this.#published) return;
+    this.#published = hash;
+    this.#opts.logger.info({ secrets: [...next.keys()] }, 'TLS secrets loaded');
+    this.#onSnapshot({ resources, rejected });
+  }
+
+  /**
+   * A pair that does not check out, where a good one served before (a rotation in mid-write, or a bad
+   * rotation), keeps the good one serving and is reported as rejected: the Secret's status and the log say
+   * why. A Secret that was never good is passed on as it is, so the listener using it says why.
+   */
+  #keepGoodPair(secret: SecretResource, rejected: Rejected[]): SecretResource {
+    const previous = this.#serving.get(secretKey(secret));
+    const check = checkKeyPair(secret.spec.stringData['tls.crt'], secret.spec.stringData['tls.key']);
+    if (check.ok || !previous) return secret;
+    const before = previous.spec.stringData;
+    if (!checkKeyPair(before['tls.crt'], before['tls.key']).ok) return secret;
+    const file = join(secret.source?.file ?? '', check.field);
+    const { namespace, name } = secret.metadata;
+    rejected.push({
+      id: { apiVersion: secret.apiVersion, kind: secret.kind, namespace, name },
+      source: { file },
+      problems: [{ source: { file }, resource: resourceId(secret), message: `${check.field} ${check.message}; the previous certificate keeps serving` }],
+    });
+    return previous;
+  }
+
+  /** One watcher per folder (the root, each namespace, each secret), as Linux has no reliable recursive watch. */
+  async #syncWatchers(secrets: SecretResource[]): Promise<void> {
+    const namespaces = new Set(secrets.map((s) => join(this.#opts.dir, s.metadata.namespace)));
+    for (const ns of await subfolders(this.#opts.dir)) namespaces.add(join(this.#opts.dir, ns));
+    // Until the folder exists, its parent's events say when it appears.
+    const root = (await stat(this.#opts.dir).catch(() => undefined))?.isDirectory() ? this.#opts.dir : dirname(this.#opts.dir);
+    const wanted = new Set([root, ...namespaces, ...secrets.map((s) => s.source?.file ?? '')]);
+    for (const [dir, w] of this.#watchers) {
+      if (wanted.has(dir)) continue;
+      w.close();
+      this.#watchers.delete(dir);
+    }
+    for (const dir of wanted) {
+      if (this.#watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, () => this.#schedule());
+        w.on('error', () => this.#schedule());
+        this.#watchers.set(dir, w);
+      } catch {
+        // Not there (yet): the periodic rescan picks it up.
+      }
+    }
+  }
+}
+
+async function readSecret(dir: string, namespace: string, name: string): Promise<SecretResource> {
+  const folder = join(dir, namespace, name);
+  const read = (file: string) => readFile(join(folder, file), 'utf8').catch(() => undefined);
+  const [cert, key] = await Promise.all([read('tls.crt'), read('tls.key')]);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { namespace, name },
+    spec: { type: TLS_SECRET_TYPE, stringData: { ...(cert !== undefined && { 'tls.crt': cert }), ...(key !== undefined && { 'tls.key': key }) } },
+    source: { file: folder },
+  };
+}
+
+/** Folder names below `dir`, sorted, without dot-names (editors' and tools' temporary folders). */
+async function subfolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+function secretKey(s: SecretResource): string {
+  return `${s.metadata.namespace}/${s.metadata.name}`;
+}

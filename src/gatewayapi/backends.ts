@@ -1,30 +1,14 @@
-// backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
-// resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
+// backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts) and UpstreamGroups (weighted
+// sets of Upstreams); a reference it cannot resolve is reported with the Gateway API's ResolvedRefs reasons,
+// and its share of the traffic gets a 500.
 import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GLOO_GROUP, type Resource } from '../api/resource.ts';
-import type { ClusterIr, ForwardActionIr } from '../ir/types.ts';
+import type { ForwardActionIr } from '../ir/types.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
-import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
-
-const CONNECT_TIMEOUT_MS = 5000;
-
-export function upstreamClusterName(namespace: string, name: string): string {
-  return `upstream/${namespace}/${name}`;
-}
-
-export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
-  const unique = new Map((u.spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
-  const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
-  return { name: upstreamClusterName(u.metadata.namespace, u.metadata.name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS };
-}
-
-/** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
-export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
-  const hosts = upstreamCluster(u).endpoints.length;
-  return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: `static upstream with ${hosts} host(s)` })] });
-}
+import type { Because } from './status.ts';
+import { groupShares, integerWeights, type Share } from './upstream-group.ts';
+import { upstreamClusterName } from './upstream.ts';
 
 export interface BackendIssue extends Because {
   /** `spec.rules[i].backendRefs[j]` */
@@ -42,6 +26,7 @@ export interface Backends {
 
 export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
   const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
+  const shares: (Share & Omit<ForwardActionIr['backends'][number], 'cluster' | 'weight'>)[] = [];
   refs.forEach((ref, j) => {
     const at = `${field}[${j}]`;
     const weight = ref.weight ?? 1;
@@ -49,19 +34,35 @@ export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBacken
     if (problem) out.issues.push({ ...problem, field: at });
     if (weight === 0) return; // no traffic either way
     if (problem) {
-      out.invalidWeight += weight;
+      shares.push({ weight, of: 1 });
       return;
     }
     const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
     out.unsupported.push(...filters.unsupported);
-    out.backends.push({
-      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name),
-      weight,
+    const targets = refTargets(route, ref, index);
+    if (targets.missing.length) out.issues.push({ reason: 'BackendNotFound', message: targets.missing.join('; '), field: at });
+    const headers = {
       ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
       ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
-    });
+    };
+    shares.push(...targets.shares.map((t) => ({ ...t, weight: weight * t.weight, ...headers })));
+  });
+  const weights = integerWeights(shares);
+  shares.forEach(({ cluster, weight: _w, of: _of, ...headers }, i) => {
+    const w = weights[i] as number;
+    if (cluster) out.backends.push({ cluster, weight: w, ...headers });
+    else out.invalidWeight += w;
   });
   return out;
+}
+
+/** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */
+function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; missing: string[] } {
+  const namespace = ref.namespace ?? route.metadata.namespace;
+  const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
+  if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name), weight: 1, of: 1 }], missing: [] };
+  const { shares, missing } = groupShares(group, index);
+  return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
 }
 
 /** Why a backendRef cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
@@ -70,10 +71,10 @@ function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex):
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? route.metadata.namespace;
   const target = `${kind} ${namespace}/${ref.name}`;
-  const isUpstream = group === GLOO_GROUP && kind === 'Upstream';
+  const isGloo = group === GLOO_GROUP && (kind === 'Upstream' || kind === 'UpstreamGroup');
   const isService = group === '' && kind === 'Service';
-  if (!isUpstream && !isService) {
-    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams` };
+  if (!isGloo && !isService) {
+    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams and UpstreamGroups` };
   }
   if (namespace !== route.metadata.namespace) {
     return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
@@ -81,5 +82,6 @@ function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex):
   if (isService) {
     return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };
   }
-  return index.upstream(namespace, ref.name) ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
+  const found = kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : index.upstream(namespace, ref.name);
+  return found ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
 }

@@ -1,7 +1,7 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamSpec } from '../api/gloo-types.ts';
+import type { UpstreamGroupSpec, UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 
@@ -11,6 +11,8 @@ export interface ResourceIndex {
   routes: Resource<HTTPRouteSpec>[];
   upstreams: Resource<UpstreamSpec>[];
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
+  upstreamGroups: Resource<UpstreamGroupSpec>[];
+  upstreamGroup(namespace: string, name: string): Resource<UpstreamGroupSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
 }
@@ -26,7 +28,10 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const unique = [...byKey.values()];
   const ofKind = <S>(group: string, kind: string) => unique.filter((r) => groupOf(r.apiVersion) === group && r.kind === kind) as Resource<S>[];
   const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
-  const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
+  const upstreamGroups = ofKind<UpstreamGroupSpec>(GLOO_GROUP, 'UpstreamGroup');
+  const byName = <S>(list: Resource<S>[]) => new Map(list.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r]));
+  const upstreamByName = byName(upstreams);
+  const groupByName = byName(upstreamGroups);
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -34,6 +39,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     routes: ofKind(GATEWAY_GROUP, 'HTTPRoute'),
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
+    upstreamGroups,
+    upstreamGroup: (namespace, name) => groupByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
   };
 }

@@ -2,6 +2,7 @@
 // that discovery churn changes only the EDS version.
 import type { ClusterIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
+import { clusterOptions } from './cluster-options.ts';
 import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
 
 export function buildCluster(cluster: ClusterIr): XdsObject {
@@ -10,7 +11,7 @@ export function buildCluster(cluster: ClusterIr): XdsObject {
     type: 'EDS',
     eds_cluster_config: { eds_config: ADS_CONFIG_SOURCE },
     connect_timeout: duration(cluster.connectTimeoutMs),
-    lb_policy: 'ROUND_ROBIN',
+    ...clusterOptions(cluster),
     // Drop a removed endpoint at once instead of waiting for active health checks to fail it.
     ignore_health_on_host_removal: true,
   };

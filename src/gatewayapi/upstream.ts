@@ -1,0 +1,97 @@
+// A Gloo Upstream → one IR cluster: its static hosts and its options (load balancing, connection limits,
+// outlier detection, health checks, HTTP/2, TLS). The validator has checked every field already.
+import type { LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
+import type { Resource } from '../api/resource.ts';
+import { durationMs } from '../api/validate/gloo.ts';
+import type { ClusterIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
+import { condition, statusEntry, type StatusEntry } from './status.ts';
+
+/** Gloo's default too. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+export function upstreamClusterName(namespace: string, name: string): string {
+  return `upstream/${namespace}/${name}`;
+}
+
+export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
+  const spec = u.spec;
+  const unique = new Map((spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
+  const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  const timeout = spec.connectionConfig?.connectTimeout;
+  const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
+  const tls = tlsOf(spec);
+  const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
+  return {
+    name: upstreamClusterName(u.metadata.namespace, u.metadata.name),
+    endpoints,
+    connectTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
+    ...(loadBalancer && { loadBalancer }),
+    ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
+    ...(spec.outlierDetection && { outlierDetection: outlierDetectionOf(spec.outlierDetection) }),
+    ...(spec.healthChecks?.length && {
+      healthChecks: spec.healthChecks.map((hc) => ({
+        timeoutMs: durationMs(hc.timeout),
+        intervalMs: durationMs(hc.interval),
+        ...(hc.noTrafficInterval && { noTrafficIntervalMs: durationMs(hc.noTrafficInterval) }),
+        unhealthyThreshold: hc.unhealthyThreshold,
+        healthyThreshold: hc.healthyThreshold,
+        http: { ...hc.httpHealthCheck },
+      })),
+    }),
+    ...(spec.useHttp2 && { http2: true }),
+    ...(maxRequestsPerConnection && { maxRequestsPerConnection }),
+    ...(tls && { tls }),
+  };
+}
+
+function loadBalancerOf(c: LoadBalancerConfig | undefined): LoadBalancerIr | undefined {
+  if (c?.leastRequest) return { policy: 'LeastRequest', ...c.leastRequest };
+  if (c?.ringHash) return { policy: 'RingHash', ...c.ringHash.ringHashConfig };
+  if (c?.maglev) return { policy: 'Maglev' };
+  if (c?.random) return { policy: 'Random' };
+  if (c?.roundRobin) return { policy: 'RoundRobin' };
+  return undefined;
+}
+
+function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
+  const { interval, baseEjectionTime, ...counts } = o;
+  return {
+    ...counts,
+    ...(interval && { intervalMs: durationMs(interval) }),
+    ...(baseEjectionTime && { baseEjectionTimeMs: durationMs(baseEjectionTime) }),
+  };
+}
+
+/**
+ * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
+ * HTTP/2 over TLS offers ALPN `h2` unless the user chose the protocols: servers expect to negotiate it.
+ */
+function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
+  const ssl = spec.sslConfig;
+  if (!ssl && !spec.static?.useTls) return undefined;
+  const files = ssl?.sslFiles;
+  const alpn = ssl?.alpnProtocols ?? (spec.useHttp2 ? ['h2'] : undefined);
+  return {
+    ...(ssl?.sni && { sni: ssl.sni }),
+    ...(files?.rootCa && { caFile: files.rootCa }),
+    ...(files?.tlsCert && { certFile: files.tlsCert }),
+    ...(files?.tlsKey && { keyFile: files.tlsKey }),
+    ...(ssl?.verifySubjectAltName && { verifySubjectAltNames: [...ssl.verifySubjectAltName] }),
+    ...(alpn && { alpnProtocols: [...alpn] }),
+  };
+}
+
+/** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
+export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
+  const cluster = upstreamCluster(u);
+  const options = [
+    cluster.loadBalancer && `${cluster.loadBalancer.policy} load balancing`,
+    cluster.http2 && 'HTTP/2',
+    cluster.tls && 'TLS',
+    cluster.healthChecks && 'health checks',
+    cluster.outlierDetection && 'outlier detection',
+    cluster.circuitBreakers && 'circuit breakers',
+  ].filter(Boolean);
+  const message = `static upstream with ${cluster.endpoints.length} host(s)${options.length ? `; ${options.join(', ')}` : ''}`;
+  return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message })] });
+}

@@ -22,6 +22,16 @@ export const opensslAvailable = (() => {
   }
 })();
 
+/** Writes each certificate and key into `dir` (owner-only, as keys should be) and returns their paths. */
+export function writeCertificates(certs: TestCertificates, dir: string): Record<keyof TestCertificates, string> {
+  const paths = Object.entries(certs).map(([name, pem]) => {
+    const path = join(dir, `${name}.pem`);
+    writeFileSync(path, pem, { mode: 0o600 });
+    return [name, path];
+  });
+  return Object.fromEntries(paths) as Record<keyof TestCertificates, string>;
+}
+
 export function makeCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'portico-tls-'));
   const path = (name: string) => join(dir, name);

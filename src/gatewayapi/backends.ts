@@ -24,36 +24,38 @@ export interface Backends {
   unsupported: Filters['unsupported'];
 }
 
+type Backend = ForwardActionIr['backends'][number];
+/** A share of the rule's traffic with the header filters of the backendRef it came from. */
+type FilteredShare = Share & Omit<Backend, 'cluster' | 'weight'>;
+
 export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
   const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
-  const shares: (Share & Omit<ForwardActionIr['backends'][number], 'cluster' | 'weight'>)[] = [];
-  refs.forEach((ref, j) => {
-    const at = `${field}[${j}]`;
-    const weight = ref.weight ?? 1;
-    const problem = refProblem(route, ref, index);
-    if (problem) out.issues.push({ ...problem, field: at });
-    if (weight === 0) return; // no traffic either way
-    if (problem) {
-      shares.push({ weight, of: 1 });
-      return;
-    }
-    const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
-    out.unsupported.push(...filters.unsupported);
-    const targets = refTargets(route, ref, index);
-    if (targets.missing.length) out.issues.push({ reason: 'BackendNotFound', message: targets.missing.join('; '), field: at });
-    const headers = {
-      ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
-      ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
-    };
-    shares.push(...targets.shares.map((t) => ({ ...t, weight: weight * t.weight, ...headers })));
-  });
+  const shares = refs.flatMap((ref, j) => refShares(route, ref, `${field}[${j}]`, index, out));
   const weights = integerWeights(shares);
-  shares.forEach(({ cluster, weight: _w, of: _of, ...headers }, i) => {
-    const w = weights[i] as number;
-    if (cluster) out.backends.push({ cluster, weight: w, ...headers });
-    else out.invalidWeight += w;
+  shares.forEach(({ cluster, weight: _share, of: _of, ...headers }, i) => {
+    const weight = weights[i] as number;
+    if (cluster) out.backends.push({ cluster, weight, ...headers });
+    else out.invalidWeight += weight;
   });
   return out;
+}
+
+/** One backendRef's shares of the traffic (none at weight 0); its issues and unsupported filters go to `out`. */
+function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: ResourceIndex, out: Backends): FilteredShare[] {
+  const weight = ref.weight ?? 1;
+  const problem = refProblem(route, ref, index);
+  if (problem) out.issues.push({ ...problem, field: at });
+  if (weight === 0) return []; // no traffic either way
+  if (problem) return [{ weight, of: 1 }];
+  const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
+  out.unsupported.push(...filters.unsupported);
+  const targets = refTargets(route, ref, index);
+  if (targets.missing.length) out.issues.push({ reason: 'BackendNotFound', message: targets.missing.join('; '), field: at });
+  const headers = {
+    ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
+    ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
+  };
+  return targets.shares.map((t) => ({ ...t, weight: weight * t.weight, ...headers }));
 }
 
 /** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */

@@ -3,7 +3,7 @@
 import type { LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
 import { durationMs } from '../api/validate/gloo.ts';
-import type { ClusterIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { ClusterIr, EndpointIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 /** Gloo's default too. */
@@ -15,11 +15,10 @@ export function upstreamClusterName(namespace: string, name: string): string {
 
 export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
   const spec = u.spec;
-  const unique = new Map((spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
-  const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  const tls = tlsOf(spec);
+  const endpoints = endpointsOf(spec, tls !== undefined);
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
-  const tls = tlsOf(spec);
   const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
   return {
     name: upstreamClusterName(u.metadata.namespace, u.metadata.name),
@@ -42,6 +41,13 @@ export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
     ...(maxRequestsPerConnection && { maxRequestsPerConnection }),
     ...(tls && { tls }),
   };
+}
+
+/** Unique and sorted; a host's `sniAddr` matters only when Envoy speaks TLS to it. */
+function endpointsOf(spec: UpstreamSpec, tls: boolean): EndpointIr[] {
+  const hosts = spec.static?.hosts ?? [];
+  const unique = new Map(hosts.map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port, ...(tls && h.sniAddr && { sni: h.sniAddr }) }]));
+  return [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
 }
 
 function loadBalancerOf(c: LoadBalancerConfig | undefined): LoadBalancerIr | undefined {

@@ -178,4 +178,6 @@ export interface UpstreamTlsIr {
 export interface EndpointIr {
   address: string;
   port: number;
+  /** The TLS server name for this host (Gloo's `sniAddr`), instead of the cluster's; only with `tls`. */
+  sni?: string;
 }

@@ -109,9 +109,13 @@ test('Upstream options and UpstreamGroups', async (t) => {
   const failingOd = await listen(t, createHttpServer(failing));
   const certs = opensslAvailable ? makeCertificates() : undefined;
   const files = certs && writeCertificates(certs, await tempDir('upstream-tls', t));
-  const peer = (req: Request) => ({ client: (req.socket as TLSSocket).getPeerCertificate().subject?.CN, sni: (req.socket as TLSSocket).servername });
+  const peer = (req: Request) => {
+    const socket = req.socket as TLSSocket;
+    return { client: socket.authorized ? socket.getPeerCertificate().subject.CN : null, sni: socket.servername };
+  };
   const tlsPort = certs
-    ? await listen(t, createHttpsServer({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true, rejectUnauthorized: true }, reply('tls', peer)))
+    ? // A client certificate is asked for, not required, so the reply can say whether Envoy sent one.
+      await listen(t, createHttpsServer({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true, rejectUnauthorized: false }, reply('tls', peer)))
     : 0;
   const ssl = (san: string) => `  sslConfig:
     sni: localhost
@@ -130,7 +134,13 @@ test('Upstream options and UpstreamGroups', async (t) => {
         optionsUpstream('outlier', ['${b}', failingOd], '  outlierDetection: { consecutive5xx: 2, interval: 0.1s, baseEjectionTime: 60s, maxEjectionPercent: 50 }'),
         optionsUpstream('pair', ['${a}', '${b}'], '  loadBalancerConfig: { roundRobin: {} }'),
         optionsUpstream('least', ['${a}'], '  loadBalancerConfig: { leastRequest: { choiceCount: 3 } }\n  connectionConfig: { connectTimeout: 0.5s }'),
-        ...(certs ? [optionsUpstream('tls', [tlsPort], ssl('localhost')), optionsUpstream('tls-wrong-san', [tlsPort], ssl('other.example'))] : []),
+        ...(certs
+          ? [
+              optionsUpstream('tls', [tlsPort], ssl('localhost')),
+              optionsUpstream('tls-wrong-san', [tlsPort], ssl('other.example')),
+              `\napiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: gloo-tls, namespace: default }\nspec:\n  static: { hosts: [{ addr: 127.0.0.1, port: ${tlsPort}, sniAddr: sni.example }], useTls: true }\n`,
+            ]
+          : []),
       ].join('---'),
       'routes.yaml': [
         groupRoute('group', '/group', 'canary'),
@@ -141,6 +151,7 @@ test('Upstream options and UpstreamGroups', async (t) => {
         pathRoute('least', '/least', 'least'),
         pathRoute('tls', '/tls', 'tls'),
         pathRoute('tls-wrong-san', '/wrong-san', 'tls-wrong-san'),
+        pathRoute('gloo-tls', '/gloo-tls', 'gloo-tls'),
       ].join('---'),
     },
   });
@@ -191,6 +202,11 @@ test('Upstream options and UpstreamGroups', async (t) => {
     const r = await gw.until('/tls', (res) => res.status === 200);
     assert.deepEqual(r.json, { backend: 'tls', protocol: '1.1', client: 'envoy', sni: 'localhost' });
     assert.equal((await gw.get('/wrong-san')).status, 503, 'a certificate without the expected SAN must be refused');
+  });
+
+  await t.test("Gloo's static useTls with a host's sniAddr: TLS without a client certificate, that server name", { skip: !certs && 'openssl not installed' }, async () => {
+    const r = await gw.until('/gloo-tls', (res) => res.status === 200);
+    assert.deepEqual(r.json, { backend: 'tls', protocol: '1.1', client: null, sni: 'sni.example' });
   });
 
   await t.test('an invalid Upstream is rejected with its line; the others keep serving', async () => {

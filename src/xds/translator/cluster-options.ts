@@ -2,7 +2,7 @@
 // detection, active health checks, the upstream HTTP protocol and TLS. Each builder returns the fields it
 // owns, or nothing, so an Upstream without options gives the plain cluster.
 import { isIP } from 'node:net';
-import type { CircuitBreakersIr, ClusterIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../../ir/types.ts';
+import type { CircuitBreakersIr, ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
 
@@ -16,7 +16,34 @@ export function clusterOptions(c: ClusterIr): XdsObject {
     ...(c.outlierDetection && { outlier_detection: outlierDetection(c.outlierDetection) }),
     ...(c.healthChecks && { health_checks: c.healthChecks.map(healthCheck) }),
     ...httpProtocol(c),
-    ...(c.tls && { transport_socket: transportSocket(c.tls) }),
+    ...(c.tls && tlsSockets(c.tls, c.endpoints)),
+  };
+}
+
+/** The endpoint metadata that picks a socket of `transport_socket_matches` (see tlsSockets). */
+export function socketMatchMetadata(sni: string): XdsObject {
+  return { filter_metadata: { 'envoy.transport_socket_match': sniStruct(sni) } };
+}
+
+/**
+ * A google.protobuf.Struct in its proto form, which our strict encoder takes (not the JSON shorthand); the
+ * well-known types come from protobufjs's bundled definitions, whose field names are camelCase.
+ */
+function sniStruct(sni: string): XdsObject {
+  return { fields: { sni: { stringValue: sni } } };
+}
+
+/**
+ * The cluster's TLS socket, plus one per host-specific server name: Envoy picks the socket whose `match`
+ * equals the endpoint's socketMatchMetadata (buildLoadAssignment writes it).
+ */
+function tlsSockets(tls: UpstreamTlsIr, endpoints: EndpointIr[]): XdsObject {
+  const names = [...new Set(endpoints.flatMap((e) => e.sni ?? []))].sort();
+  return {
+    transport_socket: transportSocket(tls),
+    ...(names.length && {
+      transport_socket_matches: names.map((sni) => ({ name: `sni/${sni}`, match: sniStruct(sni), transport_socket: transportSocket({ ...tls, sni }) })),
+    }),
   };
 }
 

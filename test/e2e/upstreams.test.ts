@@ -209,6 +209,20 @@ test('Upstream options and UpstreamGroups', async (t) => {
     assert.deepEqual(r.json, { backend: 'tls', protocol: '1.1', client: null, sni: 'sni.example' });
   });
 
+  await t.test('a certificate file Envoy cannot read: Envoy rejects the cluster, the Gateway says why, and recovers', async () => {
+    const missing = '/nonexistent/portico-ca.crt';
+    await gw.write('nofile.yaml', [optionsUpstream('nofile', ['${a}'], `  sslConfig: { sslFiles: { rootCa: ${missing} } }`), pathRoute('nofile', '/nofile', 'nofile')].join('---'));
+    const programmed = async () => {
+      const status = (await gw.status('gateway.networking.k8s.io/Gateway/default/gw'))?.status as { conditions?: { type: string; status: string; message: string }[] };
+      return status?.conditions?.find((c) => c.type === 'Programmed');
+    };
+    await waitFor(async () => (await programmed())?.status === 'False', { what: 'Programmed=False on the Gateway' });
+    assert.match((await programmed())?.message ?? '', /portico-ca\.crt/);
+    assert.equal((await gw.get('/group')).status, 200, 'Envoy keeps serving the rest');
+    await gw.remove('nofile.yaml');
+    await waitFor(async () => (await programmed())?.status === 'True', { what: 'Programmed=True again' });
+  });
+
   await t.test('an invalid Upstream is rejected with its line; the others keep serving', async () => {
     await gw.write('bad.yaml', optionsUpstream('h2c', [h2c], '  useHttp2: true\n  loadBalancerConfig: { maglev: {}, random: {} }'));
     await waitFor(async () => JSON.stringify(await gw.status('gloo.solo.io/Upstream/default/h2c')).includes('"reason":"Invalid"'), { what: 'the Invalid status' });

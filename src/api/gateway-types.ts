@@ -101,3 +101,32 @@ export interface HTTPBackendRef extends BackendObjectReference {
   weight?: number;
   filters?: HTTPRouteFilter[];
 }
+
+/** GRPCRoute (gateway.networking.k8s.io/v1): routes gRPC calls by service, method and headers. */
+export interface GRPCRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+  rules?: GRPCRouteRule[];
+}
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+}
+
+export interface GRPCRouteMatch {
+  method?: { type?: 'Exact' | 'RegularExpression'; service?: string; method?: string };
+  headers?: { type?: 'Exact' | 'RegularExpression'; name: string; value: string }[];
+}
+
+/** The route kinds Portico serves on HTTP listeners. */
+export type RouteSpec = HTTPRouteSpec | GRPCRouteSpec;
+
+/** ReferenceGrant (gateway.networking.k8s.io/v1beta1): lives in the target's namespace and lets the listed
+ * kinds in the listed namespaces refer to the listed kinds (or names) in its own namespace. */
+export interface ReferenceGrantSpec {
+  from: { group: string; kind: string; namespace: string }[];
+  to: { group: string; kind: string; name?: string }[];
+}

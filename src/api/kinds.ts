@@ -4,7 +4,9 @@ import { GATEWAY_GROUP, GLOO_GROUP } from './resource.ts';
 import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
 import { upstreamGroupSpec, upstreamSpec } from './validate/gloo.ts';
+import { grpcRouteSpec } from './validate/grpcroute.ts';
 import { httpRouteSpec } from './validate/httproute.ts';
+import { referenceGrantSpec } from './validate/reference-grant.ts';
 import { envelope, type EnvelopeOptions } from './validate/meta.ts';
 import { list, obj, str, type ObjectSchema } from './validate/schema.ts';
 import { closest } from './validate/suggest.ts';
@@ -27,6 +29,8 @@ export const KINDS: readonly KindDef[] = [
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'GatewayClass', namespaced: false, spec: gatewayClassSpec }),
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'Gateway', namespaced: true, spec: gatewaySpec }),
   define(GATEWAY_GROUP, ['v1', 'v1beta1'], { kind: 'HTTPRoute', namespaced: true, spec: httpRouteSpec }),
+  define(GATEWAY_GROUP, ['v1'], { kind: 'GRPCRoute', namespaced: true, spec: grpcRouteSpec }),
+  define(GATEWAY_GROUP, ['v1beta1', 'v1'], { kind: 'ReferenceGrant', namespaced: true, spec: referenceGrantSpec }),
   // Only its labels matter (allowedRoutes selectors); a Namespace needs no document unless it has labels.
   define('', ['v1'], { kind: 'Namespace', namespaced: false, spec: obj({ finalizers: list(str()) }), specRequired: false, name: dnsLabel('namespace name') }),
   define(GLOO_GROUP, ['v1'], { kind: 'Upstream', namespaced: true, spec: upstreamSpec }),

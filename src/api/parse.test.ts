@@ -112,7 +112,7 @@ test('a missing required field points at its parent', () => {
 });
 
 test('unknown kinds and unserved versions', () => {
-  assert.match(problems('apiVersion: gloo.solo.io/v1\nkind: VirtualService\nmetadata: { name: x }\n')[0] ?? '', /^routes\.yaml:2 VirtualService kind: unknown kind VirtualService \(apiVersion gloo\.solo\.io\/v1\); known kinds: GatewayClass, Gateway, HTTPRoute \(gateway\.networking\.k8s\.io\/v1, v1beta1\); Namespace \(v1\); Upstream, UpstreamGroup \(gloo\.solo\.io\/v1\)$/);
+  assert.match(problems('apiVersion: gloo.solo.io/v1\nkind: VirtualService\nmetadata: { name: x }\n')[0] ?? '', /^routes\.yaml:2 VirtualService kind: unknown kind VirtualService \(apiVersion gloo\.solo\.io\/v1\); known kinds: GatewayClass, Gateway, HTTPRoute \(gateway\.networking\.k8s\.io\/v1, v1beta1\); .*Namespace \(v1\); Upstream\b.*\(gloo\.solo\.io\/v1\)$/);
   assert.deepEqual(problems('apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: HTTPRoute\nmetadata: { name: x }\nspec: {}\n'), [
     'routes.yaml:1 HTTPRoute apiVersion: HTTPRoute is not served at apiVersion gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1 or gateway.networking.k8s.io/v1beta1',
   ]);
@@ -238,4 +238,20 @@ test('metadata: timestamps, labels and generation are checked', () => {
     'routes.yaml:6 Namespace a metadata.labels["bad key!"]: name "bad key!" must be at most 63 characters: letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit',
     'routes.yaml:5 Namespace a metadata.creationTimestamp: "yesterday" is not a valid RFC 3339 timestamp (e.g. 2024-05-01T12:00:00Z)',
   ]);
+});
+
+test('ReferenceGrant: from and to are required, every entry needs its group and kind', () => {
+  assert.deepEqual(
+    problems(`apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: grant, namespace: backends }
+spec:
+  from: [{ kind: HTTPRoute, namespace: Apps }]
+`),
+    [
+      'routes.yaml:5 ReferenceGrant backends/grant spec.from[0].group: required field is missing',
+      'routes.yaml:5 ReferenceGrant backends/grant spec.from[0].namespace: "Apps" is not a valid namespace (a lowercase RFC 1123 label: a-z, 0-9 and \'-\')',
+      'routes.yaml:4 ReferenceGrant backends/grant spec.to: required field is missing',
+    ],
+  );
 });

@@ -1,4 +1,4 @@
-// Attaching an HTTPRoute to its parents: which listeners each parentRef selects and allows, which hostnames
+// Attaching an HTTPRoute or GRPCRoute to its parents: which listeners each parentRef selects and allows, which hostnames
 // it serves on each, and the IR routes it places in each (listener, hostname) virtual host.
 import type { ParentReference } from '../api/gateway-types.ts';
 import { GATEWAY_GROUP } from '../api/resource.ts';
@@ -99,7 +99,7 @@ function describeSection(ref: ParentReference): string {
 
 /** allowedRoutes: the route's kind, and its namespace (Same by default, All, or a Selector on its labels). */
 function allows(l: ListenerContext, route: CompiledRoute, index: ResourceIndex): boolean {
-  if (!l.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === 'HTTPRoute')) return false;
+  if (!l.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === route.resource.kind)) return false;
   const ns = route.resource.metadata.namespace;
   const policy = l.spec.allowedRoutes?.namespaces;
   switch (policy?.from ?? 'Same') {

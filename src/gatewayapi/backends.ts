@@ -1,8 +1,8 @@
-// backendRefs → weighted clusters. Portico forwards to Gloo Upstreams (static hosts) and UpstreamGroups (weighted
-// sets of Upstreams); a reference it cannot resolve is reported with the Gateway API's ResolvedRefs reasons,
-// and its share of the traffic gets a 500.
-import type { HTTPBackendRef, HTTPRouteSpec } from '../api/gateway-types.ts';
-import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters. Portico forwards to Gloo Upstreams (static
+// hosts) and UpstreamGroups (weighted sets of Upstreams); a reference it cannot resolve is reported with the
+// Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
+import type { HTTPBackendRef, RouteSpec } from '../api/gateway-types.ts';
+import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr } from '../ir/types.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
@@ -28,7 +28,7 @@ type Backend = ForwardActionIr['backends'][number];
 /** A share of the rule's traffic with the header filters of the backendRef it came from. */
 type FilteredShare = Share & Omit<Backend, 'cluster' | 'weight'>;
 
-export function resolveBackends(route: Resource<HTTPRouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
+export function resolveBackends(route: Resource<RouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
   const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
   const shares = refs.flatMap((ref, j) => refShares(route, ref, `${field}[${j}]`, index, out));
   const weights = integerWeights(shares);
@@ -61,9 +61,10 @@ function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: Reso
 /** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */
 function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; missing: string[] } {
   const namespace = ref.namespace ?? route.metadata.namespace;
+  const protocol = route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
   const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
-  if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name), weight: 1, of: 1 }], missing: [] };
-  const { shares, missing } = groupShares(group, index);
+  if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name, protocol), weight: 1, of: 1 }], missing: [] };
+  const { shares, missing } = groupShares(group, index, protocol);
   return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
 }
 
@@ -78,8 +79,12 @@ function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex):
   if (!isGloo && !isService) {
     return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams and UpstreamGroups` };
   }
-  if (namespace !== route.metadata.namespace) {
-    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, which needs a ReferenceGrant (not supported yet)` };
+  const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.metadata.namespace };
+  if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
+    return {
+      reason: 'RefNotPermitted',
+      message: `${target} is in another namespace and no ReferenceGrant in ${namespace} lets ${route.kind}s from ${route.metadata.namespace} refer to it`,
+    };
   }
   if (isService) {
     return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };

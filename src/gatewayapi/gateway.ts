@@ -10,7 +10,11 @@ export interface RouteKind {
   kind: string;
 }
 
-const HTTP_ROUTE: RouteKind = { group: GATEWAY_GROUP, kind: 'HTTPRoute' };
+/** The route kinds an HTTP listener takes, in the order its status lists them. */
+const HTTP_ROUTE_KINDS: readonly RouteKind[] = [
+  { group: GATEWAY_GROUP, kind: 'HTTPRoute' },
+  { group: GATEWAY_GROUP, kind: 'GRPCRoute' },
+];
 
 export interface GatewayContext {
   resource: Resource<GatewaySpec>;
@@ -82,16 +86,18 @@ function checkListener(gateway: GatewayContext, spec: GatewayListener, field: st
   const kinds = spec.allowedRoutes?.kinds;
   if (!kinds?.length) {
     // Unset or empty: the kinds follow from the protocol.
-    l.supportedKinds = [HTTP_ROUTE];
+    l.supportedKinds = [...HTTP_ROUTE_KINDS];
     return l;
   }
   const unsupported: string[] = [];
   kinds.forEach((k, i) => {
     const kind = { group: k.group ?? GATEWAY_GROUP, kind: k.kind };
-    if (kind.group === HTTP_ROUTE.group && kind.kind === HTTP_ROUTE.kind) l.supportedKinds = [HTTP_ROUTE];
-    else {
+    const known = HTTP_ROUTE_KINDS.find((s) => s.group === kind.group && s.kind === kind.kind);
+    if (known) {
+      if (!l.supportedKinds.includes(known)) l.supportedKinds.push(known);
+    } else {
       unsupported.push(`${kind.kind} (group ${kind.group || 'core'})`);
-      problems.push(problemAt(gw, `${field}.allowedRoutes.kinds[${i}]`, `route kind ${kind.kind} (group ${kind.group || 'core'}) is not supported; HTTP listeners take HTTPRoute`));
+      problems.push(problemAt(gw, `${field}.allowedRoutes.kinds[${i}]`, `route kind ${kind.kind} (group ${kind.group || 'core'}) is not supported; HTTP listeners take HTTPRoute and GRPCRoute`));
     }
   });
   if (unsupported.length) l.unresolved = { reason: 'InvalidRouteKinds', message: `unsupported route kinds: ${unsupported.join(', ')}` };

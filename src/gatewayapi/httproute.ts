@@ -1,15 +1,16 @@
-// An HTTPRoute's rules → IR route templates (match, header changes, action), once per route whatever its
+// An HTTPRoute's (or GRPCRoute's) rules → IR route templates (match, header changes, action), once per route whatever its
 // parents. Every backend or filter that cannot be honoured is reported, and only its own rule suffers.
-import type { HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { GRPCRouteRule, HTTPRouteRule, RouteSpec } from '../api/gateway-types.ts';
 import { resourceKey, type Resource } from '../api/resource.ts';
-import type { HeaderModIr, RouteActionIr, RouteMatchIr, ValueMatchIr } from '../ir/types.ts';
+import type { HeaderModIr, RouteActionIr, RouteMatchIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { resolveBackends, type BackendIssue, type Backends } from './backends.ts';
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
+import { grpcMatch, httpMatch } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 
 export interface CompiledMatch {
-  /** `httproute/<ns>/<name>/rule/<i>/match/<j>` */
+  /** `httproute/<ns>/<name>/rule/<i>/match/<j>` (`grpcroute/…` for a GRPCRoute) */
   name: string;
   match: RouteMatchIr;
   /** `spec.rules[i].matches[j]` (or `spec.rules[i]` for the implicit match-everything). */
@@ -27,7 +28,7 @@ export interface CompiledRule {
 }
 
 export interface CompiledRoute {
-  resource: Resource<HTTPRouteSpec>;
+  resource: Resource<RouteSpec>;
   key: string;
   rules: CompiledRule[];
   /** Backend references that could not be resolved (ResolvedRefs=False). */
@@ -36,12 +37,15 @@ export interface CompiledRoute {
   unsupported: { rule: number; message: string }[];
 }
 
-/** The rule the API server defaults an HTTPRoute without rules to: match every path, no backends. */
-const DEFAULT_RULES: HTTPRouteRule[] = [{}];
+type RouteRule = HTTPRouteRule | GRPCRouteRule;
 
-export function compileRoute(route: Resource<HTTPRouteSpec>, index: ResourceIndex, problems: FieldProblem[]): CompiledRoute {
+/** The rule the API server defaults an HTTPRoute without rules to: match every path, no backends. */
+const DEFAULT_RULES: RouteRule[] = [{}];
+
+export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, problems: FieldProblem[]): CompiledRoute {
   const out: CompiledRoute = { resource: route, key: resourceKey(route), rules: [], unresolved: [], unsupported: [] };
-  (route.spec.rules ?? DEFAULT_RULES).forEach((rule, i) => {
+  const rules: RouteRule[] = route.spec.rules ?? DEFAULT_RULES;
+  rules.forEach((rule, i) => {
     const field = `spec.rules[${i}]`;
     const filters = readFilters(rule.filters, `${field}.filters`, RULE_FILTERS);
     const backends = resolveBackends(route, rule.backendRefs ?? [], `${field}.backendRefs`, index);
@@ -83,38 +87,12 @@ function internalError(): RouteActionIr {
   return { type: 'directResponse', status: 500 };
 }
 
-function compileMatches(route: Resource, rule: HTTPRouteRule, ruleIndex: number): CompiledMatch[] {
-  const prefix = `httproute/${route.metadata.namespace}/${route.metadata.name}/rule/${ruleIndex}/match`;
+function compileMatches(route: Resource, rule: RouteRule, ruleIndex: number): CompiledMatch[] {
+  const prefix = `${route.kind.toLowerCase()}/${route.metadata.namespace}/${route.metadata.name}/rule/${ruleIndex}/match`;
   const field = `spec.rules[${ruleIndex}]`;
-  if (!rule.matches?.length) {
+  const matches = route.kind === 'GRPCRoute' ? (rule as GRPCRouteRule).matches?.map(grpcMatch) : (rule as HTTPRouteRule).matches?.map(httpMatch);
+  if (!matches?.length) {
     return [{ name: `${prefix}/0`, match: { path: { type: 'PathPrefix', value: '/' } }, field, rule: ruleIndex, index: 0 }];
   }
-  return rule.matches.map((m, j) => ({ name: `${prefix}/${j}`, match: toMatch(m), field: `${field}.matches[${j}]`, rule: ruleIndex, index: j }));
-}
-
-function toMatch(m: HTTPRouteMatch): RouteMatchIr {
-  const type = m.path?.type ?? 'PathPrefix';
-  const value = m.path?.value ?? '/';
-  // PathPrefix matches whole segments, so `/api/` and `/api` are the same match.
-  const path = { type, value: type === 'PathPrefix' && value.length > 1 ? value.replace(/\/+$/, '') : value };
-  // Header names compare case-insensitively, query parameter names exactly; only the first of equals counts.
-  const headers = firstOfEach(m.headers ?? [], (h) => h.name.toLowerCase());
-  const queryParams = firstOfEach(m.queryParams ?? [], (q) => q.name);
-  return {
-    path,
-    ...(headers.length && { headers }),
-    ...(queryParams.length && { queryParams }),
-    ...(m.method && { method: m.method }),
-  };
-}
-
-function firstOfEach(list: { type?: ValueMatchIr['type']; name: string; value: string }[], key: (v: { name: string }) => string): ValueMatchIr[] {
-  const seen = new Set<string>();
-  const out: ValueMatchIr[] = [];
-  for (const v of list) {
-    if (seen.has(key(v))) continue;
-    seen.add(key(v));
-    out.push({ name: v.name, type: v.type ?? 'Exact', value: v.value });
-  }
-  return out;
+  return matches.map((match, j) => ({ name: `${prefix}/${j}`, match, field: `${field}.matches[${j}]`, rule: ruleIndex, index: j }));
 }

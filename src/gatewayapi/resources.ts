@@ -1,20 +1,24 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
-import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec } from '../api/gateway-types.ts';
+import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
 import type { UpstreamGroupSpec, UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
+import { referencePermission, type RefPermission } from './reference-grants.ts';
 
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
   gateways: Resource<GatewaySpec>[];
-  routes: Resource<HTTPRouteSpec>[];
+  /** HTTPRoutes and GRPCRoutes. */
+  routes: Resource<RouteSpec>[];
   upstreams: Resource<UpstreamSpec>[];
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   upstreamGroups: Resource<UpstreamGroupSpec>[];
   upstreamGroup(namespace: string, name: string): Resource<UpstreamGroupSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
+  /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
+  permits: RefPermission;
 }
 
 /** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
@@ -36,12 +40,13 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
     gateways: ofKind(GATEWAY_GROUP, 'Gateway'),
-    routes: ofKind(GATEWAY_GROUP, 'HTTPRoute'),
+    routes: [...ofKind<RouteSpec>(GATEWAY_GROUP, 'HTTPRoute'), ...ofKind<RouteSpec>(GATEWAY_GROUP, 'GRPCRoute')],
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     upstreamGroups,
     upstreamGroup: (namespace, name) => groupByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
+    permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };
 }
 

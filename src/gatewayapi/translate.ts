@@ -13,7 +13,7 @@ import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
-import { upstreamCluster, upstreamStatus } from './upstream.ts';
+import { upstreamClusters, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
 
@@ -67,7 +67,7 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], problems
 
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[]): { ir: Ir; drops: Drop[] } {
-  const clusters = new Map<string, ClusterIr>(index.upstreams.map((u) => [upstreamCluster(u).name, upstreamCluster(u)]));
+  const clusters = new Map<string, ClusterIr>(index.upstreams.flatMap(upstreamClusters).map((c) => [c.name, c]));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)

@@ -6,7 +6,7 @@ import type { Resource } from '../api/resource.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
-import { upstreamClusterName } from './upstream.ts';
+import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
 /** A share of a backendRef's traffic: `weight / of` of it, to `cluster` (or, without one, to the 500). */
 export interface Share {
@@ -36,11 +36,12 @@ function destinations(group: Resource<UpstreamGroupSpec>, index: ResourceIndex):
   });
 }
 
-export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): { shares: Share[]; missing: string[] } {
+/** The group's shares, to its Upstreams' clusters of `protocol` (h2c for GRPCRoutes). */
+export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceIndex, protocol: BackendProtocol): { shares: Share[]; missing: string[] } {
   const all = destinations(group, index);
   const of = all.reduce((sum, d) => sum + d.weight, 0);
   return {
-    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name) }), weight: d.weight, of })),
+    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of })),
     missing: all.filter((d) => !d.found).map(missingMessage),
   };
 }

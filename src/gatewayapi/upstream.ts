@@ -9,19 +9,32 @@ import { condition, statusEntry, type StatusEntry } from './status.ts';
 /** Gloo's default too. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
-export function upstreamClusterName(namespace: string, name: string): string {
-  return `upstream/${namespace}/${name}`;
+/** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 (h2c, or over TLS when set). */
+export type BackendProtocol = 'http1' | 'h2c';
+
+export function upstreamClusterName(namespace: string, name: string, protocol: BackendProtocol = 'http1'): string {
+  return `upstream/${namespace}/${name}${protocol === 'h2c' ? '/h2c' : ''}`;
 }
 
-export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
+/**
+ * An Upstream's clusters, one per protocol: an Upstream referenced by both an HTTPRoute and a GRPCRoute gets
+ * an HTTP/1.1 and an h2c cluster, so neither route changes how the other reaches it. Both carry the
+ * Upstream's options. Only referenced clusters are served.
+ */
+export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
+  return [upstreamCluster(u, 'http1'), upstreamCluster(u, 'h2c')];
+}
+
+function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): ClusterIr {
   const spec = u.spec;
-  const tls = tlsOf(spec);
+  const http2 = protocol === 'h2c' || spec.useHttp2 === true;
+  const tls = tlsOf(spec, http2);
   const endpoints = endpointsOf(spec, tls !== undefined);
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
   const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
   return {
-    name: upstreamClusterName(u.metadata.namespace, u.metadata.name),
+    name: upstreamClusterName(u.metadata.namespace, u.metadata.name, protocol),
     endpoints,
     connectTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
     ...(loadBalancer && { loadBalancer }),
@@ -37,7 +50,7 @@ export function upstreamCluster(u: Resource<UpstreamSpec>): ClusterIr {
         http: { ...hc.httpHealthCheck },
       })),
     }),
-    ...(spec.useHttp2 && { http2: true }),
+    ...(http2 && { http2: true as const }),
     ...(maxRequestsPerConnection && { maxRequestsPerConnection }),
     ...(tls && { tls }),
   };
@@ -72,11 +85,11 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
  * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
  * HTTP/2 over TLS offers ALPN `h2` unless the user chose the protocols: servers expect to negotiate it.
  */
-function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
+function tlsOf(spec: UpstreamSpec, http2: boolean): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
   if (!ssl && !spec.static?.useTls) return undefined;
   const files = ssl?.sslFiles;
-  const alpn = ssl?.alpnProtocols ?? (spec.useHttp2 ? ['h2'] : undefined);
+  const alpn = ssl?.alpnProtocols ?? (http2 ? ['h2'] : undefined);
   return {
     ...(ssl?.sni && { sni: ssl.sni }),
     ...(files?.rootCa && { caFile: files.rootCa }),
@@ -89,7 +102,7 @@ function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
 export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
-  const cluster = upstreamCluster(u);
+  const cluster = upstreamCluster(u, 'http1');
   const options = [
     cluster.loadBalancer && `${cluster.loadBalancer.policy} load balancing`,
     cluster.http2 && 'HTTP/2',

@@ -114,8 +114,8 @@ export interface ClusterIr {
   circuitBreakers?: CircuitBreakersIr;
   outlierDetection?: OutlierDetectionIr;
   healthChecks?: HealthCheckIr[];
-  /** Speak HTTP/2 to the hosts: over TLS when `tls` is set, else cleartext (h2c). */
-  http2?: boolean;
+  /** Speak HTTP/2 to the hosts (gRPC, or an Upstream's useHttp2): over TLS when `tls` is set, else h2c. */
+  http2?: true;
   /** 0 or absent: no limit. */
   maxRequestsPerConnection?: number;
   tls?: UpstreamTlsIr;

@@ -24,13 +24,13 @@ spec:
           from: All
 `;
 
-export function upstream(name: string): string {
+export function upstream(name: string, namespace = 'default'): string {
   return `
 apiVersion: gloo.solo.io/v1
 kind: Upstream
 metadata:
   name: ${name}
-  namespace: default
+  namespace: ${namespace}
 spec:
   static:
     hosts:
@@ -55,10 +55,10 @@ ${rules}
 `;
 }
 
-export function backend(name: string, weight?: number): string {
+export function backend(name: string, weight?: number, namespace?: string): string {
   return `        - group: gloo.solo.io
           kind: Upstream
-          name: ${name}${weight === undefined ? '' : `\n          weight: ${weight}`}`;
+          name: ${name}${weight === undefined ? '' : `\n          weight: ${weight}`}${namespace === undefined ? '' : `\n          namespace: ${namespace}`}`;
 }
 
 /** Fills `${NAME}` placeholders; an unknown name is left as it is, so the parser reports it. */

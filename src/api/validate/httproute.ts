@@ -30,7 +30,7 @@ const regexCompiles: Rule = (m: { type?: string; value: string }, report) => {
   if (problem) report(['value'], problem);
 };
 
-const valueMatch = (maxLength: number) =>
+export const valueMatch = (maxLength: number) =>
   obj({ type: oneOf('Exact', 'RegularExpression'), name: required(headerName), value: required(str({ minLength: 1, maxLength })) }, regexCompiles);
 
 const match = obj({
@@ -45,7 +45,7 @@ const servicePort: Rule = (b: { group?: string; kind?: string; port?: number }, 
   if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined) report(['port'], 'required when referring to a Service');
 };
 
-const backendRef = obj(
+export const backendRef = obj(
   { group, kind: kindName, name: required(objectName), namespace: namespaceName, port: portNumber, weight: int(0, 1_000_000), filters: filterList },
   servicePort,
 );
@@ -120,8 +120,13 @@ const distinctParentRefs: Rule = (refs: ParentReference[], report) => {
 
 const parentRef = obj({ group, kind: kindName, namespace: namespaceName, name: required(objectName), sectionName, port: portNumber });
 
-export const httpRouteSpec = obj({
+/** The fields every route kind shares. */
+export const routeParentFields = {
   parentRefs: list(parentRef, { max: 32 }, distinctParentRefs),
   hostnames: list(hostname, { max: 16 }),
+};
+
+export const httpRouteSpec = obj({
+  ...routeParentFields,
   rules: list(rule, { min: 1, max: 16 }, uniqueBy('name', 'rule name'), atMost128Matches),
 });

@@ -1,0 +1,55 @@
+// GRPCRoute (gateway.networking.k8s.io/v1): fields, limits and the CEL rules of the CRD. Parents, hostnames,
+// header matches, filters and backendRefs are the HTTPRoute's; the match is on the gRPC service and method.
+import { sectionName } from './common.ts';
+import { filterList } from './filters.ts';
+import { backendRef, routeParentFields, valueMatch } from './httproute.ts';
+import { re2Problem } from './regex.ts';
+import { list, obj, oneOf, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
+
+/** The filter types the GRPCRoute API defines; the HTTP-only ones (redirect, rewrite) are invalid here. */
+const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'];
+
+const onlyGrpcFilters: Rule = (filters: { type: string }[], report) => {
+  filters.forEach((f, i) => {
+    if (!GRPC_FILTERS.includes(f.type)) report([i, 'type'], `${f.type} is not a GRPCRoute filter (use one of ${GRPC_FILTERS.join(', ')})`);
+  });
+};
+
+const grpcFilterList: ArraySchema = { ...filterList, rules: [...(filterList.rules ?? []), onlyGrpcFilters] };
+
+// The CRD's patterns for an Exact match: a fully-qualified service name and a method name.
+const SERVICE = /^(?:\.?[a-zA-Z_][a-zA-Z_0-9]*)(?:\.[a-zA-Z_][a-zA-Z_0-9]*)*$/;
+const METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+/** One of service and method is required; Exact values follow the protobuf naming rules, regexes must compile. */
+const methodFitsType: Rule = (m: { type?: string; service?: string; method?: string }, report) => {
+  if (m.service === undefined && m.method === undefined) report([], 'one or both of service and method must be set');
+  const regex = m.type === 'RegularExpression';
+  for (const [field, pattern, what] of [
+    ['service', SERVICE, 'a fully-qualified service name (e.g. helloworld.Greeter)'],
+    ['method', METHOD, 'a method name (letters, digits and _)'],
+  ] as const) {
+    const value = m[field];
+    if (value === undefined) continue;
+    const problem = regex ? re2Problem(value) : pattern.test(value) ? undefined : `${JSON.stringify(value)} is not ${what}`;
+    if (problem) report([field], problem);
+  }
+};
+
+const match = obj({
+  method: obj({ type: oneOf('Exact', 'RegularExpression'), service: str({ maxLength: 1024 }), method: str({ maxLength: 1024 }) }, methodFitsType),
+  headers: list(valueMatch(4096), { max: 16 }, uniqueBy('name', 'header name')),
+});
+
+const rule = obj({
+  name: sectionName,
+  matches: list(match, { max: 8 }),
+  filters: grpcFilterList,
+  backendRefs: list({ ...backendRef, fields: { ...backendRef.fields, filters: grpcFilterList } }, { max: 16 }),
+  sessionPersistence: unsupported('sessionPersistence is not supported by Portico'),
+});
+
+export const grpcRouteSpec = obj({
+  ...routeParentFields,
+  rules: list(rule, { max: 16 }, uniqueBy('name', 'rule name')),
+});

@@ -1,4 +1,4 @@
-// Gloo's UpstreamGroup: a weighted set of Upstreams that an HTTPRoute backendRef can name as one backend.
+// Gloo's UpstreamGroup: a weighted set of Upstreams that a route's backendRef can name as one backend.
 // A destination whose Upstream is missing keeps its share of the traffic, answered with 500 like any other
 // invalid backend, so the other destinations' shares stay what the user wrote.
 import type { UpstreamGroupSpec } from '../api/gloo-types.ts';

@@ -1,9 +1,9 @@
-// A Gloo Upstream → one IR cluster: its static hosts and its options (load balancing, connection limits,
-// outlier detection, health checks, HTTP/2, TLS). The validator has checked every field already.
-import type { LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
+// A Gloo Upstream → IR clusters (one per protocol): its static hosts and its options (load balancing,
+// connection limits, outlier detection, health checks, HTTP/2, TLS). The validator has checked every field.
+import type { HealthCheck, LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
 import { durationMs } from '../api/validate/gloo.ts';
-import type { ClusterIr, EndpointIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 /** Gloo's default too. */
@@ -40,16 +40,7 @@ function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): 
     ...(loadBalancer && { loadBalancer }),
     ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
     ...(spec.outlierDetection && { outlierDetection: outlierDetectionOf(spec.outlierDetection) }),
-    ...(spec.healthChecks?.length && {
-      healthChecks: spec.healthChecks.map((hc) => ({
-        timeoutMs: durationMs(hc.timeout),
-        intervalMs: durationMs(hc.interval),
-        ...(hc.noTrafficInterval && { noTrafficIntervalMs: durationMs(hc.noTrafficInterval) }),
-        unhealthyThreshold: hc.unhealthyThreshold,
-        healthyThreshold: hc.healthyThreshold,
-        http: { ...hc.httpHealthCheck },
-      })),
-    }),
+    ...(spec.healthChecks?.length && { healthChecks: spec.healthChecks.map(healthCheckOf) }),
     ...(http2 && { http2: true as const }),
     ...(maxRequestsPerConnection && { maxRequestsPerConnection }),
     ...(tls && { tls }),
@@ -70,6 +61,17 @@ function loadBalancerOf(c: LoadBalancerConfig | undefined): LoadBalancerIr | und
   if (c?.random) return { policy: 'Random' };
   if (c?.roundRobin) return { policy: 'RoundRobin' };
   return undefined;
+}
+
+function healthCheckOf(hc: HealthCheck): HealthCheckIr {
+  return {
+    timeoutMs: durationMs(hc.timeout),
+    intervalMs: durationMs(hc.interval),
+    ...(hc.noTrafficInterval && { noTrafficIntervalMs: durationMs(hc.noTrafficInterval) }),
+    unhealthyThreshold: hc.unhealthyThreshold,
+    healthyThreshold: hc.healthyThreshold,
+    http: { ...hc.httpHealthCheck },
+  };
 }
 
 function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {

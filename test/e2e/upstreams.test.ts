@@ -1,6 +1,6 @@
 // Gloo Upstream options and UpstreamGroups, served by a real Envoy: a weighted group split, an h2c upstream,
 // health checks and outlier detection ejecting a failing host, TLS (with a client certificate) to an
-// upstream, and load balancing policies as Envoy applied them.
+// upstream, load balancing policies as Envoy applied them, and a group with a missing Upstream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -133,7 +133,9 @@ test('Upstream options and UpstreamGroups', async (t) => {
         // Envoy's default maxEjectionPercent (10%) ejects no host of two.
         optionsUpstream('outlier', ['${b}', failingOd], '  outlierDetection: { consecutive5xx: 2, interval: 0.1s, baseEjectionTime: 60s, maxEjectionPercent: 50 }'),
         optionsUpstream('pair', ['${a}', '${b}'], '  loadBalancerConfig: { roundRobin: {} }'),
-        optionsUpstream('least', ['${a}'], '  loadBalancerConfig: { leastRequest: { choiceCount: 3 } }\n  connectionConfig: { connectTimeout: 0.5s }'),
+        optionsUpstream('least', ['${a}'], '  loadBalancerConfig: { leastRequest: { choiceCount: 3 } }\n  connectionConfig: { connectTimeout: 0.5s }\n  circuitBreakers: { maxConnections: 7, maxRetries: 1 }'),
+        optionsUpstream('ring', ['${a}', '${b}'], '  loadBalancerConfig: { ringHash: { ringHashConfig: { minimumRingSize: 64, maximumRingSize: 1024 } } }'),
+        `\napiVersion: gloo.solo.io/v1\nkind: UpstreamGroup\nmetadata: { name: partial, namespace: default }\nspec:\n  destinations:\n    - { destination: { upstream: { name: a } }, weight: 1 }\n    - { destination: { upstream: { name: ghost } }, weight: 1 }\n`,
         ...(certs
           ? [
               optionsUpstream('tls', [tlsPort], ssl('localhost')),
@@ -149,6 +151,8 @@ test('Upstream options and UpstreamGroups', async (t) => {
         pathRoute('outlier', '/outlier', 'outlier'),
         pathRoute('pair', '/pair', 'pair'),
         pathRoute('least', '/least', 'least'),
+        pathRoute('ring', '/ring', 'ring'),
+        groupRoute('partial', '/partial', 'partial'),
         pathRoute('tls', '/tls', 'tls'),
         pathRoute('tls-wrong-san', '/wrong-san', 'tls-wrong-san'),
         pathRoute('gloo-tls', '/gloo-tls', 'gloo-tls'),
@@ -190,12 +194,25 @@ test('Upstream options and UpstreamGroups', async (t) => {
     assert.ok(Math.abs((counts.a ?? 0) - (counts.b ?? 0)) <= 4, JSON.stringify(counts));
   });
 
-  await t.test('Envoy applied the least request policy and the connect timeout', async () => {
-    const cluster = await activeCluster(gw, 'upstream/default/least');
-    assert.equal(cluster?.lb_policy, 'LEAST_REQUEST');
-    assert.equal(cluster?.least_request_lb_config?.choice_count, 3);
-    assert.equal(cluster?.connect_timeout, '0.500s');
+  await t.test('Envoy applied least request, ring hash, the connect timeout and circuit breakers', async () => {
+    const least = await activeCluster(gw, 'upstream/default/least');
+    assert.equal(least?.lb_policy, 'LEAST_REQUEST');
+    assert.equal(least?.least_request_lb_config?.choice_count, 3);
+    assert.equal(least?.connect_timeout, '0.500s');
+    assert.deepEqual(least?.circuit_breakers?.thresholds, [{ max_connections: 7, max_retries: 1 }]);
     assert.equal((await gw.get('/least')).json?.backend, 'a');
+    const ring = await activeCluster(gw, 'upstream/default/ring');
+    assert.equal(ring?.lb_policy, 'RING_HASH');
+    assert.deepEqual(ring?.ring_hash_lb_config, { minimum_ring_size: '64', maximum_ring_size: '1024' });
+    assert.equal((await gw.get('/ring')).status, 200);
+  });
+
+  await t.test("a group's missing Upstream: its share answers 500, and the route says BackendNotFound", async () => {
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => gw.get('/partial').then((r) => r.status)));
+    assert.ok(statuses.includes(200) && statuses.includes(500), `expected a mix of 200 and 500, got ${statuses.join(',')}`);
+    const text = JSON.stringify(await gw.status('gateway.networking.k8s.io/HTTPRoute/default/partial'));
+    assert.match(text, /"type":"ResolvedRefs","status":"False","reason":"BackendNotFound"/);
+    assert.match(text, /UpstreamGroup default\/partial: spec\.destinations\[1\]\.destination\.upstream: Upstream default\/ghost not found/);
   });
 
   await t.test('TLS to the upstream: SNI, the CA, a SAN check and a client certificate', { skip: !certs && 'openssl not installed' }, async () => {

@@ -28,7 +28,7 @@ export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
 function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): ClusterIr {
   const spec = u.spec;
   const http2 = protocol === 'h2c' || spec.useHttp2 === true;
-  const tls = tlsOf(spec, http2);
+  const tls = tlsOf(spec);
   const endpoints = endpointsOf(spec, tls !== undefined);
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
@@ -85,13 +85,13 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
 
 /**
  * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
- * HTTP/2 over TLS offers ALPN `h2` unless the user chose the protocols: servers expect to negotiate it.
+ * Without `alpnProtocols`, Envoy offers the ALPN of the protocol it speaks (`h2` with HTTP/2).
  */
-function tlsOf(spec: UpstreamSpec, http2: boolean): UpstreamTlsIr | undefined {
+function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
   if (!ssl && !spec.static?.useTls) return undefined;
   const files = ssl?.sslFiles;
-  const alpn = ssl?.alpnProtocols ?? (http2 ? ['h2'] : undefined);
+  const alpn = ssl?.alpnProtocols;
   return {
     ...(ssl?.sni && { sni: ssl.sni }),
     ...(files?.rootCa && { caFile: files.rootCa }),

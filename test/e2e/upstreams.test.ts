@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createSecureServer as createH2Server, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -117,6 +117,9 @@ test('Upstream options and UpstreamGroups', async (t) => {
     ? // A client certificate is asked for, not required, so the reply can say whether Envoy sent one.
       await listen(t, createHttpsServer({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true, rejectUnauthorized: false }, reply('tls', peer)))
     : 0;
+  // Portico sets no ALPN list for HTTP/2 over TLS: Envoy offers h2 for the protocol it speaks.
+  const alpn = (req: Request) => ({ alpn: (req.socket as TLSSocket).alpnProtocol });
+  const h2Port = certs ? await listen(t, createH2Server({ key: certs.serverKey, cert: certs.serverCert }, reply('h2', alpn)) as unknown as Server) : 0;
   const ssl = (san: string) => `  sslConfig:
     sni: localhost
     sslFiles: { rootCa: ${files?.ca}, tlsCert: ${files?.clientCert}, tlsKey: ${files?.clientKey} }
@@ -140,6 +143,7 @@ test('Upstream options and UpstreamGroups', async (t) => {
           ? [
               optionsUpstream('tls', [tlsPort], ssl('localhost')),
               optionsUpstream('tls-wrong-san', [tlsPort], ssl('other.example')),
+              optionsUpstream('h2', [h2Port], `${ssl('localhost')}\n  useHttp2: true`),
               `\napiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: gloo-tls, namespace: default }\nspec:\n  static: { hosts: [{ addr: 127.0.0.1, port: ${tlsPort}, sniAddr: sni.example }], useTls: true }\n`,
             ]
           : []),
@@ -156,6 +160,7 @@ test('Upstream options and UpstreamGroups', async (t) => {
         pathRoute('tls', '/tls', 'tls'),
         pathRoute('tls-wrong-san', '/wrong-san', 'tls-wrong-san'),
         pathRoute('gloo-tls', '/gloo-tls', 'gloo-tls'),
+        pathRoute('h2', '/h2', 'h2'),
       ].join('---'),
     },
   });
@@ -219,6 +224,11 @@ test('Upstream options and UpstreamGroups', async (t) => {
     const r = await gw.until('/tls', (res) => res.status === 200);
     assert.deepEqual(r.json, { backend: 'tls', protocol: '1.1', client: 'envoy', sni: 'localhost' });
     assert.equal((await gw.get('/wrong-san')).status, 503, 'a certificate without the expected SAN must be refused');
+  });
+
+  await t.test('useHttp2 with sslConfig speaks HTTP/2 over TLS, offering ALPN h2', { skip: !certs && 'openssl not installed' }, async () => {
+    const r = await gw.until('/h2', (res) => res.status === 200);
+    assert.deepEqual(r.json, { backend: 'h2', protocol: '2.0', alpn: 'h2' });
   });
 
   await t.test("Gloo's static useTls with a host's sniAddr: TLS without a client certificate, that server name", { skip: !certs && 'openssl not installed' }, async () => {

@@ -49,6 +49,20 @@ export interface HTTPRouteRule {
   matches?: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
+  timeouts?: HTTPRouteTimeouts;
+  retry?: HTTPRouteRetry;
+}
+
+/** Durations are Gateway API Duration strings (GEP-2257), e.g. `1h30m`, `500ms`, `0s`. */
+export interface HTTPRouteTimeouts {
+  request?: string;
+  backendRequest?: string;
+}
+
+export interface HTTPRouteRetry {
+  codes?: number[];
+  attempts?: number;
+  backoff?: string;
 }
 
 export interface HTTPRouteMatch {
@@ -76,7 +90,7 @@ export interface HTTPPathModifier {
 }
 
 export interface HTTPRouteFilter {
-  type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestRedirect' | 'URLRewrite' | string;
+  type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestRedirect' | 'URLRewrite' | 'RequestMirror' | 'CORS' | string;
   requestHeaderModifier?: HeaderModifier;
   responseHeaderModifier?: HeaderModifier;
   requestRedirect?: {
@@ -87,6 +101,25 @@ export interface HTTPRouteFilter {
     statusCode?: number;
   };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: HTTPRequestMirrorFilter;
+  cors?: HTTPCORSFilter;
+}
+
+export interface HTTPRequestMirrorFilter {
+  backendRef: BackendObjectReference;
+  /** Only one of percent and fraction; neither means 100%. */
+  percent?: number;
+  fraction?: { numerator: number; denominator?: number };
+}
+
+export interface HTTPCORSFilter {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  /** Seconds; the API server defaults it to 5. */
+  maxAge?: number;
 }
 
 export interface BackendObjectReference {

@@ -255,3 +255,112 @@ spec:
     ],
   );
 });
+
+/** Problems as `line field: message`, for tests about one route. */
+const routeProblems = (spec: string) => problems(route(spec)).map((p) => p.replace(/^routes\.yaml:(\d+) HTTPRoute default\/web /, '$1 '));
+
+test('timeouts: Gateway API durations; backendRequest no longer than request unless request is 0s', () => {
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - timeouts: { request: 1m, backendRequest: 90s }
+    - timeouts: { request: 0s, backendRequest: 1h }
+    - timeouts: { request: 1.5s }
+    - timeouts: { request: 1h30m, backendRequest: 500ms }
+`),
+    [
+      '7 spec.rules[0].timeouts.backendRequest: backendRequest timeout (90s) cannot be longer than request timeout (1m)',
+      '9 spec.rules[2].timeouts.request: "1.5s" is not a valid duration (one to four <number><unit> parts, units h, m, s or ms: 1h, 2m30s, 500ms, 0s)',
+    ],
+  );
+});
+
+test('retry: codes 400-599 without repeats, attempts from 0, backoff a duration', () => {
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - retry: { codes: [503, 302, 503], attempts: -1, backoff: 10 }
+    - retry: { codes: [500, 502, 503, 504], attempts: 0, backoff: 100ms }
+`),
+    [
+      '7 spec.rules[0].retry.codes[1]: must be between 400 and 599 (got 302)',
+      '7 spec.rules[0].retry.attempts: must be at least 0 (got -1)',
+      '7 spec.rules[0].retry.backoff: expected a string, got a number (10)',
+    ],
+  );
+  assert.deepEqual(routeProblems('  rules:\n    - retry: { codes: [503, 503] }\n'), ['7 spec.rules[0].retry.codes[1]: duplicate status code 503 (also at index 0)']);
+});
+
+test('RequestMirror: a backendRef (a Service needs a port), percent or fraction but not both', () => {
+  const mirror = (m: string) => `        - type: RequestMirror\n          requestMirror: ${m}`;
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - filters:
+${mirror('{ backendRef: { name: svc }, percent: 50, fraction: { numerator: 1 } }')}
+${mirror('{ percent: 101 }')}
+${mirror('{ backendRef: { group: gloo.solo.io, kind: Upstream, name: a }, fraction: { numerator: 3, denominator: 2 } }')}
+${mirror('{ backendRef: { group: gloo.solo.io, kind: Upstream, name: a }, fraction: { numerator: 1, denominator: 0 } }')}
+`),
+    [
+      '9 spec.rules[0].filters[0].requestMirror.backendRef.port: required when referring to a Service',
+      '11 spec.rules[0].filters[1].requestMirror.backendRef: required field is missing',
+      '11 spec.rules[0].filters[1].requestMirror.percent: must be between 0 and 100 (got 101)',
+      '13 spec.rules[0].filters[2].requestMirror.fraction.numerator: must be at most the denominator (2)',
+      '15 spec.rules[0].filters[3].requestMirror.fraction.denominator: must be at least 1 (got 0)',
+    ],
+  );
+  assert.deepEqual(
+    routeProblems(`  rules:\n    - filters:\n${mirror('{ backendRef: { name: svc, port: 80 }, percent: 5, fraction: { numerator: 1 } }')}\n`),
+    ['9 spec.rules[0].filters[0].requestMirror.fraction: only one of percent and fraction may be set'],
+  );
+});
+
+test('CORS: origins with wildcards, methods and headers where * stands alone, maxAge from 1, one CORS filter', () => {
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - filters:
+        - type: CORS
+          cors:
+            allowOrigins: ['https://*.example.com', 'http://a.example.com:8080', 'ftp://x.example.com', '*']
+            allowMethods: [GET, '*', get]
+            allowHeaders: [x-a, x-a]
+            maxAge: 0
+        - type: CORS
+          cors: { allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: [x-b], allowCredentials: true }
+`),
+    [
+      '10 spec.rules[0].filters[0].cors.allowOrigins[2]: "ftp://x.example.com" is not a valid origin (http or https://host[:port], where the host may start with "*."; or "*" alone)',
+      '11 spec.rules[0].filters[0].cors.allowMethods[2]: must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH, * (got "get"); did you mean "GET"?',
+      '12 spec.rules[0].filters[0].cors.allowHeaders[1]: duplicate header "x-a" (also at index 0)',
+      '13 spec.rules[0].filters[0].cors.maxAge: must be at least 1 (got 0)',
+    ],
+  );
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - filters:
+        - { type: CORS, cors: { allowOrigins: ['https://a.example.com', '*'], allowMethods: [GET, '*'] } }
+        - { type: CORS, cors: {} }
+`),
+    [
+      "8 spec.rules[0].filters[0].cors.allowOrigins[1]: '*' allows every origin, so it cannot be listed alongside other origins",
+      "8 spec.rules[0].filters[0].cors.allowMethods[1]: '*' allows every method, so it cannot be listed alongside other methods",
+    ],
+  );
+  assert.deepEqual(routeProblems(`  rules:\n    - filters:\n        - { type: CORS, cors: {} }\n        - { type: CORS, cors: {} }\n`), [
+    '9 spec.rules[0].filters[1].type: CORS filter cannot be repeated',
+  ]);
+});
+
+test('filter combinations the spec names: unknown type, missing or foreign config, mirror config on CORS', () => {
+  assert.deepEqual(
+    routeProblems(`  rules:
+    - filters:
+        - { type: RequestMirorr, requestMirror: { backendRef: { name: a, port: 80 } } }
+        - { type: CORS }
+        - { type: CORS, cors: {}, requestMirror: { backendRef: { name: a, port: 80 } } }
+`),
+    [
+      '8 spec.rules[0].filters[0].type: must be one of RequestHeaderModifier, ResponseHeaderModifier, RequestMirror, RequestRedirect, URLRewrite, ExtensionRef, CORS (got "RequestMirorr"); did you mean "RequestMirror"?',
+      '9 spec.rules[0].filters[1].cors: required when type is CORS',
+      '10 spec.rules[0].filters[2].requestMirror: must not be set when type is CORS (it goes with type RequestMirror)',
+    ],
+  );
+});

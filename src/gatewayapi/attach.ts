@@ -135,6 +135,7 @@ function placementsOn(route: CompiledRoute, listener: ListenerContext, parent: n
         match: match.match,
         ...(rule.requestHeaders && { requestHeaders: rule.requestHeaders }),
         ...(rule.responseHeaders && { responseHeaders: rule.responseHeaders }),
+        ...(rule.cors && { cors: rule.cors }),
         action: rule.action(listener.spec.port),
       },
     })),

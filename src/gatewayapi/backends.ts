@@ -1,14 +1,20 @@
-// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters. Portico forwards to Gloo Upstreams (static
-// hosts) and UpstreamGroups (weighted sets of Upstreams); a reference it cannot resolve is reported with the
-// Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
-import type { HTTPBackendRef, RouteSpec } from '../api/gateway-types.ts';
+// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters, and RequestMirror backends → mirror clusters.
+// Portico forwards to Gloo Upstreams (static hosts) and UpstreamGroups (weighted sets of Upstreams); a reference
+// it cannot resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
+import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, RouteSpec } from '../api/gateway-types.ts';
 import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
-import type { ForwardActionIr } from '../ir/types.ts';
+import type { ForwardActionIr, MirrorIr } from '../ir/types.ts';
+import { byKey } from '../lib/stable.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 import { groupShares, integerWeights, type Share } from './upstream-group.ts';
-import { upstreamClusterName } from './upstream.ts';
+import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
+
+/** How a route's backends are reached: gRPC needs HTTP/2. */
+function backendProtocol(route: Resource): BackendProtocol {
+  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
+}
 
 export interface BackendIssue extends Because {
   /** `spec.rules[i].backendRefs[j]` */
@@ -61,15 +67,43 @@ function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: Reso
 /** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */
 function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; missing: string[] } {
   const namespace = ref.namespace ?? route.metadata.namespace;
-  const protocol = route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
+  const protocol = backendProtocol(route);
   const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
   if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name, protocol), weight: 1, of: 1 }], missing: [] };
   const { shares, missing } = groupShares(group, index, protocol);
   return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
 }
 
-/** Why a backendRef cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
-function refProblem(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): Because | undefined {
+
+/** Mirrors whose backend resolves; the others are reported and dropped, and the rule still serves (the spec's rule). */
+export function resolveMirrors(route: Resource<RouteSpec>, mirrors: Filters['mirrors'], index: ResourceIndex): { mirrors: MirrorIr[]; issues: BackendIssue[] } {
+  const out: { mirrors: MirrorIr[]; issues: BackendIssue[] } = { mirrors: [], issues: [] };
+  for (const { field, mirror } of mirrors) {
+    const ref = mirror.backendRef;
+    const problem = ref.kind === 'UpstreamGroup' ? GROUP_MIRROR : refProblem(route, ref, index);
+    if (problem) {
+      out.issues.push({ ...problem, field });
+      continue;
+    }
+    const fraction = mirrorFraction(mirror);
+    const cluster = upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, backendProtocol(route));
+    out.mirrors.push({ cluster, ...(fraction && fraction.numerator < fraction.denominator && { fraction }) });
+  }
+  out.mirrors.sort(byKey((m) => m.cluster));
+  return out;
+}
+
+/** Envoy mirrors to one cluster, and a group's weights mean nothing for a copy of the traffic. */
+const GROUP_MIRROR: Because = { reason: 'InvalidKind', message: 'RequestMirror sends to one Upstream; an UpstreamGroup cannot be a mirror backend' };
+
+/** `percent` is a fraction of 100; neither field means every request. */
+function mirrorFraction(m: HTTPRequestMirrorFilter): MirrorIr['fraction'] {
+  if (m.fraction) return { numerator: m.fraction.numerator, denominator: m.fraction.denominator ?? 100 };
+  return m.percent === undefined ? undefined : { numerator: m.percent, denominator: 100 };
+}
+
+/** Why a backend reference cannot be used, in the order the spec's reasons apply: kind, then permission, then existence. */
+function refProblem(route: Resource, ref: BackendObjectReference, index: ResourceIndex): Because | undefined {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? route.metadata.namespace;

@@ -40,7 +40,9 @@ function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops:
 function usedClusters(listeners: ListenerIr[], clusters: Map<string, ClusterIr>): ClusterIr[] {
   const names = new Set<string>();
   for (const route of listeners.flatMap((l) => l.virtualHosts.flatMap((vh) => vh.routes))) {
-    if (route.action.type === 'forward') for (const b of route.action.backends) names.add(b.cluster);
+    if (route.action.type !== 'forward') continue;
+    for (const b of route.action.backends) names.add(b.cluster);
+    for (const m of route.action.mirrors ?? []) names.add(m.cluster);
   }
   return [...names].sort().flatMap((n) => clusters.get(n) ?? []);
 }

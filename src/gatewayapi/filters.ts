@@ -1,8 +1,9 @@
-// HTTPRoute filters → IR: header modifiers, redirects and URL rewrites. A filter Portico does not implement
-// is never skipped silently: it is reported, and the requests it would have processed get an error (500),
-// as the Gateway API asks for filters that cannot be applied.
-import type { HeaderModifier, HTTPPathModifier, HTTPRouteFilter } from '../api/gateway-types.ts';
-import type { ForwardActionIr, HeaderModIr, PathRewriteIr, RedirectActionIr } from '../ir/types.ts';
+// HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors and CORS. A filter Portico does
+// not implement is never skipped silently: it is reported, and the requests it would have processed get an
+// error (500), as the Gateway API asks for filters that cannot be applied.
+import { HTTP_METHODS } from '../api/validate/common.ts';
+import type { HeaderModifier, HTTPCORSFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '../api/gateway-types.ts';
+import type { CorsIr, ForwardActionIr, HeaderModIr, PathRewriteIr, RedirectActionIr } from '../ir/types.ts';
 
 type Redirect = NonNullable<HTTPRouteFilter['requestRedirect']>;
 
@@ -11,24 +12,43 @@ export interface Filters {
   responseHeaders?: HeaderModIr;
   redirect?: Redirect;
   rewrite?: ForwardActionIr['rewrite'];
+  /** RequestMirror filters with the field path of their backendRef, which is resolved like the rule's backends. */
+  mirrors: { field: string; mirror: HTTPRequestMirrorFilter }[];
+  cors?: CorsIr;
   /** Filters that cannot be applied here, by field path. */
   unsupported: { field: string; type: string }[];
 }
 
 /** What a filter list on a rule may contain; on a backendRef only the header modifiers are implemented. */
-export const RULE_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'];
+export const RULE_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS'];
 export const BACKEND_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 
 export function readFilters(filters: HTTPRouteFilter[] | undefined, field: string, implemented: readonly string[]): Filters {
-  const out: Filters = { unsupported: [] };
+  const out: Filters = { mirrors: [], unsupported: [] };
   (filters ?? []).forEach((f, i) => {
     if (!implemented.includes(f.type)) out.unsupported.push({ field: `${field}[${i}]`, type: f.type });
     else if (f.requestHeaderModifier) out.requestHeaders = headerMod(f.requestHeaderModifier);
     else if (f.responseHeaderModifier) out.responseHeaders = headerMod(f.responseHeaderModifier);
     else if (f.requestRedirect) out.redirect = f.requestRedirect;
     else if (f.urlRewrite) out.rewrite = rewrite(f.urlRewrite);
+    else if (f.requestMirror) out.mirrors.push({ field: `${field}[${i}].requestMirror.backendRef`, mirror: f.requestMirror });
+    else if (f.cors) out.cors = corsPolicy(f.cors);
   });
   return out;
+}
+
+/** The API server's defaults (maxAge 5s), and no `*` for methods when credentials are allowed (the spec forbids it there). */
+function corsPolicy(c: HTTPCORSFilter): CorsIr {
+  const allowCredentials = c.allowCredentials ?? false;
+  const methods = c.allowMethods ?? [];
+  return {
+    allowOrigins: c.allowOrigins ?? [],
+    allowMethods: allowCredentials && methods.includes('*') ? HTTP_METHODS : methods,
+    allowHeaders: c.allowHeaders ?? [],
+    exposeHeaders: c.exposeHeaders ?? [],
+    maxAgeSeconds: c.maxAge ?? 5,
+    allowCredentials,
+  };
 }
 
 function headerMod(m: HeaderModifier): HeaderModIr {

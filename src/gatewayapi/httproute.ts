@@ -1,10 +1,11 @@
 // An HTTPRoute's (or GRPCRoute's) rules → IR route templates (match, header changes, action), once per route whatever its
 // parents. Every backend or filter that cannot be honoured is reported, and only its own rule suffers.
-import type { GRPCRouteRule, HTTPRouteRule, RouteSpec } from '../api/gateway-types.ts';
+import { durationMs } from '../api/duration.ts';
+import type { GRPCRouteRule, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts, RouteSpec } from '../api/gateway-types.ts';
 import { resourceKey, type Resource } from '../api/resource.ts';
-import type { HeaderModIr, RouteActionIr, RouteMatchIr } from '../ir/types.ts';
+import type { CorsIr, ForwardActionIr, HeaderModIr, MirrorIr, RetryIr, RouteActionIr, RouteMatchIr, TimeoutsIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
-import { resolveBackends, type BackendIssue, type Backends } from './backends.ts';
+import { resolveBackends, resolveMirrors, type BackendIssue, type Backends } from './backends.ts';
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
 import { grpcMatch, httpMatch } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
@@ -23,6 +24,7 @@ export interface CompiledRule {
   matches: CompiledMatch[];
   requestHeaders?: HeaderModIr;
   responseHeaders?: HeaderModIr;
+  cors?: CorsIr;
   /** The rule's action on a listener (a redirect without a port takes the listener's). */
   action(listenerPort: number): RouteActionIr;
 }
@@ -49,23 +51,55 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, p
     const field = `spec.rules[${i}]`;
     const filters = readFilters(rule.filters, `${field}.filters`, RULE_FILTERS);
     const backends = resolveBackends(route, rule.backendRefs ?? [], `${field}.backendRefs`, index);
+    const mirrors = resolveMirrors(route, filters.mirrors, index);
     const unsupported = [...filters.unsupported, ...backends.unsupported];
-    for (const issue of backends.issues) problems.push(problemAt(route, issue.field, issue.message));
+    const issues = [...backends.issues, ...mirrors.issues];
+    for (const issue of issues) problems.push(problemAt(route, issue.field, issue.message));
     for (const u of unsupported) problems.push(problemAt(route, u.field, unsupportedMessage(u.type)));
-    out.unresolved.push(...backends.issues);
+    out.unresolved.push(...issues);
     if (unsupported.length) out.unsupported.push({ rule: i, message: `rule ${i}: ${unsupported.map((u) => unsupportedMessage(u.type)).join('; ')}` });
 
     out.rules.push({
       matches: compileMatches(route, rule, i),
       ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
       ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
-      action: unsupported.length ? () => internalError() : ruleAction(filters, backends),
+      ...(filters.cors && { cors: filters.cors }),
+      action: unsupported.length ? () => internalError() : ruleAction(filters, backends, forwardOptions(route.kind === 'GRPCRoute' ? {} : (rule as HTTPRouteRule), mirrors.mirrors)),
     });
   });
   return out;
 }
 
-function ruleAction(filters: Filters, backends: Backends): (listenerPort: number) => RouteActionIr {
+type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry'>;
+
+/** What a rule adds to forwarding besides backends: mirrors, timeouts and retries. */
+function forwardOptions(rule: HTTPRouteRule, mirrors: MirrorIr[]): ForwardOptions {
+  const timeouts = rule.timeouts && timeoutsIr(rule.timeouts);
+  return {
+    ...(mirrors.length && { mirrors }),
+    ...(timeouts && { timeouts }),
+    ...(rule.retry && { retry: retryIr(rule.retry) }),
+  };
+}
+
+/** Durations were validated by the parser, so each parses. */
+function timeoutsIr(t: HTTPRouteTimeouts): TimeoutsIr | undefined {
+  const requestMs = durationMs(t.request);
+  const backendRequestMs = durationMs(t.backendRequest);
+  if (requestMs === undefined && backendRequestMs === undefined) return undefined;
+  return { ...(requestMs !== undefined && { requestMs }), ...(backendRequestMs !== undefined && { backendRequestMs }) };
+}
+
+function retryIr(r: HTTPRouteRetry): RetryIr {
+  const backoffMs = durationMs(r.backoff);
+  return {
+    codes: [...(r.codes ?? [])].sort((a, b) => a - b),
+    ...(r.attempts !== undefined && { attempts: r.attempts }),
+    ...(backoffMs !== undefined && { backoffMs }),
+  };
+}
+
+function ruleAction(filters: Filters, backends: Backends, options: ForwardOptions): (listenerPort: number) => RouteActionIr {
   return (listenerPort) => {
     if (filters.redirect) return redirectAction(filters.redirect, listenerPort);
     // No valid backend with weight (none given, all invalid, or all weighted 0): the spec's 500.
@@ -75,6 +109,7 @@ function ruleAction(filters: Filters, backends: Backends): (listenerPort: number
       backends: backends.backends,
       ...(backends.invalidWeight && { invalidWeight: backends.invalidWeight }),
       ...(filters.rewrite && { rewrite: filters.rewrite }),
+      ...options,
     };
   };
 }

@@ -2,12 +2,15 @@
 // connection limits, outlier detection, health checks, HTTP/2, TLS). The validator has checked every field.
 import type { HealthCheck, LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
-import { durationMs } from '../api/validate/gloo.ts';
+import { protoDurationMs } from '../api/duration.ts';
 import type { ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 /** Gloo's default too. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** A duration the validator accepted. */
+const ms = (d: string): number => protoDurationMs(d) ?? 0;
 
 /** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 (h2c, or over TLS when set). */
 export type BackendProtocol = 'http1' | 'h2c';
@@ -36,7 +39,7 @@ function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): 
   return {
     name: upstreamClusterName(u.metadata.namespace, u.metadata.name, protocol),
     endpoints,
-    connectTimeoutMs: timeout ? durationMs(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: timeout ? ms(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
     ...(loadBalancer && { loadBalancer }),
     ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
     ...(spec.outlierDetection && { outlierDetection: outlierDetectionOf(spec.outlierDetection) }),
@@ -65,9 +68,9 @@ function loadBalancerOf(c: LoadBalancerConfig | undefined): LoadBalancerIr | und
 
 function healthCheckOf(hc: HealthCheck): HealthCheckIr {
   return {
-    timeoutMs: durationMs(hc.timeout),
-    intervalMs: durationMs(hc.interval),
-    ...(hc.noTrafficInterval && { noTrafficIntervalMs: durationMs(hc.noTrafficInterval) }),
+    timeoutMs: ms(hc.timeout),
+    intervalMs: ms(hc.interval),
+    ...(hc.noTrafficInterval && { noTrafficIntervalMs: ms(hc.noTrafficInterval) }),
     unhealthyThreshold: hc.unhealthyThreshold,
     healthyThreshold: hc.healthyThreshold,
     http: { ...hc.httpHealthCheck },
@@ -78,8 +81,8 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
   const { interval, baseEjectionTime, ...counts } = o;
   return {
     ...counts,
-    ...(interval && { intervalMs: durationMs(interval) }),
-    ...(baseEjectionTime && { baseEjectionTimeMs: durationMs(baseEjectionTime) }),
+    ...(interval && { intervalMs: ms(interval) }),
+    ...(baseEjectionTime && { baseEjectionTimeMs: ms(baseEjectionTime) }),
   };
 }
 

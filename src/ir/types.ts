@@ -43,7 +43,19 @@ export interface RouteIr {
   match: RouteMatchIr;
   requestHeaders?: HeaderModIr;
   responseHeaders?: HeaderModIr;
+  /** Cross-origin resource sharing: preflights are answered by the gateway. */
+  cors?: CorsIr;
   action: RouteActionIr;
+}
+
+export interface CorsIr {
+  /** Gateway API origins: `*`, or `<scheme>://<host>[:<port>]` where the host may start with `*` (any labels). */
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+  allowCredentials: boolean;
 }
 
 export interface RouteMatchIr {
@@ -83,6 +95,33 @@ export interface ForwardActionIr {
    */
   invalidWeight?: number;
   rewrite?: { hostname?: string; path?: PathRewriteIr };
+  /** Copies of the requests also go to these clusters; their answers are dropped. Sorted by cluster. */
+  mirrors?: MirrorIr[];
+  timeouts?: TimeoutsIr;
+  retry?: RetryIr;
+}
+
+export interface MirrorIr {
+  cluster: string;
+  /** The share of requests mirrored, numerator / denominator (absent: all of them). */
+  fraction?: { numerator: number; denominator: number };
+}
+
+/** Gateway API rule timeouts in milliseconds; 0 means no limit. */
+export interface TimeoutsIr {
+  /** The whole exchange with the client, retries included. */
+  requestMs?: number;
+  /** One attempt against a backend. */
+  backendRequestMs?: number;
+}
+
+export interface RetryIr {
+  /** Backend answers that are retried (connection failures always are). */
+  codes: number[];
+  /** Retries after the first attempt; absent: Envoy's default (1). */
+  attempts?: number;
+  /** Base interval of Envoy's exponential back-off with jitter. */
+  backoffMs?: number;
 }
 
 export type PathRewriteIr = { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };

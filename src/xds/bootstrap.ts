@@ -35,6 +35,13 @@ export interface BootstrapTls {
 
 export const XDS_CLUSTER = 'portico_xds';
 
+/**
+ * Envoy accepts downstream connections without limit unless told otherwise (and warns about it at start):
+ * a flood of idle connections could exhaust the gateway's file descriptors. This cap is well above what
+ * one gateway serves; beyond it Envoy refuses new connections and counts them in its stats.
+ */
+export const MAX_DOWNSTREAM_CONNECTIONS = 100_000;
+
 export function renderBootstrap(o: BootstrapOptions): XdsObject {
   return {
     node: { id: o.nodeId, cluster: o.gateway },
@@ -55,6 +62,17 @@ export function renderBootstrap(o: BootstrapOptions): XdsObject {
       cds_config: ADS_CONFIG_SOURCE,
     },
     static_resources: { clusters: [xdsCluster(o)] },
+    overload_manager: {
+      resource_monitors: [
+        {
+          name: 'envoy.resource_monitors.global_downstream_max_connections',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+            max_active_downstream_connections: MAX_DOWNSTREAM_CONNECTIONS,
+          },
+        },
+      ],
+    },
   };
 }
 

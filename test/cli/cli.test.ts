@@ -256,6 +256,7 @@ describe('portico bootstrap', () => {
     assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 18000 });
     assert.equal(cluster.transport_socket, undefined, 'plaintext unless asked for TLS');
     assert.equal(doc.dynamic_resources.ads_config.grpc_services[0].initial_metadata, undefined, 'no token unless given one');
+    assert.equal(doc.overload_manager.resource_monitors[0].typed_config.max_active_downstream_connections, 100_000, 'downstream connections are capped');
 
     const config = join(await tempDir('cli-bootstrap', t), 'bootstrap.yaml');
     await writeFile(config, res.stdout);

@@ -44,6 +44,13 @@ ${backend('b')}
           urlRewrite: { path: { type: ReplaceFullPath, replaceFullPath: /replaced } }
       backendRefs:
 ${backend('b')}`),
+  route('per-backend', `    - matches: [{ path: { type: PathPrefix, value: /per-backend } }]
+      filters:
+        - type: RequestHeaderModifier
+          requestHeaderModifier: { set: [{ name: x-rule, value: both }] }
+      backendRefs:
+${backendWithHeaders('a')}
+${backendWithHeaders('b')}`),
   route('split', `    - matches: [{ path: { type: PathPrefix, value: /split } }]
       backendRefs:
 ${backend('a', 80)}
@@ -60,6 +67,16 @@ ${backend('ghost')}
 ${backend('a')}`),
 ].join('---\n');
 
+/** A backendRef whose own filters tag the request it receives and the response it gives. */
+function backendWithHeaders(name: string): string {
+  return `${backend(name)}
+          filters:
+            - type: RequestHeaderModifier
+              requestHeaderModifier: { set: [{ name: x-for, value: ${name} }], remove: [x-secret] }
+            - type: ResponseHeaderModifier
+              responseHeaderModifier: { add: [{ name: x-via, value: ${name} }] }`;
+}
+
 test('filters and weights', async (t) => {
   const gw = await startGateway(t, {
     backends: ['a', 'b'],
@@ -75,6 +92,20 @@ test('filters and weights', async (t) => {
     assert.equal(seen['x-remove'], undefined);
     assert.equal(r.headers['x-resp'], 'from-gateway');
     assert.equal(r.headers['x-echo-backend'], undefined);
+  });
+
+  await t.test("a backendRef's header modifiers apply only to requests sent to that backend", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await gw.get('/per-backend', { headers: { 'x-secret': 's' } });
+      const name = String(r.json?.backend);
+      seen.add(name);
+      assert.equal(r.json?.headers?.['x-for'], name);
+      assert.equal(r.json?.headers?.['x-rule'], 'both');
+      assert.equal(r.json?.headers?.['x-secret'], undefined);
+      assert.equal(r.headers['x-via'], name);
+    }
+    assert.deepEqual([...seen].sort(), ['a', 'b']);
   });
 
   await t.test('RequestRedirect: scheme, hostname, prefix and full path, status code', async () => {

@@ -1,6 +1,8 @@
-// Field formats shared by the kinds: names, hostnames, ports, header names, label selectors, timestamps.
+// Field formats shared by the kinds: names, hostnames, ports, header names, label selectors, timestamps,
+// durations, backend references.
 // Patterns and limits are the Gateway API's and Kubernetes' own, so the same YAML is valid here and there.
-import { int, list, map, obj, oneOf, required, str, type Rule, type StringSchema } from './schema.ts';
+import { DURATION_PATTERN } from '../duration.ts';
+import { int, list, map, obj, oneOf, required, str, type Rule, type Schema, type StringSchema } from './schema.ts';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const SUBDOMAIN = `${LABEL}(\\.${LABEL})*`;
@@ -57,6 +59,25 @@ export const headerName = str({
   minLength: 1,
   maxLength: 256,
 });
+
+/** The HTTP methods of the Gateway API's `HTTPMethod`. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/** Gateway API `Duration` (GEP-2257). */
+export const duration = str({
+  pattern: DURATION_PATTERN,
+  patternName: 'duration (one to four <number><unit> parts, units h, m, s or ms: 1h, 2m30s, 500ms, 0s)',
+});
+
+/** The default kind of a backend reference is a core Service, which needs a port. */
+const servicePort: Rule = (b: { group?: string; kind?: string; port?: number }, report) => {
+  if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined) report(['port'], 'required when referring to a Service');
+};
+
+const backendObjectFields = { group, kind: kindName, name: required(objectName), namespace: namespaceName, port: portNumber };
+
+/** Gateway API `BackendObjectReference`, with `extra` fields (an HTTPBackendRef adds weight and filters). */
+export const backendObjectReference = (extra: Record<string, Schema> = {}) => obj({ ...backendObjectFields, ...extra }, servicePort);
 
 export const controllerName = str({
   pattern: new RegExp(`^${SUBDOMAIN}\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`),

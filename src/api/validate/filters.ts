@@ -1,7 +1,7 @@
-// HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, and the CEL rules
-// tying each filter's `type` to its configuration block.
-import { headerName, portNumber, preciseHostname } from './common.ts';
-import { list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
+// HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
+// and the CEL rules tying each filter's `type` to its configuration block.
+import { backendObjectReference, HTTP_METHODS, headerName, portNumber, preciseHostname } from './common.ts';
+import { bool, distinct, int, list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
 const CONFIG_FIELD = {
@@ -61,6 +61,47 @@ const pathModifier = obj(
   valueFitsModifierType,
 );
 
+/** `*` means "any", so it must stand alone (the CRD's "cannot contain '*' alongside other …" rules). */
+function wildcardAlone(what: string): Rule {
+  return (items: string[], report) => {
+    if (items.length > 1 && items.includes('*')) report([items.indexOf('*')], `'*' allows every ${what}, so it cannot be listed alongside other ${what}s`);
+  };
+}
+
+const percentXorFraction: Rule = (m: { percent?: number; fraction?: unknown }, report) => {
+  if (m.percent !== undefined && m.fraction !== undefined) report(['fraction'], 'only one of percent and fraction may be set');
+};
+
+const fractionAtMostOne: Rule = (f: { numerator: number; denominator?: number }, report) => {
+  const denominator = f.denominator ?? 100;
+  if (f.numerator > denominator) report(['numerator'], `must be at most the denominator (${denominator})`);
+};
+
+const requestMirror = obj(
+  {
+    backendRef: required(backendObjectReference()),
+    percent: int(0, 100),
+    fraction: obj({ numerator: required(int(0)), denominator: int(1) }, fractionAtMostOne),
+  },
+  percentXorFraction,
+);
+
+/** `<scheme>://<host>[:<port>]` with http or https, where the host may start with `*` (any labels), or just `*`. */
+const corsOrigin = str({
+  pattern: /^\*$|^https?:\/\/(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)(:[0-9]{1,5})?$/,
+  patternName: 'origin (http or https://host[:port], where the host may start with "*."; or "*" alone)',
+  maxLength: 253,
+});
+
+const cors = obj({
+  allowOrigins: list(corsOrigin, { max: 64 }, distinct('origin'), wildcardAlone('origin')),
+  allowCredentials: bool,
+  allowMethods: list(oneOf(...HTTP_METHODS, '*'), { max: 9 }, distinct('method'), wildcardAlone('method')),
+  allowHeaders: list(headerName, { max: 64 }, distinct('header'), wildcardAlone('header')),
+  exposeHeaders: list(headerName, { max: 64 }, distinct('header')),
+  maxAge: int(1),
+});
+
 const redirectStatusCode: IntegerSchema = { type: 'integer', enum: [301, 302, 303, 307, 308] };
 
 /** A filter's `type` needs its configuration block, and no other block may be set. */
@@ -78,10 +119,10 @@ const filter = obj(
     responseHeaderModifier: headerModifier,
     requestRedirect: obj({ scheme: oneOf('http', 'https'), hostname: preciseHostname, path: pathModifier, port: portNumber, statusCode: redirectStatusCode }),
     urlRewrite: obj({ hostname: preciseHostname, path: pathModifier }),
-    // Known Gateway API filters that Portico does not implement yet: valid here, reported by the translator.
-    requestMirror: opaque,
+    requestMirror,
+    cors,
+    // Portico has no extension filters: valid here, reported by the translator.
     extensionRef: opaque,
-    cors: opaque,
   },
   configFitsType,
 );

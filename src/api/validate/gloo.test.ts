@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblem } from '../../lib/errors.ts';
 import { parseDocuments } from '../parse.ts';
-import { durationMs } from './gloo.ts';
+import { protoDurationMs } from '../duration.ts';
 
 /** Every problem of one document, as `portico validate` prints it. */
 function problems(kind: 'Upstream' | 'UpstreamGroup', spec: string): string[] {
@@ -13,9 +13,10 @@ function problems(kind: 'Upstream' | 'UpstreamGroup', spec: string): string[] {
 const HOSTS = '  static: { hosts: [{ addr: 10.0.0.1, port: 80 }] }\n';
 
 test('durations are protobuf JSON seconds, at least 1ms', () => {
-  assert.equal(durationMs('5s'), 5000);
-  assert.equal(durationMs('0.25s'), 250);
-  assert.equal(durationMs('1.0009s'), 1000);
+  assert.equal(protoDurationMs('5s'), 5000);
+  assert.equal(protoDurationMs('0.25s'), 250);
+  assert.equal(protoDurationMs('1.0009s'), 1000);
+  assert.equal(protoDurationMs('250ms'), undefined);
   assert.deepEqual(problems('Upstream', `${HOSTS}  connectionConfig: { connectTimeout: 1m }`), [
     'x.yaml:6: Upstream default/x: spec.connectionConfig.connectTimeout: "1m" is not a valid duration (seconds with an "s", as protobuf JSON writes them: 5s, 0.25s)',
   ]);

@@ -1,6 +1,7 @@
 // Gloo's Upstream and UpstreamGroup (gloo.solo.io/v1), with Gloo's field names so that Gloo Edge YAML carries
 // over. Gloo fields Portico does not implement are named with the reason rather than dropped silently.
 import { isIP } from 'node:net';
+import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
 import { namespaceName, objectName, portNumber } from './common.ts';
 import { bool, int, list, obj, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
 
@@ -10,19 +11,11 @@ const percent = int(0, 100);
 /** Envoy's limit for ring hash sizes (8M entries). */
 const RING_SIZE_MAX = 8_388_608;
 
-/** Protobuf JSON durations, as Gloo's YAML writes them: seconds with up to 9 decimals and an `s`. */
-const DURATION = /^(\d+)(?:\.(\d{1,9}))?s$/;
-
-/** Milliseconds of a duration the validator accepted (sub-millisecond digits are dropped). */
-export function durationMs(text: string): number {
-  const [, seconds = '0', fraction = ''] = DURATION.exec(text) ?? [];
-  return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3));
-}
-
+/** Protobuf JSON durations, as Gloo's YAML writes them. */
 const duration = str({
-  pattern: DURATION,
+  pattern: PROTO_DURATION_PATTERN,
   patternName: 'duration (seconds with an "s", as protobuf JSON writes them: 5s, 0.25s)',
-  check: (d) => (durationMs(d) < 1 ? 'must be at least 1ms' : undefined),
+  check: (d) => ((protoDurationMs(d) ?? 0) < 1 ? 'must be at least 1ms' : undefined),
 });
 
 /** Envoy does not resolve names in endpoints served by EDS, so a static host must be an IP address. */

@@ -1,10 +1,10 @@
 // GRPCRoute (gateway.networking.k8s.io/v1): fields, limits and the CEL rules of the CRD. Parents, hostnames,
 // header matches, filters and backendRefs are the HTTPRoute's; the match is on the gRPC service and method.
-import { sectionName } from './common.ts';
+import { backendObjectReference, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
-import { backendRef, routeParentFields, valueMatch } from './httproute.ts';
+import { routeParentFields, valueMatch } from './httproute.ts';
 import { re2Problem } from './regex.ts';
-import { list, obj, oneOf, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
+import { int, list, obj, oneOf, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
 
 /** The filter types the GRPCRoute API defines; the HTTP-only ones (redirect, rewrite) are invalid here. */
 const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'];
@@ -45,7 +45,7 @@ const rule = obj({
   name: sectionName,
   matches: list(match, { max: 8 }),
   filters: grpcFilterList,
-  backendRefs: list({ ...backendRef, fields: { ...backendRef.fields, filters: grpcFilterList } }, { max: 16 }),
+  backendRefs: list(backendObjectReference({ weight: int(0, 1_000_000), filters: grpcFilterList }), { max: 16 }),
   sessionPersistence: unsupported('sessionPersistence is not supported by Portico'),
 });
 

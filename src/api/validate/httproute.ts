@@ -1,12 +1,12 @@
 // HTTPRoute (gateway.networking.k8s.io/v1 and v1beta1): fields, limits and the CEL rules of the CRD.
-import type { ParentReference } from '../gateway-types.ts';
+import { durationMs } from '../duration.ts';
+import type { HTTPRouteTimeouts, ParentReference } from '../gateway-types.ts';
 import { GATEWAY_GROUP } from '../resource.ts';
-import { group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
+import { backendObjectReference, HTTP_METHODS, duration, group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
 import { re2Problem } from './regex.ts';
-import { int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
+import { distinct, int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
 
 /** Exact and PathPrefix values are absolute, normalised paths (the CRD's CEL rules); regexes must compile. */
@@ -37,18 +37,10 @@ const match = obj({
   path: obj({ type: oneOf('Exact', 'PathPrefix', 'RegularExpression'), value: str({ maxLength: 1024 }) }, pathValueFitsType),
   headers: list(valueMatch(4096), { max: 16 }, uniqueBy('name', 'header name')),
   queryParams: list(valueMatch(1024), { max: 16 }, uniqueBy('name', 'query parameter name')),
-  method: oneOf(...METHODS),
+  method: oneOf(...HTTP_METHODS),
 });
 
-/** The default kind of a backendRef is a core Service, which needs a port. */
-const servicePort: Rule = (b: { group?: string; kind?: string; port?: number }, report) => {
-  if ((b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service' && b.port === undefined) report(['port'], 'required when referring to a Service');
-};
-
-export const backendRef = obj(
-  { group, kind: kindName, name: required(objectName), namespace: namespaceName, port: portNumber, weight: int(0, 1_000_000), filters: filterList },
-  servicePort,
-);
+const backendRef = backendObjectReference({ weight: int(0, 1_000_000), filters: filterList });
 
 interface RuleShape {
   matches?: { path?: { type?: string } }[];
@@ -84,14 +76,23 @@ const prefixReplaceNeedsOnePrefixMatch: Rule = (rule: RuleShape, report) => {
   }
 };
 
+/** The CRD's rule: backendRequest covers one call to a backend, so it cannot outlast the whole request (0s = no limit). */
+const backendRequestWithinRequest: Rule = (t: HTTPRouteTimeouts, report) => {
+  const request = durationMs(t.request);
+  const backend = durationMs(t.backendRequest);
+  if (request && backend !== undefined && backend > request) {
+    report(['backendRequest'], `backendRequest timeout (${t.backendRequest}) cannot be longer than request timeout (${t.request})`);
+  }
+};
+
 const rule = obj(
   {
     name: sectionName,
     matches: list(match, { max: 64 }),
     filters: filterList,
     backendRefs: list(backendRef, { max: 16 }),
-    timeouts: unsupported('timeouts are not supported by Portico yet'),
-    retry: unsupported('retry is not supported by Portico yet'),
+    timeouts: obj({ request: duration, backendRequest: duration }, backendRequestWithinRequest),
+    retry: obj({ codes: list(int(400, 599), {}, distinct('status code')), attempts: int(0), backoff: duration }),
     sessionPersistence: unsupported('sessionPersistence is not supported by Portico'),
   },
   redirectWithoutBackends,

@@ -118,6 +118,16 @@ export function uniqueBy(field: string, what: string): Rule {
   };
 }
 
+/** A list rule for Kubernetes `listType=set`: no value twice. */
+export function distinct(what: string): Rule {
+  return (items: unknown[], report) => {
+    items.forEach((item, i) => {
+      const first = items.indexOf(item);
+      if (first < i) report([i], `duplicate ${what} ${JSON.stringify(item)} (also at index ${first})`);
+    });
+  };
+}
+
 // ── the walker ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Checks `value` against `schema`, appending every problem found; true when none was. */

@@ -2,6 +2,7 @@
 // rate limiting, CORS… here; the router is always last because Envoy requires it.
 import type { ListenerIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
+import { CORS_PLUGIN } from './cors.ts';
 
 export interface HttpFilterPlugin {
   name: string;
@@ -17,7 +18,7 @@ const ROUTER: HttpFilterPlugin = {
   build: () => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' }),
 };
 
-export const DEFAULT_HTTP_FILTERS: readonly HttpFilterPlugin[] = [ROUTER];
+export const DEFAULT_HTTP_FILTERS: readonly HttpFilterPlugin[] = [CORS_PLUGIN, ROUTER];
 
 export function buildHttpFilters(listener: ListenerIr, plugins: readonly HttpFilterPlugin[]): XdsObject[] {
   return [...plugins]

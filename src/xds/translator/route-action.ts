@@ -8,6 +8,7 @@ import type {
   RedirectActionIr,
 } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
+import { forwardPolicies } from './forward-policies.ts';
 import { escapeRegex } from './route-match.ts';
 
 /**
@@ -28,7 +29,7 @@ export function buildForward(action: ForwardActionIr, path: PathMatchIr): XdsObj
         };
   if (action.rewrite?.hostname) out.host_rewrite_literal = action.rewrite.hostname;
   if (action.rewrite?.path) Object.assign(out, pathRewrite(action.rewrite.path, path));
-  return out;
+  return { ...out, ...forwardPolicies(action) };
 }
 
 function weightedCluster(b: ForwardActionIr['backends'][number]): XdsObject {

@@ -1,6 +1,7 @@
 // IR virtual hosts → one Envoy RouteConfiguration per listener (served by RDS under the listener's name).
 import type { ListenerIr, RouteIr, VirtualHostIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
+import { corsPerFilterConfig } from './cors.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
 import { buildRouteMatch } from './route-match.ts';
 
@@ -23,5 +24,6 @@ function buildRoute(route: RouteIr, scheme: 'http' | 'https'): XdsObject {
   if (action.type === 'forward') out.route = buildForward(action, route.match.path);
   else if (action.type === 'redirect') out.redirect = buildRedirect(action, route.match.path, scheme);
   else out.direct_response = buildDirectResponse(action);
+  if (route.cors) out.typed_per_filter_config = corsPerFilterConfig(route.cors);
   return { ...out, ...headerMods(route.requestHeaders, route.responseHeaders) };
 }

@@ -1,0 +1,49 @@
+// CORS: Envoy's CORS filter does nothing for a route without a CorsPolicy in its typed_per_filter_config,
+// so it sits on every listener: adding the first CORS route then changes only RDS, never the listener
+// (a listener update would drain its connections).
+import type { CorsIr } from '../../ir/types.ts';
+import type { XdsObject } from '../resources.ts';
+import type { HttpFilterPlugin } from './http-filters.ts';
+import { escapeRegex } from './route-match.ts';
+
+export const CORS_FILTER = 'envoy.filters.http.cors';
+
+export const CORS_PLUGIN: HttpFilterPlugin = {
+  name: CORS_FILTER,
+  order: 100,
+  build: () => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' }),
+};
+
+export function corsPerFilterConfig(cors: CorsIr): XdsObject {
+  return { [CORS_FILTER]: corsPolicy(cors) };
+}
+
+function corsPolicy(cors: CorsIr): XdsObject {
+  const list = (values: string[]) => values.join(', ');
+  return {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+    allow_origin_string_match: cors.allowOrigins.map((o) => ({ safe_regex: { regex: originRegex(o) } })),
+    ...(cors.allowMethods.length && { allow_methods: list(cors.allowMethods) }),
+    ...(cors.allowHeaders.length && { allow_headers: list(cors.allowHeaders) }),
+    ...(cors.exposeHeaders.length && { expose_headers: list(cors.exposeHeaders) }),
+    max_age: String(cors.maxAgeSeconds),
+    ...(cors.allowCredentials && { allow_credentials: true }),
+    // A preflight from an origin that is not allowed is answered by the gateway, without CORS headers,
+    // rather than reaching a backend that knows nothing of the policy.
+    forward_not_matching_preflights: false,
+  };
+}
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
+
+/**
+ * Gateway API origins: `*` is any origin; in a host, `*` matches any run of characters (labels included)
+ * to its left. Without a port, the scheme's default port may be written or not.
+ */
+function originRegex(origin: string): string {
+  if (origin === '*') return '.*';
+  const scheme = origin.slice(0, origin.indexOf(':'));
+  const hasPort = /:[0-9]+$/.test(origin);
+  const optionalPort = hasPort || !DEFAULT_PORT[scheme] ? '' : `(:${DEFAULT_PORT[scheme]})?`;
+  return `^${escapeRegex(origin).replaceAll('\\*', '.*')}${optionalPort}$`;
+}

@@ -1,5 +1,7 @@
-// Gateway API Duration (GEP-2257): one to four `<1-5 digits><unit>` parts, units h, m, s and ms,
-// e.g. `1h`, `2m30s`, `500ms`, `0s`. Both the validator and the gateway translator read durations here.
+// The two duration formats of the kinds Portico reads. Gateway API Duration (GEP-2257): one to four
+// `<1-5 digits><unit>` parts, units h, m, s and ms, e.g. `1h`, `2m30s`, `500ms`, `0s`. Gloo's kinds use
+// protobuf JSON durations: seconds with up to 9 decimals, e.g. `5s`, `0.25s`. Both the validators and the
+// gateway translator read durations here.
 
 export const DURATION_PATTERN = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 
@@ -11,4 +13,14 @@ export function durationMs(text: string | undefined): number | undefined {
   let total = 0;
   for (const [, digits, unit] of text.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(digits) * (UNIT_MS[unit as string] ?? 0);
   return total;
+}
+
+export const PROTO_DURATION_PATTERN = /^(\d+)(?:\.(\d{1,9}))?s$/;
+
+/** Milliseconds of a protobuf JSON duration (sub-millisecond digits are dropped), or undefined when it is not one. */
+export function protoDurationMs(text: string): number | undefined {
+  const match = PROTO_DURATION_PATTERN.exec(text);
+  if (!match) return undefined;
+  const [, seconds = '0', fraction = ''] = match;
+  return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3));
 }

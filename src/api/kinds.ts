@@ -3,7 +3,7 @@
 import { GATEWAY_GROUP, GLOO_GROUP } from './resource.ts';
 import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
-import { upstreamSpec } from './validate/gloo.ts';
+import { upstreamGroupSpec, upstreamSpec } from './validate/gloo.ts';
 import { grpcRouteSpec } from './validate/grpcroute.ts';
 import { httpRouteSpec } from './validate/httproute.ts';
 import { referenceGrantSpec } from './validate/reference-grant.ts';
@@ -34,6 +34,7 @@ export const KINDS: readonly KindDef[] = [
   // Only its labels matter (allowedRoutes selectors); a Namespace needs no document unless it has labels.
   define('', ['v1'], { kind: 'Namespace', namespaced: false, spec: obj({ finalizers: list(str()) }), specRequired: false, name: dnsLabel('namespace name') }),
   define(GLOO_GROUP, ['v1'], { kind: 'Upstream', namespaced: true, spec: upstreamSpec }),
+  define(GLOO_GROUP, ['v1'], { kind: 'UpstreamGroup', namespaced: true, spec: upstreamGroupSpec }),
 ];
 
 export function apiVersionsOf(def: KindDef): string[] {

@@ -237,8 +237,8 @@ test('Upstream: static hosts with IP addresses and valid ports', () => {
     'routes.yaml:8 Upstream default/echo spec.static.hosts[1].addr: "echo.internal" is not an IP address (endpoints are served by EDS, which does not resolve names)',
   ]);
   assert.deepEqual(problems('apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: echo }\nspec:\n  kube: { serviceName: echo }\n'), [
-    'routes.yaml:5 Upstream default/echo spec.kube: unknown field; known fields here: static',
     'routes.yaml:4 Upstream default/echo spec.static: required field is missing',
+    'routes.yaml:5 Upstream default/echo spec.kube: only static upstreams are supported by Portico yet (spec.static)',
   ]);
 });
 

@@ -1,47 +1,19 @@
-// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters. Portico forwards to Gloo Upstreams (static hosts); a reference it cannot
-// resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
+// backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters, and RequestMirror backends → mirror clusters.
+// Portico forwards to Gloo Upstreams (static hosts) and UpstreamGroups (weighted sets of Upstreams); a reference
+// it cannot resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
 import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, RouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamSpec } from '../api/gloo-types.ts';
 import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
-import type { ClusterIr, ForwardActionIr, MirrorIr } from '../ir/types.ts';
+import type { ForwardActionIr, MirrorIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
-import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
-
-const CONNECT_TIMEOUT_MS = 5000;
-
-/** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 over cleartext (h2c). */
-export type BackendProtocol = 'http1' | 'h2c';
-
-export function upstreamClusterName(namespace: string, name: string, protocol: BackendProtocol = 'http1'): string {
-  return `upstream/${namespace}/${name}${protocol === 'h2c' ? '/h2c' : ''}`;
-}
-
-/**
- * An Upstream's clusters, one per protocol: an Upstream referenced by both an HTTPRoute and a GRPCRoute gets
- * an HTTP/1.1 and an h2c cluster, so neither route changes how the other reaches it. Only referenced
- * clusters are served.
- */
-export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
-  const unique = new Map((u.spec.static?.hosts ?? []).map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port }]));
-  const endpoints = [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
-  const { namespace, name } = u.metadata;
-  return [
-    { name: upstreamClusterName(namespace, name), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS },
-    { name: upstreamClusterName(namespace, name, 'h2c'), endpoints, connectTimeoutMs: CONNECT_TIMEOUT_MS, http2: true },
-  ];
-}
+import type { Because } from './status.ts';
+import { groupShares, integerWeights, type Share } from './upstream-group.ts';
+import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
 /** How a route's backends are reached: gRPC needs HTTP/2. */
 function backendProtocol(route: Resource): BackendProtocol {
   return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
-}
-
-/** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
-export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
-  const hosts = upstreamClusters(u)[0]?.endpoints.length ?? 0;
-  return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: `static upstream with ${hosts} host(s)` })] });
 }
 
 export interface BackendIssue extends Because {
@@ -58,36 +30,57 @@ export interface Backends {
   unsupported: Filters['unsupported'];
 }
 
+type Backend = ForwardActionIr['backends'][number];
+/** A share of the rule's traffic with the header filters of the backendRef it came from. */
+type FilteredShare = Share & Omit<Backend, 'cluster' | 'weight'>;
+
 export function resolveBackends(route: Resource<RouteSpec>, refs: HTTPBackendRef[], field: string, index: ResourceIndex): Backends {
   const out: Backends = { backends: [], invalidWeight: 0, issues: [], unsupported: [] };
-  refs.forEach((ref, j) => {
-    const at = `${field}[${j}]`;
-    const weight = ref.weight ?? 1;
-    const problem = refProblem(route, ref, index);
-    if (problem) out.issues.push({ ...problem, field: at });
-    if (weight === 0) return; // no traffic either way
-    if (problem) {
-      out.invalidWeight += weight;
-      return;
-    }
-    const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
-    out.unsupported.push(...filters.unsupported);
-    out.backends.push({
-      cluster: upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, backendProtocol(route)),
-      weight,
-      ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
-      ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
-    });
+  const shares = refs.flatMap((ref, j) => refShares(route, ref, `${field}[${j}]`, index, out));
+  const weights = integerWeights(shares);
+  shares.forEach(({ cluster, weight: _share, of: _of, ...headers }, i) => {
+    const weight = weights[i] as number;
+    if (cluster) out.backends.push({ cluster, weight, ...headers });
+    else out.invalidWeight += weight;
   });
   return out;
 }
+
+/** One backendRef's shares of the traffic (none at weight 0); its issues and unsupported filters go to `out`. */
+function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: ResourceIndex, out: Backends): FilteredShare[] {
+  const weight = ref.weight ?? 1;
+  const problem = refProblem(route, ref, index);
+  if (problem) out.issues.push({ ...problem, field: at });
+  if (weight === 0) return []; // no traffic either way
+  if (problem) return [{ weight, of: 1 }];
+  const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
+  out.unsupported.push(...filters.unsupported);
+  const targets = refTargets(route, ref, index);
+  if (targets.missing.length) out.issues.push({ reason: 'BackendNotFound', message: targets.missing.join('; '), field: at });
+  const headers = {
+    ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
+    ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
+  };
+  return targets.shares.map((t) => ({ ...t, weight: weight * t.weight, ...headers }));
+}
+
+/** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */
+function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; missing: string[] } {
+  const namespace = ref.namespace ?? route.metadata.namespace;
+  const protocol = backendProtocol(route);
+  const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
+  if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name, protocol), weight: 1, of: 1 }], missing: [] };
+  const { shares, missing } = groupShares(group, index, protocol);
+  return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
+}
+
 
 /** Mirrors whose backend resolves; the others are reported and dropped, and the rule still serves (the spec's rule). */
 export function resolveMirrors(route: Resource<RouteSpec>, mirrors: Filters['mirrors'], index: ResourceIndex): { mirrors: MirrorIr[]; issues: BackendIssue[] } {
   const out: { mirrors: MirrorIr[]; issues: BackendIssue[] } = { mirrors: [], issues: [] };
   for (const { field, mirror } of mirrors) {
     const ref = mirror.backendRef;
-    const problem = refProblem(route, ref, index);
+    const problem = ref.kind === 'UpstreamGroup' ? GROUP_MIRROR : refProblem(route, ref, index);
     if (problem) {
       out.issues.push({ ...problem, field });
       continue;
@@ -99,6 +92,9 @@ export function resolveMirrors(route: Resource<RouteSpec>, mirrors: Filters['mir
   out.mirrors.sort(byKey((m) => m.cluster));
   return out;
 }
+
+/** Envoy mirrors to one cluster, and a group's weights mean nothing for a copy of the traffic. */
+const GROUP_MIRROR: Because = { reason: 'InvalidKind', message: 'RequestMirror sends to one Upstream; an UpstreamGroup cannot be a mirror backend' };
 
 /** `percent` is a fraction of 100; neither field means every request. */
 function mirrorFraction(m: HTTPRequestMirrorFilter): MirrorIr['fraction'] {
@@ -112,10 +108,10 @@ function refProblem(route: Resource, ref: BackendObjectReference, index: Resourc
   const kind = ref.kind ?? 'Service';
   const namespace = ref.namespace ?? route.metadata.namespace;
   const target = `${kind} ${namespace}/${ref.name}`;
-  const isUpstream = group === GLOO_GROUP && kind === 'Upstream';
+  const isGloo = group === GLOO_GROUP && (kind === 'Upstream' || kind === 'UpstreamGroup');
   const isService = group === '' && kind === 'Service';
-  if (!isUpstream && !isService) {
-    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams` };
+  if (!isGloo && !isService) {
+    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams and UpstreamGroups` };
   }
   const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.metadata.namespace };
   if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
@@ -127,5 +123,6 @@ function refProblem(route: Resource, ref: BackendObjectReference, index: Resourc
   if (isService) {
     return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };
   }
-  return index.upstream(namespace, ref.name) ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
+  const found = kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : index.upstream(namespace, ref.name);
+  return found ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
 }

@@ -2,7 +2,7 @@
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamSpec } from '../api/gloo-types.ts';
+import type { UpstreamGroupSpec, UpstreamSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
@@ -16,6 +16,8 @@ export interface ResourceIndex {
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   /** A TLS Secret from the secret source. */
   secret(namespace: string, name: string): Resource<SecretSpec> | undefined;
+  upstreamGroups: Resource<UpstreamGroupSpec>[];
+  upstreamGroup(namespace: string, name: string): Resource<UpstreamGroupSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -33,8 +35,11 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const unique = [...byKey.values()];
   const ofKind = <S>(group: string, kind: string) => unique.filter((r) => groupOf(r.apiVersion) === group && r.kind === kind) as Resource<S>[];
   const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
-  const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
-  const secrets = new Map(ofKind<SecretSpec>('', 'Secret').map((x) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
+  const upstreamGroups = ofKind<UpstreamGroupSpec>(GLOO_GROUP, 'UpstreamGroup');
+  const byName = <S>(list: Resource<S>[]) => new Map(list.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r]));
+  const upstreamByName = byName(upstreams);
+  const groupByName = byName(upstreamGroups);
+  const secrets = byName(ofKind<SecretSpec>('', 'Secret'));
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -43,6 +48,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     secret: (namespace, name) => secrets.get(`${namespace}/${name}`),
+    upstreamGroups,
+    upstreamGroup: (namespace, name) => groupByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

@@ -5,7 +5,6 @@ import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
 import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
-import { upstreamClusters, upstreamStatus } from './backends.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, type CompiledRoute } from './httproute.ts';
@@ -13,6 +12,8 @@ import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
+import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
+import { upstreamClusters, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
 
@@ -45,12 +46,13 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const gateways = gatewayContexts(index, classes.names, problems);
   const routes = attachRoutes(index, gateways, problems);
   const { ir, drops } = buildIr(index, gateways, routes);
-  problems.push(...recordDrops(routes, drops));
+  problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
   const statuses = [
     ...classes.statuses,
     ...gateways.map(gatewayStatus),
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
     ...index.upstreams.map(upstreamStatus),
+    ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
   ];
   return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }

@@ -181,11 +181,75 @@ export interface ClusterIr {
   /** Static endpoints; served through EDS so that endpoint churn never rebuilds clusters. Sorted. */
   endpoints: EndpointIr[];
   connectTimeoutMs: number;
-  /** Speak HTTP/2 to the endpoints (h2c: there is no TLS to upstreams yet), as gRPC needs. */
+  /** Absent: round robin. */
+  loadBalancer?: LoadBalancerIr;
+  circuitBreakers?: CircuitBreakersIr;
+  outlierDetection?: OutlierDetectionIr;
+  healthChecks?: HealthCheckIr[];
+  /** Speak HTTP/2 to the hosts (gRPC, or an Upstream's useHttp2): over TLS when `tls` is set, else h2c. */
   http2?: true;
+  /** 0 or absent: no limit. */
+  maxRequestsPerConnection?: number;
+  tls?: UpstreamTlsIr;
+}
+
+export type LoadBalancerIr =
+  | { policy: 'RoundRobin' }
+  | { policy: 'LeastRequest'; choiceCount?: number }
+  | { policy: 'Random' }
+  | { policy: 'RingHash'; minimumRingSize?: number; maximumRingSize?: number }
+  | { policy: 'Maglev' };
+
+export interface CircuitBreakersIr {
+  maxConnections?: number;
+  maxPendingRequests?: number;
+  maxRequests?: number;
+  maxRetries?: number;
+}
+
+/** Envoy's outlier detection knobs, durations in milliseconds; absent ones take Envoy's defaults. */
+export interface OutlierDetectionIr {
+  consecutive5xx?: number;
+  intervalMs?: number;
+  baseEjectionTimeMs?: number;
+  maxEjectionPercent?: number;
+  enforcingConsecutive5xx?: number;
+  enforcingSuccessRate?: number;
+  successRateMinimumHosts?: number;
+  successRateRequestVolume?: number;
+  successRateStdevFactor?: number;
+  consecutiveGatewayFailure?: number;
+  enforcingConsecutiveGatewayFailure?: number;
+  splitExternalLocalOriginErrors?: boolean;
+  consecutiveLocalOriginFailure?: number;
+  enforcingConsecutiveLocalOriginFailure?: number;
+  enforcingLocalOriginSuccessRate?: number;
+}
+
+/** An active HTTP health check: a host is healthy when `path` answers 200. */
+export interface HealthCheckIr {
+  timeoutMs: number;
+  intervalMs: number;
+  noTrafficIntervalMs?: number;
+  unhealthyThreshold: number;
+  healthyThreshold: number;
+  http: { path: string; host?: string };
+}
+
+/** TLS to the upstream. Certificates are file paths that Envoy reads: no key material in the IR. */
+export interface UpstreamTlsIr {
+  sni?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** Accepted peer SANs; needs `caFile`. */
+  verifySubjectAltNames?: string[];
+  alpnProtocols?: string[];
 }
 
 export interface EndpointIr {
   address: string;
   port: number;
+  /** The TLS server name for this host (Gloo's `sniAddr`), instead of the cluster's; only with `tls`. */
+  sni?: string;
 }

@@ -8,7 +8,7 @@ import { Agent } from 'node:https';
 import { backend, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest, httpsRequest, type HttpsOptions } from '../support/http.ts';
-import { issueCertificate, makeCa, opensslAvailable, type KeyPair } from '../support/tls.ts';
+import { issueCertificate, makeCa, type KeyPair } from '../support/tls.ts';
 
 const GATEWAY = `
 apiVersion: gateway.networking.k8s.io/v1
@@ -57,7 +57,7 @@ const ROUTES = [
           requestRedirect: { scheme: https, port: \${HTTPS}, statusCode: 301 }`, '      sectionName: http\n'),
 ].join('---\n');
 
-const ca = opensslAvailable ? makeCa() : { cert: '', key: '' };
+const ca = makeCa();
 const issue = (cn: string, ...dns: string[]): KeyPair => issueCertificate(ca, cn, `subjectAltName=${dns.map((d) => `DNS:${d}`).join(',')}`);
 
 function secretFiles(name: string, pair: KeyPair, namespace = 'default'): Record<string, string> {
@@ -76,7 +76,7 @@ async function envoyStat(gw: GatewayEnv, name: string): Promise<number> {
   return Number(value);
 }
 
-test('HTTPS listeners', { skip: !opensslAvailable && 'openssl not found' }, async (t) => {
+test('HTTPS listeners', async (t) => {
   const shop = issue('shop v1', 'shop.example.com');
   const gw = await startGateway(t, {
     backends: ['shop', 'wild', 'any'],

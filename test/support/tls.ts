@@ -1,5 +1,5 @@
-// Throwaway certificates for TLS tests, made with the openssl CLI (skip the test when `opensslAvailable` is
-// false): a CA, and certificates it issues for whatever names a test needs.
+// Throwaway certificates for TLS tests, made with the openssl CLI: a CA, and certificates it issues for
+// whatever names a test needs. Without openssl the test fails and says how to install it (never skips).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,22 +18,32 @@ export interface TestCertificates {
   clientKey: string;
 }
 
-export const opensslAvailable = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+/** Writes each certificate and key into `dir` (owner-only, as keys should be) and returns their paths. */
+export function writeCertificates(certs: TestCertificates, dir: string): Record<keyof TestCertificates, string> {
+  const paths = Object.entries(certs).map(([name, pem]) => {
+    const path = join(dir, `${name}.pem`);
+    writeFileSync(path, pem, { mode: 0o600 });
+    return [name, path];
+  });
+  return Object.fromEntries(paths) as Record<keyof TestCertificates, string>;
+}
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+function openssl(args: string[], cwd: string): void {
+  try {
+    execFileSync('openssl', args, { cwd, stdio: 'pipe' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error("openssl not found: TLS tests make their certificates with it; install it (Debian: 'apt-get install openssl')");
+    throw err;
+  }
+}
 
 /** Runs `work` in a fresh temp folder with an `openssl` runner, and removes the folder afterwards. */
 function inTempDir<T>(work: (openssl: (...args: string[]) => void, path: (name: string) => string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'portico-tls-'));
   try {
-    return work((...args) => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }), (name) => join(dir, name));
+    return work((...args) => void openssl(args, dir), (name) => join(dir, name));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

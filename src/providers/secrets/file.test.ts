@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueCertificate, makeCa, opensslAvailable } from '../../../test/support/tls.ts';
+import { issueCertificate, makeCa } from '../../../test/support/tls.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
 import { FileSecretProvider, readSecrets, type SecretResource } from './file.ts';
@@ -37,7 +37,7 @@ test('reads <namespace>/<name>/tls.crt + tls.key as TLS Secrets; a missing folde
   });
 });
 
-test('watches the folders (even one created later): a new Secret appears, a rotation is published, a half-written pair keeps the old one', { skip: !opensslAvailable && 'openssl not found' }, async (t) => {
+test('watches the folders (even one created later): a new Secret appears, a rotation is published, a half-written pair keeps the old one', async (t) => {
   const ca = makeCa();
   const [v1, v2, v3] = ['one', 'two', 'three'].map((n) => issueCertificate(ca, `${n}.example.com`, `subjectAltName=DNS:${n}.example.com`)) as [
     ReturnType<typeof issueCertificate>,

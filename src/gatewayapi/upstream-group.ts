@@ -1,0 +1,95 @@
+// Gloo's UpstreamGroup: a weighted set of Upstreams that a route's backendRef can name as one backend.
+// A destination whose Upstream is missing keeps its share of the traffic, answered with 500 like any other
+// invalid backend, so the other destinations' shares stay what the user wrote.
+import type { UpstreamGroupSpec } from '../api/gloo-types.ts';
+import type { Resource } from '../api/resource.ts';
+import type { FieldProblem } from '../lib/errors.ts';
+import { problemAt, type ResourceIndex } from './resources.ts';
+import { condition, statusEntry, type StatusEntry } from './status.ts';
+import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
+
+/** A share of a backendRef's traffic: `weight / of` of it, to `cluster` (or, without one, to the 500). */
+export interface Share {
+  cluster?: string;
+  weight: number;
+  of: number;
+}
+
+interface Destination {
+  /** `spec.destinations[i].destination.upstream` */
+  field: string;
+  namespace: string;
+  name: string;
+  weight: number;
+  found: boolean;
+}
+
+/** The destinations with traffic (weight above 0), each with whether its Upstream exists. */
+function destinations(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): Destination[] {
+  return group.spec.destinations.flatMap((d, i) => {
+    const weight = d.weight ?? 0;
+    if (weight === 0) return [];
+    // An unset namespace is the group's own, as in Gloo.
+    const { name, namespace = group.metadata.namespace } = d.destination.upstream;
+    const found = index.upstream(namespace, name) !== undefined;
+    return [{ field: `spec.destinations[${i}].destination.upstream`, namespace, name, weight, found }];
+  });
+}
+
+/** The group's shares, to its Upstreams' clusters of `protocol` (h2c for GRPCRoutes). */
+export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceIndex, protocol: BackendProtocol): { shares: Share[]; missing: string[] } {
+  const all = destinations(group, index);
+  const of = all.reduce((sum, d) => sum + d.weight, 0);
+  return {
+    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of })),
+    missing: all.filter((d) => !d.found).map(missingMessage),
+  };
+}
+
+function missingMessage(d: Destination): string {
+  return `${d.field}: Upstream ${d.namespace}/${d.name} not found`;
+}
+
+/** Each missing Upstream, reported on the group itself (the routes using it report it too). */
+export function groupProblems(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): FieldProblem[] {
+  return destinations(group, index)
+    .filter((d) => !d.found)
+    .map((d) => problemAt(group, d.field, `Upstream ${d.namespace}/${d.name} not found; its share of the traffic gets a 500`));
+}
+
+export function upstreamGroupStatus(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): StatusEntry {
+  const all = destinations(group, index);
+  const missing = all.filter((d) => !d.found);
+  const resolved = missing.length
+    ? { reason: 'BackendNotFound', message: missing.map(missingMessage).join('; ') }
+    : { reason: 'ResolvedRefs', message: 'all references are resolved' };
+  return statusEntry(group, {
+    conditions: [
+      condition(group, 'Accepted', true, { reason: 'Accepted', message: `${all.length} destination(s) with traffic` }),
+      condition(group, 'ResolvedRefs', !missing.length, resolved),
+    ],
+  });
+}
+
+const UINT32_MAX = 4_294_967_295;
+
+/**
+ * Integer weights for Envoy's weighted clusters with the exact ratios of the shares: every share is scaled by
+ * the least common multiple of their denominators. Plain backendRefs have denominator 1, so a rule without
+ * groups keeps its weights as written. Only when the sum would overflow Envoy's uint32 are they rounded.
+ */
+export function integerWeights(shares: Share[]): number[] {
+  const scale = shares.reduce((l, s) => lcm(l, s.of), 1);
+  const exact = shares.map((s) => (s.weight * scale) / s.of);
+  const total = exact.reduce((a, b) => a + b, 0);
+  if (total <= UINT32_MAX) return exact;
+  return exact.map((w) => Math.max(1, Math.floor((w / total) * 1_000_000)));
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}

@@ -1,14 +1,13 @@
 // Resources from a watched directory: every *.yaml / *.yml / *.json below it (any depth, multi-document).
 // Files and folders whose names start with `.` are ignored (the default status folder is `.status`).
 // A file that stops parsing mid-edit keeps its last good resources serving until it is fixed.
-// Each folder gets its own (non-recursive) watcher: Node's recursive watcher on Linux loses events once a
-// file is replaced by rename, which is how editors and `kubectl`-style tools save.
-import { watch, type FSWatcher } from 'node:fs';
+// Each folder gets its own (non-recursive) watcher (see folder-watchers.ts).
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseDocuments, type ParseResult } from '../../api/parse.ts';
 import { resourceKey, type Resource } from '../../api/resource.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { FolderWatchers } from '../folder-watchers.ts';
 import { isIgnored, isResourceFile, scanTree } from './read.ts';
 import type { SourceSnapshot } from './source.ts';
 
@@ -33,7 +32,7 @@ export class FileResourceProvider {
   readonly #opts: Required<FileProviderOptions>;
   readonly #files = new Map<string, FileState>();
   readonly #dirty = new Set<string>();
-  readonly #watchers = new Map<string, FSWatcher>();
+  readonly #watchers: FolderWatchers;
   #timer?: NodeJS.Timeout;
   #rescan?: NodeJS.Timeout;
   #onSnapshot: (snap: SourceSnapshot) => void = () => {};
@@ -42,6 +41,10 @@ export class FileResourceProvider {
 
   constructor(opts: FileProviderOptions) {
     this.#opts = { settleMs: 10, rescanIntervalMs: 30_000, ...opts };
+    this.#watchers = new FolderWatchers(
+      (dir, name) => this.#changed(relative(this.#opts.dir, dir), name),
+      (dir, err) => this.#opts.logger.warn({ err, dir }, 'cannot watch folder; relying on periodic rescans'),
+    );
   }
 
   /** Reads everything once, publishes, then watches. */
@@ -53,14 +56,13 @@ export class FileResourceProvider {
   }
 
   stop(): void {
-    for (const w of this.#watchers.values()) w.close();
-    this.#watchers.clear();
+    this.#watchers.close();
     clearTimeout(this.#timer);
     clearInterval(this.#rescan);
   }
 
-  #changed(dir: string, name: string | Buffer | null): void {
-    this.#dirty.add(name === null ? '' : join(dir, name.toString()));
+  #changed(dir: string, name: string | null): void {
+    this.#dirty.add(name === null ? '' : join(dir, name));
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#serial(() => this.#flush()), this.#opts.settleMs);
   }
@@ -83,7 +85,7 @@ export class FileResourceProvider {
 
   async #rescanAll(): Promise<void> {
     const tree = await scanTree(this.#opts.dir);
-    this.#syncWatchers(tree.dirs);
+    this.#watchers.sync(tree.dirs.map((d) => join(this.#opts.dir, d)));
     const present = new Set(tree.files);
     let changed = false;
     for (const name of this.#files.keys()) {
@@ -91,25 +93,6 @@ export class FileResourceProvider {
     }
     for (const name of present) changed = (await this.#refresh(name)) || changed;
     if (changed || !this.#published) this.#publish();
-  }
-
-  #syncWatchers(dirs: string[]): void {
-    const wanted = new Set(dirs);
-    for (const [dir, w] of this.#watchers) {
-      if (wanted.has(dir)) continue;
-      w.close();
-      this.#watchers.delete(dir);
-    }
-    for (const dir of wanted) {
-      if (this.#watchers.has(dir)) continue;
-      try {
-        const w = watch(join(this.#opts.dir, dir), (_event, name) => this.#changed(dir, name));
-        w.on('error', () => this.#changed(dir, null));
-        this.#watchers.set(dir, w);
-      } catch (err) {
-        this.#opts.logger.warn({ err, dir }, 'cannot watch folder; relying on periodic rescans');
-      }
-    }
   }
 
   /** Re-reads one file if it changed; returns whether what it serves changed. */

@@ -3,7 +3,6 @@
 // rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
 // previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
-import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
@@ -12,6 +11,7 @@ import { resourceId, type Resource } from '../../api/resource.ts';
 import { checkKeyPair } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
+import { FolderWatchers } from '../folder-watchers.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
 
 export type SecretResource = Resource<SecretSpec>;
@@ -36,7 +36,8 @@ export async function readSecrets(dir: string): Promise<SecretResource[]> {
 
 export class FileSecretProvider {
   readonly #opts: Required<FileSecretProviderOptions>;
-  readonly #watchers = new Map<string, FSWatcher>();
+  // Not there (yet) is fine: the periodic rescan picks a folder up.
+  readonly #watchers = new FolderWatchers(() => this.#schedule());
   /** What each Secret serves, by `namespace/name`: the last read, or the last matching pair. */
   #serving = new Map<string, SecretResource>();
   #published?: string;
@@ -60,8 +61,7 @@ export class FileSecretProvider {
   }
 
   stop(): void {
-    for (const w of this.#watchers.values()) w.close();
-    this.#watchers.clear();
+    this.#watchers.close();
     clearTimeout(this.#timer);
     clearInterval(this.#rescan);
   }
@@ -114,22 +114,7 @@ export class FileSecretProvider {
     for (const ns of await subfolders(this.#opts.dir)) namespaces.add(join(this.#opts.dir, ns));
     // Until the folder exists, its parent's events say when it appears.
     const root = (await stat(this.#opts.dir).catch(() => undefined))?.isDirectory() ? this.#opts.dir : dirname(this.#opts.dir);
-    const wanted = new Set([root, ...namespaces, ...secrets.map((s) => s.source?.file ?? '')]);
-    for (const [dir, w] of this.#watchers) {
-      if (wanted.has(dir)) continue;
-      w.close();
-      this.#watchers.delete(dir);
-    }
-    for (const dir of wanted) {
-      if (this.#watchers.has(dir)) continue;
-      try {
-        const w = watch(dir, () => this.#schedule());
-        w.on('error', () => this.#schedule());
-        this.#watchers.set(dir, w);
-      } catch {
-        // Not there (yet): the periodic rescan picks it up.
-      }
-    }
+    this.#watchers.sync([root, ...namespaces, ...secrets.map((s) => s.source?.file ?? '')]);
   }
 }
 

@@ -62,6 +62,20 @@ test('a burst of updates is debounced, but never past the maximum delay', async 
   assert.ok(Date.now() - started < 1000);
 });
 
+test('after a quiet spell an update is emitted at once, not after the hold-off', async () => {
+  const store = new ResourceStore({ holdOffMs: 500, maxDelayMs: 1000 });
+  const seen = collect(store);
+  store.update('dir', { resources: [route('a', { i: 1 })], rejected: [] });
+  store.update('other', { resources: [route('b', {})], rejected: [] });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(seen.length, 1, 'one snapshot for updates made together, without waiting 500 ms');
+  assert.deepEqual(seen[0]?.resources.map((r) => r.metadata.name), ['a', 'b']);
+  store.update('dir', { resources: [route('a', { i: 2 })], rejected: [] });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(seen.length, 1, 'an update right after an emit is held off');
+  store.close();
+});
+
 test('sources merge in order; the first to publish a name wins a clash', () => {
   const store = new ResourceStore();
   const seen = collect(store);

@@ -1,6 +1,7 @@
 // Merges what the sources publish, keeps each resource's generation and first-seen time, keeps the last
-// good version of a resource whose new version was rejected, and emits versioned snapshots — debounced
-// (hold-off) but never later than a maximum delay, so a stream of edits cannot starve the gateways.
+// good version of a resource whose new version was rejected, and emits versioned snapshots: a lone edit at
+// once, a burst debounced (hold-off) but never later than a maximum delay, so a stream of edits cannot
+// starve the gateways.
 import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
 import type { Rejected } from '../api/parse.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
@@ -34,10 +35,13 @@ export class ResourceStore {
   readonly #listeners = new Set<(s: StoreSnapshot) => void>();
   /** Sources hand back the same objects for unchanged resources, so a hash is computed once per version. */
   readonly #hashes = new WeakMap<Resource, string>();
+  readonly #stamped = new WeakMap<Resource, { tracked: Tracked; stamped: Resource }>();
   #current?: StoreSnapshot;
   #version = 0;
   #timer?: NodeJS.Timeout;
   #firstPending?: number;
+  #leading = false;
+  #lastEmit = -Infinity;
 
   constructor(opts: StoreOptions = {}) {
     this.#holdOffMs = opts.holdOffMs ?? 20;
@@ -70,6 +74,14 @@ export class ResourceStore {
 
   #schedule(): void {
     const now = Date.now();
+    if (this.#leading) return; // the emit already queued will carry this update too
+    if (this.#timer === undefined && now - this.#lastEmit >= this.#holdOffMs) {
+      // Idle: a lone edit goes out at once (on the next turn, so updates made together still merge); the
+      // hold-off applies to the edits that follow it, so only a burst waits.
+      this.#leading = true;
+      this.#timer = setTimeout(() => this.#emit(), 0);
+      return;
+    }
     this.#firstPending ??= now;
     const wait = Math.max(0, Math.min(this.#holdOffMs, this.#firstPending + this.#maxDelayMs - now));
     clearTimeout(this.#timer);
@@ -80,6 +92,8 @@ export class ResourceStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#firstPending = undefined;
+    this.#leading = false;
+    this.#lastEmit = Date.now();
     const snapshot = this.#merge();
     this.#current = snapshot;
     for (const l of this.#listeners) l(snapshot);
@@ -132,7 +146,13 @@ export class ResourceStore {
         ? prev
         : { specHash, generation: (prev?.generation ?? 0) + 1, creationTimestamp: prev?.creationTimestamp ?? this.#now().toISOString() };
     this.#tracked.set(key, tracked);
-    return { ...r, metadata: { ...r.metadata, generation: tracked.generation, creationTimestamp: r.metadata.creationTimestamp ?? tracked.creationTimestamp } };
+    // The same source object with the same tracking gets the same stamped object back: unchanged resources
+    // keep their identity from one snapshot to the next (less garbage, and caches keyed by object hold).
+    const cached = this.#stamped.get(r);
+    if (cached?.tracked === tracked) return cached.stamped;
+    const stamped = { ...r, metadata: { ...r.metadata, generation: tracked.generation, creationTimestamp: r.metadata.creationTimestamp ?? tracked.creationTimestamp } };
+    this.#stamped.set(r, { tracked, stamped });
+    return stamped;
   }
 }
 

@@ -12,3 +12,12 @@ export function durationMs(text: string | undefined): number | undefined {
   for (const [, digits, unit] of text.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(digits) * (UNIT_MS[unit as string] ?? 0);
   return total;
 }
+
+// Gloo's durations are protobuf JSON durations: seconds with up to nine decimals and an `s`, e.g. `5s`, `0.25s`.
+export const PROTO_DURATION_PATTERN = /^[0-9]{1,10}(\.[0-9]{1,9})?s$/;
+
+/** The protobuf duration in milliseconds (fractions of a millisecond rounded), or undefined when absent or malformed. */
+export function protoDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined || !PROTO_DURATION_PATTERN.test(text)) return undefined;
+  return Math.round(Number(text.slice(0, -1)) * 1000);
+}

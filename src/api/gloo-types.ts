@@ -14,6 +14,8 @@ export interface PolicyTargetRef {
   kind: string;
   name: string;
   sectionName?: string;
+  /** Must be the option's own namespace when set. */
+  namespace?: string;
 }
 
 /** RouteOption (gateway.solo.io/v1): Gloo's route options for the rules of HTTPRoutes. */

@@ -34,7 +34,7 @@ export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
 }
 
 /** How a route's backends are reached: gRPC needs HTTP/2. */
-function backendProtocol(route: Resource): BackendProtocol {
+export function backendProtocol(route: Resource): BackendProtocol {
   return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
 }
 

@@ -2,17 +2,26 @@
 // routes in precedence order, and the clusters those routes forward to.
 import type { ClusterIr, GatewayIr, ListenerIr, VirtualHostIr } from '../ir/types.ts';
 import type { HostPlacement } from './attach.ts';
-import { isReady, type GatewayContext } from './gateway.ts';
+import { isReady, type GatewayContext, type ListenerContext } from './gateway.ts';
 import { compareHostSpecificity } from './hostnames.ts';
 import { orderRoutes, type Drop } from './precedence.ts';
+import type { VirtualHostPolicies } from './virtual-host-options.ts';
+
+/** The settings a listener's VirtualHostOptions give each of its virtual hosts. */
+export type HostPolicies = (listener: ListenerContext) => VirtualHostPolicies;
 
 const ANY_ADDRESS = '0.0.0.0';
 
-export function buildGatewayIr(gateway: GatewayContext, placed: HostPlacement[], clusters: Map<string, ClusterIr>): { ir: GatewayIr; drops: Drop[] } {
+export function buildGatewayIr(
+  gateway: GatewayContext,
+  placed: HostPlacement[],
+  clusters: Map<string, ClusterIr>,
+  hostPolicies: HostPolicies,
+): { ir: GatewayIr; drops: Drop[] } {
   const drops: Drop[] = [];
   const ports = [...new Set(gateway.listeners.filter(isReady).map((l) => l.spec.port))].sort((a, b) => a - b);
   const listeners = ports.map((port): ListenerIr => {
-    const virtualHosts = virtualHostsOn(gateway, placed.filter((p) => p.listener.spec.port === port), drops);
+    const virtualHosts = virtualHostsOn(gateway, placed.filter((p) => p.listener.spec.port === port), hostPolicies, drops);
     return { name: `${gateway.key}/${port}`, address: ANY_ADDRESS, port, protocol: 'HTTP', virtualHosts };
   });
   const { namespace, name } = gateway.resource.metadata;
@@ -20,7 +29,7 @@ export function buildGatewayIr(gateway: GatewayContext, placed: HostPlacement[],
 }
 
 /** Most specific hostname first and the catch-all last (Envoy itself also prefers the most specific domain). */
-function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops: Drop[]): VirtualHostIr[] {
+function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], hostPolicies: HostPolicies, drops: Drop[]): VirtualHostIr[] {
   const groups = new Map<string, HostPlacement[]>();
   for (const p of placed) {
     const name = `${gateway.key}/${p.listener.spec.name}/${p.host}`;
@@ -30,9 +39,9 @@ function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops:
   }
   const hosts = [...groups].map(([name, group]) => {
     const ordered = orderRoutes(group.map((p) => p.placement));
-    const host = (group[0] as HostPlacement).host;
+    const { host, listener } = group[0] as HostPlacement;
     drops.push(...ordered.shadowed.map((s) => ({ ...s, host })));
-    return { host, vh: { name, domains: [host], routes: ordered.kept.map((p) => p.ir) } };
+    return { host, vh: { name, domains: [host], routes: ordered.kept.map((p) => p.ir), ...hostPolicies(listener) } };
   });
   return hosts.sort((a, b) => compareHostSpecificity(a.host, b.host) || (a.vh.name < b.vh.name ? -1 : 1)).map((h) => h.vh);
 }

@@ -1,8 +1,8 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import type { RouteOptionSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
+import { fieldSource, GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
 
@@ -13,6 +13,9 @@ export interface ResourceIndex {
   routes: Resource<RouteSpec>[];
   upstreams: Resource<UpstreamSpec>[];
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
+  routeOptions: Resource<RouteOptionSpec>[];
+  routeOption(namespace: string, name: string): Resource<RouteOptionSpec> | undefined;
+  virtualHostOptions: Resource<VirtualHostOptionSpec>[];
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -31,6 +34,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const ofKind = <S>(group: string, kind: string) => unique.filter((r) => groupOf(r.apiVersion) === group && r.kind === kind) as Resource<S>[];
   const upstreams = ofKind<UpstreamSpec>(GLOO_GROUP, 'Upstream');
   const upstreamByName = new Map(upstreams.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u]));
+  const routeOptions = ofKind<RouteOptionSpec>(GLOO_GATEWAY_GROUP, 'RouteOption');
+  const routeOptionByName = new Map(routeOptions.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -38,6 +43,9 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     routes: [...ofKind<RouteSpec>(GATEWAY_GROUP, 'HTTPRoute'), ...ofKind<RouteSpec>(GATEWAY_GROUP, 'GRPCRoute')],
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
+    routeOptions,
+    routeOption: (namespace, name) => routeOptionByName.get(`${namespace}/${name}`),
+    virtualHostOptions: ofKind<VirtualHostOptionSpec>(GLOO_GATEWAY_GROUP, 'VirtualHostOption'),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

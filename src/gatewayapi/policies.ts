@@ -2,7 +2,7 @@
 // setting by setting, which one applies where, and keeps a ledger per option so that its status can say where
 // it applies, what overrode it, and which of its targets or references are missing.
 import { resourceId, resourceKey, type Resource } from '../api/resource.ts';
-import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
+import { condition, statusEntry, type Because, type Condition, type StatusEntry } from './status.ts';
 
 /** A group of option fields that act as one setting: the first option in precedence that sets any of them wins. */
 export interface Setting {
@@ -41,7 +41,12 @@ export class PolicyLedger {
    * The winner of each setting among `attached` (highest precedence first) at `where`. A setting the target
    * sets itself (`ownClaim` says how) goes to nobody: every option setting it is recorded as overridden.
    */
-  settle<P extends OptionsPolicy<unknown>>(attached: readonly P[], where: string, settings: readonly Setting[], ownClaim: (s: Setting) => string | undefined): Map<string, P> {
+  settle<P extends OptionsPolicy<unknown>, S extends Setting>(
+    attached: readonly P[],
+    where: string,
+    settings: readonly S[],
+    ownClaim: (s: S) => string | undefined,
+  ): Map<string, P> {
     const winners = new Map<string, P>();
     for (const p of attached) this.#entry(p).attachedTo.add(where);
     for (const setting of settings) {
@@ -63,18 +68,18 @@ export class PolicyLedger {
     return [...this.#entries.values()].map((e) => statusEntry(e.policy, { conditions: this.#conditions(e) }));
   }
 
-  #conditions(e: LedgerEntry): ReturnType<typeof condition>[] {
+  #conditions(e: LedgerEntry): Condition[] {
     const r = e.policy;
     const missing = e.issues.filter((i) => i.field.startsWith('spec.targetRefs'));
     const refs = e.issues.filter((i) => !i.field.startsWith('spec.targetRefs'));
     const accepted: Because = e.attachedTo.size
-      ? { reason: 'Accepted', message: `applies to ${[...e.attachedTo].join(', ')}${missing.length ? `; ${describe(missing)}` : ''}` }
+      ? { reason: 'Accepted', message: `applies to ${sorted(e.attachedTo).join(', ')}${missing.length ? `; ${describe(missing)}` : ''}` }
       : missing.length
         ? { reason: 'TargetNotFound', message: describe(missing) }
         : { reason: 'Accepted', message: `not attached to any ${this.#what} yet` };
     const out = [condition(r, 'Accepted', accepted.reason === 'Accepted', accepted)];
     if (refs.length) out.push(condition(r, 'ResolvedRefs', false, { reason: 'BackendNotFound', message: describe(refs) }));
-    if (e.overridden.size) out.push(condition(r, 'Overridden', true, { reason: 'Overridden', message: [...e.overridden].join('; ') }));
+    if (e.overridden.size) out.push(condition(r, 'Overridden', true, { reason: 'Overridden', message: sorted(e.overridden).join('; ') }));
     return out;
   }
 
@@ -84,6 +89,11 @@ export class PolicyLedger {
     if (!entry) this.#entries.set(key, (entry = { policy, attachedTo: new Set(), overridden: new Set(), issues: [] }));
     return entry;
   }
+}
+
+/** Messages in a fixed order, whatever order the resources came in. */
+function sorted(messages: Set<string>): string[] {
+  return [...messages].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
 function describe(issues: { field: string; message: string }[]): string {

@@ -3,7 +3,8 @@
 // ExtensionRef-attached options (in filter order); then targetRefs naming the rule (sectionName), then those
 // naming the whole route, oldest first. An option never breaks a rule: what cannot be applied is reported and
 // the rule serves without it.
-import type { HTTPRouteRule, GRPCRouteRule, RouteSpec } from '../api/gateway-types.ts';
+import { protoDurationMs } from '../api/duration.ts';
+import type { GRPCRouteRule, HTTPRouteRule, RouteSpec } from '../api/gateway-types.ts';
 import type { RouteOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr, MirrorIr, RouteIr } from '../ir/types.ts';
@@ -14,7 +15,6 @@ import { bufferOf, corsOf, faultsOf, hashPolicyOf, headerPoliciesOf, REQUEST_HEA
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
-import { protoDurationMs } from '../api/duration.ts';
 
 type RouteOption = Resource<RouteOptionSpec>;
 
@@ -33,7 +33,13 @@ export interface RuleOptions {
 /** What the rule itself sets for a setting, when it does: the HTTPRoute then wins. */
 type OwnClaim = (rule: HTTPRouteRule, filters: Filters) => unknown;
 
-const SETTINGS: readonly (Setting & { own?: OwnClaim; what?: string })[] = [
+interface RouteSetting extends Setting {
+  own?: OwnClaim;
+  /** The HTTPRoute field or filter that sets it, for messages. */
+  what?: string;
+}
+
+const SETTINGS: readonly RouteSetting[] = [
   { name: 'timeout', fields: ['timeout'], own: (r) => r.timeouts, what: 'timeouts' },
   { name: 'retries', fields: ['retries'], own: (r) => r.retry, what: 'retry' },
   { name: 'prefixRewrite/regexRewrite', fields: ['prefixRewrite', 'regexRewrite'], own: (_, f) => f.rewrite?.path, what: 'URLRewrite path' },
@@ -78,10 +84,7 @@ export class RouteOptionResolver {
     const ordered = [...new Set([...byRef, ...this.#targetsOf(route, rule.name)])];
     const where = `${resourceId(route)} rule ${ruleIndex}`;
     const own = route.kind === 'HTTPRoute' ? (rule as HTTPRouteRule) : {};
-    const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => {
-      const setting = SETTINGS.find((x) => x.name === s.name);
-      return setting?.own?.(own, filters) ? `the HTTPRoute's ${setting.what}` : undefined;
-    });
+    const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
     return { policies: policiesOf(pick), forward: this.#forwardOf(route, winners), issues };
   }

@@ -79,7 +79,7 @@ spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: http }]
   options:
     headerManipulation:
-      requestHeadersToAdd: [{ header: { key: x-vho, value: request } }]
+      requestHeadersToAdd: [{ header: { key: x-vho, value: request } }, { header: { key: x-who, value: listener }, append: false }]
       responseHeadersToAdd: [{ header: { key: x-vho, value: response } }]
 `;
 
@@ -160,11 +160,12 @@ test('RouteOption and VirtualHostOption', async (t) => {
     assert.equal((await gw.get('/headers')).json?.headers?.['x-ext'], undefined);
   });
 
-  await t.test('VirtualHostOption headers reach every route of the listener', async () => {
+  await t.test('VirtualHostOption headers reach every route of the listener, beneath what a route sets', async () => {
     for (const path of ['/headers', '/prefix/a', '/ext', '/precedence']) {
       const r = await gw.get(path);
       assert.equal(r.json?.headers?.['x-vho'], 'request', path);
       assert.equal(r.headers['x-vho'], 'response', path);
+      assert.equal(r.json?.headers?.['x-who'], path === '/precedence' ? 'route' : 'listener', path);
     }
   });
 

@@ -60,12 +60,12 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, o
     out.unresolved.push(...issues);
     if (unsupported.length) out.unsupported.push({ rule: i, message: `rule ${i}: ${unsupported.map((u) => unsupportedMessage(u.type)).join('; ')}` });
 
+    const own = route.kind === 'GRPCRoute' ? {} : (rule as HTTPRouteRule);
+    const forward = { ...extra.forward, ...forwardOptions(own, filters, mirrors.mirrors, extra.forward) };
     out.rules.push({
       matches: compileMatches(route, rule, i),
       policies: { ...extra.policies, ...rulePolicies(filters) },
-      action: unsupported.length
-        ? () => internalError()
-        : ruleAction(filters, backends, { ...extra.forward, ...forwardOptions(route.kind === 'GRPCRoute' ? {} : (rule as HTTPRouteRule), filters, mirrors.mirrors, extra.forward) }),
+      action: unsupported.length ? () => internalError() : ruleAction(filters, backends, forward),
     });
   });
   return out;

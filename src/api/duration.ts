@@ -15,12 +15,11 @@ export function durationMs(text: string | undefined): number | undefined {
   return total;
 }
 
-export const PROTO_DURATION_PATTERN = /^(\d+)(?:\.(\d{1,9}))?s$/;
+// Gloo's durations are protobuf JSON durations: seconds with up to nine decimals and an `s`, e.g. `5s`, `0.25s`.
+export const PROTO_DURATION_PATTERN = /^[0-9]{1,10}(\.[0-9]{1,9})?s$/;
 
-/** Milliseconds of a protobuf JSON duration (sub-millisecond digits are dropped), or undefined when it is not one. */
-export function protoDurationMs(text: string): number | undefined {
-  const match = PROTO_DURATION_PATTERN.exec(text);
-  if (!match) return undefined;
-  const [, seconds = '0', fraction = ''] = match;
-  return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3));
+/** The protobuf duration in milliseconds (fractions of a millisecond rounded), or undefined when absent or malformed. */
+export function protoDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined || !PROTO_DURATION_PATTERN.test(text)) return undefined;
+  return Math.round(Number(text.slice(0, -1)) * 1000);
 }

@@ -119,6 +119,13 @@ export interface HTTPRouteFilter {
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
   requestMirror?: HTTPRequestMirrorFilter;
   cors?: HTTPCORSFilter;
+  extensionRef?: LocalObjectReference;
+}
+
+export interface LocalObjectReference {
+  group: string;
+  kind: string;
+  name: string;
 }
 
 export interface HTTPRequestMirrorFilter {

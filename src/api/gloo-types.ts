@@ -76,3 +76,91 @@ export interface WeightedDestination {
   /** Gloo's default is 0: no traffic. */
   weight?: number;
 }
+
+/** A `targetRefs` entry of RouteOption (an HTTPRoute, sectionName = rule name) or VirtualHostOption (a Gateway,
+ * sectionName = listener name); always in the option's own namespace. */
+export interface PolicyTargetRef {
+  group: string;
+  kind: string;
+  name: string;
+  sectionName?: string;
+  /** Must be the option's own namespace when set. */
+  namespace?: string;
+}
+
+/** RouteOption (gateway.solo.io/v1): Gloo's route options for the rules of HTTPRoutes. */
+export interface RouteOptionSpec {
+  targetRefs?: PolicyTargetRef[];
+  options?: RouteOptions;
+}
+
+/** VirtualHostOption (gateway.solo.io/v1): options for every virtual host of a Gateway (or of one listener). */
+export interface VirtualHostOptionSpec {
+  targetRefs?: PolicyTargetRef[];
+  options?: VirtualHostOptions;
+}
+
+/** Durations are protobuf JSON durations, as Gloo reads them: `5s`, `0.25s`. */
+export interface RouteOptions {
+  timeout?: string;
+  retries?: GlooRetryPolicy;
+  prefixRewrite?: string;
+  regexRewrite?: { pattern: { regex: string }; substitution: string };
+  hostRewrite?: string;
+  autoHostRewrite?: boolean;
+  headerManipulation?: GlooHeaderManipulation;
+  cors?: GlooCorsPolicy;
+  faults?: {
+    abort?: { percentage?: number; httpStatus: number };
+    delay?: { percentage?: number; fixedDelay: string };
+  };
+  shadowing?: { upstream: { name: string; namespace?: string }; percentage?: number };
+  lbHash?: { hashPolicies: GlooHashPolicy[] };
+  bufferPerRoute?: { disabled?: boolean; buffer?: { maxRequestBytes: number } };
+}
+
+export interface VirtualHostOptions {
+  headerManipulation?: GlooHeaderManipulation;
+  cors?: GlooCorsPolicy;
+  retries?: GlooRetryPolicy;
+}
+
+export interface GlooRetryPolicy {
+  /** Envoy's `retry_on`: comma-separated conditions. */
+  retryOn?: string;
+  numRetries?: number;
+  perTryTimeout?: string;
+  retryBackOff?: { baseInterval?: string; maxInterval?: string };
+}
+
+/** `append` absent or true adds a value; false replaces the header's values. */
+export interface GlooHeaderValueOption {
+  header: { key: string; value: string };
+  append?: boolean;
+}
+
+export interface GlooHeaderManipulation {
+  requestHeadersToAdd?: GlooHeaderValueOption[];
+  requestHeadersToRemove?: string[];
+  responseHeadersToAdd?: GlooHeaderValueOption[];
+  responseHeadersToRemove?: string[];
+}
+
+export interface GlooCorsPolicy {
+  allowOrigin?: string[];
+  allowOriginRegex?: string[];
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  /** Seconds, as a string (Gloo passes it to Envoy's `max_age` as it is). */
+  maxAge?: string;
+  allowCredentials?: boolean;
+  disableForRoute?: boolean;
+}
+
+export interface GlooHashPolicy {
+  header?: string;
+  cookie?: { name: string; ttl?: string; path?: string };
+  sourceIp?: boolean;
+  terminal?: boolean;
+}

@@ -1,9 +1,10 @@
 // The explicit registry of the kinds Portico reads: group, served versions, scope, and the validator (a schema
 // of the whole document, cross-field rules included). Nothing registers itself by being imported.
-import { GATEWAY_GROUP, GLOO_GROUP } from './resource.ts';
+import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP } from './resource.ts';
 import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
 import { upstreamGroupSpec, upstreamSpec } from './validate/gloo.ts';
+import { routeOptionSpec, virtualHostOptionSpec } from './validate/gloo-options.ts';
 import { grpcRouteSpec } from './validate/grpcroute.ts';
 import { httpRouteSpec } from './validate/httproute.ts';
 import { referenceGrantSpec } from './validate/reference-grant.ts';
@@ -35,6 +36,8 @@ export const KINDS: readonly KindDef[] = [
   define('', ['v1'], { kind: 'Namespace', namespaced: false, spec: obj({ finalizers: list(str()) }), specRequired: false, name: dnsLabel('namespace name') }),
   define(GLOO_GROUP, ['v1'], { kind: 'Upstream', namespaced: true, spec: upstreamSpec }),
   define(GLOO_GROUP, ['v1'], { kind: 'UpstreamGroup', namespaced: true, spec: upstreamGroupSpec }),
+  define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'RouteOption', namespaced: true, spec: routeOptionSpec }),
+  define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'VirtualHostOption', namespaced: true, spec: virtualHostOptionSpec }),
 ];
 
 export function apiVersionsOf(def: KindDef): string[] {

@@ -133,9 +133,7 @@ function placementsOn(route: CompiledRoute, listener: ListenerContext, parent: n
       ir: {
         name: match.name,
         match: match.match,
-        ...(rule.requestHeaders && { requestHeaders: rule.requestHeaders }),
-        ...(rule.responseHeaders && { responseHeaders: rule.responseHeaders }),
-        ...(rule.cors && { cors: rule.cors }),
+        ...rule.policies,
         action: rule.action(listener.spec.port),
       },
     })),

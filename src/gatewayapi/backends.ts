@@ -12,7 +12,7 @@ import { groupShares, integerWeights, type Share } from './upstream-group.ts';
 import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
 /** How a route's backends are reached: gRPC needs HTTP/2. */
-function backendProtocol(route: Resource): BackendProtocol {
+export function backendProtocol(route: Resource): BackendProtocol {
   return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
 }
 

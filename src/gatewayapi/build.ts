@@ -7,10 +7,19 @@ import type { HostPlacement } from './attach.ts';
 import { isReady, type GatewayContext, type ListenerContext } from './gateway.ts';
 import { compareHostSpecificity } from './hostnames.ts';
 import { orderRoutes, type Drop } from './precedence.ts';
+import type { VirtualHostPolicies } from './virtual-host-options.ts';
+
+/** The settings a listener's VirtualHostOptions give each of its virtual hosts. */
+export type HostPolicies = (listener: ListenerContext) => VirtualHostPolicies;
 
 const ANY_ADDRESS = '0.0.0.0';
 
-export function buildGatewayIr(gateway: GatewayContext, placed: HostPlacement[], clusters: Map<string, ClusterIr>): { ir: GatewayIr; drops: Drop[] } {
+export function buildGatewayIr(
+  gateway: GatewayContext,
+  placed: HostPlacement[],
+  clusters: Map<string, ClusterIr>,
+  hostPolicies: HostPolicies,
+): { ir: GatewayIr; drops: Drop[] } {
   const drops: Drop[] = [];
   const ports = [...new Set(gateway.listeners.filter(isReady).map((l) => l.spec.port))].sort((a, b) => a - b);
   const listeners = ports.map((port): ListenerIr => {
@@ -19,9 +28,9 @@ export function buildGatewayIr(gateway: GatewayContext, placed: HostPlacement[],
     const placedHere = placed.filter((p) => p.listener.spec.port === port);
     // Conflict checks leave one protocol per port.
     if (onPort[0]?.spec.protocol !== 'HTTPS') {
-      return { name, address: ANY_ADDRESS, port, protocol: 'HTTP', virtualHosts: virtualHostsOn(gateway, placedHere, drops) };
+      return { name, address: ANY_ADDRESS, port, protocol: 'HTTP', virtualHosts: virtualHostsOn(gateway, placedHere, hostPolicies, drops) };
     }
-    const tlsChains = onPort.map((l) => tlsChain(gateway, name, l, onPort, placedHere, drops)).sort(byKey((c) => c.name));
+    const tlsChains = onPort.map((l) => tlsChain(gateway, name, l, onPort, placedHere, hostPolicies, drops)).sort(byKey((c) => c.name));
     return { name, address: ANY_ADDRESS, port, protocol: 'HTTPS', virtualHosts: [], tlsChains };
   });
   const { namespace, name } = gateway.resource.metadata;
@@ -29,8 +38,16 @@ export function buildGatewayIr(gateway: GatewayContext, placed: HostPlacement[],
   return { ir: { key: gateway.key, namespace, name, listeners, clusters: usedClusters(listeners, clusters), ...(secrets.length && { secrets }) }, drops };
 }
 
-function tlsChain(gateway: GatewayContext, listenerName: string, l: ListenerContext, onPort: ListenerContext[], placed: HostPlacement[], drops: Drop[]): TlsChainIr {
-  const own = virtualHostsOn(gateway, placed.filter((p) => p.listener === l), drops);
+function tlsChain(
+  gateway: GatewayContext,
+  listenerName: string,
+  l: ListenerContext,
+  onPort: ListenerContext[],
+  placed: HostPlacement[],
+  hostPolicies: HostPolicies,
+  drops: Drop[],
+): TlsChainIr {
+  const own = virtualHostsOn(gateway, placed.filter((p) => p.listener === l), hostPolicies, drops);
   const misdirected = misdirectedHost(gateway, l, onPort, own);
   return {
     name: `${listenerName}/${l.spec.name}`,
@@ -61,7 +78,7 @@ function usedSecrets(gateway: GatewayContext): SecretIr[] {
 }
 
 /** Most specific hostname first and the catch-all last (Envoy itself also prefers the most specific domain). */
-function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops: Drop[]): VirtualHostIr[] {
+function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], hostPolicies: HostPolicies, drops: Drop[]): VirtualHostIr[] {
   const groups = new Map<string, HostPlacement[]>();
   for (const p of placed) {
     const name = `${gateway.key}/${p.listener.spec.name}/${p.host}`;
@@ -71,9 +88,9 @@ function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], drops:
   }
   const hosts = [...groups].map(([name, group]): VirtualHostIr => {
     const ordered = orderRoutes(group.map((p) => p.placement));
-    const host = (group[0] as HostPlacement).host;
+    const { host, listener } = group[0] as HostPlacement;
     drops.push(...ordered.shadowed.map((s) => ({ ...s, host })));
-    return { name, domains: [host], routes: ordered.kept.map((p) => p.ir) };
+    return { name, domains: [host], routes: ordered.kept.map((p) => p.ir), ...hostPolicies(listener) };
   });
   return hosts.sort(bySpecificity);
 }

@@ -1,8 +1,10 @@
-// HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors and CORS. A filter Portico does
+// HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors, CORS, and ExtensionRefs to
+// RouteOptions (applied by route-options.ts). A filter Portico does
 // not implement is never skipped silently: it is reported, and the requests it would have processed get an
 // error (500), as the Gateway API asks for filters that cannot be applied.
 import { HTTP_METHODS } from '../api/validate/common.ts';
-import type { HeaderModifier, HTTPCORSFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter } from '../api/gateway-types.ts';
+import type { HeaderModifier, HTTPCORSFilter, HTTPPathModifier, HTTPRequestMirrorFilter, HTTPRouteFilter, LocalObjectReference } from '../api/gateway-types.ts';
+import { GLOO_GATEWAY_GROUP } from '../api/resource.ts';
 import type { CorsIr, ForwardActionIr, HeaderModIr, PathRewriteIr, RedirectActionIr } from '../ir/types.ts';
 
 type Redirect = NonNullable<HTTPRouteFilter['requestRedirect']>;
@@ -15,18 +17,21 @@ export interface Filters {
   /** RequestMirror filters with the field path of their backendRef, which is resolved like the rule's backends. */
   mirrors: { field: string; mirror: HTTPRequestMirrorFilter }[];
   cors?: CorsIr;
+  /** ExtensionRef filters naming a RouteOption (the one extension kind Portico serves), by field path. */
+  optionRefs: { field: string; name: string }[];
   /** Filters that cannot be applied here, by field path. */
   unsupported: { field: string; type: string }[];
 }
 
 /** What a filter list on a rule may contain; on a backendRef only the header modifiers are implemented. */
-export const RULE_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS'];
+export const RULE_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS', 'ExtensionRef'];
 export const BACKEND_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 
 export function readFilters(filters: HTTPRouteFilter[] | undefined, field: string, implemented: readonly string[]): Filters {
-  const out: Filters = { mirrors: [], unsupported: [] };
+  const out: Filters = { mirrors: [], optionRefs: [], unsupported: [] };
   (filters ?? []).forEach((f, i) => {
-    if (!implemented.includes(f.type)) out.unsupported.push({ field: `${field}[${i}]`, type: f.type });
+    if (!implemented.includes(f.type) || (f.extensionRef && !isRouteOption(f.extensionRef))) out.unsupported.push({ field: `${field}[${i}]`, type: f.type });
+    else if (f.extensionRef) out.optionRefs.push({ field: `${field}[${i}].extensionRef`, name: f.extensionRef.name });
     else if (f.requestHeaderModifier) out.requestHeaders = headerMod(f.requestHeaderModifier);
     else if (f.responseHeaderModifier) out.responseHeaders = headerMod(f.responseHeaderModifier);
     else if (f.requestRedirect) out.redirect = f.requestRedirect;
@@ -35,6 +40,10 @@ export function readFilters(filters: HTTPRouteFilter[] | undefined, field: strin
     else if (f.cors) out.cors = corsPolicy(f.cors);
   });
   return out;
+}
+
+function isRouteOption(ref: LocalObjectReference): boolean {
+  return ref.group === GLOO_GATEWAY_GROUP && ref.kind === 'RouteOption';
 }
 
 /** The API server's defaults (maxAge 5s), and no `*` for methods when credentials are allowed (the spec forbids it there). */

@@ -3,12 +3,13 @@
 import { durationMs } from '../api/duration.ts';
 import type { GRPCRouteRule, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts, RouteSpec } from '../api/gateway-types.ts';
 import { resourceKey, type Resource } from '../api/resource.ts';
-import type { CorsIr, ForwardActionIr, HeaderModIr, MirrorIr, RetryIr, RouteActionIr, RouteMatchIr, TimeoutsIr } from '../ir/types.ts';
+import type { MirrorIr, RetryIr, RouteActionIr, RouteMatchIr, TimeoutsIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { resolveBackends, resolveMirrors, type BackendIssue, type Backends } from './backends.ts';
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
 import { grpcMatch, httpMatch } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
+import type { ForwardOptions, RouteOptionResolver, RoutePolicies } from './route-options.ts';
 
 export interface CompiledMatch {
   /** `httproute/<ns>/<name>/rule/<i>/match/<j>` (`grpcroute/…` for a GRPCRoute) */
@@ -22,9 +23,8 @@ export interface CompiledMatch {
 
 export interface CompiledRule {
   matches: CompiledMatch[];
-  requestHeaders?: HeaderModIr;
-  responseHeaders?: HeaderModIr;
-  cors?: CorsIr;
+  /** Header changes and per-route filters: the rule's own, else its RouteOptions'. */
+  policies: RoutePolicies;
   /** The rule's action on a listener (a redirect without a port takes the listener's). */
   action(listenerPort: number): RouteActionIr;
 }
@@ -44,7 +44,7 @@ type RouteRule = HTTPRouteRule | GRPCRouteRule;
 /** The rule the API server defaults an HTTPRoute without rules to: match every path, no backends. */
 const DEFAULT_RULES: RouteRule[] = [{}];
 
-export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, problems: FieldProblem[]): CompiledRoute {
+export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, options: RouteOptionResolver, problems: FieldProblem[]): CompiledRoute {
   const out: CompiledRoute = { resource: route, key: resourceKey(route), rules: [], unresolved: [], unsupported: [] };
   const rules: RouteRule[] = route.spec.rules ?? DEFAULT_RULES;
   rules.forEach((rule, i) => {
@@ -52,30 +52,43 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, p
     const filters = readFilters(rule.filters, `${field}.filters`, RULE_FILTERS);
     const backends = resolveBackends(route, rule.backendRefs ?? [], `${field}.backendRefs`, index);
     const mirrors = resolveMirrors(route, filters.mirrors, index);
+    const extra = options.forRule(route, i, rule, filters);
     const unsupported = [...filters.unsupported, ...backends.unsupported];
-    const issues = [...backends.issues, ...mirrors.issues];
+    const issues = [...backends.issues, ...mirrors.issues, ...extra.issues];
     for (const issue of issues) problems.push(problemAt(route, issue.field, issue.message));
     for (const u of unsupported) problems.push(problemAt(route, u.field, unsupportedMessage(u.type)));
     out.unresolved.push(...issues);
     if (unsupported.length) out.unsupported.push({ rule: i, message: `rule ${i}: ${unsupported.map((u) => unsupportedMessage(u.type)).join('; ')}` });
 
+    const own = route.kind === 'GRPCRoute' ? {} : (rule as HTTPRouteRule);
+    const forward = { ...extra.forward, ...forwardOptions(own, filters, mirrors.mirrors, extra.forward) };
     out.rules.push({
       matches: compileMatches(route, rule, i),
-      ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
-      ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
-      ...(filters.cors && { cors: filters.cors }),
-      action: unsupported.length ? () => internalError() : ruleAction(filters, backends, forwardOptions(route.kind === 'GRPCRoute' ? {} : (rule as HTTPRouteRule), mirrors.mirrors)),
+      policies: { ...extra.policies, ...rulePolicies(filters) },
+      action: unsupported.length ? () => internalError() : ruleAction(filters, backends, forward),
     });
   });
   return out;
 }
 
-type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry'>;
-
-/** What a rule adds to forwarding besides backends: mirrors, timeouts and retries. */
-function forwardOptions(rule: HTTPRouteRule, mirrors: MirrorIr[]): ForwardOptions {
-  const timeouts = rule.timeouts && timeoutsIr(rule.timeouts);
+/** The rule's own header changes and CORS policy (they win over its RouteOptions'). */
+function rulePolicies(filters: Filters): RoutePolicies {
   return {
+    ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
+    ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
+    ...(filters.cors && { cors: filters.cors }),
+  };
+}
+
+/**
+ * What the rule itself adds to forwarding besides backends: mirrors, timeouts, retries and its URL rewrite,
+ * whose hostname and path may each come from a RouteOption when the rule leaves them out.
+ */
+function forwardOptions(rule: HTTPRouteRule, filters: Filters, mirrors: MirrorIr[], fromOptions: ForwardOptions): ForwardOptions {
+  const timeouts = rule.timeouts && timeoutsIr(rule.timeouts);
+  const rewrite = { ...fromOptions.rewrite, ...filters.rewrite };
+  return {
+    ...(Object.keys(rewrite).length && { rewrite }),
     ...(mirrors.length && { mirrors }),
     ...(timeouts && { timeouts }),
     ...(rule.retry && { retry: retryIr(rule.retry) }),
@@ -108,7 +121,6 @@ function ruleAction(filters: Filters, backends: Backends, options: ForwardOption
       type: 'forward',
       backends: backends.backends,
       ...(backends.invalidWeight && { invalidWeight: backends.invalidWeight }),
-      ...(filters.rewrite && { rewrite: filters.rewrite }),
       ...options,
     };
   };

@@ -2,8 +2,8 @@
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
-import type { UpstreamGroupSpec, UpstreamSpec } from '../api/gloo-types.ts';
-import { fieldSource, GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import type { RouteOptionSpec, UpstreamGroupSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
+import { fieldSource, GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
 
@@ -18,6 +18,9 @@ export interface ResourceIndex {
   secret(namespace: string, name: string): Resource<SecretSpec> | undefined;
   upstreamGroups: Resource<UpstreamGroupSpec>[];
   upstreamGroup(namespace: string, name: string): Resource<UpstreamGroupSpec> | undefined;
+  routeOptions: Resource<RouteOptionSpec>[];
+  routeOption(namespace: string, name: string): Resource<RouteOptionSpec> | undefined;
+  virtualHostOptions: Resource<VirtualHostOptionSpec>[];
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -40,6 +43,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const upstreamByName = byName(upstreams);
   const groupByName = byName(upstreamGroups);
   const secrets = byName(ofKind<SecretSpec>('', 'Secret'));
+  const routeOptions = ofKind<RouteOptionSpec>(GLOO_GATEWAY_GROUP, 'RouteOption');
+  const routeOptionByName = byName(routeOptions);
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -50,6 +55,9 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     secret: (namespace, name) => secrets.get(`${namespace}/${name}`),
     upstreamGroups,
     upstreamGroup: (namespace, name) => groupByName.get(`${namespace}/${name}`),
+    routeOptions,
+    routeOption: (namespace, name) => routeOptionByName.get(`${namespace}/${name}`),
+    virtualHostOptions: ofKind<VirtualHostOptionSpec>(GLOO_GATEWAY_GROUP, 'VirtualHostOption'),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

@@ -26,8 +26,10 @@ function resourcesOf(name: string) {
 }
 
 test('the output does not depend on the order of the resources', () => {
-  const resources = resourcesOf('listeners-one-port.in.yaml');
-  assert.deepEqual(translate([...resources].reverse()), translate(resources));
+  for (const file of ['listeners-one-port.in.yaml', 'route-options.in.yaml']) {
+    const resources = resourcesOf(file);
+    assert.deepEqual(translate([...resources].reverse()), translate(resources), file);
+  }
 });
 
 test('the controller name decides which GatewayClasses are ours', () => {

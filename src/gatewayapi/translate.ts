@@ -10,6 +10,8 @@ import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type Gatew
 import { compileRoute, type CompiledRoute } from './httproute.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
+import { RouteOptionResolver } from './route-options.ts';
+import { VirtualHostOptionResolver } from './virtual-host-options.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
@@ -44,8 +46,10 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const index = indexResources(resources, problems);
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
-  const routes = attachRoutes(index, gateways, problems);
-  const { ir, drops } = buildIr(index, gateways, routes);
+  const options = new RouteOptionResolver(index, problems);
+  const routes = attachRoutes(index, gateways, options, problems);
+  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
+  const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
   problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
   const statuses = [
     ...classes.statuses,
@@ -53,25 +57,27 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
     ...index.upstreams.map(upstreamStatus),
     ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
+    ...options.statuses(),
+    ...hostOptions.statuses(),
   ];
   return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }
 
-function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], problems: FieldProblem[]): AttachedRoute[] {
+function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options: RouteOptionResolver, problems: FieldProblem[]): AttachedRoute[] {
   const byGateway = new Map(gateways.map((g) => [g.key, g]));
   return index.routes.map((r) => {
-    const route = compileRoute(r, index, problems);
+    const route = compileRoute(r, index, options, problems);
     return { route, ...attachRoute(route, byGateway, index, problems) };
   });
 }
 
 /** One GatewayIr per Gateway with at least one valid listener. */
-function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[]): { ir: Ir; drops: Drop[] } {
+function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
   const clusters = new Map<string, ClusterIr>(index.upstreams.flatMap(upstreamClusters).map((c) => [c.name, c]));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)
-    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters));
+    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters, (l) => hostOptions.forListener(l)));
   return { ir: { gateways: built.map((b) => b.ir).sort(byKey((g) => g.key)) }, drops: built.flatMap((b) => b.drops) };
 }
 

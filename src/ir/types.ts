@@ -68,6 +68,11 @@ export interface VirtualHostIr {
   domains: string[];
   /** In match precedence order: Envoy takes the first that matches. */
   routes: RouteIr[];
+  /** Settings of the whole virtual host (a VirtualHostOption); a route's own setting of the same kind wins. */
+  requestHeaders?: HeaderModIr;
+  responseHeaders?: HeaderModIr;
+  cors?: CorsIr;
+  retry?: RetryIr;
 }
 
 export interface RouteIr {
@@ -78,16 +83,32 @@ export interface RouteIr {
   responseHeaders?: HeaderModIr;
   /** Cross-origin resource sharing: preflights are answered by the gateway. */
   cors?: CorsIr;
+  /** Turns the virtual host's CORS policy off on this route (Gloo's `cors.disableForRoute`). */
+  corsDisabled?: true;
+  faults?: FaultsIr;
+  buffer?: BufferIr;
   action: RouteActionIr;
 }
+
+/** Fault injection; percentages are of requests, 0 to 100 with fractions. */
+export interface FaultsIr {
+  abort?: { percent: number; status: number };
+  delay?: { percent: number; delayMs: number };
+}
+
+/** Request buffering on a route: up to maxRequestBytes, or explicitly off. */
+export type BufferIr = { maxRequestBytes: number } | { disabled: true };
 
 export interface CorsIr {
   /** Gateway API origins: `*`, or `<scheme>://<host>[:<port>]` where the host may start with `*` (any labels). */
   allowOrigins: string[];
+  /** RE2 regexes an origin may match instead (Gloo's allowOriginRegex). */
+  allowOriginRegexes?: string[];
   allowMethods: string[];
   allowHeaders: string[];
   exposeHeaders: string[];
-  maxAgeSeconds: number;
+  /** Absent: no max-age header (the browser's default). */
+  maxAgeSeconds?: number;
   allowCredentials: boolean;
 }
 
@@ -127,12 +148,20 @@ export interface ForwardActionIr {
    * asks that this share of requests (invalidWeight / (sum of weights + invalidWeight)) be answered with 500.
    */
   invalidWeight?: number;
-  rewrite?: { hostname?: string; path?: PathRewriteIr };
+  rewrite?: { hostname?: string; path?: PathRewriteIr; autoHostname?: true };
   /** Copies of the requests also go to these clusters; their answers are dropped. Sorted by cluster. */
   mirrors?: MirrorIr[];
   timeouts?: TimeoutsIr;
   retry?: RetryIr;
+  /** How a consistent-hash load balancer picks the endpoint, in order. */
+  hashPolicies?: HashPolicyIr[];
 }
+
+export type HashPolicyIr = (
+  | { header: string }
+  | { cookie: { name: string; ttlMs?: number; path?: string } }
+  | { sourceIp: true }
+) & { terminal?: true };
 
 export interface MirrorIr {
   cluster: string;
@@ -155,9 +184,20 @@ export interface RetryIr {
   attempts?: number;
   /** Base interval of Envoy's exponential back-off with jitter. */
   backoffMs?: number;
+  /** Upper bound of that back-off (Envoy's default: 10 × the base). */
+  maxBackoffMs?: number;
+  /** Envoy `retry_on` conditions as given (Gloo's retryOn); absent: derived from `codes` and the timeouts. */
+  retryOn?: string;
+  /** One attempt's limit set by the retry policy itself (Gloo's perTryTimeout); else TimeoutsIr.backendRequestMs. */
+  perTryTimeoutMs?: number;
 }
 
-export type PathRewriteIr = { type: 'ReplaceFullPath'; value: string } | { type: 'ReplacePrefixMatch'; value: string };
+/** Gateway API rewrites, and Envoy's own `prefix_rewrite` / `regex_rewrite` as Gloo passes them on. */
+export type PathRewriteIr =
+  | { type: 'ReplaceFullPath'; value: string }
+  | { type: 'ReplacePrefixMatch'; value: string }
+  | { type: 'Prefix'; value: string }
+  | { type: 'Regex'; pattern: string; substitution: string };
 
 export interface RedirectActionIr {
   type: 'redirect';

@@ -2,8 +2,7 @@
 // `?key=` (reply.attempt) and fail the first `&fail=N` of them, so a test can see every attempt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpRequest } from '../support/http.ts';
-import { startGateway, type GatewayEnv } from '../support/gateway.ts';
+import { attemptsSeen, startGateway } from '../support/gateway.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { waitFor } from '../support/components.ts';
 
@@ -144,14 +143,3 @@ ${backend('a')}`));
     assert.equal((await unlimited).status, 200);
   });
 });
-
-/**
- * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy) once
- * mirrored copies, which Envoy sends alongside the primary request, have had time to land. The question is
- * itself a request with that key, so it is subtracted (and each key is asked about once).
- */
-async function attemptsSeen(gw: GatewayEnv, name: string, key: string): Promise<number> {
-  await new Promise((r) => setTimeout(r, 300));
-  const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
-  return Number(r.json?.attempt) - 1;
-}

@@ -83,3 +83,13 @@ export async function startGateway(
   return { configDir, port, ports, controller, envoy, backends, write, remove: (f) => rm(join(configDir, f), { force: true }), get, until, status };
 }
 
+/**
+ * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy) once
+ * mirrored copies, which Envoy sends alongside the primary request, have had time to land. The question is
+ * itself a request with that key, so it is subtracted (and each key is asked about once).
+ */
+export async function attemptsSeen(gw: GatewayEnv, name: string, key: string): Promise<number> {
+  await new Promise((r) => setTimeout(r, 300));
+  const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
+  return Number(r.json?.attempt) - 1;
+}

@@ -1,7 +1,7 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
-import { backendObjectReference, HTTP_METHODS, headerName, portNumber, preciseHostname } from './common.ts';
-import { bool, distinct, int, list, obj, oneOf, opaque, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
+import { backendObjectReference, group, HTTP_METHODS, headerName, kindName, objectName, portNumber, preciseHostname } from './common.ts';
+import { bool, distinct, int, list, obj, oneOf, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
 const CONFIG_FIELD = {
@@ -121,8 +121,8 @@ const filter = obj(
     urlRewrite: obj({ hostname: preciseHostname, path: pathModifier }),
     requestMirror,
     cors,
-    // Portico has no extension filters: valid here, reported by the translator.
-    extensionRef: opaque,
+    // Gateway API LocalObjectReference; the translator serves RouteOptions and reports any other kind.
+    extensionRef: obj({ group: required(group), kind: required(kindName), name: required(objectName) }),
   },
   configFitsType,
 );

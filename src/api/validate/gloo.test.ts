@@ -15,7 +15,7 @@ const HOSTS = '  static: { hosts: [{ addr: 10.0.0.1, port: 80 }] }\n';
 test('durations are protobuf JSON seconds, at least 1ms', () => {
   assert.equal(protoDurationMs('5s'), 5000);
   assert.equal(protoDurationMs('0.25s'), 250);
-  assert.equal(protoDurationMs('1.0009s'), 1000);
+  assert.equal(protoDurationMs('1.0009s'), 1001, 'fractions of a millisecond are rounded');
   assert.equal(protoDurationMs('250ms'), undefined);
   assert.deepEqual(problems('Upstream', `${HOSTS}  connectionConfig: { connectTimeout: 1m }`), [
     'x.yaml:6: Upstream default/x: spec.connectionConfig.connectTimeout: "1m" is not a valid duration (seconds with an "s", as protobuf JSON writes them: 5s, 0.25s)',

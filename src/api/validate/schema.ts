@@ -41,6 +41,13 @@ export interface IntegerSchema extends Common {
   enum?: readonly number[];
 }
 
+/** A JSON number, fractions allowed (Gloo's percentages are floats). */
+export interface NumberSchema extends Common {
+  type: 'number';
+  min?: number;
+  max?: number;
+}
+
 export interface BooleanSchema extends Common {
   type: 'boolean';
 }
@@ -81,6 +88,7 @@ export interface UnsupportedSchema extends Common {
 export type Schema =
   | StringSchema
   | IntegerSchema
+  | NumberSchema
   | BooleanSchema
   | ObjectSchema
   | MapSchema
@@ -93,6 +101,7 @@ export type Schema =
 export const str = (opts: Omit<StringSchema, 'type'> = {}): StringSchema => ({ type: 'string', ...opts });
 export const oneOf = (...values: string[]): StringSchema => str({ enum: values });
 export const int = (min?: number, max?: number): IntegerSchema => ({ type: 'integer', min, max });
+export const num = (min?: number, max?: number): NumberSchema => ({ type: 'number', min, max });
 export const bool: BooleanSchema = { type: 'boolean' };
 export const obj = (fields: Record<string, Schema>, ...rules: Rule[]): ObjectSchema => ({ type: 'object', fields, rules });
 export const map = (keys: StringSchema, values: Schema): MapSchema => ({ type: 'map', keys, values });
@@ -143,6 +152,8 @@ function walk(schema: Schema, value: unknown, path: Path, out: Problem[]): void 
       return checkString(schema, value, path, out);
     case 'integer':
       return checkInteger(schema, value, path, out);
+    case 'number':
+      return checkNumber(schema, value, path, out);
     case 'boolean':
       if (typeof value !== 'boolean') out.push(typeProblem('a boolean', value, path));
       return;
@@ -181,10 +192,20 @@ function checkString(schema: StringSchema, value: unknown, path: Path, out: Prob
 
 function checkInteger(schema: IntegerSchema, value: unknown, path: Path, out: Problem[]): void {
   if (typeof value !== 'number' || !Number.isInteger(value)) return void out.push(typeProblem('an integer', value, path));
-  const { min, max } = schema;
   if (schema.enum && !schema.enum.includes(value)) {
     out.push({ path, message: `must be one of ${schema.enum.join(', ')} (got ${value})` });
-  } else if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+  } else {
+    checkRange(schema, value, path, out);
+  }
+}
+
+function checkNumber(schema: NumberSchema, value: unknown, path: Path, out: Problem[]): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return void out.push(typeProblem('a number', value, path));
+  checkRange(schema, value, path, out);
+}
+
+function checkRange({ min, max }: { min?: number; max?: number }, value: number, path: Path, out: Problem[]): void {
+  if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
     const range = max === undefined ? `at least ${min}` : min === undefined ? `at most ${max}` : `between ${min} and ${max}`;
     out.push({ path, message: `must be ${range} (got ${value})` });
   }

@@ -18,15 +18,20 @@ export function corsPerFilterConfig(cors: CorsIr): XdsObject {
   return { [CORS_FILTER]: corsPolicy(cors) };
 }
 
+/** A route that turns its virtual host's CORS policy off (the filter is then skipped for it). */
+export function corsDisabledPerFilterConfig(): XdsObject {
+  return { [CORS_FILTER]: { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true } };
+}
+
 function corsPolicy(cors: CorsIr): XdsObject {
   const list = (values: string[]) => values.join(', ');
   return {
     '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
-    allow_origin_string_match: cors.allowOrigins.map((o) => ({ safe_regex: { regex: originRegex(o) } })),
+    allow_origin_string_match: [...cors.allowOrigins.map(originRegex), ...(cors.allowOriginRegexes ?? [])].map((regex) => ({ safe_regex: { regex } })),
     ...(cors.allowMethods.length && { allow_methods: list(cors.allowMethods) }),
     ...(cors.allowHeaders.length && { allow_headers: list(cors.allowHeaders) }),
     ...(cors.exposeHeaders.length && { expose_headers: list(cors.exposeHeaders) }),
-    max_age: String(cors.maxAgeSeconds),
+    ...(cors.maxAgeSeconds !== undefined && { max_age: String(cors.maxAgeSeconds) }),
     ...(cors.allowCredentials && { allow_credentials: true }),
     // A preflight from an origin that is not allowed is answered by the gateway, without CORS headers,
     // rather than reaching a backend that knows nothing of the policy.

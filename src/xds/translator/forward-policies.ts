@@ -1,10 +1,25 @@
-// What a forwarding route adds besides its clusters: request mirrors, timeouts and retries.
-import type { ForwardActionIr, MirrorIr, RetryIr, TimeoutsIr } from '../../ir/types.ts';
+// What a forwarding route adds besides its clusters: request mirrors, timeouts, retries and hash policies.
+import type { ForwardActionIr, HashPolicyIr, MirrorIr, RetryIr, TimeoutsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
 
 export function forwardPolicies(action: ForwardActionIr): XdsObject {
-  return { ...mirrorPolicies(action.mirrors ?? []), ...timeoutsAndRetry(action.timeouts, action.retry) };
+  return { ...mirrorPolicies(action.mirrors ?? []), ...timeoutsAndRetry(action.timeouts, action.retry), ...hashPolicies(action.hashPolicies ?? []) };
+}
+
+function hashPolicies(policies: HashPolicyIr[]): XdsObject {
+  if (!policies.length) return {};
+  return { hash_policy: policies.map(hashPolicy) };
+}
+
+function hashPolicy(p: HashPolicyIr): XdsObject {
+  const terminal = p.terminal ? { terminal: true } : {};
+  if ('header' in p) return { header: { header_name: p.header }, ...terminal };
+  if ('cookie' in p) {
+    const { name, ttlMs, path } = p.cookie;
+    return { cookie: { name, ...(ttlMs !== undefined && { ttl: duration(ttlMs) }), ...(path !== undefined && { path }) }, ...terminal };
+  }
+  return { connection_properties: { source_ip: true }, ...terminal };
 }
 
 function mirrorPolicies(mirrors: MirrorIr[]): XdsObject {
@@ -20,7 +35,7 @@ function mirrorPolicies(mirrors: MirrorIr[]): XdsObject {
 const DENOMINATORS: Record<number, string> = { 100: 'HUNDRED', 10_000: 'TEN_THOUSAND', 1_000_000: 'MILLION' };
 
 /** Envoy takes only these three denominators; any other fraction is scaled to millionths. */
-function fractionalPercent(numerator: number, denominator: number): XdsObject {
+export function fractionalPercent(numerator: number, denominator: number): XdsObject {
   const named = DENOMINATORS[denominator];
   return named ? { numerator, denominator: named } : { numerator: Math.round((numerator * 1_000_000) / denominator), denominator: 'MILLION' };
 }
@@ -34,8 +49,7 @@ function fractionalPercent(numerator: number, denominator: number): XdsObject {
 function timeoutsAndRetry(timeouts: TimeoutsIr | undefined, retry: RetryIr | undefined): XdsObject {
   const { requestMs, backendRequestMs } = timeouts ?? {};
   if (retry) {
-    const perTry = backendRequestMs ? { per_try_timeout: duration(backendRequestMs) } : {};
-    return { ...(requestMs !== undefined && { timeout: duration(requestMs) }), retry_policy: { ...retryPolicy(retry, !!backendRequestMs), ...perTry } };
+    return { ...(requestMs !== undefined && { timeout: duration(requestMs) }), retry_policy: retryPolicy(retry, backendRequestMs) };
   }
   const limits = [requestMs, backendRequestMs].filter((ms) => ms !== undefined);
   if (!limits.length) return {};
@@ -49,13 +63,22 @@ function timeoutsAndRetry(timeouts: TimeoutsIr | undefined, retry: RetryIr | und
  * unsafe to repeat. An attempt cut by backendRequest should be retried too, and Envoy counts that timeout
  * as a `reset`: so with a backendRequest timeout, resets are retried as well (documented in the README).
  */
-function retryPolicy(retry: RetryIr, perTryTimeout: boolean): XdsObject {
-  const on = ['connect-failure', 'refused-stream', ...(perTryTimeout ? ['reset'] : []), ...(retry.codes.length ? ['retriable-status-codes'] : [])];
+export function retryPolicy(retry: RetryIr, backendRequestMs?: number): XdsObject {
+  const perTryMs = retry.perTryTimeoutMs ?? backendRequestMs;
+  const derived = ['connect-failure', 'refused-stream', ...(perTryMs ? ['reset'] : []), ...(retry.codes.length ? ['retriable-status-codes'] : [])];
   return {
-    retry_on: on.join(','),
+    retry_on: retry.retryOn ?? derived.join(','),
     ...(retry.codes.length && { retriable_status_codes: retry.codes }),
     ...(retry.attempts !== undefined && { num_retries: retry.attempts }),
-    // Envoy requires a base interval above zero (and rounds anything below 1ms up to 1ms).
-    ...(retry.backoffMs !== undefined && { retry_back_off: { base_interval: duration(Math.max(retry.backoffMs, 1)) } }),
+    ...backOff(retry),
+    ...(perTryMs ? { per_try_timeout: duration(perTryMs) } : {}),
   };
+}
+
+/** Envoy requires a base interval above zero (and rounds anything below 1ms up to 1ms); the maximum needs the base. */
+function backOff(retry: RetryIr): XdsObject {
+  if (retry.backoffMs === undefined && retry.maxBackoffMs === undefined) return {};
+  const base = Math.max(retry.backoffMs ?? 25, 1); // 25ms is Envoy's own default base interval
+  const max = retry.maxBackoffMs === undefined ? {} : { max_interval: duration(Math.max(retry.maxBackoffMs, base)) };
+  return { retry_back_off: { base_interval: duration(base), ...max } };
 }

@@ -28,6 +28,7 @@ export function buildForward(action: ForwardActionIr, path: PathMatchIr): XdsObj
           ...(invalid.length ? { cluster_not_found_response_code: 'INTERNAL_SERVER_ERROR' } : {}),
         };
   if (action.rewrite?.hostname) out.host_rewrite_literal = action.rewrite.hostname;
+  else if (action.rewrite?.autoHostname) out.auto_host_rewrite = true;
   if (action.rewrite?.path) Object.assign(out, pathRewrite(action.rewrite.path, path));
   return { ...out, ...forwardPolicies(action) };
 }
@@ -70,6 +71,9 @@ export function buildDirectResponse(action: DirectResponseActionIr): XdsObject {
  * Envoy applies both to the path only; the query string is kept.
  */
 function pathRewrite(rewrite: PathRewriteIr, path: PathMatchIr): XdsObject {
+  // Gloo's rewrites are Envoy's own, passed on as they are.
+  if (rewrite.type === 'Prefix') return { prefix_rewrite: rewrite.value };
+  if (rewrite.type === 'Regex') return { regex_rewrite: { pattern: { regex: rewrite.pattern }, substitution: rewrite.substitution } };
   if (rewrite.type === 'ReplaceFullPath') {
     return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: rewrite.value } };
   }

@@ -2,7 +2,9 @@
 // or on an HTTPS listener one per filter chain (under the chain's name).
 import type { ListenerIr, RouteIr, VirtualHostIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
-import { corsPerFilterConfig } from './cors.ts';
+import { corsDisabledPerFilterConfig, corsPerFilterConfig } from './cors.ts';
+import { retryPolicy } from './forward-policies.ts';
+import { bufferPerFilterConfig, faultsPerFilterConfig } from './per-route-filters.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
 import { buildRouteMatch } from './route-match.ts';
 
@@ -17,11 +19,30 @@ function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], sc
     virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme)),
     // Gateway API: the port in the Host header plays no part in hostname matching.
     ignore_port_in_host_matching: true,
+    ...(virtualHosts.some(hasHeaderMods) && mostSpecificHeadersWin),
   };
 }
 
+/**
+ * Envoy applies a virtual host's header changes after a route's, so a virtual host would overwrite what a
+ * route sets. A VirtualHostOption applies beneath the routes: the most specific change must win. Set only
+ * where a virtual host changes headers, so route configurations without one are unchanged.
+ */
+const mostSpecificHeadersWin = { most_specific_header_mutations_wins: true };
+
+function hasHeaderMods(vh: VirtualHostIr): boolean {
+  return vh.requestHeaders !== undefined || vh.responseHeaders !== undefined;
+}
+
 function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https'): XdsObject {
-  return { name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => buildRoute(r, scheme)) };
+  return {
+    name: vh.name,
+    domains: vh.domains,
+    routes: vh.routes.map((r) => buildRoute(r, scheme)),
+    ...headerMods(vh.requestHeaders, vh.responseHeaders),
+    ...(vh.cors && { typed_per_filter_config: corsPerFilterConfig(vh.cors) }),
+    ...(vh.retry && { retry_policy: retryPolicy(vh.retry) }),
+  };
 }
 
 function buildRoute(route: RouteIr, scheme: 'http' | 'https'): XdsObject {
@@ -30,6 +51,16 @@ function buildRoute(route: RouteIr, scheme: 'http' | 'https'): XdsObject {
   if (action.type === 'forward') out.route = buildForward(action, route.match.path);
   else if (action.type === 'redirect') out.redirect = buildRedirect(action, route.match.path, scheme);
   else out.direct_response = buildDirectResponse(action);
-  if (route.cors) out.typed_per_filter_config = corsPerFilterConfig(route.cors);
+  const perFilter = perFilterConfig(route);
+  if (Object.keys(perFilter).length) out.typed_per_filter_config = perFilter;
   return { ...out, ...headerMods(route.requestHeaders, route.responseHeaders) };
+}
+
+/** The per-route configs of the filters that act only where a route asks (CORS, faults, buffer). */
+function perFilterConfig(route: RouteIr): XdsObject {
+  return {
+    ...(route.faults && faultsPerFilterConfig(route.faults)),
+    ...(route.cors ? corsPerFilterConfig(route.cors) : route.corsDisabled && corsDisabledPerFilterConfig()),
+    ...(route.buffer && bufferPerFilterConfig(route.buffer)),
+  };
 }

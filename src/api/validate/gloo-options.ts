@@ -1,0 +1,158 @@
+// Gloo's RouteOption and VirtualHostOption (gateway.solo.io/v1) with Gloo's own field names, so that existing
+// Gloo YAML carries over. Options Portico does not implement yet are known fields whose use is reported, never
+// silently ignored; any other field is unknown, with a suggestion.
+import { HTTP_METHODS, headerName, kindName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
+import { PROTO_DURATION_PATTERN } from '../duration.ts';
+import { re2Problem } from './regex.ts';
+import { bool, int, list, num, obj, oneOf, required, str, unsupported, type ObjectSchema, type Rule, type Schema } from './schema.ts';
+
+/** A protobuf JSON duration, as Gloo takes it. */
+export const protoDuration = str({ pattern: PROTO_DURATION_PATTERN, patternName: 'duration (seconds with an "s", decimals allowed: 5s, 0.25s)' });
+
+const regex = str({ minLength: 1, check: re2Problem });
+
+/** Envoy's `retry_on` conditions (HTTP and gRPC). */
+const RETRY_CONDITIONS = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx', 'refused-stream',
+  'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+];
+
+const retryOn = str({
+  minLength: 1,
+  check: (v) => {
+    const unknown = v.split(',').map((c) => c.trim()).filter((c) => !RETRY_CONDITIONS.includes(c));
+    return unknown.length ? `unknown retry condition(s) ${unknown.map((c) => JSON.stringify(c)).join(', ')}; Envoy knows ${RETRY_CONDITIONS.join(', ')}` : undefined;
+  },
+});
+
+const retries = obj({
+  retryOn,
+  numRetries: int(0),
+  perTryTimeout: protoDuration,
+  retryBackOff: obj({ baseInterval: protoDuration, maxInterval: protoDuration }),
+  priorityPredicate: unsupported('retries.priorityPredicate is not supported by Portico yet'),
+  retryPolicyIdleTimeout: unsupported('retries.retryPolicyIdleTimeout is not supported by Portico yet'),
+});
+
+const headerValueOption = obj({
+  header: required(obj({ key: required(headerName), value: required(str({ maxLength: 16384 })) })),
+  append: bool,
+  headerSecretRef: unsupported('headers from secrets are not supported by Portico yet'),
+});
+
+const headerManipulation = obj({
+  requestHeadersToAdd: list(headerValueOption),
+  requestHeadersToRemove: list(headerName),
+  responseHeadersToAdd: list(headerValueOption),
+  responseHeadersToRemove: list(headerName),
+});
+
+const cors = obj({
+  allowOrigin: list(str({ minLength: 1 })),
+  allowOriginRegex: list(regex),
+  allowMethods: list(oneOf(...HTTP_METHODS)),
+  allowHeaders: list(headerName),
+  exposeHeaders: list(headerName),
+  maxAge: str({ pattern: /^[0-9]{1,10}$/, patternName: 'number of seconds' }),
+  allowCredentials: bool,
+  disableForRoute: bool,
+});
+
+const percentage = num(0, 100);
+
+/** Gloo refuses an abort without a status (Envoy would have nothing to answer with). */
+const faults = obj({
+  abort: obj({ percentage, httpStatus: required(int(200, 599)) }),
+  delay: obj({ percentage, fixedDelay: required(protoDuration) }),
+});
+
+const shadowing = obj({
+  upstream: required(obj({ name: required(objectName), namespace: namespaceName })),
+  percentage,
+});
+
+/** Exactly one of header, cookie and sourceIp. */
+const oneHashSource: Rule = (h: Record<string, unknown>, report) => {
+  const set = ['header', 'cookie', 'sourceIp'].filter((k) => h[k] !== undefined);
+  if (set.length !== 1) report(set.length ? [set[1] as string] : [], `exactly one of header, cookie and sourceIp must be set${set.length ? ` (got ${set.join(', ')})` : ''}`);
+};
+
+const hashPolicy = obj(
+  {
+    header: headerName,
+    cookie: obj({ name: required(str({ minLength: 1 })), ttl: protoDuration, path: str() }),
+    sourceIp: bool,
+    terminal: bool,
+  },
+  oneHashSource,
+);
+
+const disabledXorBuffer: Rule = (b: { disabled?: boolean; buffer?: unknown }, report) => {
+  if ((b.disabled !== undefined) === (b.buffer !== undefined)) report([], 'exactly one of disabled and buffer must be set');
+};
+
+const bufferPerRoute = obj({ disabled: bool, buffer: obj({ maxRequestBytes: required(int(1, 4_294_967_295)) }) }, disabledXorBuffer);
+
+/** Gloo options Portico does not implement yet: reported when set. */
+function notYet(names: string[]): Record<string, Schema> {
+  return Object.fromEntries(names.map((n) => [n, unsupported(`option ${n} is not supported by Portico yet`)]));
+}
+
+const UNSUPPORTED_ROUTE_OPTIONS = [
+  'transformations', 'stagedTransformations', 'extensions', 'tracing', 'upgrades', 'envoyMetadata', 'hostRewriteHeader',
+  'hostRewritePathRegex', 'appendXForwardedHost', 'maxStreamDuration', 'idleTimeout', 'extauth', 'jwt', 'jwtStaged',
+  'jwtProvidersStaged', 'rbac', 'waf', 'dlp', 'ratelimit', 'ratelimitBasic', 'ratelimitEarly', 'ratelimitRegular',
+  'rateLimitConfigs', 'rateLimitEarlyConfigs', 'rateLimitRegularConfigs', 'extProc', 'csrf', 'ai', 'headerMatchers',
+];
+
+const UNSUPPORTED_VIRTUAL_HOST_OPTIONS = [
+  'extensions', 'stats', 'transformations', 'stagedTransformations', 'includeRequestAttemptCount', 'includeAttemptCountInResponse',
+  'extauth', 'jwt', 'jwtStaged', 'rbac', 'waf', 'dlp', 'ratelimit', 'ratelimitBasic', 'ratelimitEarly', 'ratelimitRegular',
+  'rateLimitConfigs', 'rateLimitEarlyConfigs', 'rateLimitRegularConfigs', 'bufferPerRoute', 'csrf', 'extProc', 'corsPolicyMergeSettings',
+];
+
+/** Envoy takes one path rewrite per route. */
+const onePathRewrite: Rule = (o: { prefixRewrite?: string; regexRewrite?: unknown }, report) => {
+  if (o.prefixRewrite !== undefined && o.regexRewrite !== undefined) report(['regexRewrite'], 'only one of prefixRewrite and regexRewrite may be set');
+};
+
+const routeOptions = obj({
+  timeout: protoDuration,
+  retries,
+  prefixRewrite: str(),
+  regexRewrite: obj({ pattern: required(obj({ regex: required(regex) })), substitution: required(str()) }),
+  hostRewrite: str({ minLength: 1 }),
+  autoHostRewrite: bool,
+  headerManipulation,
+  cors,
+  faults,
+  shadowing,
+  lbHash: obj({ hashPolicies: required(list(hashPolicy, { min: 1 })) }),
+  bufferPerRoute,
+  ...notYet(UNSUPPORTED_ROUTE_OPTIONS),
+}, onePathRewrite);
+
+const virtualHostOptions = obj({ headerManipulation, cors, retries, ...notYet(UNSUPPORTED_VIRTUAL_HOST_OPTIONS) });
+
+/** A targetRefs entry names the kind the option attaches to, in the Gateway API group (and the option's own namespace). */
+function targetRefs(kind: string): Schema {
+  const fitsKind: Rule = (ref: { group: string; kind: string }, report) => {
+    if (ref.group !== 'gateway.networking.k8s.io') report(['group'], `must be gateway.networking.k8s.io (got ${JSON.stringify(ref.group)})`);
+    else if (ref.kind !== kind) report(['kind'], `must be ${kind} (got ${JSON.stringify(ref.kind)})`);
+  };
+  const ref = obj({ group: required(groupName), kind: required(kindName), name: required(objectName), sectionName, namespace: namespaceName }, fitsKind);
+  return list(ref, { min: 1, max: 16 });
+}
+
+export const routeOptionSpec: ObjectSchema = obj({
+  targetRefs: targetRefs('HTTPRoute'),
+  targetRef: unsupported('use targetRefs (a list), as Gloo 1.17 and later do'),
+  options: routeOptions,
+});
+
+export const virtualHostOptionSpec: ObjectSchema = obj({
+  targetRefs: targetRefs('Gateway'),
+  targetRef: unsupported('use targetRefs (a list), as Gloo 1.17 and later do'),
+  options: virtualHostOptions,
+});

@@ -4,21 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/components.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
-import { backend, route, upstream } from '../support/fixtures.ts';
+import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 
-const GATEWAY = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: default }
-spec:
-  gatewayClassName: portico
-  listeners:
-    - { name: http, protocol: HTTP, port: \${PORT}, hostname: '*.example.com', allowedRoutes: { namespaces: { from: Same } } }
+const HTTP_LISTENER = "    - { name: http, protocol: HTTP, port: ${PORT}, hostname: '*.example.com', allowedRoutes: { namespaces: { from: Same } } }";
+
+const GATEWAY = gatewayWith(`${HTTP_LISTENER}
     - { name: udp, protocol: UDP, port: \${udp} }
     - name: kinds
       protocol: HTTP
@@ -29,8 +19,7 @@ spec:
     - { name: mixed-http, protocol: HTTP, port: \${mixed} }
     - { name: mixed-https, protocol: HTTPS, port: \${mixed}, tls: { certificateRefs: [{ name: absent }] } }
     - { name: no-cert, protocol: HTTPS, port: \${tls}, hostname: a.example.com, tls: { certificateRefs: [{ name: absent }] } }
-    - { name: other-ns-cert, protocol: HTTPS, port: \${tls}, hostname: b.example.com, tls: { certificateRefs: [{ name: shop, namespace: certs }] } }
-`;
+    - { name: other-ns-cert, protocol: HTTPS, port: \${tls}, hostname: b.example.com, tls: { certificateRefs: [{ name: shop, namespace: certs }] } }`);
 
 const ROUTES = [
   route('good', `    - matches: [{ path: { type: PathPrefix, value: /good } }]
@@ -107,7 +96,7 @@ test('observedGeneration follows each spec change', async (t) => {
   const gw = await startGateway(t, {
     backends: ['a'],
     files: {
-      'gateway.yaml': GATEWAY.replace(/\n {4}- \{ name: udp[\s\S]*$/, '\n'),
+      'gateway.yaml': gatewayWith(HTTP_LISTENER),
       'upstream.yaml': upstream('a'),
       'web.yaml': web('/one'),
     },

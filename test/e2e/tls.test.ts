@@ -5,24 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
-import { backend, route, upstream } from '../support/fixtures.ts';
+import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest, httpsRequest, type HttpsOptions } from '../support/http.ts';
 import { issueCertificate, makeCa, type KeyPair } from '../support/tls.ts';
 
-const GATEWAY = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: default }
-spec:
-  gatewayClassName: portico
-  listeners:
-    - { name: http, protocol: HTTP, port: \${PORT} }
+const GATEWAY = gatewayWith(`    - { name: http, protocol: HTTP, port: \${PORT} }
     - name: shop
       protocol: HTTPS
       port: \${HTTPS}
@@ -44,8 +32,7 @@ kind: ReferenceGrant
 metadata: { name: gateways, namespace: certs }
 spec:
   from: [{ group: gateway.networking.k8s.io, kind: Gateway, namespace: default }]
-  to: [{ group: '', kind: Secret }]
-`;
+  to: [{ group: '', kind: Secret }]`);
 
 /** A route on each HTTPS listener to a backend; the redirect route sends every plain HTTP request to HTTPS. */
 const ROUTES = [

@@ -1,28 +1,25 @@
 // Resource YAML shared by the end-to-end tests. ${PORT} and ${<backend>} are filled in by the harness.
 
-export const GATEWAY = `
+/** The GatewayClass `portico` and the Gateway default/gw with these listeners (YAML list items, indented 4). */
+export function gatewayWith(listeners: string): string {
+  return `
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
-metadata:
-  name: portico
-spec:
-  controllerName: portico.dev/gateway-controller
+metadata: { name: portico }
+spec: { controllerName: portico.dev/gateway-controller }
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata:
-  name: gw
-  namespace: default
+metadata: { name: gw, namespace: default }
 spec:
   gatewayClassName: portico
   listeners:
-    - name: http
-      protocol: HTTP
-      port: \${PORT}
-      allowedRoutes:
-        namespaces:
-          from: All
+${listeners}
 `;
+}
+
+/** One HTTP listener on ${PORT} taking routes from every namespace. */
+export const GATEWAY = gatewayWith('    - { name: http, protocol: HTTP, port: ${PORT}, allowedRoutes: { namespaces: { from: All } } }');
 
 export function upstream(name: string, namespace = 'default'): string {
   return `

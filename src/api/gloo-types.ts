@@ -89,6 +89,13 @@ export interface PolicyTargetRef {
 }
 
 /** RouteOption (gateway.solo.io/v1): Gloo's route options for the rules of HTTPRoutes. */
+/** Gloo Gateway's DirectResponse (gateway.solo.io/v1alpha1): a fixed answer, referenced from an HTTPRoute
+ * rule by an ExtensionRef filter. */
+export interface DirectResponseSpec {
+  status: number;
+  body?: string;
+}
+
 export interface RouteOptionSpec {
   targetRefs?: PolicyTargetRef[];
   options?: RouteOptions;

@@ -4,7 +4,7 @@ import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP } from './resource.ts';
 import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
 import { upstreamGroupSpec, upstreamSpec } from './validate/gloo.ts';
-import { routeOptionSpec, virtualHostOptionSpec } from './validate/gloo-options.ts';
+import { directResponseSpec, routeOptionSpec, virtualHostOptionSpec } from './validate/gloo-options.ts';
 import { grpcRouteSpec } from './validate/grpcroute.ts';
 import { httpRouteSpec } from './validate/httproute.ts';
 import { referenceGrantSpec } from './validate/reference-grant.ts';
@@ -37,6 +37,7 @@ export const KINDS: readonly KindDef[] = [
   define(GLOO_GROUP, ['v1'], { kind: 'Upstream', namespaced: true, spec: upstreamSpec }),
   define(GLOO_GROUP, ['v1'], { kind: 'UpstreamGroup', namespaced: true, spec: upstreamGroupSpec }),
   define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'RouteOption', namespaced: true, spec: routeOptionSpec }),
+  define(GLOO_GATEWAY_GROUP, ['v1alpha1'], { kind: 'DirectResponse', namespaced: true, spec: directResponseSpec }),
   define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'VirtualHostOption', namespaced: true, spec: virtualHostOptionSpec }),
 ];
 

@@ -1,5 +1,5 @@
 // HTTPRoute filters → IR: header modifiers, redirects, URL rewrites, mirrors, CORS, and ExtensionRefs to
-// RouteOptions (applied by route-options.ts). A filter Portico does
+// RouteOptions (applied by route-options.ts) and DirectResponses. A filter Portico does
 // not implement is never skipped silently: it is reported, and the requests it would have processed get an
 // error (500), as the Gateway API asks for filters that cannot be applied.
 import { HTTP_METHODS } from '../api/validate/common.ts';
@@ -17,8 +17,10 @@ export interface Filters {
   /** RequestMirror filters with the field path of their backendRef, which is resolved like the rule's backends. */
   mirrors: { field: string; mirror: HTTPRequestMirrorFilter }[];
   cors?: CorsIr;
-  /** ExtensionRef filters naming a RouteOption (the one extension kind Portico serves), by field path. */
+  /** ExtensionRef filters naming a RouteOption, by field path. */
   optionRefs: { field: string; name: string }[];
+  /** An ExtensionRef filter naming a DirectResponse: the rule answers with it instead of forwarding. */
+  directResponse?: { field: string; name: string };
   /** Filters that cannot be applied here, by field path. */
   unsupported: { field: string; type: string }[];
 }
@@ -30,7 +32,9 @@ export const BACKEND_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier
 export function readFilters(filters: HTTPRouteFilter[] | undefined, field: string, implemented: readonly string[]): Filters {
   const out: Filters = { mirrors: [], optionRefs: [], unsupported: [] };
   (filters ?? []).forEach((f, i) => {
-    if (!implemented.includes(f.type) || (f.extensionRef && !isRouteOption(f.extensionRef))) out.unsupported.push({ field: `${field}[${i}]`, type: f.type });
+    const extension = f.extensionRef && extensionKind(f.extensionRef);
+    if (!implemented.includes(f.type) || extension === null) out.unsupported.push({ field: `${field}[${i}]`, type: f.type });
+    else if (f.extensionRef && extension === 'DirectResponse') out.directResponse = { field: `${field}[${i}].extensionRef`, name: f.extensionRef.name };
     else if (f.extensionRef) out.optionRefs.push({ field: `${field}[${i}].extensionRef`, name: f.extensionRef.name });
     else if (f.requestHeaderModifier) out.requestHeaders = headerMod(f.requestHeaderModifier);
     else if (f.responseHeaderModifier) out.responseHeaders = headerMod(f.responseHeaderModifier);
@@ -42,8 +46,10 @@ export function readFilters(filters: HTTPRouteFilter[] | undefined, field: strin
   return out;
 }
 
-function isRouteOption(ref: LocalObjectReference): boolean {
-  return ref.group === GLOO_GATEWAY_GROUP && ref.kind === 'RouteOption';
+/** The extension kinds Portico serves (Gloo's), or null for any other. */
+function extensionKind(ref: LocalObjectReference): 'RouteOption' | 'DirectResponse' | null {
+  if (ref.group !== GLOO_GATEWAY_GROUP) return null;
+  return ref.kind === 'RouteOption' || ref.kind === 'DirectResponse' ? ref.kind : null;
 }
 
 /** The API server's defaults (maxAge 5s), and no `*` for methods when credentials are allowed (the spec forbids it there). */

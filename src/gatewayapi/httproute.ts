@@ -4,12 +4,14 @@ import { durationMs } from '../api/duration.ts';
 import type { GRPCRouteRule, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts, RouteSpec } from '../api/gateway-types.ts';
 import { resourceKey, type Resource } from '../api/resource.ts';
 import type { MirrorIr, RetryIr, RouteActionIr, RouteMatchIr, TimeoutsIr } from '../ir/types.ts';
+import type { DirectResponseSpec } from '../api/gloo-types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { resolveBackends, resolveMirrors, type BackendIssue, type Backends } from './backends.ts';
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
 import { grpcMatch, httpMatch } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { ForwardOptions, RouteOptionResolver, RoutePolicies } from './route-options.ts';
+import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 export interface CompiledMatch {
   /** `httproute/<ns>/<name>/rule/<i>/match/<j>` (`grpcroute/…` for a GRPCRoute) */
@@ -53,8 +55,9 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, o
     const backends = resolveBackends(route, rule.backendRefs ?? [], `${field}.backendRefs`, index);
     const mirrors = resolveMirrors(route, filters.mirrors, index);
     const extra = options.forRule(route, i, rule, filters);
+    const direct = directResponse(route, filters, index);
     const unsupported = [...filters.unsupported, ...backends.unsupported];
-    const issues = [...backends.issues, ...mirrors.issues, ...extra.issues];
+    const issues = [...backends.issues, ...mirrors.issues, ...extra.issues, ...direct.issues];
     for (const issue of issues) problems.push(problemAt(route, issue.field, issue.message));
     for (const u of unsupported) problems.push(problemAt(route, u.field, unsupportedMessage(u.type)));
     out.unresolved.push(...issues);
@@ -65,10 +68,32 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, o
     out.rules.push({
       matches: compileMatches(route, rule, i),
       policies: { ...extra.policies, ...rulePolicies(filters) },
-      action: unsupported.length ? () => internalError() : ruleAction(filters, backends, forward),
+      action: unsupported.length ? () => internalError() : (direct.action ?? ruleAction(filters, backends, forward)),
     });
   });
   return out;
+}
+
+/**
+ * A rule with an ExtensionRef to a DirectResponse answers with it; one to a DirectResponse that does not exist
+ * answers 500, as the Gateway API asks of a filter that cannot be applied, and says why.
+ */
+function directResponse(route: Resource, filters: Filters, index: ResourceIndex): { action?: () => RouteActionIr; issues: BackendIssue[] } {
+  if (!filters.directResponse) return { issues: [] };
+  const { field, name } = filters.directResponse;
+  const found = index.directResponse(route.metadata.namespace, name);
+  if (!found) {
+    const message = `DirectResponse ${route.metadata.namespace}/${name} not found (or never valid); the rule answers 500`;
+    return { action: internalError, issues: [{ field, reason: 'DirectResponseNotFound', message }] };
+  }
+  const { status, body } = found.spec;
+  return { action: () => ({ type: 'directResponse', status, ...(body !== undefined && { body }) }), issues: [] };
+}
+
+/** A DirectResponse is valid once parsed; its status says what it answers. */
+export function directResponseStatus(d: Resource<DirectResponseSpec>): StatusEntry {
+  const message = `answers ${d.spec.status}${d.spec.body === undefined ? '' : ` with a ${d.spec.body.length}-character body`} where an ExtensionRef names it`;
+  return statusEntry(d, { conditions: [condition(d, 'Accepted', true, { reason: 'Accepted', message })] });
 }
 
 /** The rule's own header changes and CORS policy (they win over its RouteOptions'). */

@@ -2,7 +2,7 @@
 // one way every stage reports a problem (file, line of the field, resource, field path).
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
-import type { RouteOptionSpec, UpstreamGroupSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
+import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
@@ -21,6 +21,8 @@ export interface ResourceIndex {
   routeOptions: Resource<RouteOptionSpec>[];
   routeOption(namespace: string, name: string): Resource<RouteOptionSpec> | undefined;
   virtualHostOptions: Resource<VirtualHostOptionSpec>[];
+  directResponses: Resource<DirectResponseSpec>[];
+  directResponse(namespace: string, name: string): Resource<DirectResponseSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -45,6 +47,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const secrets = byName(ofKind<SecretSpec>('', 'Secret'));
   const routeOptions = ofKind<RouteOptionSpec>(GLOO_GATEWAY_GROUP, 'RouteOption');
   const routeOptionByName = byName(routeOptions);
+  const directResponses = ofKind<DirectResponseSpec>(GLOO_GATEWAY_GROUP, 'DirectResponse');
+  const directResponseByName = byName(directResponses);
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -58,6 +62,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     routeOptions,
     routeOption: (namespace, name) => routeOptionByName.get(`${namespace}/${name}`),
     virtualHostOptions: ofKind<VirtualHostOptionSpec>(GLOO_GATEWAY_GROUP, 'VirtualHostOption'),
+    directResponses,
+    directResponse: (namespace, name) => directResponseByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

@@ -7,7 +7,7 @@ import { byKey } from '../lib/stable.ts';
 import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
-import { compileRoute, type CompiledRoute } from './httproute.ts';
+import { compileRoute, directResponseStatus, type CompiledRoute } from './httproute.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { RouteOptionResolver } from './route-options.ts';
@@ -57,6 +57,7 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
     ...index.upstreams.map(upstreamStatus),
     ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
+    ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
     ...hostOptions.statuses(),
   ];

@@ -145,6 +145,9 @@ function targetRefs(kind: string): Schema {
   return list(ref, { min: 1, max: 16 });
 }
 
+/** DirectResponse: Gloo Gateway's CRD limits (a status from 200 to 599, a body of at most 4 KiB). */
+export const directResponseSpec: ObjectSchema = obj({ status: required(int(200, 599)), body: str({ maxLength: 4096 }) });
+
 export const routeOptionSpec: ObjectSchema = obj({
   targetRefs: targetRefs('HTTPRoute'),
   targetRef: unsupported('use targetRefs (a list), as Gloo 1.17 and later do'),

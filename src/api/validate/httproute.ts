@@ -1,7 +1,7 @@
 // HTTPRoute (gateway.networking.k8s.io/v1 and v1beta1): fields, limits and the CEL rules of the CRD.
 import { durationMs } from '../duration.ts';
 import type { HTTPRouteTimeouts, ParentReference } from '../gateway-types.ts';
-import { GATEWAY_GROUP } from '../resource.ts';
+import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP } from '../resource.ts';
 import { backendObjectReference, HTTP_METHODS, duration, group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
 import { re2Problem } from './regex.ts';
@@ -49,14 +49,19 @@ interface RuleShape {
 }
 interface Filter {
   type: string;
+  extensionRef?: { group: string; kind: string };
   requestRedirect?: { path?: { type: string } };
   urlRewrite?: { path?: { type: string } };
 }
 
-const redirectWithoutBackends: Rule = (rule: RuleShape, report) => {
+/** A redirect, or Gloo's DirectResponse, answers by itself: no backendRefs beside it. */
+const answersWithoutBackends: Rule = (rule: RuleShape, report) => {
   if (!rule.backendRefs?.length) return;
   rule.filters?.forEach((f, i) => {
     if (f.type === 'RequestRedirect') report(['filters', i], 'RequestRedirect must not be used together with backendRefs');
+    if (f.extensionRef?.group === GLOO_GATEWAY_GROUP && f.extensionRef.kind === 'DirectResponse') {
+      report(['filters', i], 'an ExtensionRef to a DirectResponse must not be used together with backendRefs');
+    }
   });
 };
 
@@ -95,7 +100,7 @@ const rule = obj(
     retry: obj({ codes: list(int(400, 599), {}, distinct('status code')), attempts: int(0), backoff: duration }),
     sessionPersistence: unsupported('sessionPersistence is not supported by Portico'),
   },
-  redirectWithoutBackends,
+  answersWithoutBackends,
   prefixReplaceNeedsOnePrefixMatch,
 );
 

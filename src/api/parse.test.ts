@@ -112,7 +112,7 @@ test('a missing required field points at its parent', () => {
 });
 
 test('unknown kinds and unserved versions', () => {
-  assert.match(problems('apiVersion: gloo.solo.io/v1\nkind: VirtualService\nmetadata: { name: x }\n')[0] ?? '', /^routes\.yaml:2 VirtualService kind: unknown kind VirtualService \(apiVersion gloo\.solo\.io\/v1\); known kinds: GatewayClass, Gateway, HTTPRoute \(gateway\.networking\.k8s\.io\/v1, v1beta1\); .*Namespace \(v1\); Upstream\b.*\(gloo\.solo\.io\/v1\); RouteOption, VirtualHostOption \(gateway\.solo\.io\/v1\)$/);
+  assert.match(problems('apiVersion: gloo.solo.io/v1\nkind: VirtualService\nmetadata: { name: x }\n')[0] ?? '', /^routes\.yaml:2 VirtualService kind: unknown kind VirtualService \(apiVersion gloo\.solo\.io\/v1\); known kinds: GatewayClass, Gateway, HTTPRoute \(gateway\.networking\.k8s\.io\/v1, v1beta1\); .*Namespace \(v1\); Upstream\b.*\(gloo\.solo\.io\/v1\); RouteOption, VirtualHostOption \(gateway\.solo\.io\/v1\)/);
   assert.deepEqual(problems('apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: HTTPRoute\nmetadata: { name: x }\nspec: {}\n'), [
     'routes.yaml:1 HTTPRoute apiVersion: HTTPRoute is not served at apiVersion gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1 or gateway.networking.k8s.io/v1beta1',
   ]);

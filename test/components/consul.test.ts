@@ -2,6 +2,7 @@
 // ports, elects itself leader, and stores and returns a KV value over its HTTP API.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connectConsul } from '../../src/consul/client.ts';
 import { freePorts, raftLeader, requireBinary, startProcess, tempDir } from '../support/components.ts';
 
 test('consul: dev agent on random ports elects a leader, KV put/get', { timeout: 90_000 }, async (t) => {
@@ -51,6 +52,12 @@ test('consul: dev agent on random ports elects a leader, KV put/get', { timeout:
   assert.equal(entries[0]?.Key, 'portico/smoke');
   assert.equal(Buffer.from(entries[0]?.Value ?? '', 'base64').toString(), 'hello from portico');
   assert.ok((entries[0]?.ModifyIndex ?? 0) > 0);
+
+  // Portico's own client reads what curl wrote.
+  const connection = connectConsul({ address: api });
+  t.after(() => connection.close());
+  const viaClient = (await connection.client.kv.get({ key: 'portico/smoke' })) as { Value: string } | undefined;
+  assert.equal(viaClient?.Value, 'hello from portico');
 
   const self = (await (await fetch(`${api}/v1/agent/self`)).json()) as { Config: { Version: string } };
   assert.match(self.Config.Version, /^1\.\d+\.\d+/);

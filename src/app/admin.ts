@@ -1,6 +1,10 @@
 // The controller's admin endpoint (loopback by default): health, readiness, connected proxies, statuses.
-import { createServer, type Server } from 'node:http';
+// Beyond loopback it can serve HTTPS (optionally requiring client certificates) and require a bearer token
+// for /debug/*; /healthz and /readyz stay open for the health checks of Nomad, Consul and load balancers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { bearerMatches } from '../lib/bearer.ts';
 
 export interface AdminHandlers {
   ready(): boolean;
@@ -9,22 +13,19 @@ export interface AdminHandlers {
   debug: Record<string, () => unknown>;
 }
 
-export async function startAdmin(host: string, port: number, h: AdminHandlers): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://admin').pathname;
-    const send = (code: number, body: unknown) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(`${JSON.stringify(body, null, 2)}\n`);
-    };
-    if (path === '/healthz') {
-      const degraded = h.degraded();
-      return send(200, { status: degraded.length ? 'degraded' : 'ok', degraded });
-    }
-    if (path === '/readyz') return h.ready() ? send(200, { ready: true }) : send(503, { ready: false });
-    const debug = h.debug[path.replace(/^\/debug\//, '')];
-    if (path.startsWith('/debug/') && debug) return send(200, debug());
-    return send(404, { error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', ...Object.keys(h.debug).map((k) => `/debug/${k}`)] });
-  });
+export interface AdminSecurity {
+  /** PEM contents; with `ca`, clients must present a certificate it signed. */
+  tls?: { cert: string; key: string; ca?: string };
+  /** Required as `authorization: Bearer <token>` on /debug/*. */
+  token?: string;
+}
+
+export async function startAdmin(host: string, port: number, h: AdminHandlers, security: AdminSecurity = {}): Promise<{ port: number; close(): Promise<void> }> {
+  const handle = (req: IncomingMessage, res: ServerResponse) => route(req, res, h, security.token);
+  const { tls } = security;
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca && { ca: tls.ca, requestCert: true, rejectUnauthorized: true }) }, handle)
+    : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -36,4 +37,23 @@ export async function startAdmin(host: string, port: number, h: AdminHandlers): 
       return new Promise((r) => server.close(() => r()));
     },
   };
+}
+
+function route(req: IncomingMessage, res: ServerResponse, h: AdminHandlers, token: string | undefined): void {
+  const path = new URL(req.url ?? '/', 'http://admin').pathname;
+  const send = (code: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    res.end(`${JSON.stringify(body, null, 2)}\n`);
+  };
+  if (path === '/healthz') {
+    const degraded = h.degraded();
+    return send(200, { status: degraded.length ? 'degraded' : 'ok', degraded });
+  }
+  if (path === '/readyz') return h.ready() ? send(200, { ready: true }) : send(503, { ready: false });
+  if (token && !bearerMatches(req.headers.authorization, token)) {
+    return send(401, { error: 'this endpoint needs authorization: Bearer <the admin token>' }, { 'www-authenticate': 'Bearer' });
+  }
+  const debug = h.debug[path.replace(/^\/debug\//, '')];
+  if (path.startsWith('/debug/') && debug) return send(200, debug());
+  return send(404, { error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', ...Object.keys(h.debug).map((k) => `/debug/${k}`)] });
 }

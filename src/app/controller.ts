@@ -16,7 +16,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import type { XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
-import { startAdmin } from './admin.ts';
+import { startAdmin, type AdminSecurity } from './admin.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
 
@@ -34,6 +34,8 @@ export interface ControllerOptions {
   xdsTls?: AdsTlsOptions;
   /** When set, every Envoy must send `authorization: Bearer <token>` on its ADS stream. */
   xdsToken?: string;
+  /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
+  adminSecurity?: AdminSecurity;
   controllerName?: string;
   logger: Logger;
 }
@@ -115,7 +117,7 @@ export class Controller extends EventEmitter {
         problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
         ir: () => (this.#last ? redactSecrets(this.#last.output.ir) : {}),
       },
-    });
+    }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
   }
 

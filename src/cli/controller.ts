@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
 import { parseHostPort } from '../lib/address.ts';
-import { adminAddressOption, isLoopback, loggerFrom, logOptions, xdsAddressOption, xdsSecurityFrom, xdsSecurityOptions } from './options.ts';
+import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export function controllerCommand(): Command {
   const cmd = new Command('controller')
@@ -12,19 +13,35 @@ export function controllerCommand(): Command {
     .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...xdsSecurityOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     // Flags are checked and files read before anything listens: a typo fails at once, with one line.
-    const xds = parseHostPort(opts.xdsAddress, '--xds-address');
-    const security = xdsSecurityFrom(opts);
-    if (!isLoopback(xds.host) && !security.xdsTls) {
-      logger.warn({ xdsAddress: opts.xdsAddress }, 'xDS is served in plaintext beyond loopback: anyone who can reach it can read the config (and any token); set --xds-tls-cert/--xds-tls-key');
-    }
-    const controller = new Controller({ configDir: opts.configDir, statusDir: opts.statusDir, secretsDir: opts.secretsDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, ...security, logger });
+    const xdsSecurity = securityFrom('xds', opts);
+    const adminSecurity = securityFrom('admin', opts);
+    warnIfExposed(logger, 'xds', opts.xdsAddress, xdsSecurity);
+    if (opts.adminAddress !== 'off') warnIfExposed(logger, 'admin', opts.adminAddress, adminSecurity);
+    const controller = new Controller({
+      configDir: opts.configDir,
+      statusDir: opts.statusDir,
+      secretsDir: opts.secretsDir,
+      xdsAddress: opts.xdsAddress,
+      adminAddress: opts.adminAddress,
+      ...(xdsSecurity.tls && { xdsTls: xdsSecurity.tls }),
+      ...(xdsSecurity.token && { xdsToken: xdsSecurity.token }),
+      adminSecurity,
+      logger,
+    });
     await runUntilSignal(logger, async () => {
       await controller.start();
       return () => controller.stop();
     });
   });
+}
+
+/** Plaintext beyond loopback lets anyone who can reach the endpoint read what it serves (and any token). */
+function warnIfExposed(logger: Logger, endpoint: 'xds' | 'admin', address: string, security: EndpointSecurity): void {
+  const { host } = parseHostPort(address, `--${endpoint}-address`);
+  if (isLoopback(host) || security.tls) return;
+  logger.warn({ [`${endpoint}Address`]: address }, `${endpoint} is served in plaintext beyond loopback: anyone who can reach it can read what it serves (and any token); set --${endpoint}-tls-cert/--${endpoint}-tls-key`);
 }

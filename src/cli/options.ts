@@ -47,33 +47,45 @@ export function readTokenFile(path: string, flag: string): string {
   return token;
 }
 
-/** The controller's flags that secure the ADS server. */
-export const xdsSecurityOptions = (): Option[] => [
-  new Option('--xds-tls-cert <file>', 'serve xDS over TLS with this certificate chain (PEM; needs --xds-tls-key)').env('PORTICO_XDS_TLS_CERT'),
-  new Option('--xds-tls-key <file>', 'private key of --xds-tls-cert (PEM)').env('PORTICO_XDS_TLS_KEY'),
-  new Option('--xds-tls-ca <file>', 'require mutual TLS: Envoys must present a client certificate this CA signed (PEM)').env('PORTICO_XDS_TLS_CA'),
-  new Option('--xds-token-file <file>', "require every Envoy to send 'authorization: Bearer <token>' with the token in this file").env('PORTICO_XDS_TOKEN_FILE'),
-];
-
-export interface XdsSecurityFlags {
-  xdsTlsCert?: string;
-  xdsTlsKey?: string;
-  xdsTlsCa?: string;
-  xdsTokenFile?: string;
+/** TLS and a bearer token for one of the controller's endpoints: `--xds-…` for ADS, `--admin-…` for admin. */
+export interface EndpointSecurity {
+  tls?: { cert: string; key: string; ca?: string };
+  token?: string;
 }
 
-/** Reads the files the security flags name: PEM contents for the ADS server, the token. */
-export function xdsSecurityFrom(opts: XdsSecurityFlags): { xdsTls?: { cert: string; key: string; ca?: string }; xdsToken?: string } {
-  const out: { xdsTls?: { cert: string; key: string; ca?: string }; xdsToken?: string } = {};
-  if (opts.xdsTlsCert || opts.xdsTlsKey || opts.xdsTlsCa) {
-    if (!opts.xdsTlsCert || !opts.xdsTlsKey) throw new ConfigError('--xds-tls-cert and --xds-tls-key go together (and --xds-tls-ca needs both)');
-    out.xdsTls = {
-      cert: readFlagFile(opts.xdsTlsCert, '--xds-tls-cert'),
-      key: readFlagFile(opts.xdsTlsKey, '--xds-tls-key'),
-      ...(opts.xdsTlsCa ? { ca: readFlagFile(opts.xdsTlsCa, '--xds-tls-ca') } : {}),
+type Endpoint = 'xds' | 'admin';
+
+const TOKEN_USE: Record<Endpoint, string> = {
+  xds: "require every Envoy to send 'authorization: Bearer <token>'",
+  admin: "require 'authorization: Bearer <token>' on /debug/* (/healthz and /readyz stay open)",
+};
+const CLIENTS: Record<Endpoint, string> = { xds: 'Envoys', admin: 'clients' };
+
+/** The flags that secure an endpoint. */
+export function securityOptions(endpoint: Endpoint): Option[] {
+  const env = `PORTICO_${endpoint.toUpperCase()}`;
+  return [
+    new Option(`--${endpoint}-tls-cert <file>`, `serve ${endpoint} over TLS with this certificate chain (PEM; needs --${endpoint}-tls-key)`).env(`${env}_TLS_CERT`),
+    new Option(`--${endpoint}-tls-key <file>`, `private key of --${endpoint}-tls-cert (PEM)`).env(`${env}_TLS_KEY`),
+    new Option(`--${endpoint}-tls-ca <file>`, `require mutual TLS: ${CLIENTS[endpoint]} must present a client certificate this CA signed (PEM)`).env(`${env}_TLS_CA`),
+    new Option(`--${endpoint}-token-file <file>`, `${TOKEN_USE[endpoint]}, with the token in this file`).env(`${env}_TOKEN_FILE`),
+  ];
+}
+
+/** Reads the files an endpoint's security flags name: PEM contents and the token (never echoed). */
+export function securityFrom(endpoint: Endpoint, opts: Record<string, unknown>): EndpointSecurity {
+  const flag = (name: string) => opts[`${endpoint}${name}`] as string | undefined;
+  const [cert, key, ca, tokenFile] = [flag('TlsCert'), flag('TlsKey'), flag('TlsCa'), flag('TokenFile')];
+  const out: EndpointSecurity = {};
+  if (cert || key || ca) {
+    if (!cert || !key) throw new ConfigError(`--${endpoint}-tls-cert and --${endpoint}-tls-key go together (and --${endpoint}-tls-ca needs both)`);
+    out.tls = {
+      cert: readFlagFile(cert, `--${endpoint}-tls-cert`),
+      key: readFlagFile(key, `--${endpoint}-tls-key`),
+      ...(ca ? { ca: readFlagFile(ca, `--${endpoint}-tls-ca`) } : {}),
     };
   }
-  if (opts.xdsTokenFile) out.xdsToken = readTokenFile(opts.xdsTokenFile, '--xds-token-file');
+  if (tokenFile) out.token = readTokenFile(tokenFile, `--${endpoint}-token-file`);
   return out;
 }
 

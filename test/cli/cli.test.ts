@@ -15,6 +15,7 @@ import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { httpsRequest } from '../support/http.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PORTICO = join(ROOT, 'bin', 'portico');
@@ -66,6 +67,10 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-key': 'PORTICO_XDS_TLS_KEY',
     '--xds-tls-ca': 'PORTICO_XDS_TLS_CA',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--admin-tls-cert': 'PORTICO_ADMIN_TLS_CERT',
+    '--admin-tls-key': 'PORTICO_ADMIN_TLS_KEY',
+    '--admin-tls-ca': 'PORTICO_ADMIN_TLS_CA',
+    '--admin-token-file': 'PORTICO_ADMIN_TOKEN_FILE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -356,6 +361,28 @@ test('controller: bad flags and unreadable secret files give one line and exit 1
   const empty = join(dir, 'empty-token');
   await writeFile(empty, '\n');
   assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', empty]), /--xds-token-file: .* is empty/);
+});
+
+test('controller: the admin endpoint over HTTPS with a token for /debug/*; health checks stay open', { timeout: 60_000 }, async (t) => {
+  const s = await writeSecrets(t);
+  const configDir = await tempDir('cli-admin', t);
+  const [xdsPort, adminPort] = await freePorts(2);
+  const controller = await startProcess(PORTICO, [
+    'controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json',
+    '--admin-tls-cert', s.serverCert, '--admin-tls-key', s.serverKey, '--admin-token-file', s.tokenFile,
+  ], { name: 'portico controller', cwd: ROOT, env: cliEnv() });
+  t.after(() => controller.stop());
+  const get = (path: string, token?: string) =>
+    httpsRequest(adminPort as number, path, { servername: 'localhost', ca: s.certs.ca, ...(token && { headers: { authorization: `Bearer ${token}` } }) });
+  await waitFor(async () => (await get('/readyz')).status === 200, { timeoutMs: 30_000, what: () => `the admin endpoint over HTTPS; controller: ${controller.output()}` });
+  assert.equal((await get('/healthz')).status, 200, 'health checks need no token');
+  const refused = await get('/debug/proxies');
+  assert.equal(refused.status, 401);
+  assert.equal(refused.headers['www-authenticate'], 'Bearer');
+  assert.equal((await get('/debug/proxies', s.wrongToken)).status, 401);
+  assert.equal((await get('/debug/proxies', s.token)).status, 200);
+  assert.ok(!controller.output().includes(s.token), 'the token never appears in the log');
+  assertOneLineError(portico(['controller', '--config-dir', configDir, '--admin-address', '127.0.0.1:0', '--admin-tls-key', s.serverKey]), /--admin-tls-cert and --admin-tls-key go together/);
 });
 
 // ---------------------------------------------------------------------------------------------------------

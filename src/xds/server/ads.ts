@@ -1,9 +1,9 @@
 // The ADS gRPC server Envoys connect to (state of the world over one stream, AggregatedDiscoveryService).
 // Each Envoy is keyed by `node.cluster` = `<namespace>/<gateway>` and served that key's snapshot.
 // Emits `ack` and `nack` events; `proxies()` is the view for the admin endpoint.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { bearerMatches } from '../../lib/bearer.ts';
 import { ConfigError, XdsError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { byKey } from '../../lib/stable.ts';
@@ -145,14 +145,8 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
     const token = this.#opts.token;
     if (!token) return true;
     const header = metadata.get('authorization')[0];
-    const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    // Compare digests: timingSafeEqual needs equal lengths, and the length must not leak either.
-    return timingSafeEqual(sha256(given), sha256(token));
+    return bearerMatches(typeof header === 'string' ? header : undefined, token);
   }
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }
 
 function credentials(tls: AdsTlsOptions | undefined): grpc.ServerCredentials {

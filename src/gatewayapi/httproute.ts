@@ -1,14 +1,14 @@
 // An HTTPRoute's (or GRPCRoute's) rules → IR route templates (match, header changes, action), once per route whatever its
 // parents. Every backend or filter that cannot be honoured is reported, and only its own rule suffers.
 import { durationMs } from '../api/duration.ts';
-import type { GRPCRouteRule, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts, RouteSpec } from '../api/gateway-types.ts';
+import type { GRPCRouteMatch, GRPCRouteRule, HTTPRouteMatch, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts, RouteSpec } from '../api/gateway-types.ts';
 import { resourceKey, type Resource } from '../api/resource.ts';
 import type { MirrorIr, RetryIr, RouteActionIr, RouteMatchIr, TimeoutsIr } from '../ir/types.ts';
 import type { DirectResponseSpec } from '../api/gloo-types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { resolveBackends, resolveMirrors, type BackendIssue, type Backends } from './backends.ts';
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
-import { grpcMatch, httpMatch } from './matches.ts';
+import { grpcMatch, grpcRank, httpMatch, type GrpcRank } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { ForwardOptions, RouteOptionResolver, RoutePolicies } from './route-options.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
@@ -21,6 +21,8 @@ export interface CompiledMatch {
   field: string;
   rule: number;
   index: number;
+  /** A GRPCRoute match ranks by what was written (service, then method), not by the path it becomes. */
+  grpcRank?: GrpcRank;
 }
 
 export interface CompiledRule {
@@ -162,9 +164,17 @@ function internalError(): RouteActionIr {
 function compileMatches(route: Resource, rule: RouteRule, ruleIndex: number): CompiledMatch[] {
   const prefix = `${route.kind.toLowerCase()}/${route.metadata.namespace}/${route.metadata.name}/rule/${ruleIndex}/match`;
   const field = `spec.rules[${ruleIndex}]`;
-  const matches = route.kind === 'GRPCRoute' ? (rule as GRPCRouteRule).matches?.map(grpcMatch) : (rule as HTTPRouteRule).matches?.map(httpMatch);
-  if (!matches?.length) {
-    return [{ name: `${prefix}/0`, match: { path: { type: 'PathPrefix', value: '/' } }, field, rule: ruleIndex, index: 0 }];
+  const grpc = route.kind === 'GRPCRoute';
+  const written = grpc ? (rule as GRPCRouteRule).matches : (rule as HTTPRouteRule).matches;
+  if (!written?.length) {
+    return [{ name: `${prefix}/0`, match: { path: { type: 'PathPrefix', value: '/' } }, field, rule: ruleIndex, index: 0, ...(grpc && { grpcRank: grpcRank({}) }) }];
   }
-  return matches.map((match, j) => ({ name: `${prefix}/${j}`, match, field: `${field}.matches[${j}]`, rule: ruleIndex, index: j }));
+  return written.map((m, j) => ({
+    name: `${prefix}/${j}`,
+    match: grpc ? grpcMatch(m as GRPCRouteMatch) : httpMatch(m as HTTPRouteMatch),
+    field: `${field}.matches[${j}]`,
+    rule: ruleIndex,
+    index: j,
+    ...(grpc && { grpcRank: grpcRank(m as GRPCRouteMatch) }),
+  }));
 }

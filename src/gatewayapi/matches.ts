@@ -35,6 +35,16 @@ function firstOfEach(list: { type?: ValueMatchIr['type']; name: string; value: s
 
 const ANY_SEGMENT = '[^/]+';
 
+/** The GRPCRoute precedence keys after the hostname: characters of the service, then of the method. */
+export interface GrpcRank {
+  service: number;
+  method: number;
+}
+
+export function grpcRank(m: GRPCRouteMatch): GrpcRank {
+  return { service: m.method?.service?.length ?? 0, method: m.method?.method?.length ?? 0 };
+}
+
 export function grpcMatch(m: GRPCRouteMatch): RouteMatchIr {
   const headers = firstOfEach(m.headers ?? [], (h) => h.name.toLowerCase());
   return { path: methodPath(m.method), ...(headers.length && { headers }) };

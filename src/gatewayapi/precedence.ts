@@ -53,13 +53,18 @@ export function orderRoutes(placements: Placement[]): { kept: Placement[]; shado
 const PATH_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 };
 
 /**
- * Exact path over regex over prefix (regex placement is implementation-specific; this is Envoy Gateway's),
+ * GRPCRoute matches among themselves rank as the GRPCRoute spec says: the longest service, then the longest
+ * method, then the most header matches. Otherwise (HTTPRoute, and ties):
+ * exact path over regex over prefix (regex placement is implementation-specific; this is Envoy Gateway's),
  * longer path first, then a method match, more header matches, more query matches; ties go to the oldest
  * route, then to namespace/name order, then to rule and match order.
  */
 function comparePrecedence(a: Placement, b: Placement): number {
   const [ma, mb] = [a.ir.match, b.ir.match];
+  const [ga, gb] = [a.match.grpcRank, b.match.grpcRank];
   return (
+    // GRPCRoute (among GRPCRoutes): more characters in the service, then in the method, then more headers.
+    (ga && gb ? gb.service - ga.service || gb.method - ga.method || (mb.headers?.length ?? 0) - (ma.headers?.length ?? 0) : 0) ||
     PATH_RANK[ma.path.type] - PATH_RANK[mb.path.type] ||
     mb.path.value.length - ma.path.value.length ||
     Number(mb.method !== undefined) - Number(ma.method !== undefined) ||

@@ -10,12 +10,7 @@ import type { ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 import { groupShares, integerWeights, type Share } from './upstream-group.ts';
 import { isServiceRef, serviceClusterName } from './service.ts';
-import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
-
-/** How a route's backends are reached: gRPC needs HTTP/2. */
-export function backendProtocol(route: Resource): BackendProtocol {
-  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
-}
+import { backendProtocol, upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
 export interface BackendIssue extends Because {
   /** `spec.rules[i].backendRefs[j]` */

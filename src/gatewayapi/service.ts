@@ -5,8 +5,7 @@
 import type { BackendObjectReference, HTTPRouteFilter, RouteSpec } from '../api/gateway-types.ts';
 import type { Resource } from '../api/resource.ts';
 import type { ClusterIr } from '../ir/types.ts';
-import { backendProtocol } from './backends.ts';
-import { DEFAULT_CONNECT_TIMEOUT_MS, type BackendProtocol } from './upstream.ts';
+import { backendProtocol, DEFAULT_CONNECT_TIMEOUT_MS, type BackendProtocol } from './upstream.ts';
 
 export function isServiceRef(ref: BackendObjectReference): boolean {
   return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service';

@@ -16,6 +16,11 @@ const ms = (d: string): number => protoDurationMs(d) ?? 0;
 /** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 (h2c, or over TLS when set). */
 export type BackendProtocol = 'http1' | 'h2c';
 
+/** How a route's backends are reached: gRPC needs HTTP/2. */
+export function backendProtocol(route: Resource): BackendProtocol {
+  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
+}
+
 export function upstreamClusterName(namespace: string, name: string, protocol: BackendProtocol = 'http1'): string {
   return `upstream/${namespace}/${name}${protocol === 'h2c' ? '/h2c' : ''}`;
 }

@@ -121,7 +121,9 @@ const stats = (xs: number[]) => {
 };
 
 try {
-  const consul = await startConsul(t, { args: ['-log-level=error'] });
+  // Each watched service holds a connection for its blocking query: Consul's default limit (200 per client
+  // address) must be raised above the services used, as docs/discovery.md says.
+  const consul = await startConsul(t, { args: ['-log-level=error', '-hcl', `limits { http_max_conns_per_client = ${used + 200} }`] });
   const registerMs = await register(consul.api);
   const [port = 0, xdsPort = 0] = await freePorts(2);
   const dir = await mkdtemp(join(tmpdir(), 'portico-bench-discovery-'));

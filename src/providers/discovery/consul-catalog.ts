@@ -42,6 +42,18 @@ export function endpointsOf(entries: readonly HealthEntry[], remote: boolean): D
   });
 }
 
+/**
+ * Every watched service holds one HTTP connection for its blocking query, and Consul refuses more than
+ * `limits.http_max_conns_per_client` (default 200) from one address with a 429.
+ */
+const CONNECTION_LIMIT_HINT =
+  'Consul limits concurrent connections per client address (limits.http_max_conns_per_client, default 200) and each watched service holds one: raise the limit above the number of services routes use';
+
+function tooManyConnections(err: unknown): boolean {
+  const e = err as { statusCode?: number; response?: { statusCode?: number } };
+  return e.statusCode === 429 || e.response?.statusCode === 429 || /too many/i.test((err as Error).message);
+}
+
 export class ConsulCatalogProvider {
   readonly #opts: ConsulCatalogOptions;
   readonly #queries = new Map<string, BlockingQuery<HealthEntry[]>>();
@@ -111,7 +123,8 @@ export class ConsulCatalogProvider {
       return { index: BigInt(header), value: body };
     } catch (err) {
       if (err instanceof DiscoveryError || signal.aborted) throw err;
-      throw new DiscoveryError(`consul ${this.#opts.connection.describe()}: /v1/health/service/${w.service}${w.dc ? ` (dc ${w.dc})` : ''}: ${(err as Error).message}`, { cause: err });
+      const hint = tooManyConnections(err) ? `; ${CONNECTION_LIMIT_HINT}` : '';
+      throw new DiscoveryError(`consul ${this.#opts.connection.describe()}: /v1/health/service/${w.service}${w.dc ? ` (dc ${w.dc})` : ''}: ${(err as Error).message}${hint}`, { cause: err });
     } finally {
       signal.removeEventListener('abort', cancel);
     }

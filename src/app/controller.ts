@@ -51,10 +51,7 @@ export interface ControllerDiscoveryOptions {
   ec2?: { endpoint?: string; intervalMs?: number };
 }
 
-/**
- * Emits `applied` ({version}) after each store snapshot has reached the cache and the status files, and
- * `endpoints` after discovered endpoints changed and reached the cache.
- */
+/** Emits `applied` ({version}) after each store snapshot has reached the cache and the status files. */
 export class Controller extends EventEmitter {
   readonly #opts: ControllerOptions;
   readonly #log: Logger;
@@ -178,6 +175,10 @@ export class Controller extends EventEmitter {
     for (const gw of this.#last.output.ir.gateways) {
       const resources = this.#last.output.xds.get(gw.key);
       if (!resources) continue;
+      if (!gw.clusters.some((c) => c.discovery)) {
+        this.#serve(gw.key, resources);
+        continue;
+      }
       const endpoints = translateLoadAssignments(gw.clusters.map((c) => joinCluster(c, sets)));
       this.#serve(gw.key, { ...resources, [TYPE_URLS.endpoint]: endpoints });
     }
@@ -187,7 +188,6 @@ export class Controller extends EventEmitter {
     if (this.#stopped) return;
     try {
       this.#serveAll();
-      this.emit('endpoints');
     } catch (err) {
       this.#log.error({ err }, 'joining discovered endpoints failed; Envoy keeps the previous endpoints');
     }

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { connectConsul, type ConsulOptions } from '../consul/client.ts';
-import { joinCluster, watchesOf } from '../ir/endpoints.ts';
+import { watchesOf } from '../ir/endpoints.ts';
 import { redactSecrets } from '../ir/redact.ts';
 import type { GatewayIr } from '../ir/types.ts';
 import { parseHostPort } from '../lib/address.ts';
@@ -18,9 +18,9 @@ import { FileStatusWriter } from '../status/file-writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
-import { translateLoadAssignments } from '../xds/translator/translate.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
 import { startAdmin } from './admin.ts';
+import { LoadAssignments } from './load-assignments.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
 
@@ -64,6 +64,7 @@ export class Controller extends EventEmitter {
   readonly #secrets: FileSecretProvider;
   readonly #writer: FileStatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
+  readonly #assignments = new LoadAssignments();
   #admin?: { port: number; close(): Promise<void> };
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
@@ -171,17 +172,16 @@ export class Controller extends EventEmitter {
    */
   #serveAll(): void {
     if (!this.#last) return;
-    const sets = this.#discovery?.discovery.sets() ?? new Map();
-    for (const gw of this.#last.output.ir.gateways) {
-      const resources = this.#last.output.xds.get(gw.key);
-      if (!resources) continue;
-      if (!gw.clusters.some((c) => c.discovery)) {
-        this.#serve(gw.key, resources);
-        continue;
-      }
-      const endpoints = translateLoadAssignments(gw.clusters.map((c) => joinCluster(c, sets)));
-      this.#serve(gw.key, { ...resources, [TYPE_URLS.endpoint]: endpoints });
+    const { ir, xds } = this.#last.output;
+    if (!this.#discovery) {
+      for (const [key, resources] of xds) this.#serve(key, resources);
+      return;
     }
+    const endpoints = this.#assignments.build(ir.gateways.map((gw) => gw.clusters), this.#discovery.discovery.sets());
+    ir.gateways.forEach((gw, i) => {
+      const resources = xds.get(gw.key);
+      if (resources) this.#serve(gw.key, { ...resources, [TYPE_URLS.endpoint]: endpoints[i] ?? [] });
+    });
   }
 
   #serveEndpoints(): void {

@@ -56,14 +56,16 @@ export function watchesOf(gateways: readonly GatewayIr[]): Watches {
   return out;
 }
 
+/** The watch keys whose endpoint sets make up a source's endpoints. */
+export function sourceKeys(source: EndpointSourceIr): string[] {
+  return 'consul' in source ? consulWatches(source.consul).map(consulWatchKey) : [ec2WatchKey(ec2Watch(source.ec2))];
+}
+
 /** The endpoints of a discovered cluster: instances with every required tag, de-duplicated and sorted. */
 export function discoveredEndpoints(source: EndpointSourceIr, sets: EndpointSets): EndpointIr[] {
-  const { keys, tags, port } =
-    'consul' in source
-      ? { keys: consulWatches(source.consul).map(consulWatchKey), tags: source.consul.tags ?? [], port: source.consul.port }
-      : { keys: [ec2WatchKey(ec2Watch(source.ec2))], tags: [], port: source.ec2.port };
+  const { tags, port } = 'consul' in source ? { tags: source.consul.tags ?? [], port: source.consul.port } : { tags: [], port: source.ec2.port };
   const unique = new Map<string, EndpointIr>();
-  for (const e of keys.flatMap((k) => sets.get(k) ?? [])) {
+  for (const e of sourceKeys(source).flatMap((k) => sets.get(k) ?? [])) {
     const p = e.port || port;
     if (!p || !tags.every((t) => e.tags?.includes(t))) continue;
     unique.set(`${e.address}:${p}`, { address: e.address, port: p });

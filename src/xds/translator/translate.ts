@@ -34,6 +34,11 @@ export function translateLoadAssignments(clusters: readonly ClusterIr[]): NamedR
   return named(clusters.map(buildLoadAssignment), 'cluster_name');
 }
 
+/** One cluster's EDS resource. */
+export function translateLoadAssignment(cluster: ClusterIr): NamedResource {
+  return { name: cluster.name, resource: buildLoadAssignment(cluster) };
+}
+
 function named(resources: XdsObject[], field = 'name'): NamedResource[] {
   return resources.map((resource) => ({ name: String(resource[field]), resource })).sort(byKey((r) => r.name));
 }

@@ -141,6 +141,7 @@ try {
   await waitFor(async () => (await edsHosts(envoy.adminPort, used - 1).catch(() => 0)) === instances, { timeoutMs: 300_000, intervalMs: 200, what: 'every cluster to have its endpoints' });
   const initialMs = performance.now() - loadStarted;
 
+  await new Promise((r) => setTimeout(r, 5000)); // the last initial answers and start-up GC settle first
   const idle0 = usage(controller.pid);
   await new Promise((r) => setTimeout(r, 10_000));
   const idle1 = usage(controller.pid);

@@ -89,7 +89,10 @@ export class ConsulCatalogProvider {
     const logger = this.#opts.logger.child({ service: w.service, ...(w.dc && { dc: w.dc }) });
     const query = new BlockingQuery<HealthEntry[]>({
       fetch: (index, signal) => this.#fetch(w, index, signal),
-      onChange: (entries) => void this.#remote(w).then((remote) => this.#opts.publish(key, endpointsOf(entries, remote))),
+      onChange: (entries) =>
+        void this.#remote(w)
+          .then((remote) => this.#opts.publish(key, endpointsOf(entries, remote)))
+          .catch((err: unknown) => logger.error({ err, key }, 'publishing consul endpoints failed')),
       logger,
     });
     this.#queries.set(key, query);

@@ -2,13 +2,13 @@
 # Installs every pinned component Portico's tests and quickstart need into $PORTICO_CACHE (default
 # ~/.cache/portico), reusing what is already there: a warm run takes seconds.
 #
-#   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad
+#   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad moto
 #   scripts/setup.sh envoy consul     # only these
 #
 # Versions: scripts/versions.env. Then `. scripts/env.sh` puts $PORTICO_CACHE/bin first on PATH.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-all=(node envoy redis consul openbao nomad)
+all=(node envoy redis consul openbao nomad moto)
 if (($# == 0)); then set -- "${all[@]}"; fi
 for c in "$@"; do
   case " ${all[*]} " in

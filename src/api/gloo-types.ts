@@ -6,6 +6,23 @@ export interface UpstreamSpec {
     hosts: { addr: string; port: number; sniAddr?: string }[];
     useTls?: boolean;
   };
+  /** Passing instances of a Consul catalog service (exactly one of static, consul and awsEc2 is set). */
+  consul?: {
+    serviceName: string;
+    /** Gloo's older name for instanceTags; both must be carried by an instance. */
+    serviceTags?: string[];
+    instanceTags?: string[];
+    /** Datacenters to query; absent: the agent's own. */
+    dataCenters?: string[];
+  };
+  /** Running EC2 instances matching every filter. */
+  awsEc2?: {
+    region: string;
+    filters?: ({ key: string } | { kvPair: { key: string; value: string } })[];
+    /** Default 80, as in Gloo. */
+    port?: number;
+    publicIp?: boolean;
+  };
   loadBalancerConfig?: LoadBalancerConfig;
   connectionConfig?: { connectTimeout?: string; maxRequestsPerConnection?: number };
   circuitBreakers?: CircuitBreakerConfig;

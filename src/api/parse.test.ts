@@ -237,9 +237,29 @@ test('Upstream: static hosts with IP addresses and valid ports', () => {
     'routes.yaml:8 Upstream default/echo spec.static.hosts[1].addr: "echo.internal" is not an IP address (endpoints are served by EDS, which does not resolve names)',
   ]);
   assert.deepEqual(problems('apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: echo }\nspec:\n  kube: { serviceName: echo }\n'), [
-    'routes.yaml:4 Upstream default/echo spec.static: required field is missing',
-    'routes.yaml:5 Upstream default/echo spec.kube: only static upstreams are supported by Portico yet (spec.static)',
+    'routes.yaml:5 Upstream default/echo spec.kube: only static, consul and awsEc2 upstreams are supported by Portico',
   ]);
+});
+
+test('Upstream: exactly one of static, consul and awsEc2; their fields checked with Gloo\'s names', () => {
+  const upstream = (spec: string) => problems(`apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: { name: u }\nspec:\n${spec}\n`);
+  assert.deepEqual(upstream('  useHttp2: true'), ['routes.yaml:4 Upstream default/u spec: one of static, consul, awsEc2 is required']);
+  assert.deepEqual(upstream('  consul: { serviceName: web, serviceTags: [a], instanceTags: [b], dataCenters: [dc1, dc2] }'), []);
+  assert.deepEqual(upstream('  awsEc2: { region: eu-west-1, port: 8080, publicIp: true, filters: [{ key: app }, { kvPair: { key: env, value: prod } }] }'), []);
+  assert.deepEqual(upstream('  consul: { serviceName: web }\n  awsEc2: { region: eu-west-1 }'), [
+    'routes.yaml:6 Upstream default/u spec.awsEc2: only one upstream type may be set (found consul and awsEc2)',
+  ]);
+  assert.deepEqual(upstream('  consul: { subsetTags: [a], connectEnabled: true }'), [
+    'routes.yaml:5 Upstream default/u spec.consul.serviceName: required field is missing',
+    'routes.yaml:5 Upstream default/u spec.consul.subsetTags: subsetTags (subset load balancing) is not supported by Portico yet',
+    'routes.yaml:5 Upstream default/u spec.consul.connectEnabled: connectEnabled (Consul service mesh) is not supported by Portico',
+  ]);
+  const ec2 = upstream('  awsEc2:\n    region: Europe\n    roleArn: arn:aws:iam::1:role/r\n    filters: [{ key: a, kvPair: { key: b, value: c } }, {}]');
+  assert.equal(ec2.length, 4, ec2.join('\n'));
+  assert.match(ec2.join('\n'), /spec\.awsEc2\.region: .*AWS region/);
+  assert.match(ec2.join('\n'), /spec\.awsEc2\.roleArn: roleArn: Portico reads AWS credentials from the standard chain/);
+  assert.match(ec2.join('\n'), /spec\.awsEc2\.filters\[0\]: set exactly one of key/);
+  assert.match(ec2.join('\n'), /spec\.awsEc2\.filters\[1\]: set exactly one of key/);
 });
 
 test('metadata: timestamps, labels and generation are checked', () => {

@@ -1,22 +1,26 @@
 // The control plane's composition root: file source (+ TLS secrets folder) → store → pipeline → snapshot
-// cache → ADS server, with statuses written beside the config and an admin endpoint. Never exits because of
-// user input.
+// cache → ADS server, with statuses written beside the config and an admin endpoint; discovered endpoints
+// (Consul catalog, EC2) come on their own channel and re-send EDS alone. Never exits because of user input.
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
+import { connectConsul, type ConsulOptions } from '../consul/client.ts';
+import { watchesOf } from '../ir/endpoints.ts';
 import { redactSecrets } from '../ir/redact.ts';
 import type { GatewayIr } from '../ir/types.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { Discovery } from '../providers/discovery/discovery.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
 import { FileStatusWriter } from '../status/file-writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
-import type { XdsResources } from '../xds/resources.ts';
+import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
+import { LoadAssignments } from './load-assignments.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
 
@@ -37,7 +41,16 @@ export interface ControllerOptions {
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
+  /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
+  discovery?: ControllerDiscoveryOptions;
   logger: Logger;
+}
+
+export interface ControllerDiscoveryOptions {
+  /** Consul catalog discovery (Service backendRefs, consul Upstreams) on this connection. */
+  consul?: ConsulOptions & { waitMs?: number };
+  /** EC2 discovery (awsEc2 Upstreams); `endpoint` overrides the AWS endpoint (e.g. moto). */
+  ec2?: { endpoint?: string; intervalMs?: number };
 }
 
 /** Emits `applied` ({version}) after each store snapshot has reached the cache and the status files. */
@@ -52,6 +65,8 @@ export class Controller extends EventEmitter {
   readonly #provider: FileResourceProvider;
   readonly #secrets: FileSecretProvider;
   readonly #writer: FileStatusWriter;
+  readonly #discovery?: { discovery: Discovery; close(): void };
+  readonly #assignments = new LoadAssignments();
   #admin?: { port: number; close(): Promise<void> };
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
@@ -71,6 +86,18 @@ export class Controller extends EventEmitter {
     const secretsDir = resolve(opts.secretsDir ?? join(opts.configDir, '.secrets'));
     this.#secrets = new FileSecretProvider({ dir: secretsDir, logger: this.#log.child({ component: 'secret-source', dir: secretsDir }) });
     this.#writer = new FileStatusWriter({ dir: this.statusDir, logger: this.#log.child({ component: 'status' }) });
+    if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
+  }
+
+  #startDiscovery(opts: ControllerDiscoveryOptions): { discovery: Discovery; close(): void } {
+    const connection = opts.consul && connectConsul(opts.consul);
+    const discovery = new Discovery({
+      logger: this.#log.child({ component: 'discovery' }),
+      ...(connection && { consul: { connection, ...(opts.consul?.waitMs && { waitMs: opts.consul.waitMs }) } }),
+      ...(opts.ec2 && { ec2: opts.ec2 }),
+      onChange: () => this.#serveEndpoints(),
+    });
+    return { discovery, close: () => connection?.close() };
   }
 
   async start(): Promise<void> {
@@ -91,6 +118,8 @@ export class Controller extends EventEmitter {
     this.#provider.stop();
     this.#secrets.stop();
     this.#store.close();
+    await this.#discovery?.discovery.stop();
+    this.#discovery?.close();
     await this.#writing;
     await this.#ads.close();
     await this.#admin?.close();
@@ -125,8 +154,9 @@ export class Controller extends EventEmitter {
     try {
       const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
       this.#last = { snapshot, output };
+      this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
       for (const key of this.#cache.keys()) if (!output.xds.has(key)) this.#cache.delete(key);
-      for (const [key, resources] of output.xds) this.#serve(key, resources);
+      this.#serveAll();
       this.#logProblems(output);
       this.#log.debug({ version: snapshot.version, gateways: [...output.xds.keys()] }, 'config applied');
       // Statuses after the xDS push has gone out: the push is what users wait for.
@@ -135,6 +165,39 @@ export class Controller extends EventEmitter {
       // A translator bug must not take the gateway down: keep serving the previous snapshot.
       this.#log.error({ err, version: snapshot.version }, 'translation failed; Envoy keeps the previous config');
     }
+  }
+
+  /**
+   * Serves every gateway its translated config with the discovered endpoints joined in. Only the EDS
+   * resources depend on discovery, so when only endpoints moved the cache sees the other types unchanged
+   * and their versions stay put.
+   */
+  #serveAll(): void {
+    if (!this.#last) return;
+    const { ir, xds } = this.#last.output;
+    if (!this.#discovery) {
+      for (const [key, resources] of xds) this.#serve(key, resources);
+      return;
+    }
+    const endpoints = this.#assignments.build(ir.gateways.map((gw) => gw.clusters), this.#discovery.discovery.sets());
+    ir.gateways.forEach((gw, i) => {
+      const resources = xds.get(gw.key);
+      if (resources) this.#serve(gw.key, { ...resources, [TYPE_URLS.endpoint]: endpoints[i] ?? [] });
+    });
+  }
+
+  #serveEndpoints(): void {
+    if (this.#stopped) return;
+    try {
+      this.#serveAll();
+    } catch (err) {
+      this.#log.error({ err }, 'joining discovered endpoints failed; Envoy keeps the previous endpoints');
+    }
+  }
+
+  /** Discovery watch keys running now (for tests). */
+  discoveryWatches(): string[] {
+    return this.#discovery?.discovery.watching() ?? [];
   }
 
   /** One gateway whose config cannot be encoded keeps its previous snapshot; the others still update. */

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
 import { parseHostPort } from '../lib/address.ts';
+import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -13,12 +14,13 @@ export function controllerCommand(): Command {
     .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     // Flags are checked and files read before anything listens: a typo fails at once, with one line.
     const xdsSecurity = securityFrom('xds', opts);
     const adminSecurity = securityFrom('admin', opts);
+    const discovery = discoveryFrom(opts);
     warnIfExposed(logger, 'xds', opts.xdsAddress, xdsSecurity);
     if (opts.adminAddress !== 'off') warnIfExposed(logger, 'admin', opts.adminAddress, adminSecurity);
     const controller = new Controller({
@@ -30,6 +32,7 @@ export function controllerCommand(): Command {
       ...(xdsSecurity.tls && { xdsTls: xdsSecurity.tls }),
       ...(xdsSecurity.token && { xdsToken: xdsSecurity.token }),
       adminSecurity,
+      ...(discovery && { discovery }),
       logger,
     });
     await runUntilSignal(logger, async () => {

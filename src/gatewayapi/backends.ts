@@ -1,5 +1,5 @@
 // backendRefs (of HTTPRoutes and GRPCRoutes) → weighted clusters, and RequestMirror backends → mirror clusters.
-// Portico forwards to Gloo Upstreams (static hosts) and UpstreamGroups (weighted sets of Upstreams); a reference
+// Portico forwards to Services (Consul catalog services), Gloo Upstreams and UpstreamGroups (weighted sets of Upstreams); a reference
 // it cannot resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
 import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, RouteSpec } from '../api/gateway-types.ts';
 import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
@@ -9,12 +9,8 @@ import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
 import type { ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 import { groupShares, integerWeights, type Share } from './upstream-group.ts';
-import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
-
-/** How a route's backends are reached: gRPC needs HTTP/2. */
-export function backendProtocol(route: Resource): BackendProtocol {
-  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
-}
+import { isServiceRef, serviceClusterName } from './service.ts';
+import { backendProtocol, upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
 export interface BackendIssue extends Because {
   /** `spec.rules[i].backendRefs[j]` */
@@ -69,7 +65,7 @@ function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex):
   const namespace = ref.namespace ?? route.metadata.namespace;
   const protocol = backendProtocol(route);
   const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
-  if (!group) return { shares: [{ cluster: upstreamClusterName(namespace, ref.name, protocol), weight: 1, of: 1 }], missing: [] };
+  if (!group) return { shares: [{ cluster: clusterOf(ref, namespace, protocol), weight: 1, of: 1 }], missing: [] };
   const { shares, missing } = groupShares(group, index, protocol);
   return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
 }
@@ -86,11 +82,16 @@ export function resolveMirrors(route: Resource<RouteSpec>, mirrors: Filters['mir
       continue;
     }
     const fraction = mirrorFraction(mirror);
-    const cluster = upstreamClusterName(ref.namespace ?? route.metadata.namespace, ref.name, backendProtocol(route));
+    const cluster = clusterOf(ref, ref.namespace ?? route.metadata.namespace, backendProtocol(route));
     out.mirrors.push({ cluster, ...(fraction && fraction.numerator < fraction.denominator && { fraction }) });
   }
   out.mirrors.sort(byKey((m) => m.cluster));
   return out;
+}
+
+/** The cluster of a resolved Upstream or Service reference. */
+function clusterOf(ref: BackendObjectReference, namespace: string, protocol: BackendProtocol): string {
+  return isServiceRef(ref) ? serviceClusterName(namespace, ref.name, ref.port as number, protocol) : upstreamClusterName(namespace, ref.name, protocol);
 }
 
 /** Envoy mirrors to one cluster, and a group's weights mean nothing for a copy of the traffic. */
@@ -111,7 +112,7 @@ function refProblem(route: Resource, ref: BackendObjectReference, index: Resourc
   const isGloo = group === GLOO_GROUP && (kind === 'Upstream' || kind === 'UpstreamGroup');
   const isService = group === '' && kind === 'Service';
   if (!isGloo && !isService) {
-    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to gloo.solo.io Upstreams and UpstreamGroups` };
+    return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to Services (Consul catalog) and gloo.solo.io Upstreams and UpstreamGroups` };
   }
   const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.metadata.namespace };
   if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
@@ -120,9 +121,8 @@ function refProblem(route: Resource, ref: BackendObjectReference, index: Resourc
       message: `${target} is in another namespace and no ReferenceGrant in ${namespace} lets ${route.kind}s from ${route.metadata.namespace} refer to it`,
     };
   }
-  if (isService) {
-    return { reason: 'BackendNotFound', message: `${target}: Portico has no service discovery yet, so it forwards only to gloo.solo.io Upstreams` };
-  }
+  // A Service is a Consul catalog service: it exists once instances register, and until then it has no endpoints.
+  if (isService) return undefined;
   const found = kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : index.upstream(namespace, ref.name);
   return found ? undefined : { reason: 'BackendNotFound', message: `${target} not found` };
 }

@@ -14,6 +14,7 @@ import { RouteOptionResolver } from './route-options.ts';
 import { VirtualHostOptionResolver } from './virtual-host-options.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
+import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
 import { upstreamClusters, upstreamStatus } from './upstream.ts';
 
@@ -74,7 +75,7 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
-  const clusters = new Map<string, ClusterIr>(index.upstreams.flatMap(upstreamClusters).map((c) => [c.name, c]));
+  const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap(upstreamClusters), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)

@@ -1,19 +1,25 @@
-// A Gloo Upstream → IR clusters (one per protocol): its static hosts and its options (load balancing,
+// A Gloo Upstream → IR clusters (one per protocol): its static hosts or the source of its discovered ones
+// (Consul catalog, EC2), and its options (load balancing,
 // connection limits, outlier detection, health checks, HTTP/2, TLS). The validator has checked every field.
 import type { HealthCheck, LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
 import { protoDurationMs } from '../api/duration.ts';
-import type { ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 /** Gloo's default too. */
-const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /** A duration the validator accepted. */
 const ms = (d: string): number => protoDurationMs(d) ?? 0;
 
 /** The wire protocol a cluster speaks to its endpoints: gRPC backends get HTTP/2 (h2c, or over TLS when set). */
 export type BackendProtocol = 'http1' | 'h2c';
+
+/** How a route's backends are reached: gRPC needs HTTP/2. */
+export function backendProtocol(route: Resource): BackendProtocol {
+  return route.kind === 'GRPCRoute' ? 'h2c' : 'http1';
+}
 
 export function upstreamClusterName(namespace: string, name: string, protocol: BackendProtocol = 'http1'): string {
   return `upstream/${namespace}/${name}${protocol === 'h2c' ? '/h2c' : ''}`;
@@ -33,12 +39,14 @@ function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): 
   const http2 = protocol === 'h2c' || spec.useHttp2 === true;
   const tls = tlsOf(spec);
   const endpoints = endpointsOf(spec, tls !== undefined);
+  const discovery = discoveryOf(spec);
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
   const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
   return {
     name: upstreamClusterName(u.metadata.namespace, u.metadata.name, protocol),
     endpoints,
+    ...(discovery && { discovery }),
     connectTimeoutMs: timeout ? ms(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
     ...(loadBalancer && { loadBalancer }),
     ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
@@ -55,6 +63,27 @@ function endpointsOf(spec: UpstreamSpec, tls: boolean): EndpointIr[] {
   const hosts = spec.static?.hosts ?? [];
   const unique = new Map(hosts.map((h) => [`${h.addr}:${h.port}`, { address: h.addr, port: h.port, ...(tls && h.sniAddr && { sni: h.sniAddr }) }]));
   return [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+}
+
+/** Gloo's default EC2 port. */
+const DEFAULT_EC2_PORT = 80;
+
+/** Where a consul or awsEc2 Upstream's endpoints come from; lists sorted so that equal specs give equal IR. */
+function discoveryOf(spec: UpstreamSpec): EndpointSourceIr | undefined {
+  if (spec.consul) {
+    const { serviceName, serviceTags = [], instanceTags = [], dataCenters = [] } = spec.consul;
+    const tags = [...new Set([...serviceTags, ...instanceTags])].sort();
+    const dcs = [...new Set(dataCenters)].sort();
+    return { consul: { service: serviceName, ...(tags.length && { tags }), ...(dcs.length && { dataCenters: dcs }) } };
+  }
+  if (spec.awsEc2) {
+    const { region, filters = [], port = DEFAULT_EC2_PORT, publicIp } = spec.awsEc2;
+    const tagFilters = filters.map((f) => ('kvPair' in f ? { key: f.kvPair.key, value: f.kvPair.value } : { key: f.key }));
+    const unique = [...new Map(tagFilters.map((f) => [JSON.stringify(f), f])).values()];
+    unique.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.value ?? '') < (b.value ?? '') ? -1 : 1));
+    return { ec2: { region, filters: unique, port, ...(publicIp && { publicIp: true as const }) } };
+  }
+  return undefined;
 }
 
 function loadBalancerOf(c: LoadBalancerConfig | undefined): LoadBalancerIr | undefined {
@@ -116,6 +145,13 @@ export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
     cluster.outlierDetection && 'outlier detection',
     cluster.circuitBreakers && 'circuit breakers',
   ].filter(Boolean);
-  const message = `static upstream with ${cluster.endpoints.length} host(s)${options.length ? `; ${options.join(', ')}` : ''}`;
+  const message = `${kindOf(cluster)}${options.length ? `; ${options.join(', ')}` : ''}`;
   return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message })] });
+}
+
+function kindOf(cluster: ClusterIr): string {
+  const source = cluster.discovery;
+  if (!source) return `static upstream with ${cluster.endpoints.length} host(s)`;
+  if ('consul' in source) return `passing instances of Consul service ${source.consul.service}${source.consul.tags ? ` tagged ${source.consul.tags.join(', ')}` : ''}`;
+  return `running EC2 instances in ${source.ec2.region}${source.ec2.filters.length ? ` matching ${source.ec2.filters.length} tag filter(s)` : ''}`;
 }

@@ -218,8 +218,13 @@ export interface DirectResponseActionIr {
 export interface ClusterIr {
   /** e.g. `upstream/default/echo` or `service/default/echo/8080` */
   name: string;
-  /** Static endpoints; served through EDS so that endpoint churn never rebuilds clusters. Sorted. */
+  /**
+   * Static endpoints; served through EDS so that endpoint churn never rebuilds clusters. Sorted. Empty when
+   * `discovery` is set: the controller joins the discovered endpoints in (src/ir/endpoints.ts).
+   */
   endpoints: EndpointIr[];
+  /** Where the endpoints come from when they are discovered rather than listed. */
+  discovery?: EndpointSourceIr;
   connectTimeoutMs: number;
   /** Absent: round robin. */
   loadBalancer?: LoadBalancerIr;
@@ -292,4 +297,31 @@ export interface EndpointIr {
   port: number;
   /** The TLS server name for this host (Gloo's `sniAddr`), instead of the cluster's; only with `tls`. */
   sni?: string;
+}
+
+/**
+ * The endpoint source of a cluster. The gateway translator only names it; discovery providers watch it and
+ * a pure join fills ClusterIr.endpoints, so endpoint churn re-sends ClusterLoadAssignments and nothing else.
+ */
+export type EndpointSourceIr = { consul: ConsulSourceIr } | { ec2: Ec2SourceIr };
+
+/** Passing instances of a Consul catalog service. */
+export interface ConsulSourceIr {
+  service: string;
+  /** An instance must carry all of them; sorted. */
+  tags?: string[];
+  /** Datacenters to query; absent: the agent's own. Sorted. */
+  dataCenters?: string[];
+  /** For instances registered without a port (the Service backendRef's port). */
+  port?: number;
+}
+
+/** Running EC2 instances matching every filter. */
+export interface Ec2SourceIr {
+  region: string;
+  /** A tag key that must be present, or a tag key with a required value; sorted by key then value. */
+  filters: { key: string; value?: string }[];
+  port: number;
+  /** Connect to the public IP (instances without one are left out); default the private IP. */
+  publicIp?: true;
 }

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'PORTICO_PROTO'
   | 'PORTICO_XDS'
   | 'PORTICO_IO'
-  | 'PORTICO_TRANSLATION';
+  | 'PORTICO_TRANSLATION'
+  | 'PORTICO_DISCOVERY';
 
 export class PorticoError extends Error {
   readonly code: ErrorCode;
@@ -74,5 +75,12 @@ export class ProtoError extends PorticoError {
 export class XdsError extends PorticoError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('PORTICO_XDS', message, options);
+  }
+}
+
+/** A discovery source (Consul catalog, EC2) could not be read; the last endpoints it gave keep serving. */
+export class DiscoveryError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_DISCOVERY', message, options);
   }
 }

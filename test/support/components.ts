@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findBinary } from '../../src/lib/binaries.ts';
 
-export type ComponentBinary = 'envoy' | 'consul' | 'nomad' | 'bao' | 'redis-server' | 'redis-cli';
+export type ComponentBinary = 'envoy' | 'consul' | 'nomad' | 'bao' | 'redis-server' | 'redis-cli' | 'moto_server';
 
 /** The scripts/setup.sh component that installs each binary. */
 const SETUP_COMPONENT: Record<ComponentBinary, string> = {
@@ -19,6 +19,7 @@ const SETUP_COMPONENT: Record<ComponentBinary, string> = {
   bao: 'openbao',
   'redis-server': 'redis',
   'redis-cli': 'redis',
+  moto_server: 'moto',
 };
 
 /** The path of a component's binary (see findBinary: $PORTICO_<NAME>, the set-up cache, PATH). Throws when there is none. */

@@ -156,15 +156,59 @@ const sslConfig = obj(
   sanNeedsRootCa,
 );
 
-const otherType = unsupported('only static upstreams are supported by Portico yet (spec.static)');
+// ── consul and awsEc2 (discovered endpoints) ────────────────────────────────────────────────────────
+
+const tagList = list(str({ minLength: 1 }), { max: 64 });
+
+const consulSpec = obj({
+  serviceName: required(str({ minLength: 1, maxLength: 255 })),
+  serviceTags: tagList,
+  instanceTags: tagList,
+  dataCenters: list(str({ minLength: 1, pattern: /^[A-Za-z0-9_-]+$/, patternName: 'datacenter name' }), { min: 1, max: 16 }),
+  subsetTags: unsupported('subsetTags (subset load balancing) is not supported by Portico yet'),
+  instanceBlacklistTags: unsupported('instanceBlacklistTags is not supported by Portico yet'),
+  connectEnabled: unsupported('connectEnabled (Consul service mesh) is not supported by Portico'),
+  serviceSpec: unsupported('serviceSpec is not supported by Portico'),
+  consistencyMode: unsupported('consistencyMode is not supported by Portico (queries use Consul\'s default mode)'),
+  queryOptions: unsupported('queryOptions is not supported by Portico'),
+});
+
+const awsCredentials =
+  'Portico reads AWS credentials from the standard chain (environment, ~/.aws files with role_arn profiles, web identity, instance role): configure them there';
+
+const ec2Filter = obj(
+  { key: str({ minLength: 1, maxLength: 128 }), kvPair: obj({ key: required(str({ minLength: 1, maxLength: 128 })), value: required(str({ maxLength: 256 })) }) },
+  (f: { key?: string; kvPair?: unknown }, report) => {
+    if ((f.key === undefined) === (f.kvPair === undefined)) report([], 'set exactly one of key (the tag is present) and kvPair (the tag has this value)');
+  },
+);
+
+const awsEc2Spec = obj({
+  region: required(str({ minLength: 1, pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, patternName: 'AWS region (us-east-1)' })),
+  filters: list(ec2Filter, { max: 50 }),
+  port: portNumber,
+  publicIp: bool,
+  roleArn: unsupported(`roleArn: ${awsCredentials}`),
+  secretRef: unsupported(`secretRef: ${awsCredentials}`),
+});
+
+const UPSTREAM_TYPES = ['static', 'consul', 'awsEc2'];
+
+const oneType: Rule = (spec: Record<string, unknown>, report) => {
+  const set = UPSTREAM_TYPES.filter((k) => spec[k] !== undefined);
+  if (set.length === 0) report([], `one of ${UPSTREAM_TYPES.join(', ')} is required`);
+  if (set.length > 1) report([set[1] as string], `only one upstream type may be set (found ${set.join(' and ')})`);
+};
+
+const otherType = unsupported('only static, consul and awsEc2 upstreams are supported by Portico');
 
 export const upstreamSpec = obj({
-  // The only upstream type Portico serves; Gloo's others are named so that a ported config says why.
-  static: required(staticSpec),
+  // The upstream types Portico serves; Gloo's others are named so that a ported config says why.
+  static: staticSpec,
+  consul: consulSpec,
+  awsEc2: awsEc2Spec,
   kube: otherType,
-  consul: otherType,
   aws: otherType,
-  awsEc2: otherType,
   azure: otherType,
   gcp: otherType,
   pipe: otherType,
@@ -175,7 +219,7 @@ export const upstreamSpec = obj({
   healthChecks: list(healthCheck, { max: 16 }),
   useHttp2: bool,
   sslConfig,
-});
+}, oneType);
 
 // ── UpstreamGroup ───────────────────────────────────────────────────────────────────────────────────
 

@@ -113,6 +113,20 @@ describe('SnapshotCache', () => {
     assert.throws(() => cache.set('ns/gw', mismatch), /ClusterLoadAssignment 'c1' carries the name 'c2'/);
   });
 
+  it('in a changed type, re-encodes only the resource objects not passed before', () => {
+    const cache = new SnapshotCache();
+    const cla = (name: string, address: string) => ({ name, resource: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: 80 } } } }] }] } });
+    const kept = cla('a', '10.0.0.1');
+    const before = cache.set('ns/gw', { [TYPE_URLS.endpoint]: [kept, cla('b', '10.0.0.2')] });
+    const after = cache.set('ns/gw', { [TYPE_URLS.endpoint]: [kept, cla('b', '10.0.0.3')] });
+    const [keptBefore, changedBefore] = before.encoded(TYPE_URLS.endpoint);
+    const [keptAfter, changedAfter] = after.encoded(TYPE_URLS.endpoint);
+    assert.equal(keptAfter, keptBefore, 'the same object keeps its encoding');
+    assert.notEqual(changedAfter, changedBefore);
+    const decoded = decodeMessage('envoy.config.endpoint.v3.ClusterLoadAssignment', changedAfter?.any.value as Uint8Array) as { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { address: string } } } }[] }[] };
+    assert.equal(decoded.endpoints[0]?.lb_endpoints[0]?.endpoint.address.socket_address.address, '10.0.0.3');
+  });
+
   it('serialises to JSON as versions and plain resources', () => {
     const snapshot = new SnapshotCache().set('ns/gw', resources());
     const json = JSON.parse(JSON.stringify(snapshot));

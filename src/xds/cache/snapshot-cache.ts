@@ -58,7 +58,8 @@ export class SnapshotCache {
   /**
    * Replaces what `nodeKey` is served and notifies its watchers when any type's version changed.
    * Every resource is encoded here, so a resource Envoy could never parse throws (ProtoError, XdsError)
-   * to the caller and the previous snapshot stays in place.
+   * to the caller and the previous snapshot stays in place. Resource objects must not be changed once
+   * passed: an object passed again is taken to encode as it did.
    */
   set(nodeKey: string, resources: XdsResources): Snapshot {
     const previous = this.#snapshots.get(nodeKey);
@@ -118,14 +119,21 @@ function buildSnapshot(nodeKey: string, input: XdsResources, previous: Snapshot 
     const list = [...(input[typeUrl] ?? [])].sort(byKey((r) => r.name));
     versions[typeUrl] = fastHashOf(list); // translator output: key order is fixed by construction
     resources[typeUrl] = list;
-    // Unchanged types reuse the bytes encoded last time.
+    // Unchanged types reuse the bytes encoded last time; in a changed type, so do resource objects passed
+    // again (the controller keeps unchanged ClusterLoadAssignments as the same objects).
     encoded[typeUrl] =
-      previous?.versions[typeUrl] === versions[typeUrl] ? previous.encoded(typeUrl) : encodeAll(nodeKey, typeUrl, list);
+      previous?.versions[typeUrl] === versions[typeUrl] ? previous.encoded(typeUrl) : encodeAll(nodeKey, typeUrl, list, encodedBefore(previous, typeUrl));
   }
   return new Snapshot(versions, resources, encoded);
 }
 
-function encodeAll(nodeKey: string, typeUrl: TypeUrl, list: NamedResource[]): EncodedResource[] {
+/** The previous snapshot's encodings of one type, by resource object. */
+function encodedBefore(previous: Snapshot | undefined, typeUrl: TypeUrl): Map<object, EncodedResource> {
+  const encoded = previous?.encoded(typeUrl) ?? [];
+  return new Map((previous?.resources[typeUrl] ?? []).map((r, i) => [r.resource, encoded[i] as EncodedResource]));
+}
+
+function encodeAll(nodeKey: string, typeUrl: TypeUrl, list: NamedResource[], before: Map<object, EncodedResource>): EncodedResource[] {
   const kind = typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
   const seen = new Set<string>();
   return list.map(({ name, resource }) => {
@@ -133,6 +141,8 @@ function encodeAll(nodeKey: string, typeUrl: TypeUrl, list: NamedResource[]): En
     // inside the resource: both would be translator bugs, caught here rather than by Envoy.
     if (seen.has(name)) throw new XdsError(`${nodeKey}: ${kind} '${name}' appears twice`);
     seen.add(name);
+    const reused = before.get(resource);
+    if (reused?.name === name) return reused;
     const inner = typeUrl === TYPE_URLS.endpoint ? resource.cluster_name : resource.name;
     if (inner !== name) throw new XdsError(`${nodeKey}: ${kind} '${name}' carries the name '${String(inner)}'`);
     try {

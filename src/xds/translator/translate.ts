@@ -1,5 +1,5 @@
 // The pure IR → Envoy translator: one set of xDS resources per Gateway, every list sorted by name.
-import type { GatewayIr, Ir } from '../../ir/types.ts';
+import type { ClusterIr, GatewayIr, Ir } from '../../ir/types.ts';
 import { byKey } from '../../lib/stable.ts';
 import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from '../resources.ts';
 import { buildCluster, buildLoadAssignment } from './cluster.ts';
@@ -23,10 +23,20 @@ export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {})
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
     [TYPE_URLS.route]: named(gw.listeners.flatMap(buildRouteConfigurations)),
     [TYPE_URLS.cluster]: named(gw.clusters.map(buildCluster)),
-    [TYPE_URLS.endpoint]: named(gw.clusters.map(buildLoadAssignment), 'cluster_name'),
+    [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters),
     // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
     ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),
   };
+}
+
+/** The EDS resources alone: what an endpoint-only change re-sends (see src/ir/endpoints.ts). */
+export function translateLoadAssignments(clusters: readonly ClusterIr[]): NamedResource[] {
+  return named(clusters.map(buildLoadAssignment), 'cluster_name');
+}
+
+/** One cluster's EDS resource. */
+export function translateLoadAssignment(cluster: ClusterIr): NamedResource {
+  return { name: cluster.name, resource: buildLoadAssignment(cluster) };
 }
 
 function named(resources: XdsObject[], field = 'name'): NamedResource[] {

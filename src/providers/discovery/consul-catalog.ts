@@ -1,0 +1,150 @@
+// Consul catalog discovery: one blocking query on /v1/health/service/<name>?passing per watched service and
+// datacenter, started when a route first uses the service and stopped when none does. Only instances whose
+// every check passes are published, so a failing instance leaves EDS within one blocking-query round.
+//
+// Addresses: the service's own address, else its node's (Consul's rule). In a datacenter other than the
+// agent's own, the `wan` tagged address (service's, then node's) is used when there is one, since LAN
+// addresses of another datacenter are usually not reachable from here. Ports: the instance's registered port;
+// 0 means "registered without one", and the join step then uses the backendRef's port.
+import { EventEmitter } from 'node:events';
+import type { ConsulConnection } from '../../consul/client.ts';
+import type { ConsulWatch, DiscoveredEndpoint } from '../../ir/endpoints.ts';
+import { DiscoveryError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { BlockingQuery, type BlockingAnswer } from './blocking-query.ts';
+
+/** Consul's default, and the longest wait it allows is 10 minutes. */
+const DEFAULT_WAIT_MS = 5 * 60_000;
+
+export interface ConsulCatalogOptions {
+  connection: ConsulConnection;
+  logger: Logger;
+  /** How long Consul may hold a blocking query (default 5 min). */
+  waitMs?: number;
+  /** Called with each watched key's passing instances whenever they change. */
+  publish: (key: string, endpoints: DiscoveredEndpoint[]) => void;
+}
+
+/** The parts of a /v1/health/service entry Portico reads. */
+export interface HealthEntry {
+  Node: { Address: string; Datacenter?: string; TaggedAddresses?: Record<string, string> | null };
+  Service: { Address: string; Port: number; Tags?: string[] | null; TaggedAddresses?: Record<string, { Address: string; Port: number }> | null };
+}
+
+/** Instances as the join step wants them; `remote`: the entry comes from another datacenter than the agent's. */
+export function endpointsOf(entries: readonly HealthEntry[], remote: boolean): DiscoveredEndpoint[] {
+  return entries.flatMap(({ Node, Service }) => {
+    const wan = remote ? (Service.TaggedAddresses?.wan ?? (Node.TaggedAddresses?.wan ? { Address: Node.TaggedAddresses.wan, Port: Service.Port } : undefined)) : undefined;
+    const address = wan?.Address || Service.Address || Node.Address;
+    const port = wan?.Port || Service.Port;
+    if (!address) return [];
+    return [{ address, ...(port && { port }), ...(Service.Tags?.length && { tags: Service.Tags }) }];
+  });
+}
+
+/**
+ * Every watched service holds one HTTP connection for its blocking query, and Consul refuses more than
+ * `limits.http_max_conns_per_client` (default 200) from one address with a 429.
+ */
+const CONNECTION_LIMIT_HINT =
+  'Consul limits concurrent connections per client address (limits.http_max_conns_per_client, default 200) and each watched service holds one: raise the limit above the number of services routes use';
+
+function tooManyConnections(err: unknown): boolean {
+  const e = err as { statusCode?: number; response?: { statusCode?: number } };
+  return e.statusCode === 429 || e.response?.statusCode === 429 || /too many/i.test((err as Error).message);
+}
+
+export class ConsulCatalogProvider {
+  readonly #opts: ConsulCatalogOptions;
+  readonly #queries = new Map<string, BlockingQuery<HealthEntry[]>>();
+  #localDc?: Promise<string | undefined>;
+
+  constructor(opts: ConsulCatalogOptions) {
+    this.#opts = opts;
+  }
+
+  /** Starts a query per new key and stops those no longer wanted. */
+  watch(wanted: ReadonlyMap<string, ConsulWatch>): void {
+    for (const [key, query] of this.#queries) {
+      if (wanted.has(key)) continue;
+      this.#queries.delete(key);
+      void query.stop();
+      this.#opts.logger.info({ key }, 'stopped watching consul service');
+    }
+    for (const [key, w] of wanted) if (!this.#queries.has(key)) this.#start(key, w);
+  }
+
+  /** Keys with a query running (for tests and the admin endpoint). */
+  watching(): string[] {
+    return [...this.#queries.keys()].sort();
+  }
+
+  async stop(): Promise<void> {
+    const queries = [...this.#queries.values()];
+    this.#queries.clear();
+    await Promise.all(queries.map((q) => q.stop()));
+  }
+
+  #start(key: string, w: ConsulWatch): void {
+    const logger = this.#opts.logger.child({ service: w.service, ...(w.dc && { dc: w.dc }) });
+    const query = new BlockingQuery<HealthEntry[]>({
+      fetch: (index, signal) => this.#fetch(w, index, signal),
+      onChange: (entries) =>
+        void this.#remote(w)
+          .then((remote) => this.#opts.publish(key, endpointsOf(entries, remote)))
+          .catch((err: unknown) => logger.error({ err, key }, 'publishing consul endpoints failed')),
+      logger,
+    });
+    this.#queries.set(key, query);
+    query.start();
+    logger.info({ key }, 'watching consul service');
+  }
+
+  async #fetch(w: ConsulWatch, index: bigint, signal: AbortSignal): Promise<BlockingAnswer<HealthEntry[]>> {
+    const waitMs = this.#opts.waitMs ?? DEFAULT_WAIT_MS;
+    // The client cancels a request when its ctx emits `cancel`; includeResponse gives us the index header.
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true, canceled: false });
+    const cancel = () => {
+      ctx.canceled = true;
+      ctx.emit('cancel');
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const options = {
+        service: w.service,
+        passing: true,
+        ...(w.dc && { dc: w.dc }),
+        index: String(index),
+        wait: `${Math.ceil(waitMs / 1000)}s`,
+        // Consul adds up to wait/16 of jitter; past that, the connection is presumed dead.
+        timeout: waitMs + Math.ceil(waitMs / 16) + 10_000,
+        ctx,
+      };
+      const [res, body] = (await this.#opts.connection.client.health.service(options as never)) as unknown as [{ headers: Record<string, string> }, HealthEntry[]];
+      const header = res.headers['x-consul-index'];
+      if (!header || !/^\d+$/.test(header)) throw new DiscoveryError(`consul answered /v1/health/service/${w.service} without an X-Consul-Index`);
+      return { index: BigInt(header), value: body };
+    } catch (err) {
+      if (err instanceof DiscoveryError || signal.aborted) throw err;
+      const hint = tooManyConnections(err) ? `; ${CONNECTION_LIMIT_HINT}` : '';
+      throw new DiscoveryError(`consul ${this.#opts.connection.describe()}: /v1/health/service/${w.service}${w.dc ? ` (dc ${w.dc})` : ''}: ${(err as Error).message}${hint}`, { cause: err });
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** Whether `w` queries another datacenter than the agent's (asked once; unknown counts as local). */
+  async #remote(w: ConsulWatch): Promise<boolean> {
+    if (!w.dc) return false;
+    this.#localDc ??= this.#opts.connection.client.agent
+      .self()
+      .then((self) => (self as { Config?: { Datacenter?: string } }).Config?.Datacenter)
+      .catch((err: unknown) => {
+        this.#opts.logger.warn({ err }, "cannot read the agent's datacenter; tagged wan addresses are not used");
+        this.#localDc = undefined;
+        return undefined;
+      });
+    const local = await this.#localDc;
+    return local !== undefined && local !== w.dc;
+  }
+}

@@ -1,0 +1,86 @@
+// The discovery channel, separate from the resource channel: the providers publish endpoint sets by watch
+// key here, and the controller is told (once per burst) that endpoints changed, which re-sends EDS alone.
+// Which watches run follows the IR: `want()` is called after each translation with what the routes use.
+import type { ConsulConnection } from '../../consul/client.ts';
+import type { DiscoveredEndpoint, EndpointSets, Watches } from '../../ir/endpoints.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { stableStringify } from '../../lib/stable.ts';
+import { ConsulCatalogProvider } from './consul-catalog.ts';
+import { Ec2Provider } from './ec2.ts';
+
+export const DISCOVERY_KINDS = ['consul', 'ec2'] as const;
+export type DiscoveryKind = (typeof DISCOVERY_KINDS)[number];
+
+export interface DiscoveryOptions {
+  logger: Logger;
+  /** Set: Consul catalog discovery is on. */
+  consul?: { connection: ConsulConnection; waitMs?: number };
+  /** Set: EC2 discovery is on. */
+  ec2?: { endpoint?: string; intervalMs?: number };
+  /** Endpoints changed (called once per burst of changes, after the current task). */
+  onChange: () => void;
+}
+
+export class Discovery {
+  readonly #opts: DiscoveryOptions;
+  readonly #sets = new Map<string, readonly DiscoveredEndpoint[]>();
+  readonly #consul?: ConsulCatalogProvider;
+  readonly #ec2?: Ec2Provider;
+  #wanted = new Set<string>();
+  #pending = false;
+  #warned = new Set<DiscoveryKind>();
+
+  constructor(opts: DiscoveryOptions) {
+    this.#opts = opts;
+    const publish = (key: string, endpoints: DiscoveredEndpoint[]) => this.#publish(key, endpoints);
+    if (opts.consul) this.#consul = new ConsulCatalogProvider({ ...opts.consul, logger: opts.logger.child({ component: 'consul-catalog' }), publish });
+    if (opts.ec2) this.#ec2 = new Ec2Provider({ ...opts.ec2, logger: opts.logger.child({ component: 'ec2' }), publish });
+  }
+
+  /** What the providers last published; read by the join step. */
+  sets(): EndpointSets {
+    return this.#sets;
+  }
+
+  /** Runs exactly the watches the routes need; sets of dropped watches are forgotten. */
+  want(watches: Watches): void {
+    this.#apply('consul', this.#consul, watches.consul);
+    this.#apply('ec2', this.#ec2, watches.ec2);
+    this.#wanted = new Set([...watches.consul.keys(), ...watches.ec2.keys()]);
+    for (const key of this.#sets.keys()) if (!this.#wanted.has(key)) this.#sets.delete(key);
+  }
+
+  /** Running watch keys, sorted. */
+  watching(): string[] {
+    return [...(this.#consul?.watching() ?? []), ...(this.#ec2?.watching() ?? [])].sort();
+  }
+
+  async stop(): Promise<void> {
+    this.#ec2?.stop();
+    await this.#consul?.stop();
+  }
+
+  #apply<W>(kind: DiscoveryKind, provider: { watch(w: ReadonlyMap<string, W>): void } | undefined, wanted: ReadonlyMap<string, W>): void {
+    if (provider) return provider.watch(wanted);
+    // Routes use a source whose discovery is off: its clusters stay without endpoints (Envoy answers 503).
+    if (wanted.size && !this.#warned.has(kind)) {
+      this.#warned.add(kind);
+      this.#opts.logger.warn({ kind, sources: [...wanted.keys()] }, `routes use ${kind} discovery, which is off (--discovery): their backends have no endpoints`);
+    }
+  }
+
+  #publish(key: string, endpoints: DiscoveredEndpoint[]): void {
+    if (!this.#wanted.has(key)) return; // a late answer of a watch just stopped
+    const sorted = [...endpoints].sort((a, b) => (`${a.address}:${a.port ?? 0}` < `${b.address}:${b.port ?? 0}` ? -1 : 1));
+    const previous = this.#sets.get(key);
+    if (previous && stableStringify(previous) === stableStringify(sorted)) return;
+    this.#sets.set(key, sorted);
+    this.#opts.logger.debug({ key, endpoints: sorted.length }, 'endpoints changed');
+    if (this.#pending) return;
+    this.#pending = true;
+    setImmediate(() => {
+      this.#pending = false;
+      this.#opts.onChange();
+    });
+  }
+}

@@ -1,0 +1,114 @@
+// Consul catalog discovery against a real Consul agent and a real Envoy: echo backends registered as Consul
+// services with TTL checks. A Service backendRef and a consul Upstream route to the passing instances; a
+// check going critical takes the instance out of traffic within one blocking-query round and only the EDS
+// version moves; passing again brings it back; instances without their own address or port use the node's
+// address and the backendRef's port; a service no route uses is not watched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TYPE_URLS } from '../../src/xds/resources.ts';
+import type { Snapshot } from '../../src/xds/cache/snapshot-cache.ts';
+import { waitFor } from '../support/components.ts';
+import { startConsul } from '../support/consul.ts';
+import { deregisterInstance, registerInstance, setHealth } from '../support/consul-catalog.ts';
+import { GATEWAY, route } from '../support/fixtures.ts';
+import { startGateway, type GatewayEnv } from '../support/gateway.ts';
+
+const serviceRoute = (name: string, path: string, service: string, port: number | string) =>
+  route(name, `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+      backendRefs: [{ name: ${service}, port: ${port} }]`);
+
+const CONSUL_UPSTREAM = `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: { name: web-v2, namespace: default }
+spec:
+  consul: { serviceName: web, instanceTags: [v2] }
+`;
+
+const UPSTREAM_ROUTE = route('v2', `    - matches: [{ path: { type: PathPrefix, value: /v2 } }]
+      backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: web-v2 }]`);
+
+/** The backends that answered `n` requests to `path`. */
+async function backendsSeen(gw: GatewayEnv, path: string, n = 16): Promise<string[]> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const r = await gw.get(path);
+    seen.add(r.status === 200 ? String(r.json?.backend) : `status ${r.status}`);
+  }
+  return [...seen].sort();
+}
+
+async function untilBackends(gw: GatewayEnv, path: string, expected: string[], timeoutMs = 10_000): Promise<number> {
+  const started = Date.now();
+  let last: string[] = [];
+  await waitFor(async () => {
+    last = await backendsSeen(gw, path);
+    return JSON.stringify(last) === JSON.stringify(expected);
+  }, { timeoutMs, intervalMs: 20, what: () => `${path} served by ${expected.join(', ')} (last: ${last.join(', ')})` });
+  return Date.now() - started;
+}
+
+const versions = (gw: GatewayEnv) => ({ ...(gw.controller.config('default/gw') as Snapshot).versions });
+
+test('consul catalog: passing instances only, EDS-only updates, Service and Upstream references, watches follow the routes', { timeout: 180_000 }, async (t) => {
+  const consul = await startConsul(t);
+  const gw = await startGateway(t, {
+    backends: ['a', 'b', 'c'],
+    files: { 'gateway.yaml': GATEWAY, 'web.yaml': serviceRoute('web', '/web', 'web', 1) },
+    discovery: { consul: { address: consul.api, waitMs: 30_000 } },
+  });
+  const { a, b, c } = gw.backends as Record<'a' | 'b' | 'c', number>;
+  await registerInstance(consul.api, { id: 'web-a', service: 'web', address: '127.0.0.1', port: a, tags: ['v1'] });
+  await registerInstance(consul.api, { id: 'web-b', service: 'web', address: '127.0.0.1', port: b, tags: ['v2'] });
+
+  // The instances' own ports win over the backendRef's (1, where nothing listens).
+  await untilBackends(gw, '/web', ['a', 'b']);
+  assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web']);
+
+  await t.test('a critical check takes the instance out within a round, and only the EDS version moves', async () => {
+    const before = versions(gw);
+    const started = Date.now();
+    await setHealth(consul.api, 'web-a', 'fail');
+    await untilBackends(gw, '/web', ['b'], 5000);
+    const took = Date.now() - started;
+    const after = versions(gw);
+    assert.notEqual(after[TYPE_URLS.endpoint], before[TYPE_URLS.endpoint]);
+    for (const type of [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster]) assert.equal(after[type], before[type], `${type} version moved`);
+    t.diagnostic(`critical → out of traffic in ${took} ms`);
+
+    await setHealth(consul.api, 'web-a', 'pass');
+    await untilBackends(gw, '/web', ['a', 'b'], 5000);
+    assert.deepEqual({ ...versions(gw), [TYPE_URLS.endpoint]: '' }, { ...before, [TYPE_URLS.endpoint]: '' });
+  });
+
+  await t.test('a consul Upstream with instanceTags gets the tagged instances only, from the same watch', async () => {
+    await gw.write('v2.yaml', CONSUL_UPSTREAM + '---\n' + UPSTREAM_ROUTE);
+    await untilBackends(gw, '/v2', ['b']);
+    assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web']);
+  });
+
+  await t.test('an instance without address or port: the node address and the backendRef port', async () => {
+    await registerInstance(consul.api, { id: 'legacy-1', service: 'legacy' });
+    await gw.write('legacy.yaml', serviceRoute('legacy', '/legacy', 'legacy', c));
+    await untilBackends(gw, '/legacy', ['c']);
+    assert.deepEqual(gw.controller.discoveryWatches(), ['consul//legacy', 'consul//web']);
+  });
+
+  await t.test('a deregistered instance leaves; with none left Envoy answers 503', async () => {
+    await deregisterInstance(consul.api, 'legacy-1');
+    await untilBackends(gw, '/legacy', ['status 503']);
+  });
+
+  await t.test('a service no route uses any more is no longer watched', async () => {
+    await gw.remove('legacy.yaml');
+    await waitFor(() => !gw.controller.discoveryWatches().includes('consul//legacy'), { timeoutMs: 5000, what: 'the legacy watch to stop' });
+    assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web']);
+  });
+
+  await t.test('a Consul restart: the watch backs off, keeps the last endpoints serving, and picks up the new catalog', async () => {
+    await consul.restart(); // a dev agent forgets its catalog, and its index starts again from scratch
+    assert.deepEqual(await backendsSeen(gw, '/web'), ['a', 'b'], 'the last endpoints keep serving');
+    await registerInstance(consul.api, { id: 'web-c', service: 'web', address: '127.0.0.1', port: c });
+    await untilBackends(gw, '/web', ['c'], 60_000);
+  });
+});

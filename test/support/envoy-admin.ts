@@ -1,0 +1,18 @@
+// Reading what a running Envoy has applied, from its admin API: the hosts of each cluster (EDS as served).
+export interface ClusterHost {
+  address: string;
+  port: number;
+}
+
+interface ClustersJson {
+  cluster_statuses?: { name: string; host_statuses?: { address?: { socket_address?: { address: string; port_value: number } } }[] }[];
+}
+
+/** `address:port` of every host of `cluster` as Envoy has it now, sorted; undefined when Envoy has no such cluster. */
+export async function envoyClusterHosts(adminPort: number, cluster: string): Promise<string[] | undefined> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/clusters?format=json`);
+  if (!res.ok) throw new Error(`envoy admin /clusters answered ${res.status}`);
+  const status = ((await res.json()) as ClustersJson).cluster_statuses?.find((c) => c.name === cluster);
+  if (!status) return undefined;
+  return (status.host_statuses ?? []).flatMap((h) => (h.address?.socket_address ? [`${h.address.socket_address.address}:${h.address.socket_address.port_value}`] : [])).sort();
+}

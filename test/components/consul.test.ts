@@ -3,41 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connectConsul } from '../../src/consul/client.ts';
-import { freePorts, raftLeader, requireBinary, startProcess, tempDir } from '../support/components.ts';
+import { raftLeader } from '../support/components.ts';
+import { startConsul } from '../support/consul.ts';
 
 test('consul: dev agent on random ports elects a leader, KV put/get', { timeout: 90_000 }, async (t) => {
-  const consul = requireBinary('consul');
-  const dir = await tempDir('consul-smoke', t);
-  const [http, grpc, serfLan, serfWan, server] = await freePorts(5);
-  const api = `http://127.0.0.1:${http}`;
-  const proc = await startProcess(
-    consul,
-    [
-      'agent',
-      '-dev',
-      '-node=portico-smoke',
-      '-bind=127.0.0.1',
-      '-client=127.0.0.1',
-      `-http-port=${http}`,
-      `-grpc-port=${grpc}`,
-      `-serf-lan-port=${serfLan}`,
-      `-serf-wan-port=${serfWan}`,
-      `-server-port=${server}`,
-      // Not needed here, and their fixed defaults (8600, 8503) would collide with another agent: off.
-      '-dns-port=-1',
-      '-grpc-tls-port=-1',
-      '-log-level=warn',
-    ],
-    {
-      cwd: dir,
-      timeoutMs: 60_000,
-      // The leader endpoint answers "" until the single dev server has elected itself.
-      readyWhen: async () => (await raftLeader(api)) !== '',
-    },
-  );
-  t.after(() => proc.stop());
-
-  assert.equal(await raftLeader(api), `127.0.0.1:${server}`);
+  const agent = await startConsul(t, { node: 'portico-smoke' });
+  const api = agent.api;
+  assert.equal(await raftLeader(api), `127.0.0.1:${agent.serverPort}`);
 
   const put = await fetch(`${api}/v1/kv/portico/smoke`, { method: 'PUT', body: 'hello from portico' });
   assert.equal(put.status, 200);
@@ -61,5 +33,5 @@ test('consul: dev agent on random ports elects a leader, KV put/get', { timeout:
 
   const self = (await (await fetch(`${api}/v1/agent/self`)).json()) as { Config: { Version: string } };
   assert.match(self.Config.Version, /^1\.\d+\.\d+/);
-  proc.assertRunning();
+  agent.process().assertRunning();
 });

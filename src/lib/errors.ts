@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'PORTICO_PROTO'
   | 'PORTICO_XDS'
   | 'PORTICO_IO'
+  | 'PORTICO_CONSUL'
   | 'PORTICO_TRANSLATION';
 
 export class PorticoError extends Error {
@@ -74,5 +75,15 @@ export class ProtoError extends PorticoError {
 export class XdsError extends PorticoError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('PORTICO_XDS', message, options);
+  }
+}
+
+/** Consul could not be reached or refused a request; the message says what was asked and, for a 403, which ACL rule is missing. */
+export class ConsulError extends PorticoError {
+  /** The HTTP status Consul answered with, when it answered. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('PORTICO_CONSUL', message, options);
+    if (options?.status !== undefined) this.status = options.status;
   }
 }

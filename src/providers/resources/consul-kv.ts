@@ -1,0 +1,130 @@
+// Resources from Consul KV: every key below `<rootKey>/` laid out as consul-kv-layout.ts says, watched with
+// ONE recursive blocking query (consul/blocking.ts). A key whose value is malformed, or names another
+// resource than its key, is rejected with a problem naming the key; the store keeps that resource's last
+// good version serving and every other key keeps serving. While Consul cannot be reached the source keeps
+// what it last published (Envoy keeps its config) and reports the outage as its problem().
+import type { IncomingMessage } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import type { Rejected } from '../../api/parse.ts';
+import type { Resource } from '../../api/resource.ts';
+import type { ConsulConnection } from '../../consul/client.ts';
+import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
+import { consulError } from '../../consul/errors.ts';
+import type { BackoffOptions } from '../../lib/backoff.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { parseKvEntry, type KeyResult } from './consul-kv-layout.ts';
+import type { SourceSnapshot } from './source.ts';
+
+export interface ConsulKvProviderOptions {
+  consul: ConsulConnection;
+  /** Default `portico`. */
+  rootKey?: string;
+  logger: Logger;
+  /** How long Consul may hold one blocking request open (default 300 s, Consul's own default). */
+  waitSeconds?: number;
+  backoff?: BackoffOptions;
+}
+
+/** What a recursive KV read returns per key (the consul client decodes the base64 value to text). */
+interface KvItem {
+  Key: string;
+  ModifyIndex: number;
+  Value: string | null;
+}
+
+export class ConsulKvResourceProvider {
+  readonly #opts: ConsulKvProviderOptions;
+  readonly #rootKey: string;
+  readonly #log: Logger;
+  readonly #query: BlockingQuery<KvItem[]>;
+  /** Key → the parse of the value at its ModifyIndex: an unchanged key is not parsed again. */
+  #entries = new Map<string, { modifyIndex: number; result: KeyResult }>();
+  #onSnapshot: (snap: SourceSnapshot) => void = () => {};
+  #problem?: string;
+  #published = false;
+
+  constructor(opts: ConsulKvProviderOptions) {
+    this.#opts = opts;
+    this.#rootKey = (opts.rootKey ?? 'portico').replace(/\/+$/, '');
+    this.#log = opts.logger;
+    this.#query = new BlockingQuery<KvItem[]>({
+      query: (index, ctx) => this.#read(index, ctx),
+      onData: (items) => this.#update(items),
+      onError: (err, retryInMs) => this.#failed(err, retryInMs),
+      onRecovered: () => this.#recovered(),
+      ...(opts.backoff && { backoff: opts.backoff }),
+    });
+  }
+
+  /** Resolves after the first read, whether it worked (published) or not (see problem()). */
+  start(onSnapshot: (snap: SourceSnapshot) => void): Promise<void> {
+    this.#onSnapshot = onSnapshot;
+    return this.#query.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#query.stop();
+  }
+
+  /** Why the source is not following Consul right now (undefined while it is). */
+  problem(): string | undefined {
+    return this.#problem;
+  }
+
+  async #read(index: number, ctx: EventEmitter): Promise<BlockingAnswer<KvItem[]>> {
+    const wait = this.#opts.waitSeconds ?? 300;
+    // includeResponse makes the client hand back the HTTP response, whose X-Consul-Index drives the loop.
+    Object.assign(ctx, { includeResponse: true });
+    const answer = (await this.#opts.consul.client.kv.get({
+      key: `${this.#rootKey}/`,
+      recurse: true,
+      ...(index > 0 && { index: String(index), wait: `${wait}s` }),
+      // A request Consul never answers (a dead host, a half-open connection) is abandoned after the wait.
+      timeout: (wait + 15) * 1000,
+      ctx,
+    } as Parameters<ConsulConnection['client']['kv']['get']>[0])) as unknown as [IncomingMessage, KvItem[] | KvItem | undefined];
+    const [res, data] = answer;
+    const header = res.headers['x-consul-index'];
+    return { index: typeof header === 'string' ? Number(header) : undefined, data: data === undefined ? [] : Array.isArray(data) ? data : [data] };
+  }
+
+  #update(items: KvItem[]): void {
+    const next = new Map<string, { modifyIndex: number; result: KeyResult }>();
+    let changed = items.length !== this.#entries.size;
+    for (const item of items) {
+      const prev = this.#entries.get(item.Key);
+      if (prev?.modifyIndex === item.ModifyIndex) {
+        next.set(item.Key, prev);
+        continue;
+      }
+      changed = true;
+      next.set(item.Key, { modifyIndex: item.ModifyIndex, result: parseKvEntry(this.#rootKey, item.Key, item.Value) });
+    }
+    this.#entries = next;
+    if (changed || !this.#published) this.#publish();
+  }
+
+  #publish(): void {
+    this.#published = true;
+    const resources: Resource[] = [];
+    const rejected: Rejected[] = [];
+    for (const { result } of this.#entries.values()) {
+      if ('resource' in result) resources.push(result.resource);
+      else if ('rejected' in result) rejected.push(result.rejected);
+    }
+    this.#log.debug({ resources: resources.length, rejected: rejected.length }, 'consul KV read');
+    this.#onSnapshot({ resources, rejected });
+  }
+
+  #failed(err: unknown, retryInMs: number): void {
+    const e = consulError(err, { doing: `reading ${this.#rootKey}/`, needs: `key_prefix "${this.#rootKey}/" read` }, this.#opts.consul.describe());
+    const problem = `consul KV source: ${e.message}; serving the last good config, retrying`;
+    if (problem !== this.#problem) this.#log.error({ code: e.code, retryInMs }, problem);
+    this.#problem = problem;
+  }
+
+  #recovered(): void {
+    this.#log.info({ consul: this.#opts.consul.describe() }, 'consul KV source: reading again');
+    this.#problem = undefined;
+  }
+}

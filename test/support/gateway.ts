@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { Controller } from '../../src/app/controller.ts';
+import { Controller, type ControllerOptions } from '../../src/app/controller.ts';
 import { startEnvoy, type EnvoyHandle } from '../../src/app/envoy.ts';
 import { startEcho, type EchoServer } from '../../src/echo/server.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
@@ -36,7 +36,7 @@ export interface GatewayEnv {
 
 export async function startGateway(
   t: TestContext,
-  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string> },
+  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string>; controller?: Partial<ControllerOptions> },
 ): Promise<GatewayEnv> {
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
@@ -61,7 +61,7 @@ export async function startGateway(
   };
   for (const [file, yaml] of Object.entries(opts.files)) await write(file, yaml);
 
-  const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger });
+  const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger, ...opts.controller });
   await controller.start();
   t.after(() => controller.stop());
   const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });

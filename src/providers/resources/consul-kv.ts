@@ -3,13 +3,13 @@
 // resource than its key, is rejected with a problem naming the key; the store keeps that resource's last
 // good version serving and every other key keeps serving. While Consul cannot be reached the source keeps
 // what it last published (Envoy keeps its config) and reports the outage as its problem().
-import type { IncomingMessage } from 'node:http';
 import type { EventEmitter } from 'node:events';
 import type { Rejected } from '../../api/parse.ts';
 import type { Resource } from '../../api/resource.ts';
 import type { ConsulConnection } from '../../consul/client.ts';
 import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
 import { consulError } from '../../consul/errors.ts';
+import { kvRead, type KvItem } from '../../consul/kv.ts';
 import type { BackoffOptions } from '../../lib/backoff.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { parseKvEntry, type KeyResult } from './consul-kv-layout.ts';
@@ -23,13 +23,6 @@ export interface ConsulKvProviderOptions {
   /** How long Consul may hold one blocking request open (default 300 s, Consul's own default). */
   waitSeconds?: number;
   backoff?: BackoffOptions;
-}
-
-/** What a recursive KV read returns per key (the consul client decodes the base64 value to text). */
-interface KvItem {
-  Key: string;
-  ModifyIndex: number;
-  Value: string | null;
 }
 
 export class ConsulKvResourceProvider {
@@ -71,21 +64,8 @@ export class ConsulKvResourceProvider {
     return this.#problem;
   }
 
-  async #read(index: number, ctx: EventEmitter): Promise<BlockingAnswer<KvItem[]>> {
-    const wait = this.#opts.waitSeconds ?? 300;
-    // includeResponse makes the client hand back the HTTP response, whose X-Consul-Index drives the loop.
-    Object.assign(ctx, { includeResponse: true });
-    const answer = (await this.#opts.consul.client.kv.get({
-      key: `${this.#rootKey}/`,
-      recurse: true,
-      ...(index > 0 && { index: String(index), wait: `${wait}s` }),
-      // A request Consul never answers (a dead host, a half-open connection) is abandoned after the wait.
-      timeout: (wait + 15) * 1000,
-      ctx,
-    } as Parameters<ConsulConnection['client']['kv']['get']>[0])) as unknown as [IncomingMessage, KvItem[] | KvItem | undefined];
-    const [res, data] = answer;
-    const header = res.headers['x-consul-index'];
-    return { index: typeof header === 'string' ? Number(header) : undefined, data: data === undefined ? [] : Array.isArray(data) ? data : [data] };
+  #read(index: number, ctx: EventEmitter): Promise<BlockingAnswer<KvItem[]>> {
+    return kvRead(this.#opts.consul, { key: `${this.#rootKey}/`, recurse: true, index, ctx, ...(this.#opts.waitSeconds && { waitSeconds: this.#opts.waitSeconds }) });
   }
 
   #update(items: KvItem[]): void {

@@ -60,6 +60,7 @@ export class Controller extends EventEmitter {
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
   readonly #writers: StatusWriter[] = [];
+  #kvWriter?: StatusWriter;
   #admin?: { port: number; close(): Promise<void> };
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
@@ -83,7 +84,8 @@ export class Controller extends EventEmitter {
     }
     if (opts.consulKv) {
       this.#kv = consulKvParts({ consul: opts.consul ?? {}, kv: opts.consulKv, leaderElection: opts.leaderElection ?? {}, logger: this.#log, onLeaderChange: (leader) => this.#leaderChanged(leader) });
-      this.#writers.push(new StatusWriter({ target: this.#kv.statusTarget, logger: this.#log.child({ component: 'consul-status' }) }));
+      this.#kvWriter = new StatusWriter({ target: this.#kv.statusTarget, logger: this.#log.child({ component: 'consul-status' }) });
+      this.#writers.push(this.#kvWriter);
     }
   }
 
@@ -180,7 +182,7 @@ export class Controller extends EventEmitter {
   /** A new leader compares with what is in Consul now (the former leader wrote there), then writes. */
   #leaderChanged(leader: boolean): void {
     if (!leader) return;
-    for (const w of this.#writers) w.resync();
+    this.#kvWriter?.resync();
     void this.#writeStatuses();
   }
 

@@ -10,9 +10,11 @@ export interface ConsulAction {
 }
 
 export function consulError(err: unknown, action: ConsulAction, where: string): ConsulError {
-  if (err instanceof ConsulError) return err;
-  const status = statusOf(err);
+  const status = err instanceof ConsulError ? err.status : statusOf(err);
   const reason = err instanceof Error ? err.message : String(err);
+  if (status === 403 && /ACL not found/i.test(reason)) {
+    return new ConsulError(`${action.doing} at ${where}: Consul does not know the token (ACL not found); check consul.token / tokenFile`, { cause: err, status });
+  }
   if (status === 403) {
     return new ConsulError(`permission denied ${action.doing} at ${where}; the token needs ${action.needs}`, { cause: err, status });
   }

@@ -24,7 +24,7 @@ export interface KvReadOptions {
 }
 
 /** Reads a key (or a prefix, recursively); a missing key is an empty list, not an error. */
-export async function kvRead(consul: ConsulConnection, opts: KvReadOptions): Promise<BlockingAnswer<KvItem[]>> {
+export async function kvRead(consul: ConsulConnection, opts: KvReadOptions): Promise<BlockingAnswer<KvItem[]> & { filteredByAcls: boolean }> {
   const wait = opts.waitSeconds ?? 300;
   const blocking = (opts.index ?? 0) > 0;
   // includeResponse makes the client hand back the HTTP response, whose X-Consul-Index drives blocking
@@ -40,5 +40,10 @@ export async function kvRead(consul: ConsulConnection, opts: KvReadOptions): Pro
   } as Parameters<ConsulConnection['client']['kv']['get']>[0])) as unknown as [IncomingMessage, KvItem[] | KvItem | undefined];
   const [res, data] = answer;
   const header = res.headers['x-consul-index'];
-  return { index: typeof header === 'string' ? Number(header) : undefined, data: data === undefined ? [] : Array.isArray(data) ? data : [data] };
+  return {
+    index: typeof header === 'string' ? Number(header) : undefined,
+    data: data === undefined ? [] : Array.isArray(data) ? data : [data],
+    // Consul answers a read the token may not make with fewer keys (or a 404), not a 403: only this says so.
+    filteredByAcls: res.headers['x-consul-results-filtered-by-acls'] === 'true',
+  };
 }

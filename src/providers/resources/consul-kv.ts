@@ -11,6 +11,7 @@ import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
 import { consulError } from '../../consul/errors.ts';
 import { kvRead, type KvItem } from '../../consul/kv.ts';
 import type { BackoffOptions } from '../../lib/backoff.ts';
+import { ConsulError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { parseKvEntry, type KeyResult } from './consul-kv-layout.ts';
 import type { SourceSnapshot } from './source.ts';
@@ -64,8 +65,11 @@ export class ConsulKvResourceProvider {
     return this.#problem;
   }
 
-  #read(index: number, ctx: EventEmitter): Promise<BlockingAnswer<KvItem[]>> {
-    return kvRead(this.#opts.consul, { key: `${this.#rootKey}/`, recurse: true, index, ctx, ...(this.#opts.waitSeconds && { waitSeconds: this.#opts.waitSeconds }) });
+  async #read(index: number, ctx: EventEmitter): Promise<BlockingAnswer<KvItem[]>> {
+    const answer = await kvRead(this.#opts.consul, { key: `${this.#rootKey}/`, recurse: true, index, ctx, ...(this.#opts.waitSeconds && { waitSeconds: this.#opts.waitSeconds }) });
+    // Serving part of the keys would withdraw the hidden ones from Envoy: keep the last good set instead.
+    if (answer.filteredByAcls) throw new ConsulError('keys are hidden by ACLs', { status: 403 });
+    return answer;
   }
 
   #update(items: KvItem[]): void {

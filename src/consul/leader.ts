@@ -87,8 +87,9 @@ export class LeaderElection {
         if (this.#stopping.signal.aborted) return;
         const e = consulError(err, { doing: `taking part in leader election on ${this.#opts.key}`, needs: `session_prefix "" write and key_prefix "${this.#opts.key}" write` }, this.#opts.consul.describe());
         const retryInMs = this.#backoff.next();
-        if (e.message !== this.#problem) this.#opts.logger.error({ code: e.code, retryInMs }, `leader election: ${e.message}`);
-        this.#problem = `leader election: ${e.message}`;
+        const problem = `leader election: ${e.message}`;
+        if (problem !== this.#problem) this.#opts.logger.error({ code: e.code, retryInMs }, problem);
+        this.#problem = problem;
         await sleep(retryInMs, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
       }
     }

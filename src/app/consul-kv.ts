@@ -1,7 +1,7 @@
 // The Consul side of the controller when `sources.consulKv` is set: the KV resource source, statuses in
 // Consul under their own prefix, and the leader election that decides which controller writes them.
 // Every controller reads and serves; only the leader writes (fenced by its lock, see status/consul-target.ts).
-import { connectConsul, type ConsulConnection, type ConsulOptions } from '../consul/client.ts';
+import { connectConsul, type ConsulOptions } from '../consul/client.ts';
 import { LeaderElection } from '../consul/leader.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ConsulKvResourceProvider } from '../providers/resources/consul-kv.ts';
@@ -13,7 +13,6 @@ export interface ConsulKvParts {
   provider: ConsulKvResourceProvider;
   statusTarget: StatusTarget;
   election: LeaderElection;
-  connection: ConsulConnection;
   /** Why the Consul side is degraded (empty when all is well). */
   problems(): string[];
   stop(): Promise<void>;
@@ -42,7 +41,6 @@ export function consulKvParts(opts: {
     provider,
     statusTarget,
     election,
-    connection,
     problems: () => [provider.problem(), election.problem()].filter((p): p is string => p !== undefined),
     stop: async () => {
       await Promise.all([provider.stop(), election.stop()]);

@@ -66,6 +66,8 @@ export class BlockingQuery<T> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#stopping.abort();
+    // `canceled` stops a request that had not started yet (the client checks it); `cancel` aborts one in flight.
+    Object.assign(this.#ctx, { canceled: true });
     this.#ctx.emit('cancel');
     await this.#loop;
   }

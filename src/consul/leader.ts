@@ -53,6 +53,8 @@ export class LeaderElection {
   /** Releases the lock (so another controller takes over at once, without lock-delay) and ends the session. */
   async stop(): Promise<void> {
     this.#stopping.abort();
+    // `canceled` stops a request that had not started yet (the client checks it); `cancel` aborts one in flight.
+    Object.assign(this.#ctx, { canceled: true });
     this.#ctx.emit('cancel');
     this.#lost?.();
     clearInterval(this.#renewTimer);

@@ -41,7 +41,6 @@ export async function startGateway(
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
   const echoes: EchoServer[] = [];
-  t.after(() => rm(configDir, { recursive: true, force: true }));
   const backends: Record<string, number> = {};
   for (const name of opts.backends ?? ['echo']) {
     const echo = await startEcho({ name });
@@ -66,6 +65,8 @@ export async function startGateway(
   t.after(() => controller.stop());
   const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
   t.after(() => envoy.stop());
+  // Hooks run in the order they were added: the folder goes once nothing can write status files into it.
+  t.after(() => rm(configDir, { recursive: true, force: true }));
 
   const get = (path: string, o?: HttpOptions) => httpRequest(port, path, o);
   const until = async (path: string, check: (r: HttpResult) => boolean, o: HttpOptions & { timeoutMs?: number } = {}) => {

@@ -1,6 +1,7 @@
-// The control plane's composition root: file source (+ TLS secrets folder) → store → pipeline → snapshot
-// cache → ADS server, with statuses written beside the config and an admin endpoint; discovered endpoints
-// (Consul catalog, EC2) come on their own channel and re-send EDS alone. Never exits because of user input.
+// The control plane's composition root: file source (+ TLS secrets folder) and/or Consul KV → store →
+// pipeline → snapshot cache → ADS server, with statuses written beside the config and/or in Consul (by the
+// elected leader only) and an admin endpoint; discovered endpoints (Consul catalog, EC2) come on their own
+// channel and re-send EDS alone. Never exits because of user input.
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { connectConsul, type ConsulOptions } from '../consul/client.ts';
@@ -14,18 +15,26 @@ import { Discovery } from '../providers/discovery/discovery.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
-import { FileStatusWriter } from '../status/file-writer.ts';
+import { fileStatusTarget } from '../status/file-writer.ts';
+import { StatusWriter } from '../status/writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
+import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
+import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
 
 export interface ControllerOptions {
-  configDir: string;
+  /** The watched folder of resource files; optional when `consulKv` is set. */
+  configDir?: string;
+  /** Resources from Consul KV (and statuses back there, written by the elected leader). */
+  consulKv?: ConsulKvSourceConfig;
+  consul?: ConsulOptions;
+  leaderElection?: Partial<LeaderElectionConfig>;
   /** Default: `<configDir>/.status` (ignored by the file source because it starts with a dot). */
   statusDir?: string;
   /** TLS Secrets as `<secretsDir>/<namespace>/<name>/tls.crt` + `tls.key`; default `<configDir>/.secrets`. */
@@ -62,9 +71,11 @@ export class Controller extends EventEmitter {
   readonly #nacks = new NackTracker();
   readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
-  readonly #provider: FileResourceProvider;
-  readonly #secrets: FileSecretProvider;
-  readonly #writer: FileStatusWriter;
+  readonly #provider?: FileResourceProvider;
+  readonly #secrets?: FileSecretProvider;
+  readonly #kv?: ConsulKvParts;
+  readonly #writers: StatusWriter[] = [];
+  #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
   readonly #assignments = new LoadAssignments();
   #admin?: { port: number; close(): Promise<void> };
@@ -80,12 +91,19 @@ export class Controller extends EventEmitter {
     super();
     this.#opts = opts;
     this.#log = opts.logger;
-    this.statusDir = resolve(opts.statusDir ?? join(opts.configDir, '.status'));
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, token: opts.xdsToken });
-    this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
-    const secretsDir = resolve(opts.secretsDir ?? join(opts.configDir, '.secrets'));
-    this.#secrets = new FileSecretProvider({ dir: secretsDir, logger: this.#log.child({ component: 'secret-source', dir: secretsDir }) });
-    this.#writer = new FileStatusWriter({ dir: this.statusDir, logger: this.#log.child({ component: 'status' }) });
+    this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
+    if (opts.configDir) {
+      this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
+      const secretsDir = resolve(opts.secretsDir ?? join(opts.configDir, '.secrets'));
+      this.#secrets = new FileSecretProvider({ dir: secretsDir, logger: this.#log.child({ component: 'secret-source', dir: secretsDir }) });
+      this.#writers.push(new StatusWriter({ target: fileStatusTarget(this.statusDir), logger: this.#log.child({ component: 'status' }) }));
+    }
+    if (opts.consulKv) {
+      this.#kv = consulKvParts({ consul: opts.consul ?? {}, kv: opts.consulKv, leaderElection: opts.leaderElection ?? {}, logger: this.#log, onLeaderChange: (leader) => this.#leaderChanged(leader) });
+      this.#kvWriter = new StatusWriter({ target: this.#kv.statusTarget, logger: this.#log.child({ component: 'consul-status' }) });
+      this.#writers.push(this.#kvWriter);
+    }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
   }
 
@@ -108,19 +126,27 @@ export class Controller extends EventEmitter {
     if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
     this.#store.subscribe((snap) => this.#apply(snap));
     // Secrets first, so HTTPS listeners are not reported without their certificates on the first snapshot.
-    await this.#secrets.start((snap) => this.#store.update('secrets', snap));
-    await this.#provider.start((snap) => this.#store.update('directory', snap));
-    this.#log.info({ configDir: resolve(this.#opts.configDir), statusDir: this.statusDir, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
+    await this.#secrets?.start((snap) => this.#store.update('secrets', snap));
+    // The store merges sources in the order they first publish: the directory (published within start())
+    // comes before Consul KV, so on a name clash the directory's resource wins.
+    await this.#provider?.start((snap) => this.#store.update('directory', snap));
+    if (this.#kv) {
+      this.#kv.election.start();
+      await this.#kv.provider.start((snap) => this.#store.update('consulKv', snap));
+    }
+    this.#log.info({ configDir: this.#opts.configDir && resolve(this.#opts.configDir), consulKv: this.#opts.consulKv?.rootKey, statusDir: this.statusDir || undefined, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#provider.stop();
-    this.#secrets.stop();
+    this.#provider?.stop();
+    this.#secrets?.stop();
     this.#store.close();
     await this.#discovery?.discovery.stop();
     this.#discovery?.close();
     await this.#writing;
+    for (const w of this.#writers) w.close();
+    await this.#kv?.stop();
     await this.#ads.close();
     await this.#admin?.close();
   }
@@ -139,7 +165,7 @@ export class Controller extends EventEmitter {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
     this.#admin = await startAdmin(admin.host, admin.port, {
       ready: () => this.#last !== undefined,
-      degraded: () => [],
+      degraded: () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)],
       debug: {
         proxies: () => this.#ads.proxies(),
         statuses: () => this.#last?.output.statuses ?? [],
@@ -210,11 +236,19 @@ export class Controller extends EventEmitter {
   }
 
   #writeStatuses(): Promise<void> {
-    if (!this.#last || this.#stopped) return this.#writing;
+    // With Consul, controllers share the statuses: only the elected leader writes them.
+    if (!this.#last || this.#stopped || (this.#kv && !this.#kv.election.isLeader())) return this.#writing;
     const now = new Date().toISOString();
     const records = this.#nacks.apply(this.#last.output.statuses).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
-    this.#writing = this.#writer.write(records);
+    this.#writing = Promise.all(this.#writers.map((w) => w.write(records))).then(() => undefined);
     return this.#writing;
+  }
+
+  /** A new leader compares with what is in Consul now (the former leader wrote there), then writes. */
+  #leaderChanged(leader: boolean): void {
+    if (!leader) return;
+    this.#kvWriter?.resync();
+    void this.#writeStatuses();
   }
 
   /** Logs each problem once when it appears, not on every snapshot. */

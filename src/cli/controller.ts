@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
+import { readConfigFile, resolveConfig, type ConfigFile, type PorticoConfig } from '../app/config.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
@@ -9,26 +10,38 @@ import type { Logger } from '../lib/logger.ts';
 export function controllerCommand(): Command {
   const cmd = new Command('controller')
     .description('run the control plane: watch resources, serve Envoy config over ADS, write statuses')
-    .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth)').makeOptionMandatory().env('PORTICO_CONFIG_DIR'))
+    .addOption(new Option('--config <file>', 'controller config file (portico.yaml; see README); flags and PORTICO_* variables override it').env('PORTICO_CONFIG'))
+    .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth): sources.directory.path').env('PORTICO_CONFIG_DIR'))
     .addOption(new Option('--status-dir <dir>', 'where statuses are written (default <config-dir>/.status)').env('PORTICO_STATUS_DIR'))
     .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
+    .addOption(new Option('--consul-kv-root <key>', 'read resources from Consul KV under this key (sources.consulKv.rootKey, e.g. portico)').env('PORTICO_CONSUL_KV_ROOT'))
+    .addOption(new Option('--consul-status-prefix <key>', 'where statuses go in Consul KV (default <root>-status)').env('PORTICO_CONSUL_STATUS_PREFIX'))
+    .addOption(new Option('--consul-address <url>', 'Consul HTTP API (default http://127.0.0.1:8500)').env('PORTICO_CONSUL_ADDRESS'))
+    .addOption(new Option('--consul-datacenter <dc>', 'Consul datacenter (default: the agent\'s)').env('PORTICO_CONSUL_DATACENTER'))
+    .addOption(new Option('--consul-token-file <file>', 'Consul ACL token in a file (or PORTICO_CONSUL_TOKEN; never a flag, it would show in ps)').env('PORTICO_CONSUL_TOKEN_FILE'))
+    .addOption(new Option('--consul-ca-file <file>', 'CA of Consul\'s HTTPS certificate (PEM)').env('PORTICO_CONSUL_CA_FILE'))
+    .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
+    .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
   for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
-  return cmd.action(async (opts) => {
+  return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
+    // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
+    const given = (name: string) => (['cli', 'env'].includes(command.getOptionValueSource(name) ?? '') ? (opts[name] as string) : undefined);
+    const config = resolveConfig(opts.config ? readConfigFile(opts.config) : {}, overridesFrom(given));
     // Flags are checked and files read before anything listens: a typo fails at once, with one line.
+    const xdsAddress = config.xdsAddress ?? opts.xdsAddress;
+    const adminAddress = config.adminAddress ?? opts.adminAddress;
     const xdsSecurity = securityFrom('xds', opts);
     const adminSecurity = securityFrom('admin', opts);
-    const discovery = discoveryFrom(opts);
-    warnIfExposed(logger, 'xds', opts.xdsAddress, xdsSecurity);
-    if (opts.adminAddress !== 'off') warnIfExposed(logger, 'admin', opts.adminAddress, adminSecurity);
+    const discovery = discoveryFrom({ discovery: given('discovery'), consulWait: given('consulWait'), ec2Endpoint: given('ec2Endpoint'), ec2Interval: given('ec2Interval') }, config.discovery, config.consul);
+    warnIfExposed(logger, 'xds', xdsAddress, xdsSecurity);
+    if (adminAddress !== 'off') warnIfExposed(logger, 'admin', adminAddress, adminSecurity);
     const controller = new Controller({
-      configDir: opts.configDir,
-      statusDir: opts.statusDir,
-      secretsDir: opts.secretsDir,
-      xdsAddress: opts.xdsAddress,
-      adminAddress: opts.adminAddress,
+      ...controllerOptions(config),
+      xdsAddress,
+      adminAddress,
       ...(xdsSecurity.tls && { xdsTls: xdsSecurity.tls }),
       ...(xdsSecurity.token && { xdsToken: xdsSecurity.token }),
       adminSecurity,
@@ -47,4 +60,31 @@ function warnIfExposed(logger: Logger, endpoint: 'xds' | 'admin', address: strin
   const { host } = parseHostPort(address, `--${endpoint}-address`);
   if (isLoopback(host) || security.tls) return;
   logger.warn({ [`${endpoint}Address`]: address }, `${endpoint} is served in plaintext beyond loopback: anyone who can reach it can read what it serves (and any token); set --${endpoint}-tls-cert/--${endpoint}-tls-key`);
+}
+
+function overridesFrom(given: (name: string) => string | undefined): ConfigFile {
+  const dir = { path: given('configDir'), statusDir: given('statusDir'), secretsDir: given('secretsDir') };
+  const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
+  const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
+  return {
+    xdsAddress: given('xdsAddress'),
+    adminAddress: given('adminAddress'),
+    sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
+    consul: {
+      address: given('consulAddress'),
+      datacenter: given('consulDatacenter'),
+      tokenFile: given('consulTokenFile'),
+      token: process.env.PORTICO_CONSUL_TOKEN || undefined,
+      ...(Object.values(tls).some(Boolean) && { tls }),
+    },
+  };
+}
+
+function controllerOptions(c: PorticoConfig) {
+  const dir = c.sources.directory;
+  return {
+    ...(dir && { configDir: dir.path, statusDir: dir.statusDir, secretsDir: dir.secretsDir }),
+    ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
+    ...(c.controllerName && { controllerName: c.controllerName }),
+  };
 }

@@ -1,13 +1,32 @@
-// Exponential back-off with full jitter (AWS's "full jitter"): many watchers failing at once (Consul
-// restarting) spread their retries instead of hammering it together.
+// Exponential back-off with jitter: retries of many controllers against one server spread out instead of
+// arriving together (each delay is drawn from [half, full] of the exponential step, capped at maxMs).
 
 export interface BackoffOptions {
-  minMs: number;
-  maxMs: number;
+  initialMs?: number;
+  maxMs?: number;
+  random?: () => number;
 }
 
-/** The delay before retry number `attempt` (1-based): uniform in [0, min(maxMs, minMs × 2^(attempt-1))], at least 1/4 of minMs. */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
-  const ceiling = Math.min(opts.maxMs, opts.minMs * 2 ** Math.max(0, attempt - 1));
-  return Math.max(opts.minMs / 4, Math.round(random() * ceiling));
+export class Backoff {
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #random: () => number;
+  #attempt = 0;
+
+  constructor(opts: BackoffOptions = {}) {
+    this.#initialMs = opts.initialMs ?? 250;
+    this.#maxMs = opts.maxMs ?? 10_000;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  /** The delay before the next retry; each call doubles the step until maxMs. */
+  next(): number {
+    const step = Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt);
+    this.#attempt = Math.min(this.#attempt + 1, 30);
+    return Math.round(step * (0.5 + this.#random() / 2));
+  }
+
+  reset(): void {
+    this.#attempt = 0;
+  }
 }

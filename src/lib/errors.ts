@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'PORTICO_XDS'
   | 'PORTICO_IO'
   | 'PORTICO_TRANSLATION'
-  | 'PORTICO_DISCOVERY';
+  | 'PORTICO_DISCOVERY'
+  | 'PORTICO_CONSUL';
 
 export class PorticoError extends Error {
   readonly code: ErrorCode;
@@ -82,5 +83,15 @@ export class XdsError extends PorticoError {
 export class DiscoveryError extends PorticoError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('PORTICO_DISCOVERY', message, options);
+  }
+}
+
+/** Consul could not be reached or refused a request; the message says what was asked and, for a 403, which ACL rule is missing. */
+export class ConsulError extends PorticoError {
+  /** The HTTP status Consul answered with, when it answered. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('PORTICO_CONSUL', message, options);
+    if (options?.status !== undefined) this.status = options.status;
   }
 }

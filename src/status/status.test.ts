@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../lib/logger.ts';
 import { TransitionClock } from './conditions.ts';
-import { FileStatusWriter, statusPath } from './file-writer.ts';
+import { fileStatusTarget, statusPath } from './file-writer.ts';
+import { StatusWriter } from './writer.ts';
 
 test('lastTransitionTime moves only when a condition status changes', () => {
   const clock = new TransitionClock();
@@ -19,7 +20,7 @@ test('lastTransitionTime moves only when a condition status changes', () => {
 test('status files: one per resource, rewritten on change, removed when the resource goes', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'portico-status-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const writer = new FileStatusWriter({ dir, logger: silentLogger });
+  const writer = new StatusWriter({ target: fileStatusTarget(dir), logger: silentLogger });
   const route = { key: 'gateway.networking.k8s.io/HTTPRoute/default/web', id: 'HTTPRoute default/web', source: { file: 'r.yaml', line: 3 }, generation: 2, status: { parents: [] } };
   const klass = { key: 'gateway.networking.k8s.io/GatewayClass//portico', id: 'GatewayClass portico', status: { conditions: [] } };
   await writer.write([route, klass]);
@@ -29,4 +30,39 @@ test('status files: one per resource, rewritten on change, removed when the reso
   assert.match(text, /generation: 2/);
   await writer.write([klass]);
   assert.deepEqual(await readdir(join(dir, 'gateway.networking.k8s.io', 'HTTPRoute', 'default')), []);
+});
+
+test('status writer: writes only changes, removes stale statuses it found on load, retries a failed write', async () => {
+  const held = new Map([['stale', 'old'], ['k/web', 'to be replaced']]);
+  const batches: Array<{ put: string[]; remove: string[] }> = [];
+  let failNext = false;
+  const writer = new StatusWriter({
+    target: {
+      describe: () => 'fake',
+      locate: (key) => key,
+      load: async () => new Map(held),
+      apply: async ({ put, remove }) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('unreachable');
+        }
+        batches.push({ put: [...put.keys()], remove });
+        for (const [k, v] of put) held.set(k, v);
+        for (const k of remove) held.delete(k);
+      },
+    },
+    logger: silentLogger,
+    retry: { initialMs: 5, maxMs: 5 },
+  });
+  const web = (gen: number) => ({ key: 'k/web', id: 'HTTPRoute default/web', generation: gen, status: {} });
+  await writer.write([web(1)]);
+  assert.deepEqual(batches, [{ put: ['k/web'], remove: ['stale'] }]);
+  await writer.write([web(1)]);
+  assert.equal(batches.length, 1, 'an unchanged set writes nothing');
+  failNext = true;
+  await writer.write([web(2)]);
+  assert.match(writer.problem() ?? '', /writing statuses to fake failed: unreachable/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(writer.problem(), undefined, 'the retry landed');
+  assert.match(held.get('k/web') ?? '', /generation: 2/);
 });

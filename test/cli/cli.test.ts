@@ -58,7 +58,16 @@ function assertOneLineError(res: SpawnSyncReturns<string>, mentions: RegExp): vo
 /** Every flag of every subcommand and the environment variable that sets it. This is the CLI's contract. */
 const FLAGS: Record<string, Record<string, string>> = {
   controller: {
+    '--config': 'PORTICO_CONFIG',
     '--config-dir': 'PORTICO_CONFIG_DIR',
+    '--consul-kv-root': 'PORTICO_CONSUL_KV_ROOT',
+    '--consul-status-prefix': 'PORTICO_CONSUL_STATUS_PREFIX',
+    '--consul-address': 'PORTICO_CONSUL_ADDRESS',
+    '--consul-datacenter': 'PORTICO_CONSUL_DATACENTER',
+    '--consul-token-file': 'PORTICO_CONSUL_TOKEN_FILE',
+    '--consul-ca-file': 'PORTICO_CONSUL_CA_FILE',
+    '--consul-cert-file': 'PORTICO_CONSUL_CERT_FILE',
+    '--consul-key-file': 'PORTICO_CONSUL_KEY_FILE',
     '--status-dir': 'PORTICO_STATUS_DIR',
     '--secrets-dir': 'PORTICO_SECRETS_DIR',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
@@ -72,10 +81,6 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--admin-tls-ca': 'PORTICO_ADMIN_TLS_CA',
     '--admin-token-file': 'PORTICO_ADMIN_TOKEN_FILE',
     '--discovery': 'PORTICO_DISCOVERY',
-    '--consul-address': 'PORTICO_CONSUL_ADDRESS',
-    '--consul-datacenter': 'PORTICO_CONSUL_DATACENTER',
-    '--consul-token-file': 'PORTICO_CONSUL_TOKEN_FILE',
-    '--consul-ca-file': 'PORTICO_CONSUL_CA_FILE',
     '--consul-wait': 'PORTICO_CONSUL_WAIT',
     '--ec2-endpoint': 'PORTICO_EC2_ENDPOINT',
     '--ec2-interval': 'PORTICO_EC2_INTERVAL',
@@ -391,6 +396,15 @@ test('controller: the admin endpoint over HTTPS with a token for /debug/*; healt
   assert.equal((await get('/debug/proxies', s.token)).status, 200);
   assert.ok(!controller.output().includes(s.token), 'the token never appears in the log');
   assertOneLineError(portico(['controller', '--config-dir', configDir, '--admin-address', '127.0.0.1:0', '--admin-tls-key', s.serverKey]), /--admin-tls-cert and --admin-tls-key go together/);
+});
+
+test('controller --config: a missing file, a bad field or no source give one line naming the file and field', async (t) => {
+  const dir = await tempDir('cli-controller-config', t);
+  const file = join(dir, 'portico.yaml');
+  await writeFile(file, 'sources:\n  consulKv: {}\nconsul:\n  adress: http://127.0.0.1:1\n');
+  assertOneLineError(portico(['controller', '--config', file]), /portico\.yaml:4: consul\.adress: unknown field; did you mean "address"\?/);
+  assertOneLineError(portico(['controller', '--config', join(dir, 'missing.yaml')]), /config file '.*missing\.yaml' cannot be read: ENOENT/);
+  assertOneLineError(portico(['controller'], { PORTICO_CONFIG: '' }), /no resource source/);
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ import { raftLeader } from '../support/components.ts';
 import { startConsul } from '../support/consul.ts';
 
 test('consul: dev agent on random ports elects a leader, KV put/get', { timeout: 90_000 }, async (t) => {
-  const { api, http } = await startConsul(t);
-  const server = await raftLeader(api);
-  assert.match(server, /^127\.0\.0\.1:\d+$/);
-  assert.notEqual(server, `127.0.0.1:${http}`);
+  const agent = await startConsul(t, { node: 'portico-smoke' });
+  const api = agent.api;
+  assert.equal(await raftLeader(api), `127.0.0.1:${agent.serverPort}`);
 
   const put = await fetch(`${api}/v1/kv/portico/smoke`, { method: 'PUT', body: 'hello from portico' });
   assert.equal(put.status, 200);
@@ -34,4 +33,5 @@ test('consul: dev agent on random ports elects a leader, KV put/get', { timeout:
 
   const self = (await (await fetch(`${api}/v1/agent/self`)).json()) as { Config: { Version: string } };
   assert.match(self.Config.Version, /^1\.\d+\.\d+/);
+  agent.process().assertRunning();
 });

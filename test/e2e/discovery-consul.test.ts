@@ -55,7 +55,7 @@ test('consul catalog: passing instances only, EDS-only updates, Service and Upst
   const gw = await startGateway(t, {
     backends: ['a', 'b', 'c'],
     files: { 'gateway.yaml': GATEWAY, 'web.yaml': serviceRoute('web', '/web', 'web', 1) },
-    discovery: { consul: { address: consul.api, waitMs: 30_000 } },
+    controller: { discovery: { consul: { address: consul.api, waitMs: 30_000 } } },
   });
   const { a, b, c } = gw.backends as Record<'a' | 'b' | 'c', number>;
   await registerInstance(consul.api, { id: 'web-a', service: 'web', address: '127.0.0.1', port: a, tags: ['v1'] });

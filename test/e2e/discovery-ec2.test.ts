@@ -48,7 +48,7 @@ test('EC2: tagged running instances become Envoy hosts on the Upstream port; ter
       'gateway.yaml': GATEWAY,
       'fleet.yaml': upstream('fleet', `{ region: ${REGION}, port: 8080, filters: [{ kvPair: { key: app, value: web } }, { key: team }] }`) + '---\n' + routeTo('fleet'),
     },
-    discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } },
+    controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } } },
   });
   const hosts = async (cluster: string, expected: string[]) => {
     let last: string[] | undefined;

@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { Controller, type ControllerDiscoveryOptions } from '../../src/app/controller.ts';
+import { Controller, type ControllerOptions } from '../../src/app/controller.ts';
 import { startEnvoy, type EnvoyHandle } from '../../src/app/envoy.ts';
 import { startEcho, type EchoServer } from '../../src/echo/server.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
@@ -36,12 +36,11 @@ export interface GatewayEnv {
 
 export async function startGateway(
   t: TestContext,
-  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string>; discovery?: ControllerDiscoveryOptions },
+  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string>; controller?: Partial<ControllerOptions> },
 ): Promise<GatewayEnv> {
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
   const echoes: EchoServer[] = [];
-  t.after(() => rm(configDir, { recursive: true, force: true }));
   const backends: Record<string, number> = {};
   for (const name of opts.backends ?? ['echo']) {
     const echo = await startEcho({ name });
@@ -61,11 +60,13 @@ export async function startGateway(
   };
   for (const [file, yaml] of Object.entries(opts.files)) await write(file, yaml);
 
-  const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', ...(opts.discovery && { discovery: opts.discovery }), logger: silentLogger });
+  const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger, ...opts.controller });
   await controller.start();
   t.after(() => controller.stop());
   const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
   t.after(() => envoy.stop());
+  // Hooks run in the order they were added: the folder goes once nothing can write status files into it.
+  t.after(() => rm(configDir, { recursive: true, force: true }));
 
   const get = (path: string, o?: HttpOptions) => httpRequest(port, path, o);
   const until = async (path: string, check: (r: HttpResult) => boolean, o: HttpOptions & { timeoutMs?: number } = {}) => {

@@ -11,7 +11,7 @@ import type { ConsulConnection } from '../../consul/client.ts';
 import type { ConsulWatch, DiscoveredEndpoint } from '../../ir/endpoints.ts';
 import { DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { BlockingQuery, type BlockingAnswer } from './blocking-query.ts';
+import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
 
 /** Consul's default, and the longest wait it allows is 10 minutes. */
 const DEFAULT_WAIT_MS = 5 * 60_000;
@@ -88,27 +88,22 @@ export class ConsulCatalogProvider {
   #start(key: string, w: ConsulWatch): void {
     const logger = this.#opts.logger.child({ service: w.service, ...(w.dc && { dc: w.dc }) });
     const query = new BlockingQuery<HealthEntry[]>({
-      fetch: (index, signal) => this.#fetch(w, index, signal),
-      onChange: (entries) =>
+      query: (index, ctx) => this.#fetch(w, index, ctx),
+      onData: (entries) =>
         void this.#remote(w)
           .then((remote) => this.#opts.publish(key, endpointsOf(entries, remote)))
           .catch((err: unknown) => logger.error({ err, key }, 'publishing consul endpoints failed')),
-      logger,
+      onError: (err, retryInMs) => logger.warn({ err, retryInMs }, 'consul service query failed; the last endpoints stay in use'),
+      onRecovered: () => logger.info('consul service query recovered'),
     });
     this.#queries.set(key, query);
-    query.start();
+    void query.start();
     logger.info({ key }, 'watching consul service');
   }
 
-  async #fetch(w: ConsulWatch, index: bigint, signal: AbortSignal): Promise<BlockingAnswer<HealthEntry[]>> {
+  /** One blocking read of the passing instances; `ctx` emits `cancel` when the watch stops. */
+  async #fetch(w: ConsulWatch, index: number, ctx: EventEmitter): Promise<BlockingAnswer<HealthEntry[]>> {
     const waitMs = this.#opts.waitMs ?? DEFAULT_WAIT_MS;
-    // The client cancels a request when its ctx emits `cancel`; includeResponse gives us the index header.
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true, canceled: false });
-    const cancel = () => {
-      ctx.canceled = true;
-      ctx.emit('cancel');
-    };
-    signal.addEventListener('abort', cancel, { once: true });
     try {
       const options = {
         service: w.service,
@@ -118,18 +113,17 @@ export class ConsulCatalogProvider {
         wait: `${Math.ceil(waitMs / 1000)}s`,
         // Consul adds up to wait/16 of jitter; past that, the connection is presumed dead.
         timeout: waitMs + Math.ceil(waitMs / 16) + 10_000,
-        ctx,
+        // includeResponse gives us the response, and with it the X-Consul-Index header.
+        ctx: Object.assign(ctx, { includeResponse: true }),
       };
       const [res, body] = (await this.#opts.connection.client.health.service(options as never)) as unknown as [{ headers: Record<string, string> }, HealthEntry[]];
       const header = res.headers['x-consul-index'];
       if (!header || !/^\d+$/.test(header)) throw new DiscoveryError(`consul answered /v1/health/service/${w.service} without an X-Consul-Index`);
-      return { index: BigInt(header), value: body };
+      return { index: Number(header), data: body };
     } catch (err) {
-      if (err instanceof DiscoveryError || signal.aborted) throw err;
+      if (err instanceof DiscoveryError) throw err;
       const hint = tooManyConnections(err) ? `; ${CONNECTION_LIMIT_HINT}` : '';
       throw new DiscoveryError(`consul ${this.#opts.connection.describe()}: /v1/health/service/${w.service}${w.dc ? ` (dc ${w.dc})` : ''}: ${(err as Error).message}${hint}`, { cause: err });
-    } finally {
-      signal.removeEventListener('abort', cancel);
     }
   }
 

@@ -5,7 +5,7 @@
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiscoveredEndpoint, Ec2Watch } from '../../ir/endpoints.ts';
-import { backoffDelay } from '../../lib/backoff.ts';
+import { Backoff } from '../../lib/backoff.ts';
 import { DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 
@@ -76,19 +76,19 @@ export class Ec2Provider {
   /** Lists, publishes, waits; a failure keeps the last list and retries sooner, with jitter. */
   async #poll(key: string, w: Ec2Watch, signal: AbortSignal): Promise<void> {
     const interval = this.#opts.intervalMs ?? DEFAULT_INTERVAL_MS;
-    let failures = 0;
+    const backoff = new Backoff({ initialMs: Math.min(1000, interval), maxMs: interval });
     while (!signal.aborted) {
+      let delay = interval;
       try {
         const endpoints = instanceEndpoints(await this.#describe(w, signal), w);
         if (signal.aborted) return;
-        failures = 0;
+        backoff.reset();
         this.#opts.publish(key, endpoints);
       } catch (err) {
         if (signal.aborted) return;
-        failures += 1;
-        this.#opts.logger.warn({ err, key, failures }, 'EC2 query failed; the last instances stay in use');
+        delay = backoff.next();
+        this.#opts.logger.warn({ err, key, retryInMs: delay }, 'EC2 query failed; the last instances stay in use');
       }
-      const delay = failures ? backoffDelay(failures, { minMs: Math.min(1000, interval), maxMs: interval }) : interval;
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
   }

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../lib/errors.ts';
+import { parseConfigFile, resolveConfig } from './config.ts';
+
+const FULL = `
+xdsAddress: 0.0.0.0:18000
+sources:
+  directory: { path: resources }
+  consulKv: { rootKey: team/portico }
+consul:
+  address: https://consul.example:8501
+  datacenter: dc2
+  tokenFile: secrets/consul-token
+  tls: { caFile: ca.pem }
+leaderElection: { ttlSeconds: 20 }
+discovery:
+  consul: { waitSeconds: 60 }
+  ec2: { endpoint: 'http://127.0.0.1:5000' }
+`;
+
+test('portico.yaml: every section read, paths relative to the file, defaults filled, flags on top', () => {
+  const file = parseConfigFile(FULL, '/etc/portico/portico.yaml');
+  const c = resolveConfig(file, { xdsAddress: '127.0.0.1:0', consul: { datacenter: 'dc3' } });
+  assert.equal(c.xdsAddress, '127.0.0.1:0', 'a flag beats the file');
+  assert.deepEqual(c.sources, { directory: { path: '/etc/portico/resources', statusDir: undefined, secretsDir: undefined }, consulKv: { rootKey: 'team/portico', statusPrefix: 'team/portico-status' } });
+  assert.equal(c.consul.datacenter, 'dc3');
+  assert.equal(c.consul.address, 'https://consul.example:8501');
+  assert.equal(c.consul.tokenFile, '/etc/portico/secrets/consul-token');
+  assert.equal(c.consul.tls?.caFile, '/etc/portico/ca.pem');
+  assert.deepEqual(c.leaderElection, { ttlSeconds: 20, lockDelaySeconds: 15 });
+  assert.deepEqual(c.discovery, { consul: { waitSeconds: 60 }, ec2: { endpoint: 'http://127.0.0.1:5000' } });
+  assert.deepEqual(resolveConfig({}, { sources: { consulKv: {} } }).sources.consulKv, { rootKey: 'portico', statusPrefix: 'portico-status' });
+});
+
+test('portico.yaml: errors name the file, the line and the field', () => {
+  const fails = (text: string, re: RegExp) => assert.throws(() => parseConfigFile(text, 'p.yaml'), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  fails('consul:\n  adress: x\n', /^p\.yaml:2: consul\.adress: .*address/);
+  fails('leaderElection:\n  ttlSeconds: 2\n', /^p\.yaml:2: leaderElection\.ttlSeconds: .*10/);
+  fails('sources:\n  consulKv: { rootKey: /portico/ }\n', /^p\.yaml:2: sources\.consulKv\.rootKey: must be a KV path/);
+  fails('sources: [\n', /^p\.yaml:\d+: YAML syntax error/);
+  fails('discovery: { consul: 3 }\n', /discovery\.consul/);
+  assert.throws(() => resolveConfig({}, {}), /no resource source/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p', statusPrefix: 'p/status' } } }, {}), /statusPrefix 'p\/status' must lie outside rootKey 'p\/'/);
+});

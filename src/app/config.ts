@@ -1,0 +1,154 @@
+// The controller's configuration file (portico.yaml): which resource sources to read (a directory,
+// Consul KV), how to reach Consul, leader election, and which endpoint discovery runs (`discovery`: Consul
+// catalog, EC2). Every field and default is documented in the README. Problems name the file, the line and the field.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { check, formatPath, int, obj, str, type Problem } from '../api/validate/schema.ts';
+import type { ConsulOptions } from '../consul/client.ts';
+import { ConfigError } from '../lib/errors.ts';
+
+export interface DirectorySourceConfig {
+  path: string;
+  statusDir?: string;
+  secretsDir?: string;
+}
+
+export interface ConsulKvSourceConfig {
+  /** Default `portico`. */
+  rootKey: string;
+  /** Default `<rootKey>-status`. */
+  statusPrefix: string;
+}
+
+export interface LeaderElectionConfig {
+  /** Default `<statusPrefix>/.leader`. */
+  key?: string;
+  ttlSeconds: number;
+  lockDelaySeconds: number;
+}
+
+export interface PorticoConfig {
+  xdsAddress?: string;
+  adminAddress?: string;
+  controllerName?: string;
+  sources: { directory?: DirectorySourceConfig; consulKv?: ConsulKvSourceConfig };
+  consul: ConsulOptions;
+  leaderElection: LeaderElectionConfig;
+  /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
+  discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
+}
+
+const text = str({ minLength: 1 });
+const kvPrefix = str({
+  minLength: 1,
+  check: (v) => (v.startsWith('/') || v.endsWith('/') || v.split('/').some((s) => s === '' || s.startsWith('.')) ? 'must be a KV path like portico or team/portico (no leading or trailing /, no empty or dot-named segment)' : undefined),
+});
+const SCHEMA = obj({
+  xdsAddress: text,
+  adminAddress: text,
+  controllerName: text,
+  sources: obj({
+    directory: obj({ path: text, statusDir: text, secretsDir: text }),
+    consulKv: obj({ rootKey: kvPrefix, statusPrefix: kvPrefix }),
+  }),
+  consul: obj({
+    address: text,
+    datacenter: text,
+    token: text,
+    tokenFile: text,
+    tls: obj({ caFile: text, certFile: text, keyFile: text, serverName: text }),
+  }),
+  leaderElection: obj({ key: text, ttlSeconds: int(10, 86_400), lockDelaySeconds: int(0, 60) }),
+  discovery: obj({ consul: obj({ waitSeconds: int(1, 600) }), ec2: obj({ endpoint: text, intervalSeconds: int(1, 86_400) }) }),
+});
+
+/** What the file says, checked (paths in it are resolved against the file's folder). */
+export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection'>> & {
+  sources?: { directory?: Partial<DirectorySourceConfig>; consulKv?: Partial<ConsulKvSourceConfig> };
+  leaderElection?: Partial<LeaderElectionConfig>;
+};
+
+export function readConfigFile(file: string): ConfigFile {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file '${file}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseConfigFile(source, file);
+}
+
+export function parseConfigFile(source: string, file: string): ConfigFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines });
+  const at = (offset: number | undefined) => (offset === undefined ? '' : `:${lines.linePos(offset).line}`);
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new ConfigError(`${file}${at(e?.pos[0])}: YAML syntax error: ${e?.message.replace(/ at line \d+[\s\S]*$/, '')}`);
+  }
+  const value = doc.toJS() ?? {};
+  const problems: Problem[] = [];
+  check(SCHEMA, value, [], problems);
+  if (problems.length) {
+    const lineOf = (p: Problem) => {
+      for (let n = p.path.length; n > 0; n--) {
+        const node = doc.getIn(p.path.slice(0, n), true);
+        if (isNode(node)) return at(node.range?.[0]);
+      }
+      return '';
+    };
+    throw new ConfigError(problems.map((p) => `${file}${lineOf(p)}: ${formatPath(p.path) || '(top level)'}: ${p.message}`).join('\n'));
+  }
+  return resolvePaths(value as ConfigFile, dirname(resolve(file)));
+}
+
+/** Relative paths in the file are relative to the file, not to wherever the controller was started. */
+function resolvePaths(c: ConfigFile, base: string): ConfigFile {
+  const abs = <T extends string | undefined>(p: T) => (p === undefined ? p : resolve(base, p)) as T;
+  const dir = c.sources?.directory;
+  const tls = c.consul?.tls;
+  return {
+    ...c,
+    ...(c.sources && {
+      sources: { ...c.sources, ...(dir && { directory: { ...dir, path: abs(dir.path), statusDir: abs(dir.statusDir), secretsDir: abs(dir.secretsDir) } }) },
+    }),
+    ...(c.consul && {
+      consul: { ...c.consul, tokenFile: abs(c.consul.tokenFile), ...(tls && { tls: { ...tls, caFile: abs(tls.caFile), certFile: abs(tls.certFile), keyFile: abs(tls.keyFile) } }) },
+    }),
+  };
+}
+
+/** The file's settings with the flags and PORTICO_* variables (already merged by the CLI) on top, and defaults. */
+export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoConfig {
+  const merged = mergeDeep(file, overrides);
+  const dir = merged.sources?.directory;
+  const kv = merged.sources?.consulKv;
+  if (dir && !dir.path) throw new ConfigError('sources.directory needs a path (or --config-dir / PORTICO_CONFIG_DIR)');
+  if (!dir && !kv) throw new ConfigError('no resource source: set --config-dir, or sources.directory / sources.consulKv in the config file (--config)');
+  const rootKey = kv?.rootKey ?? 'portico';
+  const consulKv = kv && { rootKey, statusPrefix: kv.statusPrefix ?? `${rootKey}-status` };
+  if (consulKv && (consulKv.statusPrefix === rootKey || consulKv.statusPrefix.startsWith(`${rootKey}/`))) {
+    throw new ConfigError(`sources.consulKv.statusPrefix '${consulKv.statusPrefix}' must lie outside rootKey '${rootKey}/' (statuses would be read back as resources)`);
+  }
+  return {
+    ...(merged.xdsAddress && { xdsAddress: merged.xdsAddress }),
+    ...(merged.adminAddress && { adminAddress: merged.adminAddress }),
+    ...(merged.controllerName && { controllerName: merged.controllerName }),
+    sources: { ...(dir && { directory: dir as DirectorySourceConfig }), ...(consulKv && { consulKv }) },
+    consul: merged.consul ?? {},
+    leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
+    ...(merged.discovery && { discovery: merged.discovery }),
+  };
+}
+
+function mergeDeep<T>(base: T, over: T): T {
+  if (!isPlain(base) || !isPlain(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) if (v !== undefined) out[k] = mergeDeep(out[k], v);
+  return out as T;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,120 @@
+// Writes the full set of statuses to a target (status files, Consul KV): coalesced (only the latest set
+// matters), compared before writing (a status that did not change is not written again), stale statuses
+// removed, and a failed write retried with back-off until it lands or a newer set replaces it.
+// The targets only know how to locate, list, and apply a batch of changes.
+import { stringify } from 'yaml';
+import { Backoff, type BackoffOptions } from '../lib/backoff.ts';
+import { formatSource } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { StatusRecord } from './record.ts';
+
+export interface StatusChanges {
+  /** Location → rendered status. */
+  put: Map<string, string>;
+  remove: string[];
+}
+
+export interface StatusTarget {
+  /** For logs: the folder or the Consul prefix. */
+  describe(): string;
+  /** Where a resource's status goes (a file path, a KV key), from its resource key. */
+  locate(resourceKey: string): string;
+  /** What the target holds now (location → text), read once before the first write, so statuses an earlier
+   *  run (or another controller) left are compared rather than rewritten, and stale ones removed. */
+  load?(): Promise<Map<string, string>>;
+  apply(changes: StatusChanges): Promise<void>;
+}
+
+export class StatusWriter {
+  readonly #target: StatusTarget;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  /** Location → what was last written there: the record's JSON (cheap, saves rendering) and the text. */
+  #written = new Map<string, { json?: string; text: string }>();
+  #loaded = false;
+  #pending?: StatusRecord[];
+  #running?: Promise<void>;
+  #retry?: NodeJS.Timeout;
+  #problem?: string;
+
+  constructor(opts: { target: StatusTarget; logger: Logger; retry?: BackoffOptions }) {
+    this.#target = opts.target;
+    this.#log = opts.logger;
+    this.#backoff = new Backoff(opts.retry);
+  }
+
+  /** Queues the full set of statuses; resolves once it (or a newer set) is written, or has failed. */
+  write(records: StatusRecord[]): Promise<void> {
+    clearTimeout(this.#retry);
+    this.#pending = records;
+    this.#running ??= this.#drain().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  /** Forgets what it believes the target holds: someone else may have written there (a former leader). */
+  resync(): void {
+    this.#written.clear();
+    this.#loaded = false;
+  }
+
+  /** Why statuses are not being written right now (undefined while they are). */
+  problem(): string | undefined {
+    return this.#problem;
+  }
+
+  close(): void {
+    clearTimeout(this.#retry);
+    this.#pending = undefined;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending) {
+      const records = this.#pending;
+      this.#pending = undefined;
+      try {
+        await this.#sync(records);
+        this.#backoff.reset();
+        if (this.#problem) this.#log.info({ target: this.#target.describe() }, 'writing statuses again');
+        this.#problem = undefined;
+      } catch (err) {
+        this.#failed(err, records);
+      }
+    }
+  }
+
+  #failed(err: unknown, records: StatusRecord[]): void {
+    const retryInMs = this.#backoff.next();
+    const problem = `writing statuses to ${this.#target.describe()} failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (problem !== this.#problem) this.#log.error({ retryInMs }, problem);
+    this.#problem = problem;
+    if (this.#pending) return; // a newer set is already queued
+    this.#retry = setTimeout(() => void this.write(records), retryInMs);
+    this.#retry.unref();
+  }
+
+  async #sync(records: StatusRecord[]): Promise<void> {
+    if (!this.#loaded && this.#target.load) {
+      this.#written = new Map([...(await this.#target.load())].map(([loc, text]) => [loc, { text }]));
+      this.#loaded = true;
+    }
+    const changes: StatusChanges = { put: new Map(), remove: [] };
+    const next = new Map<string, { json?: string; text: string }>();
+    for (const record of records) {
+      const loc = this.#target.locate(record.key);
+      const json = JSON.stringify(record);
+      const prev = this.#written.get(loc);
+      const text = prev?.json === json ? prev.text : renderStatus(record);
+      next.set(loc, { json, text });
+      if (prev?.text !== text) changes.put.set(loc, text);
+    }
+    for (const loc of this.#written.keys()) if (!next.has(loc)) changes.remove.push(loc);
+    if (changes.put.size || changes.remove.length) await this.#target.apply(changes);
+    this.#written = next;
+  }
+}
+
+/** One status as people read it (files, `consul kv get`): which resource, from where, which generation. */
+export function renderStatus(r: StatusRecord): string {
+  const doc = { resource: r.id, source: formatSource(r.source), generation: r.generation, status: r.status };
+  return `# Written by Portico from the resource at ${formatSource(r.source)}; edit that, not this.\n${stringify(doc, { lineWidth: 0 })}`;
+}

@@ -1,0 +1,157 @@
+// Resources from Consul KV against a real Consul agent and a real Envoy: a PUT of a route is served, a
+// DELETE removes it, a bad key is reported (naming the key) in the status Portico writes back to Consul
+// while the rest serves, and a Consul outage under traffic fails no request and heals without a restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { requireBinary, waitFor } from '../support/components.ts';
+import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { startGateway, type GatewayEnv } from '../support/gateway.ts';
+import { httpRequest } from '../support/http.ts';
+import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
+
+const ROUTE_KEY = (name: string) => `portico/gateway.networking.k8s.io/v1/HTTPRoute/default/${name}`;
+const STATUS_KEY = (name: string) => `portico-status/gateway.networking.k8s.io/HTTPRoute/default/${name}`;
+const routeAt = (name: string, path: string) =>
+  route(name, `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+      backendRefs:
+${backend('a')}`);
+
+async function put(consul: ConsulAgent, key: string, body: string): Promise<void> {
+  const res = await fetch(`${consul.api}/v1/kv/${key}`, { method: 'PUT', body });
+  assert.equal(res.status, 200, await res.text());
+}
+
+async function del(consul: ConsulAgent, key: string): Promise<void> {
+  assert.equal((await fetch(`${consul.api}/v1/kv/${key}`, { method: 'DELETE' })).status, 200);
+}
+
+/** The status Portico wrote to Consul for a route (parsed), or undefined. */
+async function statusIn(consul: ConsulAgent, name: string): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(`${consul.api}/v1/kv/${STATUS_KEY(name)}?raw`);
+  return res.status === 200 ? (parse(await res.text()) as Record<string, unknown>) : undefined;
+}
+
+async function startKvGateway(t: Parameters<typeof startGateway>[0], consul: ConsulAgent, files: Record<string, string> = {}): Promise<GatewayEnv> {
+  return startGateway(t, {
+    backends: ['a'],
+    // The Gateway and the Upstream come from the directory, the routes from Consul KV: both sources at once.
+    files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('a'), ...files },
+    controller: { consulKv: { rootKey: 'portico', statusPrefix: 'portico-status' }, consul: { address: consul.api }, leaderElection: { ttlSeconds: 10, lockDelaySeconds: 1 } },
+  });
+}
+
+async function health(gw: GatewayEnv): Promise<{ status: string; degraded: string[] }> {
+  return (await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/healthz`)).json()) as { status: string; degraded: string[] };
+}
+
+test('Consul KV: PUT serves a route, consul kv put too, DELETE removes it; statuses land in Consul, only on change', { timeout: 120_000 }, async (t) => {
+  const consul = await startConsul(t);
+  const gw = await startKvGateway(t, consul, { 'clash.yaml': routeAt('clash', '/from-dir') });
+
+  let started = Date.now();
+  await put(consul, ROUTE_KEY('web'), routeAt('web', '/web'));
+  await gw.until('/web', (r) => r.status === 200 && r.json?.backend === 'a');
+  t.diagnostic(`PUT → served in ${Date.now() - started} ms`);
+
+  // The consul CLI, as an operator would use it.
+  await promisify(execFile)(requireBinary('consul'), ['kv', 'put', `-http-addr=${consul.api}`, ROUTE_KEY('cli'), routeAt('cli', '/cli')]);
+  await gw.until('/cli', (r) => r.status === 200);
+
+  // The status, in Consul, under its own prefix; the generation follows spec edits.
+  let status: Record<string, unknown> | undefined;
+  await waitFor(async () => (status = await statusIn(consul, 'web'))?.generation === 1, { what: 'the status of web in Consul' });
+  assert.equal(status?.source, `${ROUTE_KEY('web')}:2`, 'names the key (and the line of the resource in its value)');
+  assert.match(JSON.stringify(status?.status), /"type":"Accepted","status":"True"/);
+  const modifyIndex = async () => ((await (await fetch(`${consul.api}/v1/kv/${STATUS_KEY('web')}`)).json()) as Array<{ ModifyIndex: number }>)[0]?.ModifyIndex;
+  const before = await modifyIndex();
+  await put(consul, ROUTE_KEY('cli'), routeAt('cli', '/cli2')); // another route changes: web's status must not be rewritten
+  await gw.until('/cli2', (r) => r.status === 200);
+  await put(consul, ROUTE_KEY('web'), routeAt('web', '/web2'));
+  await gw.until('/web2', (r) => r.status === 200);
+  await waitFor(async () => (await statusIn(consul, 'web'))?.generation === 2, { what: 'generation 2 in Consul' });
+  const after = await modifyIndex();
+  assert.ok(after !== undefined && before !== undefined && after > before);
+  assert.equal((await fetch(`${consul.api}/v1/kv/${ROUTE_KEY('web')}?raw`).then((r) => r.text())), routeAt('web', '/web2'), 'the user\'s key is never written');
+
+  // On a name clash the directory wins.
+  await put(consul, ROUTE_KEY('clash'), routeAt('clash', '/from-kv'));
+  await gw.until('/from-dir', (r) => r.status === 200);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await gw.get('/from-kv')).status, 404);
+
+  started = Date.now();
+  await del(consul, ROUTE_KEY('web'));
+  await gw.until('/web2', (r) => r.status === 404);
+  t.diagnostic(`DELETE → 404 in ${Date.now() - started} ms`);
+  await waitFor(async () => (await statusIn(consul, 'web')) === undefined, { what: 'the status of the deleted route to go' });
+  assert.deepEqual(await health(gw), { status: 'ok', degraded: [] });
+});
+
+test('Consul KV: a bad key is reported by name in its status while every other route serves', { timeout: 120_000 }, async (t) => {
+  const consul = await startConsul(t);
+  const gw = await startKvGateway(t, consul);
+  await put(consul, ROUTE_KEY('good'), routeAt('good', '/good'));
+  await put(consul, ROUTE_KEY('mixed'), routeAt('mixed', '/mixed'));
+  await gw.until('/mixed', (r) => r.status === 200);
+
+  // A value naming another resource than its key, and malformed YAML where a valid route was.
+  await put(consul, ROUTE_KEY('wrong'), routeAt('other', '/wrong'));
+  await put(consul, ROUTE_KEY('mixed'), 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: mixed\n');
+  await put(consul, 'portico/gateway.networking.k8s.io/v1/HTTPRoute/nonamespace', routeAt('x', '/x'));
+  let wrong: Record<string, unknown> | undefined;
+  await waitFor(async () => (wrong = await statusIn(consul, 'wrong')) !== undefined, { what: 'the status of the mismatched key' });
+  assert.match(JSON.stringify(wrong), new RegExp(`${ROUTE_KEY('wrong')}: HTTPRoute default/wrong: the key names .* but the value is .*HTTPRoute default/other`));
+  let mixed: Record<string, unknown> | undefined;
+  await waitFor(async () => /YAML syntax error/.test(JSON.stringify((mixed = await statusIn(consul, 'mixed')))), { what: 'the malformed value in the status' });
+  assert.match(JSON.stringify(mixed), new RegExp(`${ROUTE_KEY('mixed')}:\\d+`), 'names the key and line');
+  assert.match(JSON.stringify(mixed), /last valid version keeps serving/);
+  // A key outside the layout names no resource: it is reported (and logged) as a problem naming the key.
+  let problems: string[] = [];
+  await waitFor(async () => {
+    problems = (await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/debug/problems`)).json()) as string[];
+    return problems.some((p) => p.startsWith('portico/gateway.networking.k8s.io/v1/HTTPRoute/nonamespace: a HTTPRoute key ends in'));
+  }, { what: () => `the bad key among the problems: ${JSON.stringify(problems)}` });
+
+  assert.equal((await gw.get('/good')).status, 200);
+  assert.equal((await gw.get('/mixed')).status, 200, 'the malformed key keeps its last good version');
+  assert.equal((await gw.get('/wrong')).status, 404, 'the mismatched value is not served');
+});
+
+test('Consul down under traffic: no failed request, degraded health, edits flow again after a restart', { timeout: 180_000 }, async (t) => {
+  const consul = await startConsul(t, { persistent: true });
+  const gw = await startKvGateway(t, consul);
+  await put(consul, ROUTE_KEY('web'), routeAt('web', '/web'));
+  await gw.until('/web', (r) => r.status === 200);
+
+  const seen = new Map<string, number>();
+  let running = true;
+  const traffic = (async () => {
+    while (running) {
+      const r = await httpRequest(gw.port, '/web').then((x) => String(x.status), (e: Error) => `error ${e.message}`);
+      seen.set(r, (seen.get(r) ?? 0) + 1);
+    }
+  })();
+
+  await consul.stop();
+  const downAt = Date.now();
+  await waitFor(async () => (await health(gw)).status === 'degraded', { what: 'degraded health' });
+  const h = await health(gw);
+  assert.match(h.degraded.join('\n'), /consul KV source: reading portico\/ at http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*serving the last good config/);
+  await new Promise((r) => setTimeout(r, 3000));
+  await consul.restart();
+  t.diagnostic(`Consul was down ${Date.now() - downAt} ms`);
+
+  const started = Date.now();
+  await put(consul, ROUTE_KEY('after'), routeAt('after', '/after'));
+  await gw.until('/after', (r) => r.status === 200, { timeoutMs: 30_000 });
+  t.diagnostic(`edit after the restart served in ${Date.now() - started} ms`);
+  await waitFor(async () => (await health(gw)).status === 'ok', { timeoutMs: 30_000, what: 'health to be ok again' });
+  running = false;
+  await traffic;
+  t.diagnostic(`answers during the outage: ${JSON.stringify([...seen])}`);
+  assert.deepEqual([...seen.keys()], ['200'], `answers seen: ${JSON.stringify([...seen])}`);
+  assert.ok((seen.get('200') ?? 0) > 50);
+});

@@ -16,6 +16,7 @@ import { findBinary } from '../src/lib/binaries.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { freePorts, startProcess, waitFor } from '../test/support/components.ts';
 import { startConsul } from '../test/support/consul.ts';
+import { gatewayWith } from '../test/support/fixtures.ts';
 
 const [services = 5000, instances = 10, used = 1000, flips = 50] = process.argv.slice(2).map(Number);
 const cleanups: (() => unknown)[] = [];
@@ -57,18 +58,7 @@ async function register(api: string): Promise<number> {
 }
 
 function routesYaml(port: number): string {
-  const head = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: default }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
+  const head = gatewayWith(`    - { name: http, protocol: HTTP, port: ${port} }`);
   const routes = Array.from({ length: used }, (_, s) => `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

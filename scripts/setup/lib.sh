@@ -83,3 +83,17 @@ with_heartbeat() {
   wait "$beat" 2>/dev/null || true
   return "$rc"
 }
+
+# pip_venv DIR SPEC: a fresh virtual environment at DIR/venv with the pip requirement SPEC installed, with
+# progress. A venv is not relocatable (its scripts name their interpreter by absolute path), so it is built
+# in place; the caller's mark_installed, written last, says it is whole.
+pip_venv() {
+  local dir=$1 spec=$2 python=${PYTHON:-python3}
+  command -v "$python" >/dev/null || die "python3 is needed (apt-get install python3 python3-venv)"
+  rm -rf "$dir"
+  step "python3 -m venv $dir/venv"
+  "$python" -m venv "$dir/venv" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+  step "pip install $spec"
+  HEARTBEAT_WHAT="installing $spec" with_heartbeat 15 \
+    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$spec"
+}

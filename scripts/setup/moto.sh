@@ -9,14 +9,7 @@ COMPONENT=moto
 
 dir=$PORTICO_CACHE/moto/$MOTO_VERSION
 if ! skip_if_cached "$dir" moto_server; then
-  python=${PYTHON:-python3}
-  command -v "$python" >/dev/null || die "python3 is needed (apt-get install python3 python3-venv)"
-  rm -rf "$dir"
-  step "python3 -m venv $dir/venv"
-  "$python" -m venv "$dir/venv" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-  step "pip install moto[server]==$MOTO_VERSION"
-  HEARTBEAT_WHAT="installing moto[server]==$MOTO_VERSION" with_heartbeat 15 \
-    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "moto[server]==$MOTO_VERSION"
+  pip_venv "$dir" "moto[server]==$MOTO_VERSION"
   mkdir -p "$dir/bin"
   ln -sfn "$dir/venv/bin/moto_server" "$dir/bin/moto_server"
   mark_installed "$dir"

@@ -1,6 +1,6 @@
 // The controller's admin endpoint (loopback by default): health, readiness, connected proxies, statuses.
 // Beyond loopback it can serve HTTPS (optionally requiring client certificates) and require a bearer token
-// for /debug/*; /healthz and /readyz stay open for the health checks of Nomad, Consul and load balancers.
+// for /debug/* and /metrics; /healthz and /readyz stay open for the health checks of Nomad, Consul and load balancers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,8 @@ export interface AdminHandlers {
   /** Degraded components, empty when healthy. */
   degraded(): string[];
   debug: Record<string, () => unknown>;
+  /** Prometheus text exposition (behind the token, like /debug/*). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface AdminSecurity {
@@ -53,7 +55,17 @@ function route(req: IncomingMessage, res: ServerResponse, h: AdminHandlers, toke
   if (token && !bearerMatches(req.headers.authorization, token)) {
     return send(401, { error: 'this endpoint needs authorization: Bearer <the admin token>' }, { 'www-authenticate': 'Bearer' });
   }
+  if (path === '/metrics' && h.metrics) {
+    return void h.metrics().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      },
+      (err: unknown) => send(500, { error: `metrics failed: ${(err as Error).message}` }),
+    );
+  }
   const debug = h.debug[path.replace(/^\/debug\//, '')];
   if (path.startsWith('/debug/') && debug) return send(200, debug());
-  return send(404, { error: `no such endpoint ${path}`, endpoints: ['/healthz', '/readyz', ...Object.keys(h.debug).map((k) => `/debug/${k}`)] });
+  const endpoints = ['/healthz', '/readyz', ...(h.metrics ? ['/metrics'] : []), ...Object.keys(h.debug).map((k) => `/debug/${k}`)];
+  return send(404, { error: `no such endpoint ${path}`, endpoints });
 }

@@ -25,6 +25,7 @@ import { startAdmin, type AdminSecurity } from './admin.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
+import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
 
@@ -163,9 +164,18 @@ export class Controller extends EventEmitter {
 
   async #startAdmin(): Promise<void> {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
+    const ready = () => this.#last !== undefined;
+    const degraded = () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
     this.#admin = await startAdmin(admin.host, admin.port, {
-      ready: () => this.#last !== undefined,
-      degraded: () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)],
+      ready,
+      degraded,
+      metrics: controllerMetrics({
+        ready,
+        degraded,
+        proxies: () => this.#ads.proxies().length,
+        configVersion: () => this.#last?.snapshot.version ?? 0,
+        problems: () => this.#last?.output.problems.length ?? 0,
+      }),
       debug: {
         proxies: () => this.#ads.proxies(),
         statuses: () => this.#last?.output.statuses ?? [],

@@ -394,6 +394,11 @@ test('controller: the admin endpoint over HTTPS with a token for /debug/*; healt
   assert.equal(refused.headers['www-authenticate'], 'Bearer');
   assert.equal((await get('/debug/proxies', s.wrongToken)).status, 401);
   assert.equal((await get('/debug/proxies', s.token)).status, 200);
+  assert.equal((await get('/metrics')).status, 401, 'metrics are behind the token too');
+  const metrics = await get('/metrics', s.token);
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /^portico_ready 1$/m);
+  assert.match(metrics.body, /^portico_degraded_components 0$/m);
   assert.ok(!controller.output().includes(s.token), 'the token never appears in the log');
   assertOneLineError(portico(['controller', '--config-dir', configDir, '--admin-address', '127.0.0.1:0', '--admin-tls-key', s.serverKey]), /--admin-tls-cert and --admin-tls-key go together/);
 });

@@ -140,6 +140,8 @@ test('Consul down under traffic: no failed request, degraded health, edits flow 
   await waitFor(async () => (await health(gw)).status === 'degraded', { what: 'degraded health' });
   const h = await health(gw);
   assert.match(h.degraded.join('\n'), /consul KV source: reading portico\/ at http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*serving the last good config/);
+  const metrics = await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/metrics`)).text();
+  assert.match(metrics, /^portico_degraded_components [1-9]/m, 'the outage shows as a metric too');
   await new Promise((r) => setTimeout(r, 3000));
   await consul.restart();
   t.diagnostic(`Consul was down ${Date.now() - downAt} ms`);

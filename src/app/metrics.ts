@@ -1,0 +1,27 @@
+// Prometheus metrics of the controller, read at scrape time from the same handlers the admin endpoint's
+// /healthz, /readyz and /debug/* use, plus Node's process metrics. One registry per controller, so several
+// controllers in one process (tests) do not collide.
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { AdminHandlers } from './admin.ts';
+
+export interface MetricsSources {
+  /** Components that are degraded (Consul unreachable, a status target failing…). */
+  degraded(): string[];
+  ready(): boolean;
+  proxies(): number;
+  configVersion(): number;
+  problems(): number;
+}
+
+export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandlers['metrics']> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  gauge('portico_degraded_components', 'components currently degraded (e.g. Consul unreachable); the last good config keeps serving', () => src.degraded().length);
+  gauge('portico_ready', '1 once the first configuration has been translated', () => Number(src.ready()));
+  gauge('portico_xds_connected_proxies', 'Envoy ADS streams connected now', src.proxies);
+  gauge('portico_config_version', 'version of the last store snapshot translated', src.configVersion);
+  gauge('portico_config_problems', 'problems found in the resources (see /debug/problems)', src.problems);
+  return async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+}

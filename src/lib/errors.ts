@@ -1,14 +1,10 @@
 // Typed errors with stable codes. Callers branch on `code`, never on message text.
 
 export type ErrorCode =
-  | 'PORTICO_YAML_SYNTAX'
-  | 'PORTICO_INVALID_RESOURCE'
-  | 'PORTICO_UNKNOWN_KIND'
   | 'PORTICO_CONFIG'
   | 'PORTICO_PROTO'
   | 'PORTICO_XDS'
   | 'PORTICO_IO'
-  | 'PORTICO_TRANSLATION'
   | 'PORTICO_DISCOVERY'
   | 'PORTICO_CONSUL';
 
@@ -51,14 +47,6 @@ export function formatProblem(p: FieldProblem): string {
   if (p.resource) parts.push(p.resource);
   if (p.field) parts.push(p.field);
   return `${parts.join(': ')}: ${p.message}`;
-}
-
-export class InvalidResourceError extends PorticoError {
-  readonly problems: FieldProblem[];
-  constructor(problems: FieldProblem[]) {
-    super('PORTICO_INVALID_RESOURCE', problems.map(formatProblem).join('\n'));
-    this.problems = problems;
-  }
 }
 
 export class ConfigError extends PorticoError {

@@ -103,7 +103,7 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
     return { reason: 'InvalidCertificateRef', message: `${target} (group ${group || 'core'}): certificates come from core Secrets (group "", kind Secret)` };
   }
   const secret = index.secret(namespace, ref.name);
-  if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (the secrets folder has no ${namespace}/${ref.name}/tls.crt and tls.key)` };
+  if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (no secret source has ${namespace}/${ref.name})` };
   const { 'tls.crt': cert, 'tls.key': key } = secret.spec.stringData;
   const check = checkKeyPair(cert, key);
   if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${target}: ${check.field} ${check.message}` };

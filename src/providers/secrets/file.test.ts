@@ -82,3 +82,14 @@ test('watches the folders (even one created later): a new Secret appears, a rota
   await writeFile(join(dir, 'other', 'api', 'tls.crt'), v1.cert);
   await until(() => last, (s) => crtOf(s, 'api') === v1.cert, 'a Secret in a new namespace folder');
 });
+
+test('every file of a secret folder is a key; without tls.crt/tls.key the Secret is Opaque', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-secrets-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'default', 'keys'), { recursive: true });
+  await writeFile(join(dir, 'default', 'keys', 'api-key'), 'k-123');
+  await writeFile(join(dir, 'default', 'keys', 'htpasswd'), 'user:{SHA}x');
+  await writeFile(join(dir, 'default', 'keys', '.editor-swap'), 'ignored');
+  const [secret] = await readSecrets(dir);
+  assert.deepEqual(secret?.spec, { type: 'Opaque', stringData: { 'api-key': 'k-123', htpasswd: 'user:{SHA}x' } });
+});

@@ -1,11 +1,12 @@
-// TLS Secrets from a folder: `<dir>/<namespace>/<name>/tls.crt` and `tls.key` (PEM) make the Secret
-// `<namespace>/<name>` that Gateway listeners name in `tls.certificateRefs`. The folder is watched, so
+// Secrets from a folder: every file in `<dir>/<namespace>/<name>/` is one key of the Secret
+// `<namespace>/<name>` (the file name is the key, its content the value). With `tls.crt` and `tls.key` (PEM)
+// it is a TLS Secret, which Gateway listeners name in `tls.certificateRefs`; otherwise an Opaque one. The folder is watched, so
 // rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
 // previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
+import { OPAQUE_SECRET_TYPE, TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import { resourceId, type Resource } from '../../api/resource.ts';
 import { checkKeyPair } from '../../lib/certificates.ts';
@@ -83,7 +84,7 @@ export class FileSecretProvider {
     const hash = hashOf([resources.map((r) => [r.metadata, r.spec]), rejected]);
     if (hash === this.#published) return;
     this.#published = hash;
-    this.#opts.logger.info({ secrets: [...next.keys()] }, 'TLS secrets loaded');
+    this.#opts.logger.info({ secrets: [...next.keys()] }, 'secrets loaded');
     this.#onSnapshot({ resources, rejected });
   }
 
@@ -94,6 +95,7 @@ export class FileSecretProvider {
    */
   #keepGoodPair(secret: SecretResource, rejected: Rejected[]): SecretResource {
     const previous = this.#serving.get(secretKey(secret));
+    if (secret.spec.type !== TLS_SECRET_TYPE) return secret;
     const check = checkKeyPair(secret.spec.stringData['tls.crt'], secret.spec.stringData['tls.key']);
     if (check.ok || !previous) return secret;
     const before = previous.spec.stringData;
@@ -120,13 +122,18 @@ export class FileSecretProvider {
 
 async function readSecret(dir: string, namespace: string, name: string): Promise<SecretResource> {
   const folder = join(dir, namespace, name);
-  const read = (file: string) => readFile(join(folder, file), 'utf8').catch(() => undefined);
-  const [cert, key] = await Promise.all([read('tls.crt'), read('tls.key')]);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const keys = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  // A file removed between the listing and the read is simply not there this time.
+  const values = await Promise.all(keys.map((k) => readFile(join(folder, k), 'utf8').catch(() => undefined)));
+  const stringData: SecretSpec['stringData'] = {};
+  keys.forEach((k, i) => values[i] !== undefined && (stringData[k] = values[i]));
+  const tls = 'tls.crt' in stringData || 'tls.key' in stringData;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { namespace, name },
-    spec: { type: TLS_SECRET_TYPE, stringData: { ...(cert !== undefined && { 'tls.crt': cert }), ...(key !== undefined && { 'tls.key': key }) } },
+    spec: { type: tls ? TLS_SECRET_TYPE : OPAQUE_SECRET_TYPE, stringData },
     source: { file: folder },
   };
 }

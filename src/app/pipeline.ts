@@ -8,10 +8,13 @@ import type { Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
+import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
 import { translateIr } from '../xds/translator/translate.ts';
 
 export interface PipelineOptions {
   controllerName?: string;
+  /** Portico's ext-auth service, which the ext_authz filters call. */
+  extAuth?: ExtAuthTarget;
 }
 
 export interface PipelineOutput {
@@ -25,7 +28,7 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
   return {
     ir: result.ir,
-    xds: translateIr(result.ir),
+    xds: translateIr(result.ir, opts.extAuth ? { extAuth: opts.extAuth } : {}),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };

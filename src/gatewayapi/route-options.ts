@@ -9,6 +9,7 @@ import type { RouteOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr, MirrorIr, RouteIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
+import type { AuthConfigResolver } from './auth-configs.ts';
 import type { BackendIssue } from './backends.ts';
 import { backendProtocol, upstreamClusterName } from './upstream.ts';
 import type { Filters } from './filters.ts';
@@ -20,7 +21,7 @@ import type { StatusEntry } from './status.ts';
 type RouteOption = Resource<RouteOptionSpec>;
 
 /** Route settings that live beside the action (header changes and per-route filters). */
-export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer'>;
+export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'auth'>;
 
 export type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry' | 'rewrite' | 'hashPolicies'>;
 
@@ -52,6 +53,7 @@ const SETTINGS: readonly RouteSetting[] = [
   { name: 'faults', fields: ['faults'] },
   { name: 'lbHash', fields: ['lbHash'] },
   { name: 'bufferPerRoute', fields: ['bufferPerRoute'] },
+  { name: 'extauth', fields: ['extauth'] },
 ];
 
 interface Targeting {
@@ -63,13 +65,15 @@ export class RouteOptionResolver {
   readonly #index: ResourceIndex;
   readonly #problems: FieldProblem[];
   readonly #ledger: PolicyLedger;
+  readonly #auth: AuthConfigResolver;
   /** targetRefs by `<namespace>/<HTTPRoute name>`. */
   readonly #targeting = new Map<string, Targeting[]>();
   readonly #reported = new Set<string>();
 
-  constructor(index: ResourceIndex, problems: FieldProblem[]) {
+  constructor(index: ResourceIndex, problems: FieldProblem[], auth: AuthConfigResolver) {
     this.#index = index;
     this.#problems = problems;
+    this.#auth = auth;
     this.#ledger = new PolicyLedger(index.routeOptions, 'route rule');
     for (const option of index.routeOptions) this.#indexTargets(option);
   }
@@ -87,7 +91,9 @@ export class RouteOptionResolver {
     const own = route.kind === 'HTTPRoute' ? (rule as HTTPRouteRule) : {};
     const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
-    return { policies: policiesOf(pick), forward: this.#forwardOf(route, winners), issues };
+    const authOption = winners.get('extauth');
+    const auth = authOption && this.#auth.ref(authOption, authOption.spec.options?.extauth, where, (f, m) => this.#report(authOption, f, m));
+    return { policies: { ...policiesOf(pick), ...(auth && { auth }) }, forward: this.#forwardOf(route, winners), issues };
   }
 
   statuses(): StatusEntry[] {

@@ -4,6 +4,7 @@ import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
+import { AuthConfigResolver } from './auth-configs.ts';
 import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
@@ -47,10 +48,14 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const index = indexResources(resources, problems);
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
-  const options = new RouteOptionResolver(index, problems);
+  const auth = new AuthConfigResolver(index, problems);
+  const options = new RouteOptionResolver(index, problems, auth);
   const routes = attachRoutes(index, gateways, options, problems);
-  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
-  const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
+  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, auth);
+  const built = buildIr(index, gateways, routes, hostOptions);
+  const authConfigs = auth.ir();
+  const ir: Ir = { ...built.ir, ...(authConfigs.length && { authConfigs }) };
+  const { drops } = built;
   problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
   const statuses = [
     ...classes.statuses,
@@ -61,6 +66,7 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
     ...hostOptions.statuses(),
+    ...auth.statuses(),
   ];
   return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }

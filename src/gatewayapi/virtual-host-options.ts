@@ -6,6 +6,7 @@ import type { VirtualHostOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { VirtualHostIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
+import type { AuthConfigResolver } from './auth-configs.ts';
 import type { GatewayContext, ListenerContext } from './gateway.ts';
 import { corsOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
@@ -14,20 +15,28 @@ import type { StatusEntry } from './status.ts';
 
 type VirtualHostOption = Resource<VirtualHostOptionSpec>;
 
-export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry'>;
+export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'auth'>;
 
 const SETTINGS: readonly Setting[] = [
   REQUEST_HEADERS,
   RESPONSE_HEADERS,
   { name: 'cors', fields: ['cors'] },
   { name: 'retries', fields: ['retries'] },
+  { name: 'extauth', fields: ['extauth'] },
 ];
 
 export class VirtualHostOptionResolver {
   readonly #ledger: PolicyLedger;
   readonly #byListener = new Map<ListenerContext, VirtualHostPolicies>();
 
-  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[]) {
+  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], auth: AuthConfigResolver) {
+    const reported = new Set<string>();
+    const report = (option: VirtualHostOption) => (field: string, message: string) => {
+      if (reported.has(`${resourceId(option)}|${field}`)) return;
+      reported.add(`${resourceId(option)}|${field}`);
+      this.#ledger.issue(option, field, message);
+      problems.push(problemAt(option, field, message));
+    };
     this.#ledger = new PolicyLedger(index.virtualHostOptions, 'Gateway listener');
     const targeting = targetsOf(index, this.#ledger, problems);
     for (const gateway of gateways) {
@@ -39,7 +48,9 @@ export class VirtualHostOptionResolver {
         if (!ordered.length) continue;
         const where = `${resourceId(gateway.resource)} listener ${listener.spec.name}`;
         const winners = this.#ledger.settle(ordered, where, SETTINGS, () => undefined);
-        this.#byListener.set(listener, policiesOf((name) => winners.get(name)?.spec.options));
+        const authOption = winners.get('extauth');
+        const ref = authOption && auth.ref(authOption, authOption.spec.options?.extauth, where, report(authOption));
+        this.#byListener.set(listener, { ...policiesOf((name) => winners.get(name)?.spec.options), ...(ref && { auth: ref }) });
       }
     }
   }

@@ -1,10 +1,13 @@
 // The intermediate representation between the gateway translator and the xDS translator.
 // Plain, serialisable JSON: no classes, no Maps, no undefined-vs-missing distinctions that matter.
 // Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
+import type { AuthConfigIr, AuthRefIr } from './auth.ts';
 
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
   gateways: GatewayIr[];
+  /** The AuthConfigs some route or virtual host uses, secrets resolved (absent when none); sorted by name. */
+  authConfigs?: AuthConfigIr[];
 }
 
 export interface GatewayIr {
@@ -73,6 +76,8 @@ export interface VirtualHostIr {
   responseHeaders?: HeaderModIr;
   cors?: CorsIr;
   retry?: RetryIr;
+  /** External authorization for every route of the host, unless a route says otherwise. */
+  auth?: AuthRefIr;
 }
 
 export interface RouteIr {
@@ -87,6 +92,8 @@ export interface RouteIr {
   corsDisabled?: true;
   faults?: FaultsIr;
   buffer?: BufferIr;
+  /** External authorization (a RouteOption's `extauth`); overrides the virtual host's. */
+  auth?: AuthRefIr;
   action: RouteActionIr;
 }
 

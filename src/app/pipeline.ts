@@ -8,6 +8,7 @@ import type { Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
+import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
 import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
 import { translateIr } from '../xds/translator/translate.ts';
 
@@ -20,6 +21,8 @@ export interface PipelineOptions {
 export interface PipelineOutput {
   ir: Ir;
   xds: Map<string, XdsResources>;
+  /** What each of Portico's own services is streamed; every service has an entry, empty when unused. */
+  services: Map<ServiceNodeKey, ServiceConfigItem[]>;
   statuses: StatusRecord[];
   problems: FieldProblem[];
 }
@@ -29,9 +32,18 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   return {
     ir: result.ir,
     xds: translateIr(result.ir, opts.extAuth ? { extAuth: opts.extAuth } : {}),
+    services: serviceConfigs(result.ir),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
+}
+
+/** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, secrets resolved. */
+function serviceConfigs(ir: Ir): Map<ServiceNodeKey, ServiceConfigItem[]> {
+  const services = new Map<ServiceNodeKey, ServiceConfigItem[]>(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+  // The IR is plain JSON by design (no undefined values), so it travels as a Struct as it is.
+  services.set(SERVICE_NODE_KEYS.extauth, (ir.authConfigs ?? []).map((c) => ({ name: c.name, config: c as unknown as JsonObject })));
+  return services;
 }
 
 /**

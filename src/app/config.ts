@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import { check, formatPath, int, obj, str, type Problem } from '../api/validate/schema.ts';
+import { check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
 import type { ConsulOptions } from '../consul/client.ts';
 import { ConfigError } from '../lib/errors.ts';
 
@@ -35,6 +35,8 @@ export interface PorticoConfig {
   sources: { directory?: DirectorySourceConfig; consulKv?: ConsulKvSourceConfig };
   consul: ConsulOptions;
   leaderElection: LeaderElectionConfig;
+  /** Portico's ext-auth service, which Envoy's ext_authz filter calls (`unix:/path` or `HOST:PORT`). */
+  extAuth?: { address: string };
   /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
   discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
 }
@@ -44,6 +46,9 @@ const kvPrefix = str({
   minLength: 1,
   check: (v) => (v.startsWith('/') || v.endsWith('/') || v.split('/').some((s) => s === '' || s.startsWith('.')) ? 'must be a KV path like portico or team/portico (no leading or trailing /, no empty or dot-named segment)' : undefined),
 });
+/** A Unix socket (`unix:/abs/path`) or `HOST:PORT`, as Envoy's cluster for the service takes it. */
+const SERVICE_ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})$/;
+const serviceAddress = str({ pattern: SERVICE_ADDRESS, patternName: 'service address (unix:/absolute/path.sock or HOST:PORT)' });
 const SCHEMA = obj({
   xdsAddress: text,
   adminAddress: text,
@@ -61,6 +66,7 @@ const SCHEMA = obj({
   }),
   leaderElection: obj({ key: text, ttlSeconds: int(10, 86_400), lockDelaySeconds: int(0, 60) }),
   discovery: obj({ consul: obj({ waitSeconds: int(1, 600) }), ec2: obj({ endpoint: text, intervalSeconds: int(1, 86_400) }) }),
+  extAuth: obj({ address: required(serviceAddress) }),
 });
 
 /** What the file says, checked (paths in it are resolved against the file's folder). */
@@ -126,6 +132,9 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
   const kv = merged.sources?.consulKv;
   if (dir && !dir.path) throw new ConfigError('sources.directory needs a path (or --config-dir / PORTICO_CONFIG_DIR)');
   if (!dir && !kv) throw new ConfigError('no resource source: set --config-dir, or sources.directory / sources.consulKv in the config file (--config)');
+  if (merged.extAuth && !SERVICE_ADDRESS.test(merged.extAuth.address)) {
+    throw new ConfigError(`extAuth.address (--ext-auth-address): expected unix:/absolute/path.sock or HOST:PORT, got '${merged.extAuth.address}'`);
+  }
   const rootKey = kv?.rootKey ?? 'portico';
   const consulKv = kv && { rootKey, statusPrefix: kv.statusPrefix ?? `${rootKey}-status` };
   if (consulKv && (consulKv.statusPrefix === rootKey || consulKv.statusPrefix.startsWith(`${rootKey}/`))) {
@@ -139,6 +148,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     consul: merged.consul ?? {},
     leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
+    ...(merged.extAuth?.address && { extAuth: merged.extAuth }),
   };
 }
 

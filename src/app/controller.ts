@@ -52,6 +52,8 @@ export interface ControllerOptions {
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
+  /** Where Envoy reaches Portico's ext-auth service (`unix:/path` or `HOST:PORT`); absent: routes with auth are denied. */
+  extAuthAddress?: string;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   logger: Logger;
@@ -189,7 +191,8 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
+      const { controllerName, extAuthAddress } = this.#opts;
+      const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(extAuthAddress && { extAuth: { address: extAuthAddress } }) });
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);

@@ -22,6 +22,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--consul-ca-file <file>', 'CA of Consul\'s HTTPS certificate (PEM)').env('PORTICO_CONSUL_CA_FILE'))
     .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
     .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
+    .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
   for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
@@ -69,6 +70,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
   return {
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
+    ...(given('extAuthAddress') && { extAuth: { address: given('extAuthAddress') as string } }),
     sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
     consul: {
       address: given('consulAddress'),
@@ -86,5 +88,6 @@ function controllerOptions(c: PorticoConfig) {
     ...(dir && { configDir: dir.path, statusDir: dir.statusDir, secretsDir: dir.secretsDir }),
     ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
     ...(c.controllerName && { controllerName: c.controllerName }),
+    ...(c.extAuth && { extAuthAddress: c.extAuth.address }),
   };
 }

@@ -69,7 +69,7 @@ export class AuthConfigResolver {
       const used = users.size ? `used by ${[...users].sort().join(', ')}` : 'not used by any route or virtual host yet';
       const conditions: Condition[] = [condition(c, 'Accepted', true, { reason: 'Accepted', message: used })];
       const refs = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-      conditions.push(condition(c, 'ResolvedRefs', !issues.length, issues.length ? { reason: 'RefNotPermitted', message: refs } : { reason: 'ResolvedRefs', message: 'every Secret resolved' }));
+      conditions.push(condition(c, 'ResolvedRefs', !issues.length, issues.length ? { reason: 'InvalidRef', message: refs } : { reason: 'ResolvedRefs', message: 'every Secret resolved' }));
       return statusEntry(c, { conditions });
     });
   }

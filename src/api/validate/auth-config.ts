@@ -113,7 +113,9 @@ const step = obj(
     name: str({ pattern: /^[A-Za-z0-9_.-]+$/, patternName: 'step name (letters, digits, _ . -)', maxLength: 63 }),
     basicAuth,
     apiKeyAuth,
-    jwt: obj({ providers: required(map(str({ minLength: 1 }), jwtProvider)) }),
+    jwt: obj({ providers: required(map(str({ minLength: 1 }), jwtProvider)) }, (j: { providers: object }, report) => {
+      if (!Object.keys(j.providers).length) report(['providers'], 'must name at least one provider');
+    }),
     passThroughAuth,
     oauth: otherKind('oauth'),
     oauth2: otherKind('oauth2 (OIDC)'),

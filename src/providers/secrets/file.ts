@@ -1,11 +1,13 @@
 // Secrets from a folder: every file in `<dir>/<namespace>/<name>/` is one key of the Secret
-// `<namespace>/<name>` (the file name is the key, its content the value). With `tls.crt` and `tls.key` (PEM)
+// `<namespace>/<name>` (the file name is the key, its content the value), except `.labels`, a YAML mapping of
+// the Secret's labels (API keys are selected by label). With `tls.crt` and `tls.key` (PEM)
 // it is a TLS Secret, which Gateway listeners name in `tls.certificateRefs`; otherwise an Opaque one. The folder is watched, so
 // rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
 // previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
 import { OPAQUE_SECRET_TYPE, TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import { resourceId, type Resource } from '../../api/resource.ts';
@@ -129,13 +131,29 @@ async function readSecret(dir: string, namespace: string, name: string): Promise
   const stringData: SecretSpec['stringData'] = {};
   keys.forEach((k, i) => values[i] !== undefined && (stringData[k] = values[i]));
   const tls = 'tls.crt' in stringData || 'tls.key' in stringData;
+  const labels = await readLabels(join(folder, LABELS_FILE));
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { namespace, name },
+    metadata: { namespace, name, ...(labels && { labels }) },
     spec: { type: tls ? TLS_SECRET_TYPE : OPAQUE_SECRET_TYPE, stringData },
     source: { file: folder },
   };
+}
+
+const LABELS_FILE = '.labels';
+
+/** The labels in `.labels` (a YAML mapping of strings); none when the file is absent or is not such a mapping. */
+async function readLabels(path: string): Promise<Record<string, string> | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Folder names below `dir`, sorted, without dot-names (editors' and tools' temporary folders). */

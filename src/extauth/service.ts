@@ -1,0 +1,86 @@
+// The ext-auth service: Envoy's ext_authz filter calls Check; the AuthConfig to apply is named by the route's
+// `portico-authconfig` context extension. Configuration arrives whole (from the controller's service config
+// stream) and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
+// use the new ones, so a change needs no restart and drops no request. A decision is logged with the route and
+// the reason only.
+import { rm } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import type { AuthConfigIr } from '../ir/auth.ts';
+import { PorticoError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { JsonObject } from '../xds/service-config.ts';
+import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
+import { authorizationService, decodeCheckRequest, encodeCheckResponse } from './check-protocol.ts';
+import { deny, type Decision } from './decision.ts';
+import { compileAuthConfig, type Authorizer } from './policy.ts';
+
+/** How long replaced authorizers stay open for checks still using them (a pass-through call's timeout). */
+const RETIRE_AFTER_MS = 10_000;
+
+type CheckCall = grpc.ServerUnaryCall<Buffer, Buffer>;
+
+export class ExtAuthService {
+  readonly #log: Logger;
+  readonly #server = new grpc.Server();
+  #authorizers = new Map<string, Authorizer>();
+
+  constructor(logger: Logger) {
+    this.#log = logger;
+    this.#server.addService(authorizationService, {
+      Check: (call: CheckCall, callback: grpc.sendUnaryData<Buffer>) => void this.#check(call.request).then((res) => callback(null, res)),
+    });
+  }
+
+  /** Replaces the whole configuration. Throws (the stream NACKs) when one item cannot be compiled: nothing changes. */
+  apply(items: ReadonlyMap<string, JsonObject>): void {
+    const next = new Map<string, Authorizer>();
+    try {
+      for (const [name, config] of items) next.set(name, compileAuthConfig(config as unknown as AuthConfigIr));
+    } catch (err) {
+      for (const a of next.values()) a.close();
+      throw new PorticoError('PORTICO_CONFIG', `cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
+    }
+    const previous = this.#authorizers;
+    this.#authorizers = next;
+    setTimeout(() => previous.forEach((a) => a.close()), RETIRE_AFTER_MS).unref();
+    this.#log.info({ authConfigs: [...next.keys()] }, 'auth configuration applied');
+  }
+
+  /** `unix:/path.sock` or `HOST:PORT` (port 0: any free one); resolves to the address bound. */
+  async listen(address: string): Promise<string> {
+    // A socket file left by a previous run would make the bind fail.
+    if (address.startsWith('unix:')) await rm(address.slice('unix:'.length), { force: true });
+    const port = await new Promise<number>((resolve, reject) =>
+      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(new PorticoError('PORTICO_IO', `cannot listen for ext-auth checks on ${address}: ${err.message}`, { cause: err })) : resolve(bound),
+      ),
+    );
+    const bound = address.startsWith('unix:') ? address : address.replace(/:0$/, `:${port}`);
+    this.#log.info({ address: bound }, 'ext-auth service listening');
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+    this.#authorizers.forEach((a) => a.close());
+  }
+
+  async #check(raw: Buffer): Promise<Buffer> {
+    let route = '';
+    let decision: Decision;
+    try {
+      const { input, context } = decodeCheckRequest(raw);
+      route = context[ROUTE_EXTENSION] ?? '';
+      const name = context[AUTH_CONFIG_EXTENSION] ?? '';
+      const authorizer = this.#authorizers.get(name);
+      // Unknown means not (yet) configured: deny, never let an unchecked request through.
+      decision = authorizer ? await authorizer.check(input) : deny(403, `unknown AuthConfig ${JSON.stringify(name)}`);
+    } catch (err) {
+      this.#log.error({ route, error: (err as Error).message }, 'check failed');
+      decision = deny(403, 'internal error');
+    }
+    if (decision.allow) this.#log.debug({ route, allowed: true }, 'allowed');
+    else this.#log.info({ route, allowed: false, status: decision.status, reason: decision.reason }, 'denied');
+    return encodeCheckResponse(decision);
+  }
+}

@@ -15,7 +15,8 @@ export interface ExtAuthTarget {
   address: string;
 }
 
-export const EXT_AUTH_CLUSTER = 'portico/extauth';
+/** No '/': Envoy sends the cluster name as the gRPC :authority, and gRPC servers refuse a '/' there. */
+export const EXT_AUTH_CLUSTER = 'portico-extauth';
 export const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
 export const EXT_AUTHZ_FAIL_OPEN_FILTER = 'envoy.filters.http.ext_authz/fail-open';
 /** The context extensions the service reads. */

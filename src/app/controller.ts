@@ -160,6 +160,11 @@ export class Controller extends EventEmitter {
     return this.#last?.output.ir.gateways ?? [];
   }
 
+  /** Whether some AuthConfig exists (for `portico up`, which then starts the ext-auth service). */
+  usesExtAuth(): boolean {
+    return Boolean(this.#last?.output.ir.authConfigs?.length);
+  }
+
   /** The xDS resources currently served to a gateway (for the admin endpoint and tests). */
   config(gateway: string): unknown {
     return this.#cache.get(gateway);

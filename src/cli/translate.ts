@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { runPipeline } from '../app/pipeline.ts';
-import { REDACTED } from '../ir/redact.ts';
+import { REDACTED, redactAuthConfig } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
 import { readInput, secretsDirOption } from './input.ts';
@@ -19,6 +19,8 @@ export function translateCommand(): Command {
         gateways: Object.fromEntries(
           [...out.xds].map(([gw, byType]) => [gw, Object.fromEntries(Object.entries(byType).map(([t, list]) => [t.split('.').pop(), list.map((r) => (t === TYPE_URLS.secret ? redactKey(r) : r.resource))]))]),
         ),
+        // What the ext-auth service would be streamed, credentials redacted.
+        ...(out.ir.authConfigs && { authConfigs: out.ir.authConfigs.map(redactAuthConfig) }),
         statuses: out.statuses,
         problems: out.problems.map(formatProblem),
       };

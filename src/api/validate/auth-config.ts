@@ -22,7 +22,7 @@ const httpUrl = str({
 const hostPort = str({ pattern: /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, patternName: 'address (HOST:PORT)' });
 
 /** The base64 alphabet htpasswd and Gloo use for salts and hashes. */
-const aprText = (max: number) => str({ pattern: /^[./0-9A-Za-z]+$/, patternName: 'apr1 value (letters, digits, . and /)', minLength: 1, maxLength: max });
+const aprText = (min: number, max: number) => str({ pattern: /^[./0-9A-Za-z]+$/, patternName: 'apr1 value (letters, digits, . and /)', minLength: min, maxLength: max });
 const userName = str({ pattern: /^[^:\s]+$/, patternName: "user name (no ':' or spaces)", maxLength: 255 });
 
 const oneUserSource: Rule = (b: { apr?: unknown; htpasswd?: unknown }, report) => {
@@ -32,7 +32,7 @@ const oneUserSource: Rule = (b: { apr?: unknown; htpasswd?: unknown }, report) =
 const basicAuth = obj(
   {
     realm: str({ maxLength: 256, check: (r) => (r.includes('"') ? 'must not contain "' : undefined) }),
-    apr: obj({ users: required(map(userName, obj({ salt: required(aprText(8)), hashedPassword: required(aprText(22)) }))) }),
+    apr: obj({ users: required(map(userName, obj({ salt: required(aprText(1, 8)), hashedPassword: required(aprText(22, 22)) }))) }),
     htpasswd: obj({ secretRef: required(objectRef), key: str({ minLength: 1 }) }),
     encryption: unsupported('basicAuth.encryption/userList (Gloo 1.17) are not supported by Portico yet; use apr.users or htpasswd'),
     userList: unsupported('basicAuth.encryption/userList (Gloo 1.17) are not supported by Portico yet; use apr.users or htpasswd'),

@@ -1,7 +1,7 @@
 // API keys: the key in a header is looked up by its SHA-256 digest, so the lookup's timing depends on the digest
 // only and says nothing about how close a guess came to a real key. The matched Secret's other entries may be
 // passed upstream as headers (headersFromMetadataEntry).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ApiKeyAuthIr } from '../ir/auth.ts';
 import { allow, deny, type Step } from './decision.ts';
 
@@ -27,5 +27,5 @@ export function apiKeyStep(ir: ApiKeyAuthIr): Step {
 }
 
 function digest(key: string): string {
-  return createHash('sha256').update(key).digest('base64');
+  return hash('sha256', key, 'base64');
 }

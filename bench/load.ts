@@ -1,0 +1,69 @@
+// Load generators for the ext-auth benchmark: a closed loop of gRPC Check calls (throughput), and an open loop of
+// HTTP requests at a fixed rate (latency at a given load, not distorted by waiting for slow answers).
+import { Agent, request } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { authorizationService } from '../src/extauth/check-protocol.ts';
+
+export interface Latencies {
+  count: number;
+  seconds: number;
+  /** Sorted, in milliseconds. */
+  ms: number[];
+  errors: number;
+}
+
+type CheckClient = grpc.Client & { Check(req: Buffer, cb: (err: grpc.ServiceError | null) => void): void };
+
+/** `concurrency` calls in flight for `seconds`, each a pre-encoded CheckRequest. */
+export async function checkLoop(address: string, requests: Buffer[], concurrency: number, seconds: number): Promise<Latencies> {
+  const client = new (grpc.makeGenericClientConstructor(authorizationService, 'Authorization'))(address, grpc.credentials.createInsecure(), { 'grpc.enable_channelz': 0 }) as unknown as CheckClient;
+  const ms: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const worker = async (w: number) => {
+    for (let i = w; performance.now() < end; i += concurrency) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => client.Check(requests[i % requests.length] as Buffer, (err) => (err && errors++, resolve())));
+      ms.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  client.close();
+  return { count: ms.length, seconds: (performance.now() - started) / 1000, ms: ms.sort((a, b) => a - b), errors };
+}
+
+/** `rate` GETs per second for `seconds`, sent on schedule whatever the answers' pace (kept-alive connections). */
+export async function httpOpenLoop(port: number, path: string, headers: Record<string, string>, rate: number, seconds: number): Promise<Latencies> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const ms: number[] = [];
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  const total = rate * seconds;
+  for (let sent = 0; sent < total; ) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+    for (; sent < due; sent++) pending.push(get(agent, port, path, headers).then((d) => void (d < 0 ? errors++ : ms.push(d))));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { count: ms.length, seconds: (performance.now() - started) / 1000, ms: ms.sort((a, b) => a - b), errors };
+}
+
+/** The request's latency in ms, or -1 when it failed or was not answered 200. */
+function get(agent: Agent, port: number, path: string, headers: Record<string, string>): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - t0 : -1));
+    });
+    req.on('error', () => resolve(-1));
+    req.end();
+  });
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}

@@ -22,6 +22,8 @@ export interface UpstreamSpec {
     /** Default 80, as in Gloo. */
     port?: number;
     publicIp?: boolean;
+    /** A Secret with Gloo's keys aws_access_key_id, aws_secret_access_key (and aws_session_token); absent: the standard AWS chain. */
+    secretRef?: { name: string; namespace?: string };
   };
   loadBalancerConfig?: LoadBalancerConfig;
   connectionConfig?: { connectTimeout?: string; maxRequestsPerConnection?: number };

@@ -12,6 +12,7 @@ import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
+import { secretLookup } from '../providers/discovery/ec2.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
@@ -190,7 +191,7 @@ export class Controller extends EventEmitter {
     try {
       const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
       this.#last = { snapshot, output };
-      this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
+      this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       for (const key of this.#cache.keys()) if (!output.xds.has(key)) this.#cache.delete(key);
       this.#serveAll();
       this.#logProblems(output);

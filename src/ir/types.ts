@@ -324,4 +324,15 @@ export interface Ec2SourceIr {
   port: number;
   /** Connect to the public IP (instances without one are left out); default the private IP. */
   publicIp?: true;
+  /**
+   * The Secret holding the credentials; absent: the standard AWS chain. Only the reference: discovery reads
+   * the values from the store when it polls, so they never appear in the IR.
+   */
+  secretRef?: SecretRefIr;
+}
+
+/** A Secret by namespace and name. */
+export interface SecretRefIr {
+  namespace: string;
+  name: string;
 }

@@ -174,7 +174,7 @@ const consulSpec = obj({
 });
 
 const awsCredentials =
-  'Portico reads AWS credentials from the standard chain (environment, ~/.aws files with role_arn profiles, web identity, instance role): configure them there';
+  'Portico reads AWS credentials from secretRef or from the standard chain (environment, ~/.aws files with role_arn profiles, web identity, instance role): configure the role there';
 
 const ec2Filter = obj(
   { key: str({ minLength: 1, maxLength: 128 }), kvPair: obj({ key: required(str({ minLength: 1, maxLength: 128 })), value: required(str({ maxLength: 256 })) }) },
@@ -189,7 +189,7 @@ const awsEc2Spec = obj({
   port: portNumber,
   publicIp: bool,
   roleArn: unsupported(`roleArn: ${awsCredentials}`),
-  secretRef: unsupported(`secretRef: ${awsCredentials}`),
+  secretRef: obj({ name: required(objectName), namespace: namespaceName }),
 });
 
 const UPSTREAM_TYPES = ['static', 'consul', 'awsEc2'];

@@ -166,7 +166,11 @@ export class Controller extends EventEmitter {
   async #startAdmin(): Promise<void> {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
     const ready = () => this.#last !== undefined;
-    const degraded = () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
+    const degraded = () => [
+      ...(this.#kv?.problems() ?? []),
+      ...(this.#discovery?.discovery.problems() ?? []),
+      ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
+    ];
     this.#admin = await startAdmin(admin.host, admin.port, {
       ready,
       degraded,

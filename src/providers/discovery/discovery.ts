@@ -60,6 +60,12 @@ export class Discovery {
     return [...(this.#consul?.watching() ?? []), ...(this.#ec2?.watching() ?? [])].sort();
   }
 
+  /** Why discovery is degraded, for the controller's health (empty when every query answers). */
+  problems(): string[] {
+    const consul = this.#consul?.problem();
+    return consul ? [consul] : [];
+  }
+
   async stop(): Promise<void> {
     this.#ec2?.stop();
     await this.#consul?.stop();

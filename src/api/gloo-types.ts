@@ -9,9 +9,14 @@ export interface UpstreamSpec {
   /** Passing instances of a Consul catalog service (exactly one of static, consul and awsEc2 is set). */
   consul?: {
     serviceName: string;
-    /** Gloo's older name for instanceTags; both must be carried by an instance. */
+    /** Gloo's deprecated name for subsetTags, read only when subsetTags is empty (as Gloo does). */
     serviceTags?: string[];
+    /** Tags that split the instances into subsets an UpstreamGroup destination's `subset` can pick. */
+    subsetTags?: string[];
+    /** An instance must carry every one of these. */
     instanceTags?: string[];
+    /** An instance carrying any of these is left out. */
+    instanceBlacklistTags?: string[];
     /** Datacenters to query; absent: the agent's own. */
     dataCenters?: string[];
   };
@@ -91,7 +96,11 @@ export interface UpstreamGroupSpec {
 }
 
 export interface WeightedDestination {
-  destination: { upstream: { name: string; namespace?: string } };
+  destination: {
+    upstream: { name: string; namespace?: string };
+    /** Endpoint labels the destination's instances must have; for consul Upstreams `tag_<tag>: "1"` (or "0"). */
+    subset?: { values: Record<string, string> };
+  };
   /** Gloo's default is 0: no traffic. */
   weight?: number;
 }

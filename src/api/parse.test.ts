@@ -251,9 +251,8 @@ test('Upstream: exactly one of static, consul and awsEc2; their fields checked w
   assert.deepEqual(upstream('  consul: { serviceName: web }\n  awsEc2: { region: eu-west-1 }'), [
     'routes.yaml:6 Upstream default/u spec.awsEc2: only one upstream type may be set (found consul and awsEc2)',
   ]);
-  assert.deepEqual(upstream('  consul: { subsetTags: [a], connectEnabled: true }'), [
+  assert.deepEqual(upstream('  consul: { subsetTags: [a], instanceBlacklistTags: [b], connectEnabled: true }'), [
     'routes.yaml:5 Upstream default/u spec.consul.serviceName: required field is missing',
-    'routes.yaml:5 Upstream default/u spec.consul.subsetTags: subsetTags (subset load balancing) is not supported by Portico yet',
     'routes.yaml:5 Upstream default/u spec.consul.connectEnabled: connectEnabled (Consul service mesh) is not supported by Portico',
   ]);
   const ec2 = upstream('  awsEc2:\n    region: Europe\n    roleArn: arn:aws:iam::1:role/r\n    filters: [{ key: a, kvPair: { key: b, value: c } }, {}]');

@@ -8,6 +8,7 @@ import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalanc
 import type { FieldProblem } from '../lib/errors.ts';
 import { ec2SecretRef, SECRET_REF_FIELD } from './ec2-secret.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
+import { consulSubsetTags, subsetSelectors } from './subsets.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 /** Gloo's default too. */
@@ -45,6 +46,7 @@ function upstreamCluster(u: Resource<UpstreamSpec>, index: ResourceIndex, protoc
   const secret = ec2SecretRef(u, index);
   // Credentials that cannot be used: nothing is discovered (Envoy answers 503), as with a source that is off.
   const discovery = secret && 'problem' in secret ? undefined : discoveryOf(spec, secret?.ref);
+  const selectors = spec.consul ? subsetSelectors(u, index) : [];
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
   const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
@@ -52,6 +54,7 @@ function upstreamCluster(u: Resource<UpstreamSpec>, index: ResourceIndex, protoc
     name: upstreamClusterName(u.metadata.namespace, u.metadata.name, protocol),
     endpoints,
     ...(discovery && { discovery }),
+    ...(selectors.length && { subsetSelectors: selectors }),
     connectTimeoutMs: timeout ? ms(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
     ...(loadBalancer && { loadBalancer }),
     ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
@@ -76,10 +79,18 @@ const DEFAULT_EC2_PORT = 80;
 /** Where a consul or awsEc2 Upstream's endpoints come from; lists sorted so that equal specs give equal IR. */
 function discoveryOf(spec: UpstreamSpec, secretRef: SecretRefIr | undefined): EndpointSourceIr | undefined {
   if (spec.consul) {
-    const { serviceName, serviceTags = [], instanceTags = [], dataCenters = [] } = spec.consul;
-    const tags = [...new Set([...serviceTags, ...instanceTags])].sort();
-    const dcs = [...new Set(dataCenters)].sort();
-    return { consul: { service: serviceName, ...(tags.length && { tags }), ...(dcs.length && { dataCenters: dcs }) } };
+    const { serviceName, instanceTags = [], instanceBlacklistTags = [], dataCenters = [] } = spec.consul;
+    const sorted = (list: string[]) => [...new Set(list)].sort();
+    const [tags, excludedTags, subsetTags, dcs] = [sorted(instanceTags), sorted(instanceBlacklistTags), consulSubsetTags(spec), sorted(dataCenters)];
+    return {
+      consul: {
+        service: serviceName,
+        ...(tags.length && { tags }),
+        ...(excludedTags.length && { excludedTags }),
+        ...(subsetTags.length && { subsetTags }),
+        ...(dcs.length && { dataCenters: dcs }),
+      },
+    };
   }
   if (spec.awsEc2) {
     const { region, filters = [], port = DEFAULT_EC2_PORT, publicIp } = spec.awsEc2;
@@ -168,7 +179,10 @@ function kindOf(spec: UpstreamSpec, cluster: ClusterIr): string {
   const source = cluster.discovery;
   if (spec.awsEc2 && !source) return `EC2 instances in ${spec.awsEc2.region}, not discovered`;
   if (!source) return `static upstream with ${cluster.endpoints.length} host(s)`;
-  if ('consul' in source) return `passing instances of Consul service ${source.consul.service}${source.consul.tags ? ` tagged ${source.consul.tags.join(', ')}` : ''}`;
+  if ('consul' in source) {
+    const { service, tags, excludedTags, subsetTags } = source.consul;
+    return `passing instances of Consul service ${service}${tags ? ` tagged ${tags.join(', ')}` : ''}${excludedTags ? `, none tagged ${excludedTags.join(', ')}` : ''}${subsetTags ? `; subsets by tag ${subsetTags.join(', ')}` : ''}`;
+  }
   const { ec2 } = source;
   const credentials = ec2.secretRef ? `, credentials from Secret ${ec2.secretRef.namespace}/${ec2.secretRef.name}` : '';
   return `running EC2 instances in ${ec2.region}${ec2.filters.length ? ` matching ${ec2.filters.length} tag filter(s)` : ''}${credentials}`;

@@ -43,6 +43,22 @@ test('discoveredEndpoints: the instance port wins, the source port fills in, tag
   assert.deepEqual(discoveredEndpoints({ consul: { service: 'web', tags: ['v2'] } }, found), [{ address: '10.0.0.2', port: 9000 }]);
 });
 
+test('discoveredEndpoints: excluded tags leave an instance out; subset tags label each endpoint "1" or "0" (Gloo\'s tag_<tag>)', () => {
+  const found = sets({
+    [consulWatchKey({ service: 'web' })]: [
+      { address: '10.0.0.1', port: 80, tags: ['v1'] },
+      { address: '10.0.0.2', port: 80, tags: ['v2', 'canary'] },
+      { address: '10.0.0.3', port: 80, tags: ['v2', 'draining'] },
+      { address: '10.0.0.4', port: 80 },
+    ],
+  });
+  assert.deepEqual(discoveredEndpoints({ consul: { service: 'web', excludedTags: ['draining'], subsetTags: ['canary', 'v2'] } }, found), [
+    { address: '10.0.0.1', port: 80, subset: { tag_canary: '0', tag_v2: '0' } },
+    { address: '10.0.0.2', port: 80, subset: { tag_canary: '1', tag_v2: '1' } },
+    { address: '10.0.0.4', port: 80, subset: { tag_canary: '0', tag_v2: '0' } },
+  ]);
+});
+
 test('discoveredEndpoints: every datacenter is joined; EC2 instances take the source port; unanswered watches give none', () => {
   const found = sets({
     'consul/dc1/pay': [{ address: '10.1.0.1', port: 80 }],

@@ -142,7 +142,7 @@ export type RouteActionIr = ForwardActionIr | RedirectActionIr | DirectResponseA
 export interface ForwardActionIr {
   type: 'forward';
   /** Weighted split; weights are > 0 (zero-weight backends are dropped by the gateway translator). */
-  backends: { cluster: string; weight: number; requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr }[];
+  backends: { cluster: string; weight: number; requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr; subset?: SubsetIr }[];
   /**
    * Combined weight of the rule's invalid backendRefs (missing, wrong kind, not permitted). The Gateway API
    * asks that this share of requests (invalidWeight / (sum of weights + invalidWeight)) be answered with 500.
@@ -225,6 +225,11 @@ export interface ClusterIr {
   endpoints: EndpointIr[];
   /** Where the endpoints come from when they are discovered rather than listed. */
   discovery?: EndpointSourceIr;
+  /**
+   * The label sets routes pick subsets by (sorted keys, sorted lists); absent: no subset load balancing. A
+   * route whose subset matches no endpoint gets any endpoint (Envoy's ANY_ENDPOINT fallback).
+   */
+  subsetSelectors?: string[][];
   connectTimeoutMs: number;
   /** Absent: round robin. */
   loadBalancer?: LoadBalancerIr;
@@ -292,9 +297,14 @@ export interface UpstreamTlsIr {
   alpnProtocols?: string[];
 }
 
+/** Endpoint labels (Envoy's `envoy.lb` metadata) that pick a subset of a cluster's endpoints. */
+export type SubsetIr = Record<string, string>;
+
 export interface EndpointIr {
   address: string;
   port: number;
+  /** Labels a route's subset is matched against (see ClusterIr.subsetSelectors). */
+  subset?: SubsetIr;
   /** The TLS server name for this host (Gloo's `sniAddr`), instead of the cluster's; only with `tls`. */
   sni?: string;
 }
@@ -310,6 +320,10 @@ export interface ConsulSourceIr {
   service: string;
   /** An instance must carry all of them; sorted. */
   tags?: string[];
+  /** An instance carrying any of them is left out; sorted. */
+  excludedTags?: string[];
+  /** Each becomes an endpoint label `tag_<tag>`: "1" when the instance carries it, else "0"; sorted. */
+  subsetTags?: string[];
   /** Datacenters to query; absent: the agent's own. Sorted. */
   dataCenters?: string[];
   /** For instances registered without a port (the Service backendRef's port). */

@@ -19,6 +19,8 @@ export interface UpstreamSpec {
     instanceBlacklistTags?: string[];
     /** Datacenters to query; absent: the agent's own. */
     dataCenters?: string[];
+    /** Consul's read consistency for the catalog queries; absent: Consul's default mode. */
+    consistencyMode?: 'ConsistentMode' | 'StaleMode' | 'DefaultMode';
   };
   /** Running EC2 instances matching every filter. */
   awsEc2?: {

@@ -73,13 +73,17 @@ function endpointsOf(spec: UpstreamSpec, tls: boolean): EndpointIr[] {
   return [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
 }
 
+/** Gloo's consistency modes as Consul's query parameters; DefaultMode sends none. */
+const CONSISTENCY = { ConsistentMode: 'consistent', StaleMode: 'stale', DefaultMode: undefined } as const;
+
 /** Gloo's default EC2 port. */
 const DEFAULT_EC2_PORT = 80;
 
 /** Where a consul or awsEc2 Upstream's endpoints come from; lists sorted so that equal specs give equal IR. */
 function discoveryOf(spec: UpstreamSpec, secretRef: SecretRefIr | undefined): EndpointSourceIr | undefined {
   if (spec.consul) {
-    const { serviceName, instanceTags = [], instanceBlacklistTags = [], dataCenters = [] } = spec.consul;
+    const { serviceName, instanceTags = [], instanceBlacklistTags = [], dataCenters = [], consistencyMode } = spec.consul;
+    const consistency = CONSISTENCY[consistencyMode ?? 'DefaultMode'];
     const sorted = (list: string[]) => [...new Set(list)].sort();
     const [tags, excludedTags, subsetTags, dcs] = [sorted(instanceTags), sorted(instanceBlacklistTags), consulSubsetTags(spec), sorted(dataCenters)];
     return {
@@ -89,6 +93,7 @@ function discoveryOf(spec: UpstreamSpec, secretRef: SecretRefIr | undefined): En
         ...(excludedTags.length && { excludedTags }),
         ...(subsetTags.length && { subsetTags }),
         ...(dcs.length && { dataCenters: dcs }),
+        ...(consistency && { consistency }),
       },
     };
   }

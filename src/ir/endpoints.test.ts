@@ -13,12 +13,14 @@ test('watchesOf: one Consul watch per service and datacenter, one EC2 watch per 
       cluster('a', { consul: { service: 'web', port: 80 } }),
       cluster('b', { consul: { service: 'web', tags: ['v2'] } }),
       cluster('c', { consul: { service: 'pay', dataCenters: ['dc1', 'dc2'] } }),
+      cluster('stale', { consul: { service: 'pay', dataCenters: ['dc2'], consistency: 'stale' } }),
       cluster('d', { ec2: { region: 'eu-west-1', filters: [{ key: 'app' }], port: 80 } }),
       cluster('e', { ec2: { region: 'eu-west-1', filters: [{ key: 'app' }], port: 8080 } }),
       cluster('static'),
     ]),
   ]);
-  assert.deepEqual([...w.consul.keys()], ['consul//web', 'consul/dc1/pay', 'consul/dc2/pay']);
+  assert.deepEqual([...w.consul.keys()], ['consul//web', 'consul/dc1/pay', 'consul/dc2/pay', 'consul/dc2/pay?stale']);
+  assert.deepEqual(w.consul.get('consul/dc2/pay?stale'), { service: 'pay', dc: 'dc2', consistency: 'stale' });
   assert.deepEqual(w.consul.get('consul/dc2/pay'), { service: 'pay', dc: 'dc2' });
   assert.deepEqual([...w.ec2.values()], [{ region: 'eu-west-1', filters: [{ key: 'app' }] }]);
 });

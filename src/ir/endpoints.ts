@@ -16,10 +16,11 @@ export interface DiscoveredEndpoint {
 /** What the discovery providers last published, by watch key. A key with no entry has not answered yet. */
 export type EndpointSets = ReadonlyMap<string, readonly DiscoveredEndpoint[]>;
 
-/** One blocking query: a Consul service in one datacenter (`dc` absent: the agent's own). */
+/** One blocking query: a Consul service in one datacenter (`dc` absent: the agent's own), in one consistency mode. */
 export interface ConsulWatch {
   service: string;
   dc?: string;
+  consistency?: ConsulSourceIr['consistency'];
 }
 
 /** One EC2 query: everything that changes the DescribeInstances call or which IP is read. */
@@ -31,7 +32,7 @@ export interface Watches {
 }
 
 export function consulWatchKey(w: ConsulWatch): string {
-  return `consul/${w.dc ?? ''}/${w.service}`;
+  return `consul/${w.dc ?? ''}/${w.service}${w.consistency ? `?${w.consistency}` : ''}`;
 }
 
 export function ec2WatchKey(w: Ec2Watch): string {
@@ -39,7 +40,8 @@ export function ec2WatchKey(w: Ec2Watch): string {
 }
 
 function consulWatches(s: ConsulSourceIr): ConsulWatch[] {
-  return s.dataCenters?.length ? s.dataCenters.map((dc) => ({ service: s.service, dc })) : [{ service: s.service }];
+  const mode = s.consistency && { consistency: s.consistency };
+  return s.dataCenters?.length ? s.dataCenters.map((dc) => ({ service: s.service, dc, ...mode })) : [{ service: s.service, ...mode }];
 }
 
 function ec2Watch({ port: _port, ...query }: Ec2SourceIr): Ec2Watch {

@@ -326,6 +326,8 @@ export interface ConsulSourceIr {
   subsetTags?: string[];
   /** Datacenters to query; absent: the agent's own. Sorted. */
   dataCenters?: string[];
+  /** Read from the leader only (`consistent`) or from any server (`stale`); absent: Consul's default mode. */
+  consistency?: 'consistent' | 'stale';
   /** For instances registered without a port (the Service backendRef's port). */
   port?: number;
 }

@@ -125,14 +125,14 @@ const groupRoute = (name: string) =>
   route(name, `    - matches: [{ path: { type: PathPrefix, value: /${name} } }]
       backendRefs: [{ group: gloo.solo.io, kind: UpstreamGroup, name: ${name} }]`);
 
-test('consul tags: instanceBlacklistTags leave instances out; subsetTags let an UpstreamGroup destination pick a subset', { timeout: 180_000 }, async (t) => {
+test('consul tags: instanceBlacklistTags leave instances out; subsetTags let an UpstreamGroup destination pick a subset; stale reads', { timeout: 180_000 }, async (t) => {
   const consul = await startConsul(t);
   const web = `
 apiVersion: gloo.solo.io/v1
 kind: Upstream
 metadata: { name: web, namespace: default }
 spec:
-  consul: { serviceName: web, subsetTags: [v2, canary], instanceBlacklistTags: [draining] }
+  consul: { serviceName: web, subsetTags: [v2, canary], instanceBlacklistTags: [draining], consistencyMode: StaleMode }
 ---
 ${route('all', `    - matches: [{ path: { type: PathPrefix, value: /all } }]
       backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: web }]`)}`;
@@ -156,7 +156,7 @@ ${route('all', `    - matches: [{ path: { type: PathPrefix, value: /all } }]
   await untilBackends(gw, '/all', ['a', 'b', 'c']);
   await untilBackends(gw, '/stable', ['b']);
   await untilBackends(gw, '/canary', ['c']);
-  assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web'], 'one watch; tags are applied when joining');
+  assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web?stale'], 'one watch, with stale reads; tags are applied when joining');
 
   // Retagging moves an instance between subsets, by EDS alone.
   const before = versions(gw);

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
 import { namespaceName, objectName, portNumber } from './common.ts';
-import { bool, int, list, map, obj, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
+import { bool, int, list, map, obj, oneOf, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
 
 const UINT32_MAX = 4_294_967_295;
 const uint32 = int(0, UINT32_MAX);
@@ -169,7 +169,7 @@ const consulSpec = obj({
   instanceBlacklistTags: tagList,
   connectEnabled: unsupported('connectEnabled (Consul service mesh) is not supported by Portico'),
   serviceSpec: unsupported('serviceSpec is not supported by Portico'),
-  consistencyMode: unsupported('consistencyMode is not supported by Portico (queries use Consul\'s default mode)'),
+  consistencyMode: oneOf('ConsistentMode', 'StaleMode', 'DefaultMode'),
   queryOptions: unsupported('queryOptions is not supported by Portico'),
 });
 

@@ -129,6 +129,7 @@ export class ConsulCatalogProvider {
         service: w.service,
         passing: true,
         ...(w.dc && { dc: w.dc }),
+        ...(w.consistency && { [w.consistency]: true }),
         index: String(index),
         wait: `${Math.ceil(waitMs / 1000)}s`,
         // Consul adds up to wait/16 of jitter; past that, the connection is presumed dead.

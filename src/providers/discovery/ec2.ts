@@ -46,7 +46,7 @@ export function secretLookup(resources: readonly Resource[]): SecretLookup {
 type Credentials = { source: 'chain'; fingerprint: '' } | { source: string; fingerprint: string; credentials: AwsCredentials };
 
 interface Poller {
-  abort: AbortController;
+  controller: AbortController;
   fingerprint: string;
 }
 
@@ -78,7 +78,7 @@ export class Ec2Provider {
     for (const [key, poller] of this.#pollers) {
       if (next.get(key)?.credentials.fingerprint === poller.fingerprint) continue;
       this.#pollers.delete(key);
-      poller.abort.abort();
+      poller.controller.abort();
       this.#opts.logger.info({ key }, 'stopped polling EC2');
     }
     for (const [key, { w, credentials }] of next) if (!this.#pollers.has(key)) this.#start(key, w, credentials);
@@ -89,7 +89,7 @@ export class Ec2Provider {
   }
 
   stop(): void {
-    for (const poller of this.#pollers.values()) poller.abort.abort();
+    for (const poller of this.#pollers.values()) poller.controller.abort();
     this.#pollers.clear();
     for (const client of this.#clients.values()) client.destroy();
     this.#clients.clear();
@@ -103,22 +103,22 @@ export class Ec2Provider {
     if (!w.secretRef) return { source: 'chain', fingerprint: '' };
     const source = `Secret ${w.secretRef.namespace}/${w.secretRef.name}`;
     const secret = secrets(w.secretRef);
-    const read = secret ? awsCredentialsOf(secret) : { missing: 'the Secret itself' };
-    if ('missing' in read) {
-      this.#opts.logger.warn({ key, secret: source, missing: read.missing }, `EC2 credentials ${source} lack ${read.missing}; not polling`);
+    const read = secret && awsCredentialsOf(secret);
+    if (!read || 'missing' in read) {
+      this.#opts.logger.warn({ key }, `EC2 credentials: ${source} ${read ? `has no ${read.missing}` : 'not found'}; not polling`);
       return undefined;
     }
     return { source, fingerprint: hashOf(read.credentials), credentials: read.credentials };
   }
 
   #start(key: string, w: Ec2Watch, credentials: Credentials): void {
-    const abort = new AbortController();
-    this.#pollers.set(key, { abort, fingerprint: credentials.fingerprint });
+    const controller = new AbortController();
+    this.#pollers.set(key, { controller, fingerprint: credentials.fingerprint });
     const client = this.#client(w.region, credentials);
     // A Secret's client is this poller's own: it goes with it.
-    if ('credentials' in credentials) abort.signal.addEventListener('abort', () => client.destroy(), { once: true });
+    if ('credentials' in credentials) controller.signal.addEventListener('abort', () => client.destroy(), { once: true });
     this.#opts.logger.info({ key, region: w.region, credentials: credentials.source }, 'polling EC2');
-    void this.#poll(key, w, client, abort.signal);
+    void this.#poll(key, w, client, controller.signal);
   }
 
   /** Lists, publishes, waits; a failure keeps the last list and retries sooner, with jitter. */

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { AuthConfigIr } from '../ir/auth.ts';
-import { PorticoError } from '../lib/errors.ts';
+import { ConfigError, PorticoError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JsonObject } from '../xds/service-config.ts';
 import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
@@ -39,7 +39,7 @@ export class ExtAuthService {
       for (const [name, config] of items) next.set(name, compileAuthConfig(config as unknown as AuthConfigIr));
     } catch (err) {
       for (const a of next.values()) a.close();
-      throw new PorticoError('PORTICO_CONFIG', `cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
     }
     const previous = this.#authorizers;
     this.#authorizers = next;

@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
 import { ExtAuthService } from '../extauth/service.ts';
-import { ConfigError } from '../lib/errors.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
-import { loggerFrom, logOptions, readFlagFile, readTokenFile } from './options.ts';
+import { loggerFrom, logOptions, readFlagFile, readTokenFile, xdsClientTlsFiles, xdsClientTlsOptions, type XdsClientTlsFlags } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function extauthCommand(): Command {
@@ -12,12 +11,8 @@ export function extauthCommand(): Command {
     .addOption(new Option('--listen <unix:/path|host:port>', 'where Envoy reaches it: the controller\'s extAuth address').default('127.0.0.1:18100').env('PORTICO_EXTAUTH_LISTEN'))
     .addOption(new Option('--xds-address <host:port>', "the controller's ADS server, which streams the AuthConfigs").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
     .addOption(new Option('--node-id <id>', 'names this replica in the controller (default portico:extauth/<pid>)').env('PORTICO_NODE_ID'))
-    .addOption(new Option('--xds-tls-ca <file>', "connect to the controller over TLS, trusting this CA (PEM) for its certificate").env('PORTICO_EXTAUTH_XDS_TLS_CA'))
-    .addOption(new Option('--xds-tls-cert <file>', 'client certificate, for a controller with --xds-tls-ca (PEM; needs --xds-tls-key)').env('PORTICO_EXTAUTH_XDS_TLS_CERT'))
-    .addOption(new Option('--xds-tls-key <file>', 'private key of --xds-tls-cert (PEM)').env('PORTICO_EXTAUTH_XDS_TLS_KEY'))
-    .addOption(new Option('--xds-tls-server-name <name>', "name the controller's certificate must carry (default: the --xds-address host)").env('PORTICO_EXTAUTH_XDS_TLS_SERVER_NAME'))
     .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' to the controller, with the token in this file").env('PORTICO_XDS_TOKEN_FILE'));
-  for (const o of logOptions()) cmd.addOption(o);
+  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_EXTAUTH'), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     const tls = tlsFrom(opts);
@@ -44,15 +39,13 @@ export function extauthCommand(): Command {
   });
 }
 
-function tlsFrom(opts: { xdsTlsCa?: string; xdsTlsCert?: string; xdsTlsKey?: string; xdsTlsServerName?: string }) {
-  if (!opts.xdsTlsCa) {
-    if (opts.xdsTlsCert || opts.xdsTlsKey || opts.xdsTlsServerName) throw new ConfigError('--xds-tls-cert, --xds-tls-key and --xds-tls-server-name need --xds-tls-ca');
-    return undefined;
-  }
-  if (Boolean(opts.xdsTlsCert) !== Boolean(opts.xdsTlsKey)) throw new ConfigError('--xds-tls-cert and --xds-tls-key go together');
+/** PEM contents: the gRPC client takes them, not paths. */
+function tlsFrom(opts: XdsClientTlsFlags) {
+  const files = xdsClientTlsFiles(opts);
+  if (!files) return undefined;
   return {
-    ca: readFlagFile(opts.xdsTlsCa, '--xds-tls-ca'),
-    ...(opts.xdsTlsCert && opts.xdsTlsKey && { cert: readFlagFile(opts.xdsTlsCert, '--xds-tls-cert'), key: readFlagFile(opts.xdsTlsKey, '--xds-tls-key') }),
-    ...(opts.xdsTlsServerName && { serverName: opts.xdsTlsServerName }),
+    ca: readFlagFile(files.ca, '--xds-tls-ca'),
+    ...(files.cert && files.key && { cert: readFlagFile(files.cert, '--xds-tls-cert'), key: readFlagFile(files.key, '--xds-tls-key') }),
+    ...(files.serverName && { serverName: files.serverName }),
   };
 }

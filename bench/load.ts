@@ -33,22 +33,35 @@ export async function checkLoop(address: string, requests: Buffer[], concurrency
   return { count: ms.length, seconds: (performance.now() - started) / 1000, ms: ms.sort((a, b) => a - b), errors };
 }
 
-/** `rate` GETs per second for `seconds`, sent on schedule whatever the answers' pace (kept-alive connections). */
-export async function httpOpenLoop(port: number, path: string, headers: Record<string, string>, rate: number, seconds: number): Promise<Latencies> {
+export interface Target {
+  path: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * `rate` GETs per second for `seconds`, sent on schedule whatever the answers' pace (kept-alive connections),
+ * going round the targets in turn: each target's latencies are measured under the same load at the same time.
+ */
+export async function httpOpenLoop(port: number, targets: Target[], rate: number, seconds: number): Promise<Latencies[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const ms: number[] = [];
-  let errors = 0;
+  const results = targets.map(() => ({ ms: [] as number[], errors: 0 }));
   const pending: Promise<void>[] = [];
   const started = performance.now();
   const total = rate * seconds;
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; sent < due; sent++) pending.push(get(agent, port, path, headers).then((d) => void (d < 0 ? errors++ : ms.push(d))));
-    await new Promise((r) => setTimeout(r, 1));
+    for (; sent < due; sent++) {
+      const i = sent % targets.length;
+      const { path, headers } = targets[i] as Target;
+      const r = results[i] as (typeof results)[number];
+      pending.push(get(agent, port, path, headers).then((d) => void (d < 0 ? r.errors++ : r.ms.push(d))));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(pending);
   agent.destroy();
-  return { count: ms.length, seconds: (performance.now() - started) / 1000, ms: ms.sort((a, b) => a - b), errors };
+  const elapsed = (performance.now() - started) / 1000;
+  return results.map((r) => ({ count: r.ms.length, seconds: elapsed, ms: r.ms.sort((a, b) => a - b), errors: r.errors }));
 }
 
 /** The request's latency in ms, or -1 when it failed or was not answered 200. */

@@ -45,6 +45,13 @@ test('checks use the AuthConfig the route names; an unknown one is denied', asyn
   assert.deepEqual(await check('ns/other', { 'api-key': KEY }), { allow: false, status: 403, reason: 'denied', headers: {} });
 });
 
+test('an AuthConfig that did not change keeps its authorizer (and its JWKS cache, its channels)', async (t) => {
+  const { service, logs } = await start(t);
+  service.apply(new Map([['ns/keys', CONFIG]]));
+  service.apply(new Map([['ns/keys', structuredClone(CONFIG)]]));
+  assert.deepEqual(logs.entries.filter((e) => e.msg === 'auth configuration applied').map((e) => e.recompiled), [1, 0]);
+});
+
 test('a configuration that cannot be compiled is refused whole; the previous one keeps serving', async (t) => {
   const { service, check } = await start(t);
   service.apply(new Map([['ns/keys', CONFIG]]));

@@ -19,11 +19,17 @@ const RETIRE_AFTER_MS = 10_000;
 
 type CheckCall = grpc.ServerUnaryCall<Buffer, Buffer>;
 
+/** A compiled AuthConfig and the JSON it came from, to keep it (its JWKS cache, its channels) while unchanged. */
+interface Compiled {
+  source: string;
+  authorizer: Authorizer;
+}
+
 export class ExtAuthService {
   readonly #log: Logger;
   // Channelz bookkeeping costs a good share of a unary call in grpc-js; nothing here reads it.
   readonly #server = new grpc.Server({ 'grpc.enable_channelz': 0 });
-  #authorizers = new Map<string, Authorizer>();
+  #authorizers = new Map<string, Compiled>();
 
   constructor(logger: Logger) {
     this.#log = logger;
@@ -32,19 +38,30 @@ export class ExtAuthService {
     });
   }
 
-  /** Replaces the whole configuration. Throws (the stream NACKs) when one item cannot be compiled: nothing changes. */
+  /**
+   * Replaces the whole configuration; an AuthConfig whose JSON did not change keeps its authorizer. Throws (the
+   * stream NACKs) when one item cannot be compiled: nothing changes then.
+   */
   apply(items: ReadonlyMap<string, JsonObject>): void {
-    const next = new Map<string, Authorizer>();
+    const next = new Map<string, Compiled>();
+    const fresh: Authorizer[] = [];
     try {
-      for (const [name, config] of items) next.set(name, compileAuthConfig(config as unknown as AuthConfigIr));
+      for (const [name, config] of items) {
+        const source = JSON.stringify(config);
+        const current = this.#authorizers.get(name);
+        const compiled = current?.source === source ? current : { source, authorizer: compileAuthConfig(config as unknown as AuthConfigIr) };
+        if (compiled !== current) fresh.push(compiled.authorizer);
+        next.set(name, compiled);
+      }
     } catch (err) {
-      for (const a of next.values()) a.close();
+      for (const a of fresh) a.close();
       throw new ConfigError(`cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
     }
-    const previous = this.#authorizers;
+    const kept = new Set(next.values());
+    const retired = [...this.#authorizers.values()].filter((c) => !kept.has(c));
     this.#authorizers = next;
-    setTimeout(() => previous.forEach((a) => a.close()), RETIRE_AFTER_MS).unref();
-    this.#log.info({ authConfigs: [...next.keys()] }, 'auth configuration applied');
+    setTimeout(() => retired.forEach((c) => c.authorizer.close()), RETIRE_AFTER_MS).unref();
+    this.#log.info({ authConfigs: [...next.keys()], recompiled: fresh.length }, 'auth configuration applied');
   }
 
   /** `unix:/path.sock` or `HOST:PORT` (port 0: any free one); resolves to the address bound. */
@@ -63,7 +80,7 @@ export class ExtAuthService {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
-    this.#authorizers.forEach((a) => a.close());
+    this.#authorizers.forEach((c) => c.authorizer.close());
   }
 
   async #check(raw: Buffer): Promise<Buffer> {
@@ -73,7 +90,7 @@ export class ExtAuthService {
       const { input, context } = decodeCheckRequest(raw);
       route = context[ROUTE_EXTENSION] ?? '';
       const name = context[AUTH_CONFIG_EXTENSION] ?? '';
-      const authorizer = this.#authorizers.get(name);
+      const authorizer = this.#authorizers.get(name)?.authorizer;
       // Unknown means not (yet) configured: deny, never let an unchecked request through.
       decision = authorizer ? await authorizer.check(input) : deny(403, `unknown AuthConfig ${JSON.stringify(name)}`);
     } catch (err) {

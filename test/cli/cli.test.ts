@@ -185,6 +185,14 @@ goldenSuite(TESTDATA, (_input, inputPath) => {
   return doc;
 });
 
+test('translate prints the AuthConfigs the ext-auth service gets, credentials redacted', () => {
+  const testdata = join(import.meta.dirname, '../../src/gatewayapi/testdata');
+  const res = portico(['translate', '-f', join(testdata, 'extauth.in.yaml'), '--secrets-dir', join(testdata, 'secrets')]);
+  assert.match(res.stdout, /authConfigs:\n\s+- name: default\/basic-auth/);
+  assert.match(res.stdout, /hash: <redacted>/);
+  assert.doesNotMatch(res.stdout, /key-a-123|key-b-456|NLFTUNkXaht0g|Zo4a\.zRe7|hsAaMBat8|dZjReJH7S66/);
+});
+
 test('translate -o json prints the same document as JSON', () => {
   const file = relative(ROOT, join(TESTDATA, 'valid-gateway-route-upstream.in.yaml'));
   const [yaml, json] = [portico(['translate', '-f', file]), portico(['translate', '-f', file, '-o', 'json'])];

@@ -17,11 +17,32 @@ const rule = (name: string) => `    - name: ${name}
       backendRefs:
 ${backend('echo')}`;
 
+/** The walkthrough's way: the HTTPRoute rule refers to the RouteOption with an ExtensionRef filter. */
+const WALKTHROUGH_RULE = `    - name: basic
+      matches: [{ path: { type: PathPrefix, value: /basic } }]
+      filters:
+        - type: ExtensionRef
+          extensionRef: { group: gateway.solo.io, kind: RouteOption, name: basic-auth }
+      backendRefs:
+${backend('echo')}`;
+
+const WALKTHROUGH_OPTION = `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: basic-auth, namespace: default }
+spec:
+  options:
+    extauth:
+      configRef:
+        name: basic-auth
+        namespace: default
+`;
+
 /** Every other path: no RouteOption, so the virtual host's AuthConfig applies. */
 const CATCH_ALL = `    - backendRefs:
 ${backend('echo')}`;
 
-const RULES = ['basic', 'htpasswd', 'apikey', 'jwt', 'http-pass', 'grpc-pass', 'anyof', 'allof', 'open', 'public'];
+const RULES = ['htpasswd', 'apikey', 'jwt', 'http-pass', 'grpc-pass', 'anyof', 'allof', 'open', 'public'];
 
 const routeOption = (ruleName: string, extauth: string) => `
 apiVersion: gateway.solo.io/v1
@@ -103,7 +124,8 @@ function configs(jwksUrl: string, httpAuth: string, grpcAuth: string): string {
 }
 
 const OPTIONS = [
-  ...RULES.filter((r) => r !== 'public').map((r) => routeOption(r, `{ configRef: { name: ${r === 'basic' ? 'basic-auth' : r} } }`)),
+  WALKTHROUGH_OPTION,
+  ...RULES.filter((r) => r !== 'public').map((r) => routeOption(r, `{ configRef: { name: ${r} } }`)),
   routeOption('public', '{ disable: true }'),
 ].join('---');
 
@@ -135,7 +157,7 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     files: {
       'gateway.yaml': GATEWAY,
       'upstream.yaml': upstream('echo'),
-      'route.yaml': route('auth', [...RULES.map(rule), CATCH_ALL].join('\n')),
+      'route.yaml': route('auth', [WALKTHROUGH_RULE, ...RULES.map(rule), CATCH_ALL].join('\n')),
       'auth.yaml': configs(issuer.jwksUrl, httpAuth, grpcAuth),
       'options.yaml': `${OPTIONS}---${HOST_OPTION}`,
     },

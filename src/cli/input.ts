@@ -12,5 +12,8 @@ export const secretsDirOption = (): Option =>
 export async function readInput(file: string, secretsDir: string | undefined): ReturnType<typeof readResources> {
   const input = await readResources(file);
   const dir = secretsDir ?? ((await stat(file)).isDirectory() ? join(file, '.secrets') : undefined);
-  return dir ? { ...input, resources: [...input.resources, ...(await readSecrets(dir))] } : input;
+  if (!dir) return input;
+  const rejected = [...input.rejected];
+  const secrets = await readSecrets(dir, rejected);
+  return { ...input, resources: [...input.resources, ...secrets], rejected };
 }

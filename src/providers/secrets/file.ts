@@ -28,11 +28,11 @@ export interface FileSecretProviderOptions {
   rescanIntervalMs?: number;
 }
 
-/** Reads every Secret below `dir` once (empty when `dir` does not exist). */
-export async function readSecrets(dir: string): Promise<SecretResource[]> {
+/** Reads every Secret below `dir` once (empty when `dir` does not exist); a bad `.labels` file lands in `rejected`. */
+export async function readSecrets(dir: string, rejected: Rejected[] = []): Promise<SecretResource[]> {
   const out: SecretResource[] = [];
   for (const namespace of await subfolders(dir)) {
-    for (const name of await subfolders(join(dir, namespace))) out.push(await readSecret(dir, namespace, name));
+    for (const name of await subfolders(join(dir, namespace))) out.push(await readSecret(dir, namespace, name, rejected));
   }
   return out;
 }
@@ -77,9 +77,9 @@ export class FileSecretProvider {
   }
 
   async #scan(): Promise<void> {
-    const secrets = await readSecrets(this.#opts.dir);
-    await this.#syncWatchers(secrets);
     const rejected: Rejected[] = [];
+    const secrets = await readSecrets(this.#opts.dir, rejected);
+    await this.#syncWatchers(secrets);
     const next = new Map(secrets.map((s) => [secretKey(s), this.#keepGoodPair(s, rejected)]));
     this.#serving = next;
     const resources = [...next.values()];
@@ -122,7 +122,7 @@ export class FileSecretProvider {
   }
 }
 
-async function readSecret(dir: string, namespace: string, name: string): Promise<SecretResource> {
+async function readSecret(dir: string, namespace: string, name: string, rejected: Rejected[]): Promise<SecretResource> {
   const folder = join(dir, namespace, name);
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
   const keys = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
@@ -131,7 +131,12 @@ async function readSecret(dir: string, namespace: string, name: string): Promise
   const stringData: SecretSpec['stringData'] = {};
   keys.forEach((k, i) => values[i] !== undefined && (stringData[k] = values[i]));
   const tls = 'tls.crt' in stringData || 'tls.key' in stringData;
-  const labels = await readLabels(join(folder, LABELS_FILE));
+  const labelsFile = join(folder, LABELS_FILE);
+  const labels = await readLabels(labelsFile);
+  if (labels === null) {
+    const problem = { source: { file: labelsFile }, resource: `Secret ${namespace}/${name}`, field: 'metadata.labels', message: `${LABELS_FILE} must be a YAML mapping of label names to values; the Secret has no labels until it is` };
+    rejected.push({ id: { apiVersion: 'v1', kind: 'Secret', namespace, name }, source: { file: labelsFile }, problems: [problem] });
+  }
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -143,16 +148,16 @@ async function readSecret(dir: string, namespace: string, name: string): Promise
 
 const LABELS_FILE = '.labels';
 
-/** The labels in `.labels` (a YAML mapping of strings); none when the file is absent or is not such a mapping. */
-async function readLabels(path: string): Promise<Record<string, string> | undefined> {
+/** The labels in `.labels` (a YAML mapping of strings): undefined without the file, null when it is not such a mapping. */
+async function readLabels(path: string): Promise<Record<string, string> | undefined | null> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
     const value: unknown = parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
   } catch {
-    return undefined;
+    return null;
   }
 }
 

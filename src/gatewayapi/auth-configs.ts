@@ -119,12 +119,15 @@ export class AuthConfigResolver {
     const selector = a.labelSelector;
     const byLabel = selector ? this.#index.secrets.filter((s) => Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v)) : [];
     const secrets = [...new Map([...byRef, ...byLabel].map((s) => [nameOf(s), s])).values()];
-    const keys = secrets.flatMap((s) => {
-      const { [API_KEY_ENTRY]: key, ...metadata } = s.spec.stringData;
-      if (!key) report('apiKeyAuth', `${resourceId(s)} has no ${API_KEY_ENTRY} entry; it holds no key`);
-      return key ? [{ key: key.trim(), secret: nameOf(s), metadata: definedOnly(metadata) }] : [];
-    });
     const headersFromMetadata = Object.entries(a.headersFromMetadataEntry ?? {}).map(([header, e]) => ({ header, entry: e.name, required: e.required ?? false }));
+    // Only the entries some header uses travel to the service: a Secret's other entries may be credentials too.
+    const entries = [...new Set(headersFromMetadata.map((h) => h.entry))].sort();
+    const keys = secrets.flatMap((s) => {
+      const key = s.spec.stringData[API_KEY_ENTRY];
+      if (!key) report('apiKeyAuth', `${resourceId(s)} has no ${API_KEY_ENTRY} entry; it holds no key`);
+      const metadata = Object.fromEntries(entries.flatMap((e) => (s.spec.stringData[e] === undefined ? [] : [[e, s.spec.stringData[e] as string]])));
+      return key ? [{ key: key.trim(), secret: nameOf(s), metadata }] : [];
+    });
     return { header: a.headerName ?? DEFAULT_API_KEY_HEADER, keys: keys.sort(byKey((k) => k.secret)), headersFromMetadata };
   }
 
@@ -170,8 +173,4 @@ function passThrough(p: PassThroughAuthSpec): PassThroughIr {
 
 function nameOf(r: Resource): string {
   return `${r.metadata.namespace}/${r.metadata.name}`;
-}
-
-function definedOnly(o: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

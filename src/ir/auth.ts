@@ -25,7 +25,7 @@ export interface BasicAuthIr {
 
 export interface ApiKeyAuthIr {
   header: string;
-  /** Sorted by the Secret they come from (`<namespace>/<name>`). */
+  /** Sorted by the Secret they come from (`<namespace>/<name>`); `metadata` holds only the entries some header uses. */
   keys: { key: string; secret: string; metadata: Record<string, string> }[];
   headersFromMetadata: { header: string; entry: string; required: boolean }[];
 }

@@ -42,7 +42,7 @@ spec:
 const CATCH_ALL = `    - backendRefs:
 ${backend('echo')}`;
 
-const RULES = ['htpasswd', 'apikey', 'jwt', 'http-pass', 'grpc-pass', 'anyof', 'allof', 'open', 'public'];
+const RULES = ['htpasswd', 'apikey', 'jwt', 'http-pass', 'grpc-pass', 'anyof', 'allof', 'open', 'ghost', 'public'];
 
 const routeOption = (ruleName: string, extauth: string) => `
 apiVersion: gateway.solo.io/v1
@@ -218,9 +218,10 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/allof', { headers: { ...key, ...basic('alice', 'alice-pw') } })), 200);
   });
 
-  await t.test('the virtual host\'s AuthConfig covers other paths; a route may turn auth off', async () => {
+  await t.test('the virtual host\'s AuthConfig covers other paths; a route may turn auth off; a missing AuthConfig denies', async () => {
     assert.equal(status(await gw.get('/elsewhere')), 401);
     assert.equal(status(await gw.get('/public')), 200);
+    assert.equal(status(await gw.get('/ghost', { headers: basic('test', 'test123') })), 403);
   });
 
   await t.test('a live change applies without a restart or a failed request', async () => {

@@ -13,7 +13,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--config <file>', 'controller config file (portico.yaml; see README); flags and PORTICO_* variables override it').env('PORTICO_CONFIG'))
     .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth): sources.directory.path').env('PORTICO_CONFIG_DIR'))
     .addOption(new Option('--status-dir <dir>', 'where statuses are written (default <config-dir>/.status)').env('PORTICO_STATUS_DIR'))
-    .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
+    .addOption(new Option('--secrets-dir <dir>', 'Secrets as <dir>/<namespace>/<name>/<key> (tls.crt + tls.key, htpasswd, api-key, …), watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
     .addOption(new Option('--consul-kv-root <key>', 'read resources from Consul KV under this key (sources.consulKv.rootKey, e.g. portico)').env('PORTICO_CONSUL_KV_ROOT'))
     .addOption(new Option('--consul-status-prefix <key>', 'where statuses go in Consul KV (default <root>-status)').env('PORTICO_CONSUL_STATUS_PREFIX'))
     .addOption(new Option('--consul-address <url>', 'Consul HTTP API (default http://127.0.0.1:8500)').env('PORTICO_CONSUL_ADDRESS'))

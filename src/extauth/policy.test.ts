@@ -1,5 +1,6 @@
 // The policy core without Envoy: each step's allow/deny and status, booleanExpr, the bcrypt cache, and the wire
 // form of decisions.
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
@@ -112,6 +113,37 @@ test('JWT with an inline JWKS: valid → claims as headers; missing, expired, wr
   // Within the clock skew, an expired token still passes.
   assert.equal(statusOf(await check([step], await bearer(sign({ scope: 'read' }, 'api', Math.floor(Date.now() / 1000) - 10)))), 200);
   assert.equal(statusOf(await check([step], await bearer(sign({ scope: 'write' })))), 403);
+});
+
+test('JWKS from a URL: a rotated key is fetched again; a JWKS that does not answer in time → 401', async (t) => {
+  const keys = await Promise.all(['a', 'b'].map(async (kid) => ({ kid, pair: await generateKeyPair('ES256') })));
+  let served = [keys[0]!];
+  let hang = false;
+  const server = createServer(async (_req, res) => {
+    if (hang) return; // never answers
+    const jwks = await Promise.all(served.map(async (k) => ({ ...(await exportJWK(k.pair.publicKey)), kid: k.kid, alg: 'ES256' })));
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: jwks }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections(); // the hanging request
+    server.close();
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+  const step = (timeoutMs: number): AuthStepIr => ({
+    name: 'jwt',
+    jwt: { providers: [{ name: 'p', jwks: { url, cacheMs: 100, timeoutMs }, sources: [{ header: 'authorization', prefix: 'Bearer ' }], claimsToHeaders: [], clockSkewSeconds: 0 }] },
+  });
+  const token = (k: (typeof keys)[number]) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: k.kid }).setExpirationTime('1m').sign(k.pair.privateKey);
+  const authorizer = compileAuthConfig({ name: 'ns/a', steps: [step(2000)] });
+  const bearer = async (k: (typeof keys)[number]) => input({ authorization: `Bearer ${await token(k)}` });
+  assert.equal(statusOf(await authorizer.check(await bearer(keys[0]!))), 200);
+  served = [keys[1]!];
+  await new Promise((r) => setTimeout(r, 150)); // past the refetch cool-down
+  assert.equal(statusOf(await authorizer.check(await bearer(keys[1]!))), 200, 'the new key is fetched');
+  hang = true;
+  const slow = await compileAuthConfig({ name: 'ns/b', steps: [step(200)] }).check(await bearer(keys[1]!));
+  assert.ok(!slow.allow && slow.status === 401 && slow.reason.includes('ERR_JWKS_TIMEOUT'), JSON.stringify(slow));
 });
 
 test('booleanExpr: && binds tighter than ||; any-of returns the first denial; all-of stops at the first', async () => {

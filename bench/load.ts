@@ -1,8 +1,8 @@
 // Load generators for the ext-auth benchmark: a closed loop of gRPC Check calls (throughput), and an open loop of
 // HTTP requests at a fixed rate (latency at a given load, not distorted by waiting for slow answers).
 import { Agent, request } from 'node:http';
-import * as grpc from '@grpc/grpc-js';
-import { authorizationService } from '../src/extauth/check-protocol.ts';
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { connect as netConnect } from 'node:net';
 
 export interface Latencies {
   count: number;
@@ -12,11 +12,16 @@ export interface Latencies {
   errors: number;
 }
 
-type CheckClient = grpc.Client & { Check(req: Buffer, cb: (err: grpc.ServiceError | null) => void): void };
-
-/** `concurrency` calls in flight for `seconds`, each a pre-encoded CheckRequest. */
+/**
+ * `concurrency` calls in flight for `seconds`, each a pre-encoded CheckRequest. The client speaks gRPC on a bare
+ * HTTP/2 session rather than through grpc-js: it costs about half as much CPU per call, which the service needs
+ * on a 2-core machine.
+ */
 export async function checkLoop(address: string, requests: Buffer[], concurrency: number, seconds: number): Promise<Latencies> {
-  const client = new (grpc.makeGenericClientConstructor(authorizationService, 'Authorization'))(address, grpc.credentials.createInsecure(), { 'grpc.enable_channelz': 0 }) as unknown as CheckClient;
+  const session = address.startsWith('unix:')
+    ? connect('http://localhost', { createConnection: () => netConnect(address.slice('unix:'.length)) })
+    : connect(`http://${address}`);
+  const frames = requests.map(grpcFrame);
   const ms: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -24,13 +29,37 @@ export async function checkLoop(address: string, requests: Buffer[], concurrency
   const worker = async (w: number) => {
     for (let i = w; performance.now() < end; i += concurrency) {
       const t0 = performance.now();
-      await new Promise<void>((resolve) => client.Check(requests[i % requests.length] as Buffer, (err) => (err && errors++, resolve())));
-      ms.push(performance.now() - t0);
+      const ok = await call(session, frames[i % frames.length] as Buffer);
+      if (ok) ms.push(performance.now() - t0);
+      else errors++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  client.close();
+  session.close();
   return { count: ms.length, seconds: (performance.now() - started) / 1000, ms: ms.sort((a, b) => a - b), errors };
+}
+
+const CHECK_HEADERS = { ':method': 'POST', ':path': '/envoy.service.auth.v3.Authorization/Check', 'content-type': 'application/grpc', te: 'trailers' };
+
+/** One unary call; true when the trailers say grpc-status 0. */
+function call(session: ClientHttp2Session, frame: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const stream = session.request(CHECK_HEADERS, { endStream: false });
+    let status: string | undefined;
+    stream.on('trailers', (t) => (status = String(t['grpc-status'])));
+    stream.on('response', (h) => h['grpc-status'] !== undefined && (status = String(h['grpc-status'])));
+    stream.on('data', () => {});
+    stream.on('close', () => resolve(status === '0'));
+    stream.on('error', () => resolve(false));
+    stream.end(frame);
+  });
+}
+
+/** gRPC's length-prefixed message: a 0 (not compressed), the length, the bytes. */
+function grpcFrame(message: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message]);
 }
 
 export interface Target {

@@ -17,7 +17,7 @@ import { condition, statusEntry, type Condition, type StatusEntry } from './stat
 type AuthConfig = Resource<AuthConfigSpec>;
 type Secret = Resource<SecretSpec>;
 
-/** Gloo's defaults. */
+/** Defaults: Gloo's where Gloo has one. */
 const DEFAULT_REALM = 'gloo';
 const API_KEY_ENTRY = 'api-key';
 const DEFAULT_API_KEY_HEADER = 'api-key';
@@ -117,7 +117,8 @@ export class AuthConfigResolver {
   #apiKey(config: AuthConfig, a: ApiKeyAuthSpec, report: (field: string, message: string) => void) {
     const byRef = (a.apiKeySecretRefs ?? []).flatMap((ref, j) => this.#secret(config, ref, `apiKeyAuth.apiKeySecretRefs[${j}]`, report) ?? []);
     const selector = a.labelSelector;
-    const byLabel = selector ? this.#index.secrets.filter((s) => Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v)) : [];
+    // A selector picks the Secrets that hold a key; a named Secret without one is reported below.
+    const byLabel = selector ? this.#index.secrets.filter((s) => s.spec.stringData[API_KEY_ENTRY] && Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v)) : [];
     const secrets = [...new Map([...byRef, ...byLabel].map((s) => [nameOf(s), s])).values()];
     const headersFromMetadata = Object.entries(a.headersFromMetadataEntry ?? {}).map(([header, e]) => ({ header, entry: e.name, required: e.required ?? false }));
     // Only the entries some header uses travel to the service: a Secret's other entries may be credentials too.

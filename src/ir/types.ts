@@ -6,7 +6,7 @@ import type { AuthConfigIr, AuthRefIr } from './auth.ts';
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
   gateways: GatewayIr[];
-  /** The AuthConfigs some route or virtual host uses, secrets resolved (absent when none); sorted by name. */
+  /** Every valid AuthConfig, Secrets resolved (absent when none): what the ext-auth service is streamed; sorted by name. */
   authConfigs?: AuthConfigIr[];
 }
 

@@ -16,6 +16,8 @@ import { compileAuthConfig, type Authorizer } from './policy.ts';
 
 /** How long replaced authorizers stay open for checks still using them (a pass-through call's timeout). */
 const RETIRE_AFTER_MS = 10_000;
+/** How long close() waits for checks in flight. */
+const SHUTDOWN_GRACE_MS = 2_000;
 
 type CheckCall = grpc.ServerUnaryCall<Buffer, Buffer>;
 
@@ -78,8 +80,15 @@ export class ExtAuthService {
     return bound;
   }
 
+  /** Lets checks in flight finish (Envoys reconnect to the next instance), then cuts what is left. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#server.forceShutdown(), SHUTDOWN_GRACE_MS);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     this.#authorizers.forEach((c) => c.authorizer.close());
   }
 

@@ -185,6 +185,12 @@ goldenSuite(TESTDATA, (_input, inputPath) => {
   return doc;
 });
 
+test('extauth: bad flags are one clear line, before anything listens', () => {
+  assertOneLineError(portico(['extauth', '--xds-tls-cert', 'client.crt']), /--xds-tls-ca/);
+  assertOneLineError(portico(['extauth', '--xds-tls-ca', '/does/not/exist.crt']), /--xds-tls-ca: cannot read '\/does\/not\/exist\.crt'/);
+  assertOneLineError(portico(['extauth', '--xds-token-file', '/does/not/exist']), /--xds-token-file/);
+});
+
 test('translate prints the AuthConfigs the ext-auth service gets, credentials redacted', () => {
   const testdata = join(import.meta.dirname, '../../src/gatewayapi/testdata');
   const res = portico(['translate', '-f', join(testdata, 'extauth.in.yaml'), '--secrets-dir', join(testdata, 'secrets')]);

@@ -21,6 +21,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
+  /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
+  rateLimit?: RateLimitSettings;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   logger: Logger;
@@ -189,7 +192,8 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
+      const { controllerName, rateLimit } = this.#opts;
+      const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(rateLimit && { rateLimit }) });
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);

@@ -9,10 +9,14 @@ import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
 import { SERVICE_NODE_KEYS, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { translateIr } from '../xds/translator/translate.ts';
+import { rateLimitItems } from '../ratelimit/items.ts';
 
 export interface PipelineOptions {
   controllerName?: string;
+  /** The rate-limit service (portico.yaml `rateLimit`); absent: no rate limiting. */
+  rateLimit?: RateLimitSettings;
 }
 
 export interface PipelineOutput {
@@ -28,16 +32,24 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
   return {
     ir: result.ir,
-    xds: translateIr(result.ir),
-    services: serviceConfigs(result.ir),
+    xds: translateIr(result.ir, opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+    services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
-    problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
+    problems: [...rejected.flatMap((r) => r.problems), ...result.problems, ...unservedLimits(result.ir, opts)],
   };
 }
 
 /** Each service's configuration from the IR. */
-function serviceConfigs(_ir: Ir): Map<ServiceNodeKey, ServiceConfigItem[]> {
-  return new Map(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, ServiceConfigItem[]> {
+  const services = new Map<ServiceNodeKey, ServiceConfigItem[]>(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+  services.set(SERVICE_NODE_KEYS.ratelimit, rateLimitItems(ir.rateLimit, opts.rateLimit));
+  return services;
+}
+
+/** Options asking for rate limits with no service configured: said once, not per option. */
+function unservedLimits(ir: Ir, opts: PipelineOptions): FieldProblem[] {
+  if (!ir.rateLimit || opts.rateLimit) return [];
+  return [{ message: 'rate limits are configured (rateLimitConfigs or ratelimitBasic options) but no rate-limit service is: set rateLimit.address in portico.yaml (or --ratelimit-address); nothing is limited' }];
 }
 
 /**

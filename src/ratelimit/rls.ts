@@ -93,5 +93,3 @@ export const rateLimitService: ServiceDefinition = {
     responseDeserialize: decodeDecision,
   },
 };
-
-export const OVER_LIMIT_CODE = CODE.OVER_LIMIT;

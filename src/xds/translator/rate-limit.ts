@@ -24,7 +24,8 @@ export interface RateLimitSettings {
   rateLimitHeaders: boolean;
 }
 
-export const RATE_LIMIT_CLUSTER = 'portico/ratelimit';
+/** No '/' in it: Envoy sends the cluster name as the gRPC :authority, which Node's HTTP/2 server refuses with one. */
+export const RATE_LIMIT_CLUSTER = 'portico_ratelimit';
 /** Either side of ext_authz (order 150): after it by default, so limits may use what auth established. */
 const ORDER_BEFORE_AUTH = 140;
 const ORDER_AFTER_AUTH = 160;

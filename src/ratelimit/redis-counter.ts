@@ -1,7 +1,11 @@
-// The counters in Redis (node-redis). INCRBY and EXPIRE of one key are written together, and node-redis writes
-// every command issued in the same tick in one socket write: concurrent decisions share round trips
-// (auto-pipelining) with no batching window to tune. While Redis is away, commands fail at once (no offline
-// queue: a decision must not wait for a reconnect) and the client reconnects by itself with back-off.
+// The counters in Redis (node-redis). Every increment asked for in one turn of the event loop (all the
+// decisions of the gRPC frames read together) goes to Redis as ONE script call: INCRBY of each key, and EXPIRE
+// of the keys it created, atomically. One command per batch instead of two per key keeps the client's
+// per-command cost (the bottleneck of a Node service) off the hot path, and a key never exists without its
+// expiry. The batch window is the event loop turn itself: nothing to tune, no added latency when idle.
+// While Redis is away, commands fail at once (no offline queue: a decision must not wait for a reconnect) and
+// the client reconnects by itself with back-off. Single Redis (not Cluster): a script's keys must share a node.
+import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { Backoff } from '../lib/backoff.ts';
 import { RateLimitError } from '../lib/errors.ts';
@@ -14,10 +18,29 @@ export interface RedisCounterOptions {
   logger: Logger;
 }
 
+/** KEYS: the counters; ARGV: hits and time to live of each, in turn. Returns the new counts. */
+const SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local hits = tonumber(ARGV[2 * i - 1])
+  local n = redis.call('INCRBY', key, hits)
+  if n == hits then redis.call('EXPIRE', key, ARGV[2 * i]) end
+  out[i] = n
+end
+return out`;
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
+
+interface Pending {
+  keys: string[];
+  args: string[];
+  settle: { resolve(n: number): void; reject(err: Error): void }[];
+}
+
 export class RedisCounter implements Counter {
   readonly #client;
   readonly #log: Logger;
   readonly #backoff = new Backoff({ initialMs: 100, maxMs: 5000 });
+  #pending?: Pending;
   #up = false;
   /** Whether the current outage was logged already. */
   #reported = false;
@@ -51,17 +74,44 @@ export class RedisCounter implements Counter {
   }
 
   increment(key: string, hits: number, ttlSeconds: number): Promise<number> {
-    const count = this.#client.incrBy(key, hits);
-    // The key carries its window start, so an expiry from the latest hit is always long enough.
-    this.#client.expire(key, ttlSeconds).catch(() => undefined);
-    return count.catch((err: unknown) => {
-      this.errors++;
-      throw new RateLimitError(`redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    });
+    let batch = this.#pending;
+    if (!batch) {
+      batch = this.#pending = { keys: [], args: [], settle: [] };
+      setImmediate(() => this.#flush());
+    }
+    batch.keys.push(key);
+    batch.args.push(String(hits), String(ttlSeconds));
+    const { promise, resolve, reject } = Promise.withResolvers<number>();
+    batch.settle.push({ resolve, reject });
+    return promise;
   }
 
   async close(): Promise<void> {
     if (this.#client.isOpen) await this.#client.close();
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending as Pending;
+    this.#pending = undefined;
+    try {
+      const counts = (await this.#run(batch)) as number[];
+      batch.settle.forEach((s, i) => s.resolve(counts[i] as number));
+    } catch (err) {
+      this.errors++;
+      const failure = new RateLimitError(`redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      for (const s of batch.settle) s.reject(failure);
+    }
+  }
+
+  /** By hash; a Redis that does not know the script yet (a restart) is sent its text, which it then keeps. */
+  async #run(batch: Pending): Promise<unknown> {
+    const options = { keys: batch.keys, arguments: batch.args };
+    try {
+      return await this.#client.evalSha(SCRIPT_SHA, options);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.#client.eval(SCRIPT, options);
+    }
   }
 
   #down(err: Error): void {

@@ -1,0 +1,116 @@
+// Rate-limit service benchmark: Portico's service against envoyproxy/ratelimit (the peer), in one run, with the
+// same limits (one envoyproxy/ratelimit YAML file, read by both), the same Redis and the same load generator
+// (bench/rls-load.ts: raw HTTP/2 gRPC calls, `concurrency` in flight). Each service is held to one core
+// (`taskset -c <core>`); Redis and the load generator run on the other cores. The peer runs with its Redis
+// pipelining tuned (REDIS_PIPELINE_WINDOW=150us, REDIS_PIPELINE_LIMIT=8). Neither service's local over-limit
+// cache plays a part: the limits are high enough that no key goes over, so every decision counts in Redis.
+// Each service runs `rounds` times, alternating, and the best round of each is reported (the machine is shared).
+// Needs the peer: scripts/setup.sh ratelimit-peer.
+// Run: . scripts/env.sh && node bench/ratelimit.ts [seconds=10] [concurrency=256] [keys=1000] [rounds=2] [core=1]
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { findBinary } from '../src/lib/binaries.ts';
+import type { LimitRequest } from '../src/ratelimit/limiter.ts';
+import { freePort, startProcess, tempDir, type ProcessHandle } from '../test/support/components.ts';
+import { startRedis } from '../test/support/redis.ts';
+import { OK, rlsClient } from '../test/support/rls-client.ts';
+import { runLoad, type LoadResult } from './rls-load.ts';
+
+const [seconds = 10, concurrency = 256, keys = 1000, rounds = 2, core = 1] = process.argv.slice(2).map(Number);
+const cleanups: (() => unknown)[] = [];
+const t = { after: (fn: () => unknown) => void cleanups.push(fn) };
+const DOMAIN = 'bench';
+
+/** A per-API-key limit beneath a generic key, as gateways commonly send: two entries per descriptor. */
+const CONFIG = `domain: ${DOMAIN}
+descriptors:
+  - key: generic_key
+    value: bench
+    descriptors:
+      - key: api_key
+        rate_limit: { unit: minute, requests_per_unit: 1000000000 }
+`;
+
+const requests: LimitRequest[] = Array.from({ length: keys }, (_, i) => ({
+  domain: DOMAIN,
+  descriptors: [{ entries: [{ key: 'generic_key', value: 'bench' }, { key: 'api_key', value: `key-${i}` }] }],
+}));
+
+interface Service {
+  name: string;
+  start(port: number): Promise<ProcessHandle>;
+}
+
+async function main(): Promise<void> {
+  const dir = await tempDir('bench-ratelimit', t);
+  const redis = await startRedis(t);
+  // The peer reads <RUNTIME_ROOT>/<RUNTIME_SUBDIRECTORY>/config/*.yaml; Portico reads the same file.
+  const configDir = join(dir, 'runtime', 'ratelimit', 'config');
+  await mkdir(configDir, { recursive: true });
+  const configFile = join(configDir, 'bench.yaml');
+  await writeFile(configFile, CONFIG);
+  const pinned = (cmd: string, args: string[]) => ['taskset', ['-c', String(core), cmd, ...args]] as const;
+  const services: Service[] = [
+    {
+      name: 'envoyproxy/ratelimit',
+      start: async (port) => {
+        const [bin, args] = pinned(findBinary('envoy-ratelimit', "run 'scripts/setup.sh ratelimit-peer'"), []);
+        const env = {
+          GRPC_PORT: String(port), GRPC_HOST: '127.0.0.1', PORT: String(await freePort()), HOST: '127.0.0.1', DEBUG_PORT: String(await freePort()), DEBUG_HOST: '127.0.0.1',
+          RUNTIME_ROOT: join(dir, 'runtime'), RUNTIME_SUBDIRECTORY: 'ratelimit', RUNTIME_WATCH_ROOT: 'false', RUNTIME_IGNOREDOTFILES: 'true',
+          REDIS_SOCKET_TYPE: 'tcp', REDIS_URL: `127.0.0.1:${redis.port}`, REDIS_PIPELINE_WINDOW: '150us', REDIS_PIPELINE_LIMIT: '8',
+          USE_STATSD: 'false', USE_PROMETHEUS: 'false', LOG_LEVEL: 'warn', LOCAL_CACHE_SIZE_IN_BYTES: '0',
+        };
+        return startProcess(bin, [...args], { env, name: 'envoy-ratelimit', readyWhen: () => answers(port) });
+      },
+    },
+    {
+      name: 'portico ratelimit',
+      start: async (port) => {
+        const [bin, args] = pinned(resolve('bin/portico'), ['ratelimit', '--listen', `127.0.0.1:${port}`, '--redis', redis.url, '--config-file', configFile, '--admin-address', 'off', '--log-level', 'warn', '--log-format', 'json']);
+        return startProcess(bin, [...args], { name: 'portico-ratelimit', readyWhen: () => answers(port) });
+      },
+    },
+  ];
+  const best = new Map<string, LoadResult>();
+  for (let round = 0; round < rounds; round++) {
+    for (const s of services) {
+      await redis.cli('FLUSHALL');
+      const port = await freePort();
+      const proc = await s.start(port);
+      const result = await runLoad(`127.0.0.1:${port}`, requests, { concurrency, seconds, warmupSeconds: 2, connections: 4 });
+      await proc.stop();
+      const line = { service: s.name, round, decisionsPerSecond: Math.round(result.decisions / result.seconds), p50Ms: round3(result.p50), p99Ms: round3(result.p99), errors: result.errors };
+      console.log(JSON.stringify(line));
+      const prev = best.get(s.name);
+      if (!prev || result.decisions > prev.decisions) best.set(s.name, result);
+    }
+  }
+  const [peer, ours] = services.map((s) => best.get(s.name) as LoadResult) as [LoadResult, LoadResult];
+  console.log(JSON.stringify({
+    summary: { seconds, concurrency, keys, core },
+    peer: { decisionsPerSecond: Math.round(peer.decisions / seconds), p50Ms: round3(peer.p50), p99Ms: round3(peer.p99) },
+    portico: { decisionsPerSecond: Math.round(ours.decisions / seconds), p50Ms: round3(ours.p50), p99Ms: round3(ours.p99) },
+    throughputRatio: Math.round((ours.decisions / peer.decisions) * 100) / 100,
+  }));
+}
+
+/** The service answers ShouldRateLimit (and counted in Redis: it is up and configured). */
+async function answers(port: number): Promise<boolean> {
+  const client = rlsClient(`127.0.0.1:${port}`);
+  try {
+    return (await client.ask(requests[0] as LimitRequest)).overall_code === OK;
+  } finally {
+    client.close();
+  }
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+try {
+  await main();
+} finally {
+  for (const fn of cleanups.reverse()) await fn();
+}

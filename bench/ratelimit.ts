@@ -1,12 +1,15 @@
 // Rate-limit service benchmark: Portico's service against envoyproxy/ratelimit (the peer), in one run, with the
 // same limits (one envoyproxy/ratelimit YAML file, read by both), the same Redis and the same load generator
-// (bench/rls-load.ts: raw HTTP/2 gRPC calls, `concurrency` in flight). Each service is held to one core
+// (bench/rls-load.ts: raw HTTP/2 gRPC calls): the most each answers with `concurrency` calls in flight (closed
+// loop), then each one's latency at one fixed rate, 70% of the peer's maximum (open loop). Each service is held to one core
 // (`taskset -c <core>`); Redis and the load generator run on the other cores. The peer runs with its Redis
 // pipelining tuned (REDIS_PIPELINE_WINDOW=150us, REDIS_PIPELINE_LIMIT=8). Neither service's local over-limit
 // cache plays a part: the limits are high enough that no key goes over, so every decision counts in Redis.
-// Each service runs `rounds` times, alternating, and the best round of each is reported (the machine is shared).
+// Each service runs `rounds` times, alternating, and the best round of each is reported (the machine is shared);
+// so is each service's CPU time per decision (from /proc), which other load on the machine disturbs less.
 // Needs the peer: scripts/setup.sh ratelimit-peer.
 // Run: . scripts/env.sh && node bench/ratelimit.ts [seconds=10] [concurrency=256] [keys=1000] [rounds=2] [core=1]
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { findBinary } from '../src/lib/binaries.ts';
@@ -14,7 +17,7 @@ import type { LimitRequest } from '../src/ratelimit/limiter.ts';
 import { freePort, startProcess, tempDir, type ProcessHandle } from '../test/support/components.ts';
 import { startRedis } from '../test/support/redis.ts';
 import { OK, rlsClient } from '../test/support/rls-client.ts';
-import { runLoad, type LoadResult } from './rls-load.ts';
+import { runLoad, runRate, type LoadResult } from './rls-load.ts';
 
 const [seconds = 10, concurrency = 256, keys = 1000, rounds = 2, core = 1] = process.argv.slice(2).map(Number);
 const cleanups: (() => unknown)[] = [];
@@ -72,27 +75,56 @@ async function main(): Promise<void> {
       },
     },
   ];
-  const best = new Map<string, LoadResult>();
+  const best = new Map<string, Measured>();
+  const atRate = new Map<string, LoadResult>();
+  let rate = 0;
   for (let round = 0; round < rounds; round++) {
     for (const s of services) {
       await redis.cli('FLUSHALL');
       const port = await freePort();
       const proc = await s.start(port);
-      const result = await runLoad(`127.0.0.1:${port}`, requests, { concurrency, seconds, warmupSeconds: 2, connections: 4 });
+      const address = `127.0.0.1:${port}`;
+      const cpuBefore = cpuSeconds(proc.pid);
+      const load = await runLoad(address, requests, { concurrency, seconds, warmupSeconds: 2, connections: 4 });
+      const result = { ...load, cpu: cpuSeconds(proc.pid) - cpuBefore };
+      // The latency at a load both can carry: 70% of the peer's first measured maximum, the same for both.
+      rate ||= Math.round((0.7 * load.decisions) / seconds);
+      const paced = await runRate(address, requests, { rate, seconds, warmupSeconds: 1, connections: 4 });
       await proc.stop();
-      const line = { service: s.name, round, decisionsPerSecond: Math.round(result.decisions / result.seconds), p50Ms: round3(result.p50), p99Ms: round3(result.p99), errors: result.errors };
-      console.log(JSON.stringify(line));
+      console.log(JSON.stringify({ service: s.name, round, ...figures(result), errors: result.errors, atRate: { rate, ...latency(paced), errors: paced.errors } }));
       const prev = best.get(s.name);
       if (!prev || result.decisions > prev.decisions) best.set(s.name, result);
+      const prevPaced = atRate.get(s.name);
+      if (!prevPaced || paced.p99 < prevPaced.p99) atRate.set(s.name, paced);
     }
   }
-  const [peer, ours] = services.map((s) => best.get(s.name) as LoadResult) as [LoadResult, LoadResult];
+  const [peer, ours] = services.map((s) => best.get(s.name) as Measured) as [Measured, Measured];
+  const [peerPaced, oursPaced] = services.map((s) => atRate.get(s.name) as LoadResult) as [LoadResult, LoadResult];
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   console.log(JSON.stringify({
-    summary: { seconds, concurrency, keys, core },
-    peer: { decisionsPerSecond: Math.round(peer.decisions / seconds), p50Ms: round3(peer.p50), p99Ms: round3(peer.p99) },
-    portico: { decisionsPerSecond: Math.round(ours.decisions / seconds), p50Ms: round3(ours.p50), p99Ms: round3(ours.p99) },
-    throughputRatio: Math.round((ours.decisions / peer.decisions) * 100) / 100,
+    summary: { seconds, concurrency, keys, core, rounds, rate },
+    peer: { ...figures(peer), atRate: latency(peerPaced) },
+    portico: { ...figures(ours), atRate: latency(oursPaced) },
+    throughputRatio: ratio(ours.decisions, peer.decisions),
+    cpuEfficiencyRatio: ratio(ours.allDecisions / ours.cpu, peer.allDecisions / peer.cpu),
   }));
+}
+
+type Measured = LoadResult & { cpu: number };
+
+/** Decisions/s, latency, and decisions per CPU-second of the service (steadier than throughput on a shared machine). */
+function figures(m: Measured) {
+  return { decisionsPerSecond: Math.round(m.decisions / m.seconds), ...latency(m), decisionsPerCpuSecond: Math.round(m.allDecisions / m.cpu) };
+}
+
+function latency(m: LoadResult) {
+  return { p50Ms: round3(m.p50), p99Ms: round3(m.p99) };
+}
+
+/** User + system CPU time of a process so far, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The service answers ShouldRateLimit (and counted in Redis: it is up and configured). */

@@ -91,14 +91,16 @@ export class Limiter {
     const matches = byPriority(req.descriptors.map((d) => (matcher ? matcher.match(d.entries) : [])));
     // Envoy sends 0 for "one request".
     const hits = req.hitsAddend || 1;
-    const counted = await Promise.all(matches.map((list) => Promise.all(list.map((m) => this.#count(m, hits, nowS)))));
-    const statuses = counted.map((list) => this.#status(list, nowS));
+    // Every increment is asked for before the first await, so they all reach Redis in one batch.
+    const pending = matches.map((list) => list.map((m) => this.#count(m, hits, nowS)));
+    const statuses: DescriptorStatus[] = [];
+    for (const list of pending) statuses.push(this.#status(list.length === 1 ? [await (list[0] as Counted | Promise<Counted>)] : await Promise.all(list), nowS));
     const denied = statuses.filter((s) => s.code === 'OVER_LIMIT');
     if (!denied.length) return { code: 'OK', statuses };
     return { code: 'OVER_LIMIT', statuses, retryAfterSeconds: Math.max(...denied.map((s) => s.resetSeconds)) };
   }
 
-  async #count(match: Match, hits: number, nowS: number): Promise<Counted> {
+  #count(match: Match, hits: number, nowS: number): Counted | Promise<Counted> {
     const { unitSeconds } = match.rule;
     const windowStart = nowS - (nowS % unitSeconds);
     const key = `${match.key}${windowStart}`;
@@ -106,11 +108,12 @@ export class Limiter {
       this.stats.cacheHits++;
       return { match, count: 0, cached: true };
     }
-    const count = await this.#counter.increment(key, hits, unitSeconds);
-    const { rule } = match;
-    // Shadow-mode keys stay out of the cache: they must keep counting in Redis to report true numbers.
-    if (count > rule.limit.requestsPerUnit && !rule.shadowMode) this.#cache?.add(key, (windowStart + unitSeconds) * 1000);
-    return { match, count, cached: false };
+    return this.#counter.increment(key, hits, unitSeconds).then((count) => {
+      const { rule } = match;
+      // Shadow-mode keys stay out of the cache: they must keep counting in Redis to report true numbers.
+      if (count > rule.limit.requestsPerUnit && !rule.shadowMode) this.#cache?.add(key, (windowStart + unitSeconds) * 1000);
+      return { match, count, cached: false };
+    });
   }
 
   /** One descriptor's status from its counted rules: the rule nearest its limit decides. */

@@ -168,8 +168,8 @@ test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
     assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${second.headers['retry-after']}`);
     assert.equal(second.headers['x-ratelimit-remaining'], '0');
     assert.match(String(second.headers['x-ratelimit-limit']), /^1, 1;w=60/);
-    const status = await gw.status('ratelimit.solo.io/RateLimitConfig/default/walkthrough');
-    assert.match(JSON.stringify(status), /used by RouteOption default\/walkthrough/);
+    const used = async () => /used by RouteOption default\/walkthrough/.test(JSON.stringify(await gw.status('ratelimit.solo.io/RateLimitConfig/default/walkthrough')) ?? '');
+    await waitFor(used, { what: 'the RateLimitConfig status to name the RouteOption using it' });
   });
 
   await t.test('per-header limits: a counter per x-api-key value', async () => {
@@ -200,11 +200,22 @@ test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
     assert.deepEqual(await statuses(gw, '/basic', 3, { headers: { 'x-user-id': 'u1' } }), [200, 200, 429]);
   });
 
-  await t.test('Redis stopped under traffic: fail open; restarted: limits again', async () => {
+  await t.test('Redis stopped and restarted under traffic: fail open, then limits again', async () => {
     await redis.stop();
-    assert.deepEqual(await statuses(gw, '/outage', 4), [200, 200, 200, 200]);
+    const seen: number[] = [];
+    let running = true;
+    const traffic = (async () => {
+      while (running) seen.push((await gw.get('/outage')).status);
+    })();
+    await waitFor(() => seen.length >= 20, { what: '20 requests during the outage' });
+    const during = seen.length;
     await redis.start();
-    await waitFor(async () => (await gw.get('/outage')).status === 429, { timeoutMs: 20_000, what: '/outage to be limited again' });
+    await waitFor(() => seen.includes(429), { timeoutMs: 20_000, what: '/outage to be limited again' });
+    running = false;
+    await traffic;
+    assert.ok(seen.slice(0, during).every((s) => s === 200), `fail open while Redis is down: ${seen.slice(0, during).join(' ')}`);
+    assert.ok(seen.every((s) => s === 200 || s === 429), `only 200 and 429: ${seen.join(' ')}`);
+    assert.equal(seen.slice(seen.indexOf(429)).filter((s) => s === 200).length, 0, 'once limited, limited for the rest of the window');
   });
 });
 

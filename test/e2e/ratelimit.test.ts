@@ -116,7 +116,17 @@ spec:
       authorizedLimits: { requestsPerUnit: 2, unit: MINUTE }
 `;
 
-const NAMES = ['walkthrough', 'per-header', 'nested', 'set-style', 'shadow', 'outage', 'basic', 'open'];
+const REPLICAS = limited(
+  'replicas',
+  `    descriptors:
+      - key: generic_key
+        value: replicas
+        rateLimit: { requestsPerUnit: 4, unit: MINUTE }
+    rateLimits:
+      - actions: [{ genericKey: { descriptorValue: replicas } }]`,
+);
+
+const NAMES = ['walkthrough', 'per-header', 'nested', 'set-style', 'shadow', 'outage', 'basic', 'replicas', 'open'];
 
 /** The gateway with every limit above, the rate-limit service streamed its configuration, Redis under it. */
 async function setUp(t: TestContext, denyOnFail = false) {
@@ -130,16 +140,21 @@ async function setUp(t: TestContext, denyOnFail = false) {
       'gateway.yaml': GATEWAY,
       'upstreams.yaml': upstream('a'),
       'routes.yaml': route('limits', NAMES.map(rule).join('\n')),
-      'limits.yaml': [WALKTHROUGH, PER_HEADER, NESTED, SET_STYLE, SHADOW, OUTAGE, BASIC].join('---'),
+      'limits.yaml': [WALKTHROUGH, PER_HEADER, NESTED, SET_STYLE, SHADOW, OUTAGE, BASIC, REPLICAS].join('---'),
     },
   });
-  const service = await startRateLimitService({ listen: rateLimit.address, redisUrl: redis.url, xds: { address: `127.0.0.1:${gw.controller.xdsPort}` }, logger: silentLogger });
-  t.after(() => service.close());
-  await service.ready();
+  /** A replica of the service at the address Envoy calls, configured by the controller's stream. */
+  const replica = async () => {
+    const service = await startRateLimitService({ listen: rateLimit.address, redisUrl: redis.url, xds: { address: `127.0.0.1:${gw.controller.xdsPort}` }, logger: silentLogger });
+    t.after(() => service.close());
+    await service.ready();
+    return service;
+  };
+  const first = await replica();
   // In place once a limited route answers with X-RateLimit headers (a key of its own: no other test counts it).
   await gw.until('/per-header', (r) => r.headers['x-ratelimit-limit'] !== undefined, { timeoutMs: 20_000, headers: { 'x-api-key': 'probe' } });
   await awayFromMinuteEnd();
-  return { gw, redis };
+  return { gw, redis, first, replica };
 }
 
 /** The tests count in one-minute windows and take about a second: not across a window's end. */
@@ -156,7 +171,7 @@ async function statuses(gw: GatewayEnv, path: string, count: number, opts?: Http
 }
 
 test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
-  const { gw, redis } = await setUp(t);
+  const { gw, redis, first, replica } = await setUp(t);
 
   await t.test("the walkthrough: one request per minute, the second gets 429 with Retry-After", async () => {
     const first = await gw.get('/walkthrough');
@@ -198,6 +213,15 @@ test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
   await t.test('ratelimitBasic: anonymous per client address, authorized per user id', async () => {
     assert.deepEqual(await statuses(gw, '/basic', 2), [200, 429]);
     assert.deepEqual(await statuses(gw, '/basic', 3, { headers: { 'x-user-id': 'u1' } }), [200, 200, 429]);
+  });
+
+  await t.test('replicas sharing one Redis count as one: a replacement replica goes on counting', async () => {
+    assert.deepEqual(await statuses(gw, '/replicas', 2), [200, 200]);
+    await first.close();
+    await replica();
+    // Envoy reconnects to the new replica by itself; until then it fails open (nothing counted).
+    await waitFor(async () => (await gw.get('/replicas')).headers['x-ratelimit-limit'] !== undefined, { timeoutMs: 20_000, what: 'Envoy to reach the second replica' });
+    assert.deepEqual(await statuses(gw, '/replicas', 2), [200, 429], 'the 5th counted request is over the limit of 4');
   });
 
   await t.test('Redis stopped and restarted under traffic: fail open, then limits again', async () => {

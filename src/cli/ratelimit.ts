@@ -14,7 +14,7 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--xds-tls-ca <file>', "CA of the controller's xDS certificate (PEM): connect over TLS").env('PORTICO_XDS_TLS_CA'))
     .addOption(new Option('--config-file <file>', "instead of --xds-address: a static configuration in envoyproxy/ratelimit's YAML").env('PORTICO_RATELIMIT_CONFIG_FILE'))
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
-    .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window'));
+    .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
   for (const o of logOptions()) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);

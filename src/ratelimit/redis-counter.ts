@@ -29,6 +29,8 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
+/** Redis runs one script at a time: a bound on the keys of one keeps any call short for the other clients. */
+const MAX_BATCH = 512;
 
 interface Pending {
   keys: string[];
@@ -75,9 +77,10 @@ export class RedisCounter implements Counter {
 
   increment(key: string, hits: number, ttlSeconds: number): Promise<number> {
     let batch = this.#pending;
-    if (!batch) {
-      batch = this.#pending = { keys: [], args: [], settle: [] };
-      setImmediate(() => this.#flush());
+    if (!batch || batch.keys.length >= MAX_BATCH) {
+      const next: Pending = { keys: [], args: [], settle: [] };
+      setImmediate(() => void this.#flush(next));
+      batch = this.#pending = next;
     }
     batch.keys.push(key);
     batch.args.push(String(hits), String(ttlSeconds));
@@ -90,9 +93,8 @@ export class RedisCounter implements Counter {
     if (this.#client.isOpen) await this.#client.close();
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#pending as Pending;
-    this.#pending = undefined;
+  async #flush(batch: Pending): Promise<void> {
+    if (this.#pending === batch) this.#pending = undefined;
     try {
       const counts = (await this.#run(batch)) as number[];
       batch.settle.forEach((s, i) => s.resolve(counts[i] as number));

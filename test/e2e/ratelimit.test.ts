@@ -3,11 +3,12 @@
 // descriptors, set-style rules, shadow mode, ratelimitBasic, the X-RateLimit-* and Retry-After headers, and
 // Redis stopped and restarted under traffic (fail open, then limits again).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { startRateLimitService } from '../../src/ratelimit/service.ts';
 import type { RateLimitSettings } from '../../src/xds/translator/rate-limit.ts';
-import { freePort, waitFor } from '../support/components.ts';
+import { freePort, tempDir, waitFor } from '../support/components.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import type { HttpOptions } from '../support/http.ts';
@@ -129,10 +130,10 @@ const REPLICAS = limited(
 const NAMES = ['walkthrough', 'per-header', 'nested', 'set-style', 'shadow', 'outage', 'basic', 'replicas', 'open'];
 
 /** The gateway with every limit above, the rate-limit service streamed its configuration, Redis under it. */
-async function setUp(t: TestContext, denyOnFail = false) {
+async function setUp(t: TestContext, opts: { denyOnFail?: boolean; unixSocket?: boolean } = {}) {
   const redis = await startRedis(t);
-  const servicePort = await freePort();
-  const rateLimit: RateLimitSettings = { address: `127.0.0.1:${servicePort}`, domain: 'portico', denyOnFail, beforeAuth: false, timeoutMs: 2000, rateLimitHeaders: true };
+  const address = opts.unixSocket ? `unix:${join(await tempDir('rls', t), 'rls.sock')}` : `127.0.0.1:${await freePort()}`;
+  const rateLimit: RateLimitSettings = { address, domain: 'portico', denyOnFail: opts.denyOnFail ?? false, beforeAuth: false, timeoutMs: 2000, rateLimitHeaders: true };
   const gw = await startGateway(t, {
     backends: ['a'],
     controller: { rateLimit },
@@ -243,8 +244,8 @@ test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
   });
 });
 
-test('denyOnFail: Redis down fails closed (Envoy answers 500), and recovers', { timeout: 120_000 }, async (t) => {
-  const { gw, redis } = await setUp(t, true);
+test('denyOnFail, the service on a Unix socket: Redis down fails closed (Envoy answers 500), and recovers', { timeout: 120_000 }, async (t) => {
+  const { gw, redis } = await setUp(t, { denyOnFail: true, unixSocket: true });
   assert.equal((await gw.get('/outage')).status, 200);
   await redis.stop();
   assert.deepEqual(await statuses(gw, '/outage', 2), [500, 500]);

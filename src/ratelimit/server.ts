@@ -13,7 +13,9 @@ export interface RateLimitServerOptions {
 }
 
 export class RateLimitServer {
-  readonly #server = new grpc.Server();
+  // Channelz bookkeeping (per-call counters and timestamps nobody reads here) costs about a quarter of the
+  // service's CPU per decision.
+  readonly #server = new grpc.Server({ 'grpc.enable_channelz': 0 });
   readonly #limiter: Limiter;
   readonly #log: Logger;
   /** Decisions answered OK because Redis could not count, for the metrics. */

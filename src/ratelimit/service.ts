@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { ClientTls } from '../xds/client/credentials.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import type { DomainConfig } from './config.ts';
 import { readConfigFile } from './config-file.ts';
 import { domainsOf } from './items.ts';
 import { Limiter } from './limiter.ts';
@@ -42,7 +43,7 @@ export async function startRateLimitService(opts: RateLimitServiceOptions): Prom
   const log = opts.logger;
   const counter = new RedisCounter({ url: opts.redisUrl, logger: log.child({ component: 'redis' }) });
   const limiter = new Limiter({ counter, localCache: opts.localCache ?? true });
-  const apply = (domains: ReturnType<typeof domainsOf>) => {
+  const apply = (domains: DomainConfig[]) => {
     limiter.configure(domains.map((d) => new DomainMatcher(d)));
     log.info({ domains: domains.map((d) => d.domain) }, 'rate limit configuration applied');
   };

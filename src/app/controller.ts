@@ -12,6 +12,7 @@ import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
+import { secretLookup } from '../providers/discovery/ec2.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
@@ -169,7 +170,11 @@ export class Controller extends EventEmitter {
   async #startAdmin(): Promise<void> {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
     const ready = () => this.#last !== undefined;
-    const degraded = () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
+    const degraded = () => [
+      ...(this.#kv?.problems() ?? []),
+      ...(this.#discovery?.discovery.problems() ?? []),
+      ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
+    ];
     this.#admin = await startAdmin(admin.host, admin.port, {
       ready,
       degraded,
@@ -195,7 +200,7 @@ export class Controller extends EventEmitter {
       const { controllerName, rateLimit } = this.#opts;
       const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(rateLimit && { rateLimit }) });
       this.#last = { snapshot, output };
-      this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
+      this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);
       this.#serveAll();
       for (const [key, items] of output.services) this.#serve(key, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });

@@ -17,7 +17,7 @@ import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
-import { upstreamClusters, upstreamStatus } from './upstream.ts';
+import { upstreamClusters, upstreamProblems, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
 
@@ -54,12 +54,16 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, rateLimits);
   const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
   const rateLimit = rateLimits.ir();
-  problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
+  problems.push(
+    ...recordDrops(routes, drops),
+    ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)),
+    ...index.upstreams.flatMap((u) => upstreamProblems(u, index)),
+  );
   const statuses = [
     ...classes.statuses,
     ...gateways.map(gatewayStatus),
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
-    ...index.upstreams.map(upstreamStatus),
+    ...index.upstreams.map((u) => upstreamStatus(u, index)),
     ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
@@ -79,7 +83,7 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
-  const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap(upstreamClusters), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+  const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap((u) => upstreamClusters(u, index)), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)

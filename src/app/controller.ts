@@ -30,7 +30,7 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
-import { runPipeline, type PipelineOutput } from './pipeline.ts';
+import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -199,6 +199,7 @@ export class Controller extends EventEmitter {
     try {
       const { controllerName, rateLimit } = this.#opts;
       const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(rateLimit && { rateLimit }) });
+      output.problems.push(...unservedLimits(output.ir, rateLimit));
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);

@@ -35,7 +35,7 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
     xds: translateIr(result.ir, opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
-    problems: [...rejected.flatMap((r) => r.problems), ...result.problems, ...unservedLimits(result.ir, opts)],
+    problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
 }
 
@@ -46,9 +46,12 @@ function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, Serv
   return services;
 }
 
-/** Options asking for rate limits with no service configured: said once, not per option. */
-function unservedLimits(ir: Ir, opts: PipelineOptions): FieldProblem[] {
-  if (!ir.rateLimit || opts.rateLimit) return [];
+/**
+ * For a running controller: options asking for rate limits with no service configured, said once, not per
+ * option. (`portico validate` does not know the controller's settings, so it does not ask.)
+ */
+export function unservedLimits(ir: Ir, rateLimit: RateLimitSettings | undefined): FieldProblem[] {
+  if (!ir.rateLimit || rateLimit) return [];
   return [{ message: 'rate limits are configured (rateLimitConfigs or ratelimitBasic options) but no rate-limit service is: set rateLimit.address in portico.yaml (or --ratelimit-address); nothing is limited' }];
 }
 

@@ -53,7 +53,7 @@ const PER_HEADER = limited(
   'per-header',
   `    descriptors:
       - key: api_key
-        rateLimit: { requestsPerUnit: 2, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 2, unit: HOUR }
     rateLimits:
       - actions: [{ requestHeaders: { headerName: x-api-key, descriptorKey: api_key } }]`,
 );
@@ -66,9 +66,9 @@ const NESTED = limited(
         descriptors:
           - key: tier
             value: gold
-            rateLimit: { requestsPerUnit: 3, unit: MINUTE }
+            rateLimit: { requestsPerUnit: 3, unit: HOUR }
           - key: tier
-            rateLimit: { requestsPerUnit: 1, unit: MINUTE }
+            rateLimit: { requestsPerUnit: 1, unit: HOUR }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: nested } }, { requestHeaders: { headerName: x-tier, descriptorKey: tier } }]`,
 );
@@ -77,9 +77,9 @@ const SET_STYLE = limited(
   'set-style',
   `    setDescriptors:
       - simpleDescriptors: [{ key: type, value: messenger }, { key: number }]
-        rateLimit: { requestsPerUnit: 1, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 1, unit: HOUR }
       - simpleDescriptors: [{ key: type }]
-        rateLimit: { requestsPerUnit: 100, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 100, unit: HOUR }
     rateLimits:
       - setActions: [{ requestHeaders: { headerName: x-number, descriptorKey: number } }, { requestHeaders: { headerName: x-type, descriptorKey: type } }]`,
 );
@@ -90,7 +90,7 @@ const SHADOW = limited(
       - key: generic_key
         value: shadow
         shadowMode: true
-        rateLimit: { requestsPerUnit: 1, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 1, unit: HOUR }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: shadow } }]`,
 );
@@ -100,7 +100,7 @@ const OUTAGE = limited(
   `    descriptors:
       - key: generic_key
         value: outage
-        rateLimit: { requestsPerUnit: 2, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 2, unit: HOUR }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: outage } }]`,
 );
@@ -113,8 +113,8 @@ spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: limits, sectionName: basic }]
   options:
     ratelimitBasic:
-      anonymousLimits: { requestsPerUnit: 1, unit: MINUTE }
-      authorizedLimits: { requestsPerUnit: 2, unit: MINUTE }
+      anonymousLimits: { requestsPerUnit: 1, unit: HOUR }
+      authorizedLimits: { requestsPerUnit: 2, unit: HOUR }
 `;
 
 const REPLICAS = limited(
@@ -122,7 +122,7 @@ const REPLICAS = limited(
   `    descriptors:
       - key: generic_key
         value: replicas
-        rateLimit: { requestsPerUnit: 4, unit: MINUTE }
+        rateLimit: { requestsPerUnit: 4, unit: HOUR }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: replicas } }]`,
 );
@@ -158,7 +158,7 @@ async function setUp(t: TestContext, opts: { denyOnFail?: boolean; unixSocket?: 
   return { gw, redis, first, replica };
 }
 
-/** The tests count in one-minute windows and take about a second: not across a window's end. */
+/** The walkthrough counts in a one-minute window (the other limits are per hour): not across its end. */
 async function awayFromMinuteEnd(): Promise<void> {
   const intoMinute = Date.now() % 60_000;
   if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_100 - intoMinute));

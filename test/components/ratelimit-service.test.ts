@@ -1,6 +1,7 @@
 // `portico ratelimit`'s service against a real Redis, called as Envoy calls it: limits from an envoyproxy/
 // ratelimit config file, two replicas sharing one Redis counting as one, exact counts under concurrency, and
-// a Redis outage (fail open, then limits again once Redis is back, without a restart of the service).
+// a Redis outage (fail open, counted and reported on the admin endpoint; limits again once Redis is back,
+// without a restart of the service).
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,10 +17,10 @@ domain: test
 descriptors:
   - key: generic_key
     value: ten
-    rate_limit: { unit: minute, requests_per_unit: 10 }
+    rate_limit: { unit: hour, requests_per_unit: 10 }
   - key: generic_key
     value: outage
-    rate_limit: { unit: minute, requests_per_unit: 5 }
+    rate_limit: { unit: hour, requests_per_unit: 5 }
   - key: generic_key
     value: hundred
     rate_limit: { unit: hour, requests_per_unit: 100 }
@@ -30,45 +31,49 @@ test('rate-limit service on Redis', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir('rls', t);
   const configFile = join(dir, 'limits.yaml');
   await writeFile(configFile, CONFIG);
-  const start = async (listen: string) => {
-    const service = await startRateLimitService({ listen, redisUrl: redis.url, configFile, logger: silentLogger });
+  const start = async (listen: string, adminAddress?: string) => {
+    const service = await startRateLimitService({ listen, redisUrl: redis.url, configFile, ...(adminAddress && { adminAddress }), logger: silentLogger });
     t.after(() => service.close());
     return service;
   };
-  await start('127.0.0.1:0').then(async (a) => {
-    const b = await start(`unix:${join(dir, 'rls.sock')}`);
-    const one = rlsClient(`127.0.0.1:${a.port}`);
-    const two = rlsClient(`unix:${join(dir, 'rls.sock')}`);
-    t.after(() => (one.close(), two.close()));
-    assert.ok(b.limiter);
+  const a = await start('127.0.0.1:0', '127.0.0.1:0');
+  await start(`unix:${join(dir, 'rls.sock')}`);
+  const one = rlsClient(`127.0.0.1:${a.port}`);
+  const two = rlsClient(`unix:${join(dir, 'rls.sock')}`);
+  t.after(() => (one.close(), two.close()));
+  const admin = async (path: string) => (await fetch(`http://127.0.0.1:${a.adminPort}${path}`)).text();
+  const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await admin('/metrics'))?.[1]);
 
-    await t.test('two replicas sharing one Redis count as one (TCP and Unix socket)', async () => {
-      const answers = [];
-      for (let i = 0; i < 12; i++) answers.push((await (i % 2 ? one : two).askKeys('test', ['generic_key', 'ten'])).overall_code);
-      assert.deepEqual(answers, [...Array(10).fill(OK), OVER_LIMIT, OVER_LIMIT]);
-    });
+  await t.test('two replicas sharing one Redis count as one (TCP and Unix socket)', async () => {
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push((await (i % 2 ? one : two).askKeys('test', ['generic_key', 'ten'])).overall_code);
+    assert.deepEqual(answers, [...Array(10).fill(OK), OVER_LIMIT, OVER_LIMIT]);
+  });
 
-    await t.test('exact under concurrency: 300 calls at once against a limit of 100', async () => {
-      const all = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 ? one : two).askKeys('test', ['generic_key', 'hundred'])));
-      assert.equal(all.filter((d) => d.overall_code === OK).length, 100);
-      const [key] = (await redis.cli('KEYS', 'test_generic_key_hundred_*')).split('\n');
-      assert.equal(await redis.cli('GET', key as string), '300');
-      assert.ok(Number(await redis.cli('TTL', key as string)) > 3500, 'the key expires with its window');
-    });
+  await t.test('exact under concurrency: 300 calls at once against a limit of 100', async () => {
+    const all = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 ? one : two).askKeys('test', ['generic_key', 'hundred'])));
+    assert.equal(all.filter((d) => d.overall_code === OK).length, 100);
+    const [key] = (await redis.cli('KEYS', 'test_generic_key_hundred_*')).split('\n');
+    assert.equal(await redis.cli('GET', key as string), '300');
+    assert.ok(Number(await redis.cli('TTL', key as string)) > 3500, 'the key expires with its window');
+  });
 
-    await t.test('Redis down: fails open; back: limits again, reconnected by itself', async () => {
-      const outage = () => one.askKeys('test', ['generic_key', 'outage']);
-      await redis.stop();
-      for (let i = 0; i < 8; i++) assert.equal((await outage()).overall_code, OK, 'fail open while Redis is down');
-      await redis.start();
-      // Fail-open answers are OK too: the restarted (empty) Redis holding the counter shows the service is back.
-      const counted = async () => (await redis.cli('KEYS', 'test_generic_key_outage_*')) !== '';
-      await waitFor(async () => (await outage(), counted()), { timeoutMs: 15_000, what: 'the service to count in Redis again' });
-      const [key] = (await redis.cli('KEYS', 'test_generic_key_outage_*')).split('\n');
-      const before = Number(await redis.cli('GET', key as string));
-      const after = [];
-      for (let i = 0; i < 8; i++) after.push((await two.askKeys('test', ['generic_key', 'outage'])).overall_code);
-      assert.equal(after.filter((c) => c === OK).length, Math.max(0, 5 - before));
-    });
+  await t.test('Redis down: fails open; back: limits again, reconnected by itself', async () => {
+    const outage = () => one.askKeys('test', ['generic_key', 'outage']);
+    await redis.stop();
+    for (let i = 0; i < 8; i++) assert.equal((await outage()).overall_code, OK, 'fail open while Redis is down');
+    assert.equal(await metric('portico_ratelimit_failed_open_total'), 8);
+    assert.equal(await metric('portico_ratelimit_redis_up'), 0);
+    assert.match(await admin('/healthz'), /"degraded": \[\s*"redis"/);
+    await redis.start();
+    // Fail-open answers are OK too: the restarted (empty) Redis holding the counter shows the service is back.
+    const counted = async () => (await redis.cli('KEYS', 'test_generic_key_outage_*')) !== '';
+    await waitFor(async () => (await outage(), counted()), { timeoutMs: 15_000, what: 'the service to count in Redis again' });
+    const [key] = (await redis.cli('KEYS', 'test_generic_key_outage_*')).split('\n');
+    const before = Number(await redis.cli('GET', key as string));
+    const after = [];
+    for (let i = 0; i < 8; i++) after.push((await two.askKeys('test', ['generic_key', 'outage'])).overall_code);
+    assert.equal(after.filter((c) => c === OK).length, Math.max(0, 5 - before));
+    assert.equal(await metric('portico_ratelimit_redis_up'), 1);
   });
 });

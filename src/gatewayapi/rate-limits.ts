@@ -13,7 +13,7 @@ import { condition, statusEntry, type StatusEntry } from './status.ts';
 import type { ResourceIndex } from './resources.ts';
 
 /** Where ratelimitBasic finds the authenticated user's id (set by ext-auth); absent: anonymous. */
-export const USER_ID_HEADER = 'x-user-id';
+const USER_ID_HEADER = 'x-user-id';
 
 /** The two rate-limit settings of an option; each goes to the first option in precedence that sets it. */
 export const RATE_LIMIT_CONFIGS: Setting = { name: 'rateLimitConfigs', fields: ['rateLimitConfigs'] };

@@ -26,8 +26,4 @@ export class OverLimitCache {
     }
     this.#expiresAt.set(key, untilMs);
   }
-
-  get size(): number {
-    return this.#expiresAt.size;
-  }
 }

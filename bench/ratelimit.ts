@@ -88,8 +88,9 @@ async function main(): Promise<void> {
       const proc = await s.start(port);
       const address = `127.0.0.1:${port}`;
       const cpuBefore = cpuSeconds(proc.pid);
+      const started = performance.now();
       const load = await runLoad(address, requests, { concurrency, seconds, warmupSeconds: 2, connections: 4 });
-      const result = { ...load, cpu: cpuSeconds(proc.pid) - cpuBefore };
+      const result = { ...load, cpu: cpuSeconds(proc.pid) - cpuBefore, wall: (performance.now() - started) / 1000 };
       // The latency at a load both can carry: 70% of the peer's first measured maximum, the same for both.
       rate ||= Math.round((0.7 * load.decisions) / seconds);
       const paced = await runRate(address, requests, { rate, seconds, warmupSeconds: 1, connections: 4 });
@@ -113,11 +114,17 @@ async function main(): Promise<void> {
   }));
 }
 
-type Measured = LoadResult & { cpu: number };
+type Measured = LoadResult & { cpu: number; wall: number };
 
 /** Decisions/s, latency, and decisions per CPU-second of the service (steadier than throughput on a shared machine). */
 function figures(m: Measured) {
-  return { decisionsPerSecond: Math.round(m.decisions / m.seconds), ...latency(m), decisionsPerCpuSecond: Math.round(m.allDecisions / m.cpu) };
+  return {
+    decisionsPerSecond: Math.round(m.decisions / m.seconds),
+    ...latency(m),
+    decisionsPerCpuSecond: Math.round(m.allDecisions / m.cpu),
+    // Below 1, the service was not what bounded the closed loop (the load generator or Redis was).
+    coreUtilization: Math.round((m.cpu / m.wall) * 100) / 100,
+  };
 }
 
 function latency(m: LoadResult) {

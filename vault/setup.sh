@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# Prepares a Vault or OpenBao dev server for Portico: KV v2 at secret/, PKI at pki/ with a CA and the role
+# Prepares a Vault or OpenBao server (a dev server, say) for Portico: KV v2 at secret/, PKI at pki/ with a CA and the role
 # portico-gateway, the portico-controller policy, and an AppRole login for the controller.
 #
 #   VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=<root token> vault/setup.sh OUT_DIR
 #
 # Writes into OUT_DIR: role-id and secret-id (the AppRole login; mode 600) and ca.crt (the PKI CA, for
-# clients). PORTICO_VAULT_PKI_CA_BUNDLE=<file with a PEM certificate and its key> imports that CA instead of
-# generating one (a dev server forgets everything when it restarts; importing the same CA again keeps
-# clients trusting the certificates it issues). Runs again safely on a set-up server.
+# clients). Runs again safely on a set-up server.
 set -euo pipefail
 
 out=${1:?usage: vault/setup.sh OUT_DIR}
@@ -24,15 +22,11 @@ mounted() { [[ $("$cli" secrets list -format=json) == *"\"$1/\""* ]]; }
 # KV v2 (a dev server mounts it at secret/ already).
 mounted secret || "$cli" secrets enable -path=secret -version=2 kv >/dev/null
 
-# PKI: a CA (imported or generated) and a role for gateway certificates.
+# PKI: a root CA and a role for gateway certificates (use an intermediate CA in production).
 if ! mounted pki; then
   "$cli" secrets enable -path=pki pki >/dev/null
   "$cli" secrets tune -max-lease-ttl=87600h pki >/dev/null
-  if [ -n "${PORTICO_VAULT_PKI_CA_BUNDLE:-}" ]; then
-    "$cli" write pki/config/ca pem_bundle=@"$PORTICO_VAULT_PKI_CA_BUNDLE" >/dev/null
-  else
-    "$cli" write -field=certificate pki/root/generate/internal common_name="Portico dev CA" ttl=87600h >/dev/null
-  fi
+  "$cli" write -field=certificate pki/root/generate/internal common_name="Portico dev CA" ttl=87600h >/dev/null
 fi
 "$cli" read -field=certificate pki/cert/ca > "$out/ca.crt"
 # Short TTLs are allowed (tests renew 30 s certificates); not_before_duration keeps clock skew harmless.

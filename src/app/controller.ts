@@ -1,4 +1,5 @@
-// The control plane's composition root: file source (+ TLS secrets folder) and/or Consul KV → store →
+// The control plane's composition root: file source (+ secrets folder, + Vault KV v2 secrets and PKI
+// certificates) and/or Consul KV → store →
 // pipeline → snapshot cache → ADS server, with statuses written beside the config and/or in Consul (by the
 // elected leader only) and an admin endpoint; discovered endpoints (Consul catalog, EC2) come on their own
 // channel and re-send EDS alone. Never exits because of user input.
@@ -28,6 +29,7 @@ import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
+import { vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -53,6 +55,8 @@ export interface ControllerOptions {
   controllerName?: string;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
+  /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
+  vault?: ControllerVaultOptions;
   logger: Logger;
 }
 
@@ -75,6 +79,8 @@ export class Controller extends EventEmitter {
   readonly #provider?: FileResourceProvider;
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
+  readonly #vault?: VaultParts;
+  #pkiUnconfiguredWarned = false;
   readonly #writers: StatusWriter[] = [];
   #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
@@ -106,6 +112,7 @@ export class Controller extends EventEmitter {
       this.#writers.push(this.#kvWriter);
     }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
+    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
   }
 
   #startDiscovery(opts: ControllerDiscoveryOptions): { discovery: Discovery; close(): void } {
@@ -127,7 +134,10 @@ export class Controller extends EventEmitter {
     if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
     this.#store.subscribe((snap) => this.#apply(snap));
     // Secrets first, so HTTPS listeners are not reported without their certificates on the first snapshot.
+    // The folder publishes first, so on a name clash its Secret wins over Vault's (the store keeps the first).
     await this.#secrets?.start((snap) => this.#store.update('secrets', snap));
+    this.#vault?.pki.start((snap) => this.#store.update('vaultPki', snap));
+    await this.#vault?.kv.start((snap) => this.#store.update('vault', snap));
     // The store merges sources in the order they first publish: the directory (published within start())
     // comes before Consul KV, so on a name clash the directory's resource wins.
     await this.#provider?.start((snap) => this.#store.update('directory', snap));
@@ -142,6 +152,7 @@ export class Controller extends EventEmitter {
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();
+    await this.#vault?.stop();
     this.#store.close();
     await this.#discovery?.discovery.stop();
     this.#discovery?.close();
@@ -165,7 +176,7 @@ export class Controller extends EventEmitter {
   async #startAdmin(): Promise<void> {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
     const ready = () => this.#last !== undefined;
-    const degraded = () => [...(this.#kv?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
+    const degraded = () => [...(this.#kv?.problems() ?? []), ...(this.#vault?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
     this.#admin = await startAdmin(admin.host, admin.port, {
       ready,
       degraded,
@@ -191,6 +202,7 @@ export class Controller extends EventEmitter {
       const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
+      this.#wantCertificates(output);
       for (const key of this.#cache.keys()) if (!output.xds.has(key)) this.#cache.delete(key);
       this.#serveAll();
       this.#logProblems(output);
@@ -229,6 +241,14 @@ export class Controller extends EventEmitter {
     } catch (err) {
       this.#log.error({ err }, 'joining discovered endpoints failed; Envoy keeps the previous endpoints');
     }
+  }
+
+  /** Listeners asking for Vault PKI certificates go to the issuer; without Vault they are told once why nothing comes. */
+  #wantCertificates(output: PipelineOutput): void {
+    if (this.#vault) return this.#vault.pki.want(output.certificateRequests);
+    if (!output.certificateRequests.length || this.#pkiUnconfiguredWarned) return;
+    this.#pkiUnconfiguredWarned = true;
+    this.#log.warn({ requestedBy: output.certificateRequests.flatMap((r) => r.requestedBy) }, 'listeners ask for Vault PKI certificates (portico.dev/vault-pki-role), but secrets.vault is not configured');
   }
 
   /** Discovery watch keys running now (for tests). */

@@ -1,5 +1,6 @@
 // The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
 // no clocks, and the same input always gives the same (sorted) output.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
@@ -8,6 +9,7 @@ import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, directResponseStatus, type CompiledRoute } from './httproute.ts';
+import { mergeRequests } from './pki.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { RouteOptionResolver } from './route-options.ts';
@@ -29,6 +31,8 @@ export interface TranslateOptions {
 
 export interface TranslateResult {
   ir: Ir;
+  /** Certificates listeners ask Vault PKI for (the PKI issuer publishes them as Secrets); sorted. */
+  certificateRequests: CertificateRequest[];
   /** Sorted by key. */
   statuses: StatusEntry[];
   /** Sorted by file, line and field. */
@@ -62,7 +66,8 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...options.statuses(),
     ...hostOptions.statuses(),
   ];
-  return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  const certificateRequests = mergeRequests(gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : []))));
+  return { ir, certificateRequests, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }
 
 function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options: RouteOptionResolver, problems: FieldProblem[]): AttachedRoute[] {

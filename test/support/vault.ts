@@ -1,34 +1,34 @@
-// A real OpenBao (`bao`, the Vault API) dev server for tests: in memory, unsealed, on a random loopback port,
-// set up by vault/setup.sh (KV v2, PKI with an imported CA, the controller's policy and AppRole). A missing
-// `bao` fails the test with how to install it. restart() brings a killed server back on the same port with
-// the same root token and CA, set up again (a dev server forgets everything when it stops).
+// A real OpenBao (`bao`, the Vault API) server for tests, on a random loopback port, set up by vault/setup.sh
+// (KV v2, PKI, the controller's policy and AppRole). Not a dev server: it keeps its data in a file store, so
+// kill() and restart() are a real outage — the restarted server comes back sealed and, once unseal()ed,
+// still holds every secret, CA and login. A missing `bao` fails the test with how to install it.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, requireBinary, startProcess, tempDir, type AfterHook, type ProcessHandle } from './components.ts';
-import { makeCa, type KeyPair } from './tls.ts';
+import { freePort, requireBinary, startProcess, tempDir, waitFor, type AfterHook, type ProcessHandle } from './components.ts';
 
 const SETUP = join(import.meta.dirname, '../../vault/setup.sh');
 
 export interface VaultServer {
   address: string;
   rootToken: string;
-  /** vault/setup.sh's output: role-id, secret-id (AppRole files) and ca.crt. */
+  /** vault/setup.sh's AppRole login files. */
   files: { roleId: string; secretId: string };
-  /** The PKI CA (imported by setup.sh): what clients of PKI-issued certificates trust. */
-  ca: KeyPair;
+  /** The PKI CA (PEM): what clients of PKI-issued certificates trust. */
+  ca: { cert: string };
   process(): ProcessHandle;
   /** SIGKILLs the server (an outage). */
   kill(): Promise<void>;
-  /** Starts it again on the same port and runs the setup again. */
+  /** Starts it again on the same port: sealed, until unseal(). */
   restart(): Promise<void>;
+  unseal(): Promise<void>;
   /** Writes a KV v2 secret (`path` below `secret/data/`). */
   kvPut(path: string, data: Record<string, string>): Promise<void>;
 }
 
-/** A free port whose successor is free too: a dev server puts its cluster listener on port + 1. */
+/** A free port whose successor is free too: a server puts its cluster listener on port + 1. */
 export async function freePortWithNext(): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const port = await freePort();
@@ -47,31 +47,47 @@ export async function startVault(t: AfterHook): Promise<VaultServer> {
   const dir = await tempDir('vault', t);
   const port = await freePortWithNext();
   const address = `http://127.0.0.1:${port}`;
-  const rootToken = `portico-root-${process.pid}`;
-  const ca = makeCa('portico-test-pki-ca');
-  const bundle = join(dir, 'ca-bundle.pem');
-  await writeFile(bundle, `${ca.cert}${ca.key}`, { mode: 0o600 });
-  const env = { HOME: dir, BAO_ADDR: address, VAULT_ADDR: address, VAULT_TOKEN: rootToken, BAO_TOKEN: rootToken };
-
-  const start = () =>
-    startProcess(bao, ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-dev-root-token-id=${rootToken}`, '-dev-no-store-token', '-log-level=warn'], {
-      cwd: dir,
-      env,
-      timeoutMs: 45_000,
-      readyWhen: async () => (await fetch(`${address}/v1/sys/health`)).status === 200,
-    });
-  const setup = async () => {
-    await promisify(execFile)('bash', [SETUP, dir], { env: { ...process.env, ...env, PATH: `${bao.replace(/\/[^/]+$/, '')}:${process.env.PATH}`, PORTICO_VAULT_PKI_CA_BUNDLE: bundle } });
+  const config = join(dir, 'server.hcl');
+  await writeFile(config, `storage "file" { path = "${join(dir, 'data')}" }
+listener "tcp" {
+  address = "127.0.0.1:${port}"
+  cluster_address = "127.0.0.1:${port + 1}"
+  tls_disable = true
+}
+api_addr = "${address}"
+cluster_addr = "http://127.0.0.1:${port + 1}"
+disable_mlock = true
+`);
+  const api = async (method: string, path: string, body?: unknown, token?: string) => {
+    const res = await fetch(`${address}/v1/${path}`, { method, headers: token ? { 'X-Vault-Token': token } : {}, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json().catch(() => ({}))) as Record<string, any>;
   };
+  const start = () =>
+    startProcess(bao, ['server', `-config=${config}`, '-log-level=warn'], {
+      cwd: dir,
+      env: { HOME: dir },
+      timeoutMs: 45_000,
+      // Any answer: it listens (sealed, until unsealed).
+      readyWhen: async () => (await fetch(`${address}/v1/sys/health`)).status > 0,
+    });
   let proc = await start();
   t.after(() => proc.stop());
-  await setup();
+  const init = await api('PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+  const rootToken = init.root_token as string;
+  const unseal = async () => {
+    await api('PUT', 'sys/unseal', { key: init.keys_base64[0] });
+    await waitFor(async () => (await fetch(`${address}/v1/sys/health`)).status === 200, { timeoutMs: 30_000, what: 'OpenBao to be unsealed and active' });
+  };
+  await unseal();
+  const env = { ...process.env, HOME: dir, VAULT_ADDR: address, VAULT_TOKEN: rootToken, PATH: `${bao.replace(/\/[^/]+$/, '')}:${process.env.PATH}` };
+  await promisify(execFile)('bash', [SETUP, dir], { env });
 
   return {
     address,
     rootToken,
     files: { roleId: join(dir, 'role-id'), secretId: join(dir, 'secret-id') },
-    ca,
+    ca: { cert: await readFile(join(dir, 'ca.crt'), 'utf8') },
     process: () => proc,
     kill: async () => {
       process.kill(-proc.pid, 'SIGKILL');
@@ -79,11 +95,8 @@ export async function startVault(t: AfterHook): Promise<VaultServer> {
     },
     restart: async () => {
       proc = await start();
-      await setup();
     },
-    kvPut: async (path, data) => {
-      const res = await fetch(`${address}/v1/secret/data/${path}`, { method: 'POST', headers: { 'X-Vault-Token': rootToken }, body: JSON.stringify({ data }) });
-      if (!res.ok) throw new Error(`writing secret/data/${path}: ${res.status} ${await res.text()}`);
-    },
+    unseal,
+    kvPut: async (path, data) => void (await api('POST', `secret/data/${path}`, { data }, rootToken)),
   };
 }

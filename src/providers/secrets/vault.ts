@@ -26,6 +26,9 @@ export interface VaultKvOptions {
   expiryWarningMs?: number;
 }
 
+/** What the source needs of the client (tests give it a fake). */
+export type VaultReader = Pick<VaultClient, 'read' | 'list' | 'describe'>;
+
 interface Entry {
   version: number;
   /** What serves: this version, or the last good pair while this version's pair does not check out. */
@@ -39,7 +42,7 @@ const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export class VaultSecretProvider {
-  readonly #client: VaultClient;
+  readonly #client: VaultReader;
   readonly #log: Logger;
   readonly #mount: string;
   readonly #root: string;
@@ -54,7 +57,7 @@ export class VaultSecretProvider {
   #loop?: Promise<void>;
   #onSnapshot: (snap: SourceSnapshot) => void = () => {};
 
-  constructor(opts: VaultKvOptions & { client: VaultClient; logger: Logger }) {
+  constructor(opts: VaultKvOptions & { client: VaultReader; logger: Logger }) {
     this.#client = opts.client;
     this.#log = opts.logger;
     this.#mount = (opts.mount ?? 'secret').replace(/^\/+|\/+$/g, '');

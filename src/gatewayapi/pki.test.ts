@@ -6,23 +6,12 @@ import { test } from 'node:test';
 import type { SecretSpec } from '../api/core-types.ts';
 import { parseDocuments } from '../api/parse.ts';
 import type { Resource } from '../api/resource.ts';
+import { gatewayWith } from '../../test/support/fixtures.ts';
 import { readSecrets } from '../providers/secrets/file.ts';
 import type { StatusEntry } from './status.ts';
 import { translate } from './translate.ts';
 
-const gateway = (listeners: string) => `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: default }
-spec:
-  gatewayClassName: portico
-  listeners:
-${listeners}`;
+const gateway = (listeners: string) => gatewayWith(listeners.trimEnd());
 
 const PKI = `    - name: shop
       port: 443

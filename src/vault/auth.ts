@@ -36,6 +36,8 @@ export class TokenKeeper {
   #obtaining?: Promise<void>;
   #hasToken = false;
   #renewTimer?: NodeJS.Timeout;
+  /** The TTL the token was created with: a renewal granting less means its max TTL is near. */
+  #creationTtl = 0;
   #stopped = false;
 
   constructor(opts: TokenKeeperOptions) {
@@ -120,7 +122,7 @@ export class TokenKeeper {
   /** Renews at 2/3 of the TTL when the token is renewable and expires (root tokens do not). */
   async #scheduleRenewal(): Promise<void> {
     clearTimeout(this.#renewTimer);
-    let data: { ttl?: number; renewable?: boolean };
+    let data: { ttl?: number; creation_ttl?: number; renewable?: boolean };
     try {
       data = ((await this.#opts.vault.tokenLookupSelf()) as { data?: typeof data }).data ?? {};
     } catch (err) {
@@ -128,6 +130,7 @@ export class TokenKeeper {
       throw vaultError(err, { doing: 'looking up the token via', path: 'auth/token/lookup-self', needs: 'read' }, this.#opts.address);
     }
     if (!data.ttl) return;
+    this.#creationTtl = data.creation_ttl ?? data.ttl;
     const renew = data.renewable ? () => this.#renew() : () => this.#replace('the token is not renewable');
     this.#armRenewal(data.ttl, renew);
   }
@@ -144,8 +147,9 @@ export class TokenKeeper {
       const answer = (await this.#opts.vault.tokenRenewSelf({})) as { auth?: { lease_duration?: number; renewable?: boolean } };
       const ttl = answer.auth?.lease_duration ?? 0;
       this.#opts.logger.debug({ vault: this.#opts.address, ttlSeconds: ttl }, 'Vault: token renewed');
-      // At its max TTL Vault renews for what is left only: replace it before it runs out.
-      if (ttl > 0) this.#armRenewal(ttl, answer.auth?.renewable === false ? () => this.#replace('the token reached its max TTL') : () => void this.#renew());
+      // Near its max TTL Vault renews for what is left only: replace it before it runs out.
+      const capped = answer.auth?.renewable === false || ttl < this.#creationTtl;
+      if (ttl > 0) this.#armRenewal(ttl, capped ? () => this.#replace('the token reached its max TTL') : () => void this.#renew());
     } catch (err) {
       this.#replace(vaultError(err, { doing: 'renewing the token via', path: 'auth/token/renew-self', needs: 'update' }, this.#opts.address).message);
     }

@@ -2,11 +2,11 @@
 // VaultOptions (address, namespace, auth, TLS), with typed read/list/write. node-vault types everything as
 // `any`; this module is where its answers get their shapes. Every failure becomes a VaultError naming the
 // address and the path; a 403 on a token we can replace is retried once with a fresh token.
-import { readFileSync } from 'node:fs';
 import createVault from 'node-vault';
 import type NodeVault from 'node-vault';
 import { ConfigError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { readTlsFiles } from '../lib/tls-files.ts';
 import { TokenKeeper, type VaultAuthOptions } from './auth.ts';
 import { statusOf, vaultError } from './errors.ts';
 
@@ -90,18 +90,9 @@ export class VaultClient {
   }
 }
 
+/** node-vault's request options for HTTPS: it passes ca/cert/key to its https agent, agentOptions too. */
 function tlsFiles(tls: VaultOptions['tls']): Record<string, unknown> {
-  const read = (what: string, file: string | undefined) => {
-    if (!file) return undefined;
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new ConfigError(`Vault TLS ${what} '${file}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
-  const ca = read('CA file', tls?.caFile);
-  const cert = read('certificate file', tls?.certFile);
-  const key = read('key file', tls?.keyFile);
-  if (Boolean(cert) !== Boolean(key)) throw new ConfigError('Vault TLS: certFile and keyFile go together (a client certificate needs its key)');
-  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }), ...(tls?.serverName && { agentOptions: { servername: tls.serverName } }) };
+  const { servername, ...pem } = readTlsFiles('Vault', tls);
+  if (Boolean(pem.cert) !== Boolean(pem.key)) throw new ConfigError('Vault TLS: certFile and keyFile go together (a client certificate needs its key)');
+  return { ...pem, ...(servername && { agentOptions: { servername } }) };
 }

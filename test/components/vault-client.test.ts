@@ -1,14 +1,17 @@
 // The Vault client (src/vault) against a real OpenBao dev server set up by vault/setup.sh: each auth method,
-// token renewal and replacement, the namespace header, and errors that name Vault, the path and the capability.
+// token renewal and replacement, the namespace header, HTTPS with a client certificate, and errors that name
+// Vault, the path and the capability.
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { VaultError } from '../../src/lib/errors.ts';
 import { VaultClient } from '../../src/vault/client.ts';
 import { tempDir } from '../support/components.ts';
+import { makeCertificates, writeCertificates } from '../support/tls.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 
 /** A raw Vault API call as root (the test's own set-up, not the client under test). */
@@ -88,12 +91,18 @@ test('vault client', { timeout: 90_000 }, async (t) => {
     const secretId = (await root(vault, 'POST', 'auth/approle/role/short/secret-id')).data.secret_id as string;
     await writeFile(join(dir, 'short-role'), roleId);
     await writeFile(join(dir, 'short-secret'), secretId);
-    const c = client({ auth: { method: 'appRole', roleIdFile: join(dir, 'short-role'), secretIdFile: join(dir, 'short-secret') } });
+    const logs: string[] = [];
+    const c = new VaultClient({ address: vault.address, auth: { method: 'appRole', roleIdFile: join(dir, 'short-role'), secretIdFile: join(dir, 'short-secret') } }, pino({ level: 'debug' }, { write: (l: string) => void logs.push(l) }));
+    clients.push(c);
     const failures: string[] = [];
     for (const end = Date.now() + 9000; Date.now() < end; await sleep(250)) {
       await c.read('secret/data/portico/default/api').catch((e: Error) => failures.push(e.message));
     }
     assert.deepEqual(failures, [], 'every read during 1.5 max TTLs succeeded');
+    const said = (re: RegExp) => logs.filter((l) => re.test(l)).length;
+    assert.ok(said(/Vault: token renewed/) >= 1, 'renewed before its TTL ran out');
+    assert.ok(said(/Vault: the token reached its max TTL; getting a fresh token/) >= 1, 'a fresh login at the max TTL');
+    assert.ok(said(/logged in with AppRole/) >= 2);
   });
 
   await t.test('X-Vault-Namespace: secrets of an OpenBao namespace', async () => {
@@ -115,4 +124,21 @@ test('vault client', { timeout: 90_000 }, async (t) => {
     assert.equal(err.cause, undefined, 'the axios error (with the token header) is not kept');
     assert.doesNotMatch(JSON.stringify(err), /not-shown/);
   });
+});
+
+test('vault client over HTTPS: the CA and a client certificate from files', { timeout: 60_000 }, async (t) => {
+  const certs = makeCertificates();
+  const vault = await startVault(t, { tls: certs, setup: false });
+  const dir = await tempDir('vault-tls', t);
+  const files = writeCertificates(certs, dir);
+  const auth = { method: 'token', token: vault.rootToken } as const;
+  const mutual = new VaultClient({ address: vault.address, auth, tls: { caFile: files.ca, certFile: files.clientCert, keyFile: files.clientKey } }, silentLogger);
+  t.after(() => mutual.stop());
+  assert.equal((await mutual.read<{ id: string }>('auth/token/lookup-self'))?.id, vault.rootToken);
+
+  const noClientCert = new VaultClient({ address: vault.address, auth, tls: { caFile: files.ca } }, silentLogger);
+  t.after(() => noClientCert.stop());
+  await assert.rejects(noClientCert.read('auth/token/lookup-self'), (e: Error) => e instanceof VaultError && e.message.startsWith(`looking up the token via auth/token/lookup-self at Vault ${vault.address} failed: `));
+  assert.throws(() => new VaultClient({ address: vault.address, tls: { certFile: files.clientCert } }, silentLogger), /Vault TLS: certFile and keyFile go together/);
+  assert.throws(() => new VaultClient({ address: vault.address, tls: { caFile: join(dir, 'nope.pem') } }, silentLogger), /Vault TLS CA file '.*nope\.pem' cannot be read: ENOENT/);
 });

@@ -63,7 +63,8 @@ const CIPHER_SUITES: ReadonlySet<string> = new Set([
   'DES-CBC3-SHA',
 ]);
 
-function secretName(namespace: string, name: string): string {
+/** The SDS name of a Secret's certificate. */
+export function secretName(namespace: string, name: string): string {
   return `secret/${namespace}/${name}`;
 }
 
@@ -98,7 +99,7 @@ export function checkListenerTls(gw: Resource, spec: GatewayListener, field: str
   };
 }
 
-type ResolvedCertificate = { secret: SecretIr; names: string[] } | Because;
+export type ResolvedCertificate = { secret: SecretIr; names: string[] } | Because;
 
 /** A usable certificate, or why not, with the Gateway API's reasons: permission first, then the reference itself. */
 function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: ResourceIndex): ResolvedCertificate {
@@ -126,7 +127,7 @@ function resolvePkiCertificate(request: CertificateRequest, index: ResourceIndex
 }
 
 /** A Secret whose pair checks out, as an SDS certificate; messages name `what`, never the content. */
-function usableSecret(secret: Resource<SecretSpec>, what: string): ResolvedCertificate {
+export function usableSecret(secret: Resource<SecretSpec>, what: string): ResolvedCertificate {
   const { 'tls.crt': cert, 'tls.key': key } = secret.spec.stringData;
   const check = checkKeyPair(cert, key);
   if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${what}: ${check.field} ${check.message}` };

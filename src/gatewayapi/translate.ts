@@ -1,7 +1,7 @@
 // The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
 // no clocks, and the same input always gives the same (sorted) output.
 import type { CertificateRequest } from '../api/certificate-request.ts';
-import type { Resource } from '../api/resource.ts';
+import { resourceKey, type Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
@@ -18,6 +18,7 @@ import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
+import { upstreamSecrets, type UpstreamSecret } from './upstream-tls.ts';
 import { upstreamClusters, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
@@ -54,13 +55,14 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const options = new RouteOptionResolver(index, problems);
   const routes = attachRoutes(index, gateways, options, problems);
   const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
-  const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
+  const secrets = upstreamSecrets(index, problems);
+  const { ir, drops } = buildIr(index, gateways, routes, hostOptions, secrets);
   problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
   const statuses = [
     ...classes.statuses,
     ...gateways.map(gatewayStatus),
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
-    ...index.upstreams.map(upstreamStatus),
+    ...index.upstreams.map((u) => upstreamStatus(u, secrets.get(resourceKey(u)))),
     ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
@@ -79,12 +81,14 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 }
 
 /** One GatewayIr per Gateway with at least one valid listener. */
-function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
-  const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap(upstreamClusters), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver, secrets: Map<string, UpstreamSecret>): { ir: Ir; drops: Drop[] } {
+  const upstreams = index.upstreams.flatMap((u) => upstreamClusters(u, secrets.get(resourceKey(u))));
+  const clusters = new Map<string, ClusterIr>([...upstreams, ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+  const clientCertificates = new Map([...secrets.values()].flatMap((s) => ('secret' in s ? [[s.secret.name, s.secret] as const] : [])));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)
-    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters, (l) => hostOptions.forListener(l)));
+    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), { clusters, clientCertificates }, (l) => hostOptions.forListener(l)));
   return { ir: { gateways: built.map((b) => b.ir).sort(byKey((g) => g.key)) }, drops: built.flatMap((b) => b.drops) };
 }
 

@@ -4,8 +4,9 @@
 import type { HealthCheck, LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
 import { protoDurationMs } from '../api/duration.ts';
-import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, SecretIr, UpstreamTlsIr } from '../ir/types.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
+import type { UpstreamSecret } from './upstream-tls.ts';
 
 /** Gloo's default too. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -30,14 +31,15 @@ export function upstreamClusterName(namespace: string, name: string, protocol: B
  * an HTTP/1.1 and an h2c cluster, so neither route changes how the other reaches it. Both carry the
  * Upstream's options. Only referenced clusters are served.
  */
-export function upstreamClusters(u: Resource<UpstreamSpec>): ClusterIr[] {
-  return [upstreamCluster(u, 'http1'), upstreamCluster(u, 'h2c')];
+export function upstreamClusters(u: Resource<UpstreamSpec>, secret?: UpstreamSecret): ClusterIr[] {
+  if (secret && 'unresolved' in secret) return []; // fail closed (upstream-tls.ts)
+  return [upstreamCluster(u, 'http1', secret), upstreamCluster(u, 'h2c', secret)];
 }
 
-function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol): ClusterIr {
+function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol, secret?: UpstreamSecret): ClusterIr {
   const spec = u.spec;
   const http2 = protocol === 'h2c' || spec.useHttp2 === true;
-  const tls = tlsOf(spec);
+  const tls = tlsOf(spec, secret && 'secret' in secret ? secret : undefined);
   const endpoints = endpointsOf(spec, tls !== undefined);
   const discovery = discoveryOf(spec);
   const timeout = spec.connectionConfig?.connectTimeout;
@@ -119,7 +121,7 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
  * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
  * Without `alpnProtocols`, Envoy offers the ALPN of the protocol it speaks (`h2` with HTTP/2).
  */
-function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
+function tlsOf(spec: UpstreamSpec, secret?: { secret: SecretIr; trustedCa?: string }): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
   if (!ssl && !spec.static?.useTls) return undefined;
   const files = ssl?.sslFiles;
@@ -129,18 +131,23 @@ function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
     ...(files?.rootCa && { caFile: files.rootCa }),
     ...(files?.tlsCert && { certFile: files.tlsCert }),
     ...(files?.tlsKey && { keyFile: files.tlsKey }),
+    ...(secret && { clientCertificate: secret.secret.name }),
+    ...(secret?.trustedCa && { trustedCa: secret.trustedCa }),
     ...(ssl?.verifySubjectAltName && { verifySubjectAltNames: [...ssl.verifySubjectAltName] }),
     ...(alpn && { alpnProtocols: [...alpn] }),
   };
 }
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
-export function upstreamStatus(u: Resource<UpstreamSpec>): StatusEntry {
-  const cluster = upstreamCluster(u, 'http1');
+export function upstreamStatus(u: Resource<UpstreamSpec>, secret?: UpstreamSecret): StatusEntry {
+  if (secret && 'unresolved' in secret) {
+    return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: 'not served until its secretRef resolves' }), condition(u, 'ResolvedRefs', false, secret.unresolved)] });
+  }
+  const cluster = upstreamCluster(u, 'http1', secret);
   const options = [
     cluster.loadBalancer && `${cluster.loadBalancer.policy} load balancing`,
     cluster.http2 && 'HTTP/2',
-    cluster.tls && 'TLS',
+    cluster.tls && (cluster.tls.clientCertificate ? 'TLS with the client certificate of its secretRef' : 'TLS'),
     cluster.healthChecks && 'health checks',
     cluster.outlierDetection && 'outlier detection',
     cluster.circuitBreakers && 'circuit breakers',

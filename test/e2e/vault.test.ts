@@ -1,11 +1,13 @@
-// Vault end to end: a real OpenBao dev server (set up by vault/setup.sh, the controller logging in with its
+// Vault end to end: a real OpenBao server (set up by vault/setup.sh, the controller logging in with its
 // AppRole), the controller and a real Envoy. A certificate from Vault KV v2 is served and rotated in Vault
-// with no failed request; a 30 s certificate from Vault PKI runs through two renewals under TLS traffic with
+// with no failed request; an upstream requiring mTLS gets the client certificate from Vault KV; a 30 s certificate from Vault PKI runs through two renewals under TLS traffic with
 // no failure while the certificate the client sees changes; broken KV secrets are refused before Envoy;
 // Vault killed → the certificates keep serving, /healthz and /metrics say degraded, the coming expiry is
 // logged; restarted sealed → /healthz says so; unsealed → everything recovers by itself. No secret value ever reaches the log.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { createServer } from 'node:https';
+import { test, type TestContext } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
@@ -27,7 +29,34 @@ const GATEWAY = gatewayWith(`    - { name: http, protocol: HTTP, port: \${PORT} 
       tls: { options: { portico.dev/vault-pki-role: pki/portico-gateway, portico.dev/vault-pki-ttl: 30s } }
     - { name: broken, protocol: HTTPS, port: \${HTTPS}, hostname: broken.example.com, tls: { certificateRefs: [{ name: nokey }, { name: mismatch }, { name: missing }] } }`);
 
-const ROUTES = ['http', 'shop', 'api'].map((l) => route(l, `    - backendRefs:\n${backend('echo')}`, `      sectionName: ${l}\n`)).join('---\n');
+const ROUTES = [
+  ...['http', 'shop', 'api'].map((l) => route(l, `    - backendRefs:\n${backend('echo')}`, `      sectionName: ${l}\n`)),
+  route('mtls', `    - matches: [{ path: { value: /mtls } }]\n      backendRefs:\n${backend('mtls')}`, '      sectionName: http\n'),
+].join('---\n');
+
+/** An upstream that requires a client certificate, with the client certificate and CA from Vault KV. */
+const MTLS_UPSTREAM = `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: { name: mtls, namespace: default }
+spec:
+  static: { hosts: [{ addr: 127.0.0.1, port: \${MTLS} }] }
+  sslConfig: { sni: localhost, secretRef: { name: upstream-client }, verifySubjectAltName: [localhost] }
+`;
+
+/** An HTTPS server that refuses clients without a certificate of kvCa, and says whose certificate it got. */
+async function startMtlsServer(t: TestContext, port: number): Promise<void> {
+  const server = issueCertificate(kvCa, 'localhost', 'subjectAltName=DNS:localhost');
+  const https = createServer({ key: server.key, cert: server.cert, ca: kvCa.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    // A new connection per request, so a rotated client certificate shows on the next one.
+    res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ client: peer.subject?.CN }));
+  });
+  await new Promise<void>((resolve) => https.listen(port, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => https.close(resolve)));
+}
+
+const clientPair = (cn: string) => ({ ...pair(issueCertificate(kvCa, cn, 'extendedKeyUsage=clientAuth')), 'ca.crt': kvCa.cert });
 
 test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, async (t) => {
   const vault = await startVault(t);
@@ -35,11 +64,12 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   await vault.kvPut('portico/default/shop', pair(shopV1));
   await vault.kvPut('portico/default/nokey', { 'tls.crt': shopV1.cert });
   await vault.kvPut('portico/default/mismatch', { 'tls.crt': shopV1.cert, 'tls.key': issue('other', 'other.example.com').key });
+  await vault.kvPut('portico/default/upstream-client', clientPair('upstream client v1'));
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const gw = await startGateway(t, {
-    ports: ['HTTPS'],
-    files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('echo'), 'routes.yaml': ROUTES },
+    ports: ['HTTPS', 'MTLS'],
+    files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('echo'), 'mtls.yaml': MTLS_UPSTREAM, 'routes.yaml': ROUTES },
     controller: {
       logger,
       vault: { address: vault.address, auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId }, kv: { intervalMs: 300 } },
@@ -58,6 +88,13 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
     const { failures, requests } = await traffic;
     assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
     t.diagnostic(`KV rotation served ${Math.round(performance.now() - written)} ms after the write (poll 300 ms); ${requests} requests, none failed`);
+  });
+
+  await t.test('mTLS to an upstream with the client certificate and CA from Vault KV, rotated by SDS', async () => {
+    await startMtlsServer(t, gw.ports.MTLS as number);
+    assert.equal((await gw.until('/mtls', (r) => r.status === 200)).json?.client, 'upstream client v1');
+    await vault.kvPut('portico/default/upstream-client', clientPair('upstream client v2'));
+    await gw.until('/mtls', (r) => r.json?.client === 'upstream client v2');
   });
 
   await t.test('a broken KV secret is refused before Envoy, naming the reference and the key', async () => {

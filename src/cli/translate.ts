@@ -4,7 +4,7 @@ import { runPipeline } from '../app/pipeline.ts';
 import { REDACTED } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
-import { readInput, secretsDirOption } from './input.ts';
+import { inputProblems, readInput, secretsDirOption } from './input.ts';
 
 export function translateCommand(): Command {
   return new Command('translate')
@@ -15,15 +15,16 @@ export function translateCommand(): Command {
     .action(async (opts) => {
       const input = await readInput(opts.file, opts.secretsDir);
       const out = runPipeline(input.resources, input.rejected);
+      const problems = inputProblems(out);
       const doc = {
         gateways: Object.fromEntries(
           [...out.xds].map(([gw, byType]) => [gw, Object.fromEntries(Object.entries(byType).map(([t, list]) => [t.split('.').pop(), list.map((r) => (t === TYPE_URLS.secret ? redactKey(r) : r.resource))]))]),
         ),
         statuses: out.statuses,
-        problems: out.problems.map(formatProblem),
+        problems: problems.map(formatProblem),
       };
       process.stdout.write(opts.output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
-      if (out.problems.length) process.exitCode = 1;
+      if (problems.length) process.exitCode = 1;
     });
 }
 

@@ -14,7 +14,7 @@ import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
-import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -386,6 +386,20 @@ test('controller: bad flags and unreadable secret files give one line and exit 1
   const empty = join(dir, 'empty-token');
   await writeFile(empty, '\n');
   assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', empty]), /--xds-token-file: .* is empty/);
+});
+
+test('validate and translate: a listener asking Vault PKI is no problem offline; bad Vault flags give one line', async (t) => {
+  const dir = await tempDir('cli-vault-pki', t);
+  const file = join(dir, 'gw.yaml');
+  await writeFile(file, gatewayWith('    - { name: api, protocol: HTTPS, port: 443, hostname: api.example.com, tls: { options: { portico.dev/vault-pki-role: pki/portico-gateway } } }'));
+  const validated = portico(['validate', '-f', file]);
+  assert.equal(validated.status, 0, show(validated));
+  const translated = portico(['translate', '-f', file]);
+  assert.equal(translated.status, 0, show(translated));
+  assert.match(translated.stdout, /certificate for api\.example\.com from Vault PKI \(pki\/issue\/portico-gateway\) is not issued yet/, 'the listener status says why it is not served');
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-role-id-file', file]), /--vault-role-id-file and --vault-secret-id-file go together/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-poll-interval', '0']), /--vault-poll-interval: '0' is not a whole number of seconds from 1 to 3600/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-token-file', file, '--vault-agent-sink-file', file]), /secrets\.vault: one auth method at a time, but tokenFile and agentSinkFile are set/);
 });
 
 test('controller: the admin endpoint over HTTPS with a token for /debug/*; health checks stay open', { timeout: 60_000 }, async (t) => {

@@ -27,6 +27,7 @@ const GATEWAY = gatewayWith(`    - { name: http, protocol: HTTP, port: \${PORT} 
       port: \${HTTPS}
       hostname: api.example.com
       tls: { options: { portico.dev/vault-pki-role: pki/portico-gateway, portico.dev/vault-pki-ttl: 30s } }
+    - { name: dup, protocol: HTTPS, port: \${HTTPS}, hostname: dup.example.com, tls: { certificateRefs: [{ name: dup }] } }
     - { name: broken, protocol: HTTPS, port: \${HTTPS}, hostname: broken.example.com, tls: { certificateRefs: [{ name: nokey }, { name: mismatch }, { name: missing }] } }`);
 
 const ROUTES = [
@@ -65,11 +66,20 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   await vault.kvPut('portico/default/nokey', { 'tls.crt': shopV1.cert });
   await vault.kvPut('portico/default/mismatch', { 'tls.crt': shopV1.cert, 'tls.key': issue('other', 'other.example.com').key });
   await vault.kvPut('portico/default/upstream-client', clientPair('upstream client v1'));
+  await vault.kvPut('portico/default/dup', pair(issue('dup from Vault', 'dup.example.com')));
+  const dupFile = issue('dup from the folder', 'dup.example.com');
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const gw = await startGateway(t, {
     ports: ['HTTPS', 'MTLS'],
-    files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('echo'), 'mtls.yaml': MTLS_UPSTREAM, 'routes.yaml': ROUTES },
+    files: {
+      'gateway.yaml': GATEWAY,
+      'upstream.yaml': upstream('echo'),
+      'mtls.yaml': MTLS_UPSTREAM,
+      'routes.yaml': ROUTES,
+      '.secrets/default/dup/tls.crt': dupFile.cert,
+      '.secrets/default/dup/tls.key': dupFile.key,
+    },
     controller: {
       logger,
       vault: { address: vault.address, auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId }, kv: { intervalMs: 300 } },
@@ -88,6 +98,10 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
     const { failures, requests } = await traffic;
     assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
     t.diagnostic(`KV rotation served ${Math.round(performance.now() - written)} ms after the write (poll 300 ms); ${requests} requests, none failed`);
+  });
+
+  await t.test('a Secret in both the folder and Vault: the folder wins', async () => {
+    assert.equal((await get('dup.example.com', kvCa.cert)).peer.cn, 'dup from the folder');
   });
 
   await t.test('mTLS to an upstream with the client certificate and CA from Vault KV, rotated by SDS', async () => {

@@ -23,6 +23,6 @@ export async function readInput(file: string, secretsDir: string | undefined): R
  * not a problem of the input: the controller issues it. Those listeners show as unresolved in the statuses.
  */
 export function inputProblems(out: Pick<PipelineOutput, 'problems' | 'certificateRequests'>): FieldProblem[] {
-  const pending = new Set(out.certificateRequests.map(notIssuedYet));
-  return out.problems.filter((p) => !pending.has(p.message));
+  const pending = out.certificateRequests.map(notIssuedYet);
+  return out.problems.filter((p) => !pending.some((m) => p.message.startsWith(m)));
 }

@@ -18,7 +18,7 @@ import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
-import { upstreamSecrets, type UpstreamSecret } from './upstream-tls.ts';
+import { upstreamCertificates, type UpstreamSecret } from './upstream-tls.ts';
 import { upstreamClusters, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
@@ -55,7 +55,8 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const options = new RouteOptionResolver(index, problems);
   const routes = attachRoutes(index, gateways, options, problems);
   const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
-  const secrets = upstreamSecrets(index, problems);
+  const upstreamCerts = upstreamCertificates(index, problems);
+  const secrets = upstreamCerts.secrets;
   const { ir, drops } = buildIr(index, gateways, routes, hostOptions, secrets);
   problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
   const statuses = [
@@ -68,7 +69,8 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...options.statuses(),
     ...hostOptions.statuses(),
   ];
-  const certificateRequests = mergeRequests(gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : []))));
+  const listenerRequests = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
+  const certificateRequests = mergeRequests([...listenerRequests, ...upstreamCerts.requests]);
   return { ir, certificateRequests, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }
 

@@ -55,3 +55,39 @@ test('Upstream secretRef: client certificate by SDS and the CA from the Secret; 
   const missing = out.statuses.find((s) => s.id === 'Upstream default/missing')?.status.conditions as { type: string; status: string; reason: string }[];
   assert.deepEqual(missing.map((c) => [c.type, c.status, c.reason]), [['Accepted', 'True', 'Accepted'], ['ResolvedRefs', 'False', 'InvalidCertificateRef']]);
 });
+
+test('an Upstream asking Vault PKI for its client certificate: requested, not served until issued, then by SDS', () => {
+  const input = [
+    gatewayWith('    - { name: http, protocol: HTTP, port: 80 }'),
+    `apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata:
+  name: pki
+  namespace: default
+  annotations: { portico.dev/vault-pki-role: pki/portico-gateway, portico.dev/vault-pki-common-name: gateway.internal }
+spec:
+  static: { hosts: [{ addr: 10.0.0.1, port: 8443 }] }`,
+    `apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: { name: no-cn, namespace: default, annotations: { portico.dev/vault-pki-role: pki/portico-gateway } }
+spec:
+  static: { hosts: [{ addr: 10.0.0.1, port: 8443 }] }`,
+    route('web', `    - backendRefs:\n${backend('pki')}`),
+  ].join('\n---\n');
+  const resources = parseDocuments(input, { file: 'in.yaml' }).resources;
+  const before = translate(resources);
+  const [request] = before.certificateRequests;
+  assert.deepEqual([request?.commonName, request?.requestedBy], ['gateway.internal', ['Upstream default/pki']]);
+  assert.deepEqual(before.ir.gateways[0]?.clusters, [], 'not served before its certificate is issued');
+  assert.deepEqual(before.problems.map((p) => `${p.resource}: ${p.field}: ${p.message}`).filter((p) => p.startsWith('Upstream')), [
+    `Upstream default/pki: metadata.annotations: certificate for gateway.internal from Vault PKI (pki/issue/portico-gateway) is not issued yet; the controller issues it when secrets.vault is configured (see its log and /healthz); the Upstream is not served`,
+    'Upstream default/no-cn: metadata.annotations: portico.dev/vault-pki-common-name is required on an Upstream; the Upstream is not served',
+  ]);
+
+  const issued = withCa && { ...withCa, metadata: { namespace: 'default', name: request?.secretName ?? '' } };
+  const after = translate([...resources, ...(issued ? [issued] : [])]);
+  const [cluster] = after.ir.gateways[0]?.clusters ?? [];
+  assert.equal(cluster?.tls?.clientCertificate, `secret/default/${request?.secretName}`);
+  assert.equal(cluster?.tls?.trustedCa, withCa?.spec.stringData['ca.crt'], "the PKI's CA verifies the upstream");
+  assert.deepEqual(after.ir.gateways[0]?.secrets?.map((s) => s.name), [`secret/default/${request?.secretName}`]);
+});

@@ -118,12 +118,13 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
 }
 
 /**
- * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
+ * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream; a client
+ * certificate (secretRef or Vault PKI, see upstream-tls.ts) means TLS too.
  * Without `alpnProtocols`, Envoy offers the ALPN of the protocol it speaks (`h2` with HTTP/2).
  */
 function tlsOf(spec: UpstreamSpec, secret?: { secret: SecretIr; trustedCa?: string }): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
-  if (!ssl && !spec.static?.useTls) return undefined;
+  if (!ssl && !spec.static?.useTls && !secret) return undefined;
   const files = ssl?.sslFiles;
   const alpn = ssl?.alpnProtocols;
   return {

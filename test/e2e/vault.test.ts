@@ -1,11 +1,13 @@
 // Vault end to end: a real OpenBao server (set up by vault/setup.sh, the controller logging in with its
 // AppRole), the controller and a real Envoy. A certificate from Vault KV v2 is served and rotated in Vault
-// with no failed request; an upstream requiring mTLS gets the client certificate from Vault KV; a 30 s certificate from Vault PKI runs through two renewals under TLS traffic with
+// with no failed request; upstreams requiring mTLS get their client certificate from Vault KV and from PKI; a 30 s certificate from Vault PKI runs through two renewals under TLS traffic with
 // no failure while the certificate the client sees changes; broken KV secrets are refused before Envoy;
 // Vault killed → the certificates keep serving, /healthz and /metrics say degraded, the coming expiry is
 // logged; restarted sealed → /healthz says so; unsealed → everything recovers by itself. No secret value ever reaches the log.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { pino } from 'pino';
@@ -14,7 +16,7 @@ import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest, httpsRequest, type HttpsResult } from '../support/http.ts';
 import { issueCertificate, makeCa, type KeyPair } from '../support/tls.ts';
 import { startVault } from '../support/vault.ts';
-import { waitFor } from '../support/components.ts';
+import { tempDir, waitFor } from '../support/components.ts';
 
 const kvCa = makeCa('portico-kv-ca');
 const issue = (cn: string, dns: string): KeyPair => issueCertificate(kvCa, cn, `subjectAltName=DNS:${dns}`);
@@ -32,7 +34,7 @@ const GATEWAY = gatewayWith(`    - { name: http, protocol: HTTP, port: \${PORT} 
 
 const ROUTES = [
   ...['http', 'shop', 'api'].map((l) => route(l, `    - backendRefs:\n${backend('echo')}`, `      sectionName: ${l}\n`)),
-  route('mtls', `    - matches: [{ path: { value: /mtls } }]\n      backendRefs:\n${backend('mtls')}`, '      sectionName: http\n'),
+  ...['mtls', 'mtls-pki'].map((b) => route(b, `    - matches: [{ path: { value: /${b} } }]\n      backendRefs:\n${backend(b)}`, '      sectionName: http\n')),
 ].join('---\n');
 
 /** An upstream that requires a client certificate, with the client certificate and CA from Vault KV. */
@@ -45,10 +47,23 @@ spec:
   sslConfig: { sni: localhost, secretRef: { name: upstream-client }, verifySubjectAltName: [localhost] }
 `;
 
-/** An HTTPS server that refuses clients without a certificate of kvCa, and says whose certificate it got. */
-async function startMtlsServer(t: TestContext, port: number): Promise<void> {
+/** An upstream whose client certificate Vault PKI issues; its own certificate is checked against kvCa (a file). */
+const pkiUpstream = (rootCa: string) => `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata:
+  name: mtls-pki
+  namespace: default
+  annotations: { portico.dev/vault-pki-role: pki/portico-gateway, portico.dev/vault-pki-common-name: gateway.internal }
+spec:
+  static: { hosts: [{ addr: 127.0.0.1, port: \${MTLS_PKI} }] }
+  sslConfig: { sni: localhost, sslFiles: { rootCa: ${rootCa} }, verifySubjectAltName: [localhost] }
+`;
+
+/** An HTTPS server that refuses clients without a certificate `clientCa` signed, and says whose certificate it got. */
+async function startMtlsServer(t: TestContext, port: number, clientCa: string): Promise<void> {
   const server = issueCertificate(kvCa, 'localhost', 'subjectAltName=DNS:localhost');
-  const https = createServer({ key: server.key, cert: server.cert, ca: kvCa.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+  const https = createServer({ key: server.key, cert: server.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true }, (req, res) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate();
     // A new connection per request, so a rotated client certificate shows on the next one.
     res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ client: peer.subject?.CN }));
@@ -68,14 +83,17 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   await vault.kvPut('portico/default/upstream-client', clientPair('upstream client v1'));
   await vault.kvPut('portico/default/dup', pair(issue('dup from Vault', 'dup.example.com')));
   const dupFile = issue('dup from the folder', 'dup.example.com');
+  const rootCa = join(await tempDir('vault-e2e', t), 'kv-ca.crt');
+  await writeFile(rootCa, kvCa.cert);
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const gw = await startGateway(t, {
-    ports: ['HTTPS', 'MTLS'],
+    ports: ['HTTPS', 'MTLS', 'MTLS_PKI'],
     files: {
       'gateway.yaml': GATEWAY,
       'upstream.yaml': upstream('echo'),
       'mtls.yaml': MTLS_UPSTREAM,
+      'mtls-pki.yaml': pkiUpstream(rootCa),
       'routes.yaml': ROUTES,
       '.secrets/default/dup/tls.crt': dupFile.cert,
       '.secrets/default/dup/tls.key': dupFile.key,
@@ -105,10 +123,15 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   });
 
   await t.test('mTLS to an upstream with the client certificate and CA from Vault KV, rotated by SDS', async () => {
-    await startMtlsServer(t, gw.ports.MTLS as number);
+    await startMtlsServer(t, gw.ports.MTLS as number, kvCa.cert);
     assert.equal((await gw.until('/mtls', (r) => r.status === 200)).json?.client, 'upstream client v1');
     await vault.kvPut('portico/default/upstream-client', clientPair('upstream client v2'));
     await gw.until('/mtls', (r) => r.json?.client === 'upstream client v2');
+  });
+
+  await t.test('mTLS to an upstream with a client certificate Vault PKI issued', async () => {
+    await startMtlsServer(t, gw.ports.MTLS_PKI as number, vault.ca.cert);
+    assert.equal((await gw.until('/mtls-pki', (r) => r.status === 200)).json?.client, 'gateway.internal');
   });
 
   await t.test('a broken KV secret is refused before Envoy, naming the reference and the key', async () => {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { runPipeline } from '../app/pipeline.ts';
-import { REDACTED } from '../ir/redact.ts';
+import { redacted } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
 import { inputProblems, readInput, secretsDirOption } from './input.ts';
@@ -28,8 +28,8 @@ export function translateCommand(): Command {
     });
 }
 
-/** Private keys never reach a terminal: the certificate shows, the key does not. */
+/** Private keys never reach a terminal: the certificate shows, the key by its fingerprint only. */
 function redactKey(secret: NamedResource): Record<string, unknown> {
-  const tls = secret.resource.tls_certificate as Record<string, unknown>;
-  return { ...secret.resource, tls_certificate: { ...tls, private_key: { inline_string: REDACTED } } };
+  const tls = secret.resource.tls_certificate as { private_key: { inline_string: string } };
+  return { ...secret.resource, tls_certificate: { ...tls, private_key: { inline_string: redacted(tls.private_key.inline_string) } } };
 }

@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { redacted } from '../../src/ir/redact.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
 import { goldenSuite } from '../support/golden.ts';
@@ -198,11 +200,13 @@ test('translate --secrets-dir serves HTTPS listeners by SDS and never prints a p
   assert.equal(res.status, 1, show(res)); // the case has invalid listeners on purpose
   const doc = parse(res.stdout) as { gateways: Record<string, { Secret?: { name: string; tls_certificate: { private_key: unknown } }[] }> };
   const served = doc.gateways['default/gw']?.Secret ?? [];
+  const keyOf = (path: string) => readFileSync(join(ROOT, 'src', 'gatewayapi', 'testdata', 'secrets', path, 'tls.key'), 'utf8');
   assert.deepEqual(served.map((s) => [s.name, s.tls_certificate.private_key]), [
-    ['secret/default/shop', { inline_string: '<redacted>' }],
-    ['secret/default/wildcard', { inline_string: '<redacted>' }],
-    ['secret/other/foreign', { inline_string: '<redacted>' }],
+    ['secret/default/shop', { inline_string: redacted(keyOf('default/shop')) }],
+    ['secret/default/wildcard', { inline_string: redacted(keyOf('default/wildcard')) }],
+    ['secret/other/foreign', { inline_string: redacted(keyOf('other/foreign')) }],
   ]);
+  assert.match(redacted('x'), /^<redacted sha256:[0-9a-f]{16}>$/, 'the key shows as its fingerprint');
   assert.doesNotMatch(res.stdout + res.stderr, /PRIVATE KEY/);
 });
 

@@ -9,11 +9,18 @@ export interface UpstreamSpec {
   /** Passing instances of a Consul catalog service (exactly one of static, consul and awsEc2 is set). */
   consul?: {
     serviceName: string;
-    /** Gloo's older name for instanceTags; both must be carried by an instance. */
+    /** Gloo's deprecated name for subsetTags, read only when subsetTags is empty (as Gloo does). */
     serviceTags?: string[];
+    /** Tags that split the instances into subsets an UpstreamGroup destination's `subset` can pick. */
+    subsetTags?: string[];
+    /** An instance must carry every one of these. */
     instanceTags?: string[];
+    /** An instance carrying any of these is left out. */
+    instanceBlacklistTags?: string[];
     /** Datacenters to query; absent: the agent's own. */
     dataCenters?: string[];
+    /** Consul's read consistency for the catalog queries; absent: Consul's default mode. */
+    consistencyMode?: 'ConsistentMode' | 'StaleMode' | 'DefaultMode';
   };
   /** Running EC2 instances matching every filter. */
   awsEc2?: {
@@ -22,6 +29,8 @@ export interface UpstreamSpec {
     /** Default 80, as in Gloo. */
     port?: number;
     publicIp?: boolean;
+    /** A Secret with Gloo's keys aws_access_key_id, aws_secret_access_key (and aws_session_token); absent: the standard AWS chain. */
+    secretRef?: { name: string; namespace?: string };
   };
   loadBalancerConfig?: LoadBalancerConfig;
   connectionConfig?: { connectTimeout?: string; maxRequestsPerConnection?: number };
@@ -91,7 +100,11 @@ export interface UpstreamGroupSpec {
 }
 
 export interface WeightedDestination {
-  destination: { upstream: { name: string; namespace?: string } };
+  destination: {
+    upstream: { name: string; namespace?: string };
+    /** Endpoint labels the destination's instances must have; for consul Upstreams `tag_<tag>: "1"` (or "0"). */
+    subset?: { values: Record<string, string> };
+  };
   /** Gloo's default is 0: no traffic. */
   weight?: number;
 }

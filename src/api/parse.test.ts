@@ -246,18 +246,19 @@ test('Upstream: exactly one of static, consul and awsEc2; their fields checked w
   assert.deepEqual(upstream('  useHttp2: true'), ['routes.yaml:4 Upstream default/u spec: one of static, consul, awsEc2 is required']);
   assert.deepEqual(upstream('  consul: { serviceName: web, serviceTags: [a], instanceTags: [b], dataCenters: [dc1, dc2] }'), []);
   assert.deepEqual(upstream('  awsEc2: { region: eu-west-1, port: 8080, publicIp: true, filters: [{ key: app }, { kvPair: { key: env, value: prod } }] }'), []);
+  assert.deepEqual(upstream('  awsEc2: { region: eu-west-1, secretRef: { name: aws, namespace: fleet } }'), []);
+  assert.deepEqual(upstream('  awsEc2: { region: eu-west-1, secretRef: { namespace: fleet } }'), ['routes.yaml:5 Upstream default/u spec.awsEc2.secretRef.name: required field is missing']);
   assert.deepEqual(upstream('  consul: { serviceName: web }\n  awsEc2: { region: eu-west-1 }'), [
     'routes.yaml:6 Upstream default/u spec.awsEc2: only one upstream type may be set (found consul and awsEc2)',
   ]);
-  assert.deepEqual(upstream('  consul: { subsetTags: [a], connectEnabled: true }'), [
+  assert.deepEqual(upstream('  consul: { subsetTags: [a], instanceBlacklistTags: [b], connectEnabled: true }'), [
     'routes.yaml:5 Upstream default/u spec.consul.serviceName: required field is missing',
-    'routes.yaml:5 Upstream default/u spec.consul.subsetTags: subsetTags (subset load balancing) is not supported by Portico yet',
     'routes.yaml:5 Upstream default/u spec.consul.connectEnabled: connectEnabled (Consul service mesh) is not supported by Portico',
   ]);
   const ec2 = upstream('  awsEc2:\n    region: Europe\n    roleArn: arn:aws:iam::1:role/r\n    filters: [{ key: a, kvPair: { key: b, value: c } }, {}]');
   assert.equal(ec2.length, 4, ec2.join('\n'));
   assert.match(ec2.join('\n'), /spec\.awsEc2\.region: .*AWS region/);
-  assert.match(ec2.join('\n'), /spec\.awsEc2\.roleArn: roleArn: Portico reads AWS credentials from the standard chain/);
+  assert.match(ec2.join('\n'), /spec\.awsEc2\.roleArn: roleArn: Portico reads AWS credentials from secretRef or from the standard chain/);
   assert.match(ec2.join('\n'), /spec\.awsEc2\.filters\[0\]: set exactly one of key/);
   assert.match(ec2.join('\n'), /spec\.awsEc2\.filters\[1\]: set exactly one of key/);
 });

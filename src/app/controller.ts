@@ -13,6 +13,7 @@ import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
+import { secretLookup } from '../providers/discovery/ec2.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
@@ -22,6 +23,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
@@ -176,7 +178,12 @@ export class Controller extends EventEmitter {
   async #startAdmin(): Promise<void> {
     const admin = parseHostPort(this.#opts.adminAddress ?? '127.0.0.1:19000', 'admin address');
     const ready = () => this.#last !== undefined;
-    const degraded = () => [...(this.#kv?.problems() ?? []), ...(this.#vault?.problems() ?? []), ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined)];
+    const degraded = () => [
+      ...(this.#kv?.problems() ?? []),
+      ...(this.#vault?.problems() ?? []),
+      ...(this.#discovery?.discovery.problems() ?? []),
+      ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
+    ];
     this.#admin = await startAdmin(admin.host, admin.port, {
       ready,
       degraded,
@@ -201,10 +208,11 @@ export class Controller extends EventEmitter {
     try {
       const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
       this.#last = { snapshot, output };
-      this.#discovery?.discovery.want(watchesOf(output.ir.gateways));
+      this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       this.#wantCertificates(output);
-      for (const key of this.#cache.keys()) if (!output.xds.has(key)) this.#cache.delete(key);
+      for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);
       this.#serveAll();
+      for (const [key, items] of output.services) this.#serve(key, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });
       this.#logProblems(output);
       this.#log.debug({ version: snapshot.version, gateways: [...output.xds.keys()] }, 'config applied');
       // Statuses after the xDS push has gone out: the push is what users wait for.

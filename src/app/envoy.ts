@@ -31,7 +31,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-envoy-'));
   const nodeId = `${o.gateway}/${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const bootstrapPath = join(dir, 'bootstrap.yaml');
-  await writeFile(bootstrapPath, stringify(renderBootstrap({ gateway: o.gateway, nodeId, xdsHost: o.xdsHost, xdsPort: o.xdsPort, adminPort: 0 })));
+  await writeFile(bootstrapPath, stringify(renderBootstrap({ gateway: o.gateway, nodeId, xds: [{ host: o.xdsHost, port: o.xdsPort }], adminPort: 0 })));
   const adminPath = join(dir, 'admin-address');
   const child = spawn(
     o.envoyBin,

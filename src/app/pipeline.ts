@@ -9,6 +9,7 @@ import type { Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
+import { SERVICE_NODE_KEYS, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
 import { translateIr } from '../xds/translator/translate.ts';
 
 export interface PipelineOptions {
@@ -20,6 +21,8 @@ export interface PipelineOutput {
   /** What the PKI issuer should issue (see gatewayapi/pki.ts). */
   certificateRequests: CertificateRequest[];
   xds: Map<string, XdsResources>;
+  /** What each of Portico's own services is streamed; every service has an entry, empty when unused. */
+  services: Map<ServiceNodeKey, ServiceConfigItem[]>;
   statuses: StatusRecord[];
   problems: FieldProblem[];
 }
@@ -30,9 +33,15 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
     ir: result.ir,
     certificateRequests: result.certificateRequests,
     xds: translateIr(result.ir),
+    services: serviceConfigs(result.ir),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
+}
+
+/** Each service's configuration from the IR. */
+function serviceConfigs(_ir: Ir): Map<ServiceNodeKey, ServiceConfigItem[]> {
+  return new Map(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
 }
 
 /**

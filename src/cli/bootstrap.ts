@@ -10,7 +10,7 @@ export function bootstrapCommand(): Command {
   return new Command('bootstrap')
     .description("print the Envoy bootstrap YAML for one Gateway (node.cluster = '<namespace>/<name>')")
     .addOption(new Option('--gateway <namespace/name>', 'the Gateway this Envoy serves').makeOptionMandatory().env('PORTICO_GATEWAY'))
-    .addOption(new Option('--xds-address <host:port>', "the controller's ADS server").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
+    .addOption(new Option('--xds-address <host:port,…>', "the controllers' ADS servers (several for HA: Envoy fails over)").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
     .addOption(new Option('--admin-port <port>', "Envoy's admin port (on 127.0.0.1)").default('19001').env('PORTICO_ENVOY_ADMIN_PORT'))
     .addOption(new Option('--node-id <id>', 'node id (default <gateway>/<hostname>)').env('PORTICO_NODE_ID'))
     // Envoy-side names (PORTICO_ENVOY_*): the controller's PORTICO_XDS_TLS_* name its own certificate and CA.
@@ -21,19 +21,18 @@ export function bootstrapCommand(): Command {
     .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' with the token in this file (it is written into the bootstrap: keep the output private)").env('PORTICO_XDS_TOKEN_FILE'))
     .action((opts) => {
       if (!/^[a-z0-9-.]+\/[a-z0-9-.]+$/.test(opts.gateway)) throw new ConfigError(`--gateway: expected <namespace>/<name>, got '${opts.gateway}'`);
-      const xds = parseHostPort(opts.xdsAddress, '--xds-address');
+      const xds = String(opts.xdsAddress).split(',').map((a) => parseHostPort(a, '--xds-address'));
       const adminPort = Number(opts.adminPort);
       if (!/^\d+$/.test(opts.adminPort) || adminPort > 65535) throw new ConfigError(`--admin-port: expected 0-65535, got '${opts.adminPort}'`);
       const tls = tlsFrom(opts);
       const token = opts.xdsTokenFile ? readTokenFile(opts.xdsTokenFile, '--xds-token-file') : undefined;
-      if (token !== undefined && !tls && !isLoopback(xds.host)) {
+      if (token !== undefined && !tls && !xds.every((a) => isLoopback(a.host))) {
         process.stderr.write(`portico: warning: without --xds-tls-ca the token travels in plaintext to ${opts.xdsAddress}\n`);
       }
       const doc = renderBootstrap({
         gateway: opts.gateway,
         nodeId: opts.nodeId ?? `${opts.gateway}/${hostname()}`,
-        xdsHost: xds.host,
-        xdsPort: xds.port,
+        xds,
         adminPort,
         ...(tls ? { tls } : {}),
         ...(token !== undefined ? { token } : {}),

@@ -1,5 +1,6 @@
 // Turns what the consul client throws (a connection error, or a ResponseError carrying the HTTP answer)
-// into one ConsulError that says what Portico was doing and, for a 403, which ACL rule the token lacks.
+// into one ConsulError that says what Portico was doing and, for a 403, which ACL rule the token lacks, for
+// a TLS mismatch, what does not match and which setting to check.
 import { ConsulError } from '../lib/errors.ts';
 
 export interface ConsulAction {
@@ -18,9 +19,41 @@ export function consulError(err: unknown, action: ConsulAction, where: string): 
   if (status === 403) {
     return new ConsulError(`permission denied ${action.doing} at ${where}; the token needs ${action.needs}`, { cause: err, status });
   }
+  const tls = tlsProblem(err);
+  if (tls) return new ConsulError(`TLS mismatch with Consul at ${where} (${action.doing}): ${tls}`, { cause: err, ...(status !== undefined && { status }) });
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const why = status !== undefined ? `Consul answered ${status}: ${reason}` : `${code ?? reason}`;
   return new ConsulError(`${action.doing} at ${where} failed: ${why}`, { cause: err, ...(status !== undefined && { status }) });
+}
+
+/** OpenSSL's verdicts on a server certificate no configured CA vouches for. */
+const UNKNOWN_AUTHORITY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
+/**
+ * A TLS mismatch between Portico and Consul in plain words, with the setting to check; undefined for any
+ * other failure. Node reports these as OpenSSL codes and texts that do not say what to change.
+ */
+export function tlsProblem(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const text = err instanceof Error ? err.message : String(err);
+  if (UNKNOWN_AUTHORITY.has(code)) return 'certificate signed by an unknown authority (check consul.tls.caFile / --consul-ca-file)';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the certificate is not for this address: ${(err as { reason?: string }).reason ?? text} (check the address or consul.tls.serverName)`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `the certificate ${code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'}`;
+  if (/certificate required|bad certificate|unknown ca/i.test(`${code} ${text}`)) return 'Consul wants a client certificate it trusts (check consul.tls.certFile and keyFile / --consul-cert-file and --consul-key-file)';
+  if (/wrong version number|packet length too long|http request/i.test(text) && /^(EPROTO|ERR_SSL_)/.test(code)) return 'the port answers plain HTTP, not TLS (use an http:// address, or the port of Consul\'s HTTPS listener)';
+  if (statusOf(err) === 400 && /HTTP request to an HTTPS server/i.test(bodyOf(err))) return 'the port wants TLS and refused plain HTTP (use an https:// address and consul.tls.caFile)';
+  return undefined;
+}
+
+function bodyOf(err: unknown): string {
+  const body = (err as { response?: { body?: unknown } } | undefined)?.response?.body;
+  return Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
 }
 
 function statusOf(err: unknown): number | undefined {

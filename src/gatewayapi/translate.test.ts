@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenSuite } from '../../test/support/golden.ts';
 import { parseDocuments } from '../api/parse.ts';
+import { watchesOf } from '../ir/endpoints.ts';
 import { redactSecrets } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { readSecrets } from '../providers/secrets/file.ts';
@@ -43,4 +44,17 @@ test('resources without a source (from a KV store, say) still get problems namin
   const resources = resourcesOf('bad-backend.in.yaml').map(({ source: _source, fieldLines: _lines, ...r }) => r);
   const [first] = translate(resources).problems;
   assert.equal(first && formatProblem(first), '<unknown source>: HTTPRoute default/web: spec.rules[1].backendRefs[0]: Upstream default/nope not found');
+});
+
+test('awsEc2 secretRef: the credentials never reach the IR, the statuses or the problems; the watch names the Secret only', async () => {
+  const secrets = await readSecrets(join(TESTDATA, 'secrets'));
+  const values = secrets.filter((s) => s.metadata.name.startsWith('aws')).flatMap((s) => Object.values(s.spec.stringData).map((v) => v?.trim() ?? '')).filter(Boolean);
+  assert.ok(values.length >= 5, 'the test Secrets hold credentials');
+  const out = JSON.stringify(translate([...resourcesOf('ec2-secret.in.yaml'), ...secrets]));
+  for (const v of values) assert.ok(!out.includes(v), `a credential value leaked into the translator's output`);
+  const [gw] = translate([...resourcesOf('ec2-secret.in.yaml'), ...secrets]).ir.gateways;
+  assert.deepEqual([...watchesOf(gw ? [gw] : []).ec2.values()].map((w) => w.secretRef), [
+    { namespace: 'fleet', name: 'aws' },
+    { namespace: 'default', name: 'aws' },
+  ]);
 });

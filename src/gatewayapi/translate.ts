@@ -1,7 +1,7 @@
 // The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
 // no clocks, and the same input always gives the same (sorted) output.
 import type { CertificateRequest } from '../api/certificate-request.ts';
-import { resourceKey, type Resource } from '../api/resource.ts';
+import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
@@ -18,8 +18,8 @@ import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
-import { upstreamCertificates, type UpstreamSecret } from './upstream-tls.ts';
-import { upstreamClusters, upstreamStatus } from './upstream.ts';
+import { upstreamCertificateRequest, upstreamClientCertificate } from './upstream-tls.ts';
+import { upstreamClusters, upstreamProblems, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
 
@@ -32,7 +32,7 @@ export interface TranslateOptions {
 
 export interface TranslateResult {
   ir: Ir;
-  /** Certificates listeners ask Vault PKI for (the PKI issuer publishes them as Secrets); sorted. */
+  /** Certificates listeners and Upstreams ask Vault PKI for (the PKI issuer publishes them as Secrets); sorted. */
   certificateRequests: CertificateRequest[];
   /** Sorted by key. */
   statuses: StatusEntry[];
@@ -55,23 +55,29 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const options = new RouteOptionResolver(index, problems);
   const routes = attachRoutes(index, gateways, options, problems);
   const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
-  const upstreamCerts = upstreamCertificates(index, problems);
-  const secrets = upstreamCerts.secrets;
-  const { ir, drops } = buildIr(index, gateways, routes, hostOptions, secrets);
-  problems.push(...recordDrops(routes, drops), ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)));
+  const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
+  problems.push(
+    ...recordDrops(routes, drops),
+    ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)),
+    ...index.upstreams.flatMap((u) => upstreamProblems(u, index)),
+  );
   const statuses = [
     ...classes.statuses,
     ...gateways.map(gatewayStatus),
     ...routes.map((r) => routeStatus(r.route, r.parents, controllerName)),
-    ...index.upstreams.map((u) => upstreamStatus(u, secrets.get(resourceKey(u)))),
+    ...index.upstreams.map((u) => upstreamStatus(u, index)),
     ...index.upstreamGroups.map((g) => upstreamGroupStatus(g, index)),
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
     ...hostOptions.statuses(),
   ];
-  const listenerRequests = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
-  const certificateRequests = mergeRequests([...listenerRequests, ...upstreamCerts.requests]);
-  return { ir, certificateRequests, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  return { ir, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+}
+
+function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {
+  const listeners = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
+  const upstreams = index.upstreams.flatMap((u) => upstreamCertificateRequest(u) ?? []);
+  return mergeRequests([...listeners, ...upstreams]);
 }
 
 function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options: RouteOptionResolver, problems: FieldProblem[]): AttachedRoute[] {
@@ -83,10 +89,12 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 }
 
 /** One GatewayIr per Gateway with at least one valid listener. */
-function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver, secrets: Map<string, UpstreamSecret>): { ir: Ir; drops: Drop[] } {
-  const upstreams = index.upstreams.flatMap((u) => upstreamClusters(u, secrets.get(resourceKey(u))));
-  const clusters = new Map<string, ClusterIr>([...upstreams, ...serviceClusters(index.routes)].map((c) => [c.name, c]));
-  const clientCertificates = new Map([...secrets.values()].flatMap((s) => ('secret' in s ? [[s.secret.name, s.secret] as const] : [])));
+function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
+  const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap((u) => upstreamClusters(u, index)), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+  const clientCertificates = new Map(index.upstreams.flatMap((u) => {
+    const client = upstreamClientCertificate(u, index);
+    return client && 'secret' in client ? [[client.secret.name, client.secret] as const] : [];
+  }));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)

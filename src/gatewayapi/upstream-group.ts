@@ -3,16 +3,19 @@
 // invalid backend, so the other destinations' shares stay what the user wrote.
 import type { UpstreamGroupSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
+import type { SubsetIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
+import { checkSubset } from './subsets.ts';
 import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
-/** A share of a backendRef's traffic: `weight / of` of it, to `cluster` (or, without one, to the 500). */
+/** A share of a backendRef's traffic: `weight / of` of it, to `cluster` (or, without one, to the 500), or to a subset of its endpoints. */
 export interface Share {
   cluster?: string;
   weight: number;
   of: number;
+  subset?: SubsetIr;
 }
 
 interface Destination {
@@ -22,6 +25,9 @@ interface Destination {
   name: string;
   weight: number;
   found: boolean;
+  subset?: SubsetIr;
+  /** Why the destination's `subset` is not used. */
+  subsetProblem?: string;
 }
 
 /** The destinations with traffic (weight above 0), each with whether its Upstream exists. */
@@ -31,8 +37,9 @@ function destinations(group: Resource<UpstreamGroupSpec>, index: ResourceIndex):
     if (weight === 0) return [];
     // An unset namespace is the group's own, as in Gloo.
     const { name, namespace = group.metadata.namespace } = d.destination.upstream;
-    const found = index.upstream(namespace, name) !== undefined;
-    return [{ field: `spec.destinations[${i}].destination.upstream`, namespace, name, weight, found }];
+    const upstream = index.upstream(namespace, name);
+    const subset = upstream && d.destination.subset ? checkSubset(d.destination.subset, upstream) : undefined;
+    return [{ field: `spec.destinations[${i}].destination.upstream`, namespace, name, weight, found: upstream !== undefined, ...(subset && ('subset' in subset ? subset : { subsetProblem: subset.problem })) }];
   });
 }
 
@@ -41,7 +48,7 @@ export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceI
   const all = destinations(group, index);
   const of = all.reduce((sum, d) => sum + d.weight, 0);
   return {
-    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of })),
+    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of, ...(d.subset && { subset: d.subset }) })),
     missing: all.filter((d) => !d.found).map(missingMessage),
   };
 }
@@ -50,23 +57,27 @@ function missingMessage(d: Destination): string {
   return `${d.field}: Upstream ${d.namespace}/${d.name} not found`;
 }
 
-/** Each missing Upstream, reported on the group itself (the routes using it report it too). */
+/** Each missing Upstream and unusable subset, reported on the group itself (the routes using it report a missing Upstream too). */
 export function groupProblems(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): FieldProblem[] {
-  return destinations(group, index)
-    .filter((d) => !d.found)
-    .map((d) => problemAt(group, d.field, `Upstream ${d.namespace}/${d.name} not found; its share of the traffic gets a 500`));
+  return destinations(group, index).flatMap((d) => [
+    ...(d.found ? [] : [problemAt(group, d.field, `Upstream ${d.namespace}/${d.name} not found; its share of the traffic gets a 500`)]),
+    ...(d.subsetProblem ? [problemAt(group, d.field.replace(/upstream$/, 'subset.values'), d.subsetProblem)] : []),
+  ]);
 }
 
 export function upstreamGroupStatus(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): StatusEntry {
   const all = destinations(group, index);
   const missing = all.filter((d) => !d.found);
+  const badSubsets = all.flatMap((d) => (d.subsetProblem ? [`${d.field.replace(/upstream$/, 'subset')}: ${d.subsetProblem}`] : []));
   const resolved = missing.length
     ? { reason: 'BackendNotFound', message: missing.map(missingMessage).join('; ') }
-    : { reason: 'ResolvedRefs', message: 'all references are resolved' };
+    : badSubsets.length
+      ? { reason: 'InvalidSubset', message: badSubsets.join('; ') }
+      : { reason: 'ResolvedRefs', message: 'all references are resolved' };
   return statusEntry(group, {
     conditions: [
       condition(group, 'Accepted', true, { reason: 'Accepted', message: `${all.length} destination(s) with traffic` }),
-      condition(group, 'ResolvedRefs', !missing.length, resolved),
+      condition(group, 'ResolvedRefs', !missing.length && !badSubsets.length, resolved),
     ],
   });
 }

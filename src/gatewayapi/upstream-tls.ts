@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { GLOO_GROUP, resourceKey, type Resource } from '../api/resource.ts';
+import { GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { SecretIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { notIssuedYet, PKI_OPTIONS, upstreamPkiRequest, type PkiAsk } from './pki.ts';
@@ -15,39 +15,36 @@ import { problemAt, type ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 import { usableSecret } from './tls.ts';
 
-export type UpstreamSecret = { secret: SecretIr; trustedCa?: string } | { unresolved: Because };
+export type UpstreamSecret = { secret: SecretIr; trustedCa?: string } | { unresolved: Because; field: string };
 
-export interface UpstreamCertificates {
-  /** By the Upstream's resourceKey: its client certificate, or why it has none. */
-  secrets: Map<string, UpstreamSecret>;
-  /** What Upstreams ask Vault PKI for. */
-  requests: CertificateRequest[];
+/** The Upstream's client certificate (secretRef or Vault PKI), or why it cannot have one; undefined: none asked for. */
+export function upstreamClientCertificate(u: Resource<UpstreamSpec>, index: ResourceIndex): UpstreamSecret | undefined {
+  const pki = upstreamPkiRequest(u);
+  return pki.request || pki.problem ? resolvePki(u, pki, index) : resolveSecretRef(u, index);
 }
 
-/** Each Upstream with a secretRef or PKI annotations → its certificate or why not; problems are reported. */
-export function upstreamCertificates(index: ResourceIndex, problems: FieldProblem[]): UpstreamCertificates {
-  const out: UpstreamCertificates = { secrets: new Map(), requests: [] };
-  for (const u of index.upstreams) {
-    const pki = upstreamPkiRequest(u);
-    if (pki.request) out.requests.push(pki.request);
-    const [field, resolved] = pki.request || pki.problem ? ['metadata.annotations', resolvePki(u, pki, index)] : ['spec.sslConfig.secretRef', resolveSecretRef(u, index)];
-    if (!resolved) continue;
-    out.secrets.set(resourceKey(u), resolved);
-    if ('unresolved' in resolved) problems.push(problemAt(u, field, resolved.unresolved.message));
-  }
-  return out;
+/** What the Upstream asks Vault PKI for (its annotations), if anything. */
+export function upstreamCertificateRequest(u: Resource<UpstreamSpec>): CertificateRequest | undefined {
+  return upstreamPkiRequest(u).request;
 }
 
-function fail(reason: string, message: string): UpstreamSecret {
-  return { unresolved: { reason, message: `${message}; the Upstream is not served` } };
+/** Why the Upstream's client certificate cannot be used, as a problem on the field at fault. */
+export function clientCertificateProblems(u: Resource<UpstreamSpec>, index: ResourceIndex): FieldProblem[] {
+  const client = upstreamClientCertificate(u, index);
+  return client && 'unresolved' in client ? [problemAt(u, client.field, client.unresolved.message)] : [];
+}
+
+function fail(reason: string, message: string, field = 'spec.sslConfig.secretRef'): UpstreamSecret {
+  return { unresolved: { reason, message: `${message}; the Upstream is not served` }, field };
 }
 
 function resolvePki(u: Resource<UpstreamSpec>, pki: PkiAsk, index: ResourceIndex): UpstreamSecret {
-  if (!pki.request) return fail('UnsupportedValue', pki.problem ?? '');
-  if (u.spec.sslConfig?.secretRef || u.spec.sslConfig?.sslFiles?.tlsCert) return fail('UnsupportedValue', `${PKI_OPTIONS.role} and sslConfig.secretRef or sslFiles.tlsCert are alternatives (one client certificate)`);
+  const at = 'metadata.annotations';
+  if (!pki.request) return fail('UnsupportedValue', pki.problem ?? '', at);
+  if (u.spec.sslConfig?.secretRef || u.spec.sslConfig?.sslFiles?.tlsCert) return fail('UnsupportedValue', `${PKI_OPTIONS.role} and sslConfig.secretRef or sslFiles.tlsCert are alternatives (one client certificate)`, at);
   const secret = index.secret(pki.request.namespace, pki.request.secretName);
-  if (!secret) return fail('InvalidCertificateRef', notIssuedYet(pki.request));
-  return usableClientSecret(u, secret, `certificate for ${pki.request.commonName} from Vault PKI (${issuePath(pki.request)})`);
+  if (!secret) return fail('InvalidCertificateRef', notIssuedYet(pki.request), at);
+  return usableClientSecret(u, secret, `certificate for ${pki.request.commonName} from Vault PKI (${issuePath(pki.request)})`, at);
 }
 
 function resolveSecretRef(u: Resource<UpstreamSpec>, index: ResourceIndex): UpstreamSecret | undefined {
@@ -60,16 +57,16 @@ function resolveSecretRef(u: Resource<UpstreamSpec>, index: ResourceIndex): Upst
   }
   const secret = index.secret(namespace, ref.name);
   if (!secret) return fail('InvalidCertificateRef', `${target} not found (no secret source has ${namespace}/${ref.name})`);
-  return usableClientSecret(u, secret, target);
+  return usableClientSecret(u, secret, target, 'spec.sslConfig.secretRef');
 }
 
 /** The pair checks out, and there is a CA to verify the upstream against when SANs are to be checked. */
-function usableClientSecret(u: Resource<UpstreamSpec>, secret: Resource<SecretSpec>, target: string): UpstreamSecret {
+function usableClientSecret(u: Resource<UpstreamSpec>, secret: Resource<SecretSpec>, target: string, field: string): UpstreamSecret {
   const usable = usableSecret(secret, target);
-  if ('reason' in usable) return fail(usable.reason, usable.message);
+  if ('reason' in usable) return fail(usable.reason, usable.message, field);
   const trustedCa = secret.spec.stringData['ca.crt'];
-  if (u.spec.sslConfig?.verifySubjectAltName?.length && !trustedCa && !u.spec.sslConfig.sslFiles?.rootCa) return fail('InvalidCertificateRef', `${target} has no ca.crt to verify verifySubjectAltName against`);
-  if (trustedCa && !isCertificate(trustedCa)) return fail('InvalidCertificateRef', `${target}: ca.crt is not a PEM certificate`);
+  if (u.spec.sslConfig?.verifySubjectAltName?.length && !trustedCa && !u.spec.sslConfig.sslFiles?.rootCa) return fail('InvalidCertificateRef', `${target} has no ca.crt to verify verifySubjectAltName against`, field);
+  if (trustedCa && !isCertificate(trustedCa)) return fail('InvalidCertificateRef', `${target}: ca.crt is not a PEM certificate`, field);
   return { secret: usable.secret, ...(trustedCa && { trustedCa }) };
 }
 

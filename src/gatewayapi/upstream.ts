@@ -4,9 +4,13 @@
 import type { HealthCheck, LoadBalancerConfig, OutlierDetection, UpstreamSpec } from '../api/gloo-types.ts';
 import type { Resource } from '../api/resource.ts';
 import { protoDurationMs } from '../api/duration.ts';
-import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, SecretIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { ClusterIr, EndpointIr, EndpointSourceIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, SecretRefIr, UpstreamTlsIr } from '../ir/types.ts';
+import type { FieldProblem } from '../lib/errors.ts';
+import { ec2SecretRef, SECRET_REF_FIELD } from './ec2-secret.ts';
+import { problemAt, type ResourceIndex } from './resources.ts';
+import { consulSubsetTags, subsetSelectors } from './subsets.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
-import type { UpstreamSecret } from './upstream-tls.ts';
+import { clientCertificateProblems, upstreamClientCertificate, type UpstreamSecret } from './upstream-tls.ts';
 
 /** Gloo's default too. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -31,17 +35,21 @@ export function upstreamClusterName(namespace: string, name: string, protocol: B
  * an HTTP/1.1 and an h2c cluster, so neither route changes how the other reaches it. Both carry the
  * Upstream's options. Only referenced clusters are served.
  */
-export function upstreamClusters(u: Resource<UpstreamSpec>, secret?: UpstreamSecret): ClusterIr[] {
-  if (secret && 'unresolved' in secret) return []; // fail closed (upstream-tls.ts)
-  return [upstreamCluster(u, 'http1', secret), upstreamCluster(u, 'h2c', secret)];
+export function upstreamClusters(u: Resource<UpstreamSpec>, index: ResourceIndex): ClusterIr[] {
+  const client = upstreamClientCertificate(u, index);
+  if (client && 'unresolved' in client) return []; // fail closed (upstream-tls.ts)
+  return [upstreamCluster(u, index, 'http1', client), upstreamCluster(u, index, 'h2c', client)];
 }
 
-function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol, secret?: UpstreamSecret): ClusterIr {
+function upstreamCluster(u: Resource<UpstreamSpec>, index: ResourceIndex, protocol: BackendProtocol, client: ClientCertificate | undefined): ClusterIr {
   const spec = u.spec;
   const http2 = protocol === 'h2c' || spec.useHttp2 === true;
-  const tls = tlsOf(spec, secret && 'secret' in secret ? secret : undefined);
+  const tls = tlsOf(spec, client);
   const endpoints = endpointsOf(spec, tls !== undefined);
-  const discovery = discoveryOf(spec);
+  const secret = ec2SecretRef(u, index);
+  // Credentials that cannot be used: nothing is discovered (Envoy answers 503), as with a source that is off.
+  const discovery = secret && 'problem' in secret ? undefined : discoveryOf(spec, secret?.ref);
+  const selectors = spec.consul ? subsetSelectors(u, index) : [];
   const timeout = spec.connectionConfig?.connectTimeout;
   const loadBalancer = loadBalancerOf(spec.loadBalancerConfig);
   const { maxRequestsPerConnection } = spec.connectionConfig ?? {};
@@ -49,6 +57,7 @@ function upstreamCluster(u: Resource<UpstreamSpec>, protocol: BackendProtocol, s
     name: upstreamClusterName(u.metadata.namespace, u.metadata.name, protocol),
     endpoints,
     ...(discovery && { discovery }),
+    ...(selectors.length && { subsetSelectors: selectors }),
     connectTimeoutMs: timeout ? ms(timeout) : DEFAULT_CONNECT_TIMEOUT_MS,
     ...(loadBalancer && { loadBalancer }),
     ...(spec.circuitBreakers && Object.keys(spec.circuitBreakers).length && { circuitBreakers: { ...spec.circuitBreakers } }),
@@ -67,23 +76,36 @@ function endpointsOf(spec: UpstreamSpec, tls: boolean): EndpointIr[] {
   return [...unique.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
 }
 
+/** Gloo's consistency modes as Consul's query parameters; DefaultMode sends none. */
+const CONSISTENCY = { ConsistentMode: 'consistent', StaleMode: 'stale', DefaultMode: undefined } as const;
+
 /** Gloo's default EC2 port. */
 const DEFAULT_EC2_PORT = 80;
 
 /** Where a consul or awsEc2 Upstream's endpoints come from; lists sorted so that equal specs give equal IR. */
-function discoveryOf(spec: UpstreamSpec): EndpointSourceIr | undefined {
+function discoveryOf(spec: UpstreamSpec, secretRef: SecretRefIr | undefined): EndpointSourceIr | undefined {
   if (spec.consul) {
-    const { serviceName, serviceTags = [], instanceTags = [], dataCenters = [] } = spec.consul;
-    const tags = [...new Set([...serviceTags, ...instanceTags])].sort();
-    const dcs = [...new Set(dataCenters)].sort();
-    return { consul: { service: serviceName, ...(tags.length && { tags }), ...(dcs.length && { dataCenters: dcs }) } };
+    const { serviceName, instanceTags = [], instanceBlacklistTags = [], dataCenters = [], consistencyMode } = spec.consul;
+    const consistency = CONSISTENCY[consistencyMode ?? 'DefaultMode'];
+    const sorted = (list: string[]) => [...new Set(list)].sort();
+    const [tags, excludedTags, subsetTags, dcs] = [sorted(instanceTags), sorted(instanceBlacklistTags), consulSubsetTags(spec), sorted(dataCenters)];
+    return {
+      consul: {
+        service: serviceName,
+        ...(tags.length && { tags }),
+        ...(excludedTags.length && { excludedTags }),
+        ...(subsetTags.length && { subsetTags }),
+        ...(dcs.length && { dataCenters: dcs }),
+        ...(consistency && { consistency }),
+      },
+    };
   }
   if (spec.awsEc2) {
     const { region, filters = [], port = DEFAULT_EC2_PORT, publicIp } = spec.awsEc2;
     const tagFilters = filters.map((f) => ('kvPair' in f ? { key: f.kvPair.key, value: f.kvPair.value } : { key: f.key }));
     const unique = [...new Map(tagFilters.map((f) => [JSON.stringify(f), f])).values()];
     unique.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.value ?? '') < (b.value ?? '') ? -1 : 1));
-    return { ec2: { region, filters: unique, port, ...(publicIp && { publicIp: true as const }) } };
+    return { ec2: { region, filters: unique, port, ...(publicIp && { publicIp: true as const }), ...(secretRef && { secretRef }) } };
   }
   return undefined;
 }
@@ -117,14 +139,16 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
   };
 }
 
+type ClientCertificate = Extract<UpstreamSecret, { secret: unknown }>;
+
 /**
  * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream; a client
  * certificate (secretRef or Vault PKI, see upstream-tls.ts) means TLS too.
  * Without `alpnProtocols`, Envoy offers the ALPN of the protocol it speaks (`h2` with HTTP/2).
  */
-function tlsOf(spec: UpstreamSpec, secret?: { secret: SecretIr; trustedCa?: string }): UpstreamTlsIr | undefined {
+function tlsOf(spec: UpstreamSpec, client: ClientCertificate | undefined): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
-  if (!ssl && !spec.static?.useTls && !secret) return undefined;
+  if (!ssl && !spec.static?.useTls && !client) return undefined;
   const files = ssl?.sslFiles;
   const alpn = ssl?.alpnProtocols;
   return {
@@ -132,34 +156,52 @@ function tlsOf(spec: UpstreamSpec, secret?: { secret: SecretIr; trustedCa?: stri
     ...(files?.rootCa && { caFile: files.rootCa }),
     ...(files?.tlsCert && { certFile: files.tlsCert }),
     ...(files?.tlsKey && { keyFile: files.tlsKey }),
-    ...(secret && { clientCertificate: secret.secret.name }),
-    ...(secret?.trustedCa && { trustedCa: secret.trustedCa }),
+    ...(client && { clientCertificate: client.secret.name }),
+    ...(client?.trustedCa && { trustedCa: client.trustedCa }),
     ...(ssl?.verifySubjectAltName && { verifySubjectAltNames: [...ssl.verifySubjectAltName] }),
     ...(alpn && { alpnProtocols: [...alpn] }),
   };
 }
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
-export function upstreamStatus(u: Resource<UpstreamSpec>, secret?: UpstreamSecret): StatusEntry {
-  if (secret && 'unresolved' in secret) {
-    return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message: 'not served until its secretRef resolves' }), condition(u, 'ResolvedRefs', false, secret.unresolved)] });
+export function upstreamStatus(u: Resource<UpstreamSpec>, index: ResourceIndex): StatusEntry {
+  const client = upstreamClientCertificate(u, index);
+  if (client && 'unresolved' in client) {
+    const notServed = condition(u, 'Accepted', true, { reason: 'Accepted', message: 'not served until its client certificate can be used' });
+    return statusEntry(u, { conditions: [notServed, condition(u, 'ResolvedRefs', false, client.unresolved)] });
   }
-  const cluster = upstreamCluster(u, 'http1', secret);
+  const cluster = upstreamCluster(u, index, 'http1', client);
   const options = [
     cluster.loadBalancer && `${cluster.loadBalancer.policy} load balancing`,
     cluster.http2 && 'HTTP/2',
-    cluster.tls && (cluster.tls.clientCertificate ? 'TLS with the client certificate of its secretRef' : 'TLS'),
+    cluster.tls && (cluster.tls.clientCertificate ? 'TLS with a client certificate' : 'TLS'),
     cluster.healthChecks && 'health checks',
     cluster.outlierDetection && 'outlier detection',
     cluster.circuitBreakers && 'circuit breakers',
   ].filter(Boolean);
-  const message = `${kindOf(cluster)}${options.length ? `; ${options.join(', ')}` : ''}`;
-  return statusEntry(u, { conditions: [condition(u, 'Accepted', true, { reason: 'Accepted', message })] });
+  const message = `${kindOf(u.spec, cluster)}${options.length ? `; ${options.join(', ')}` : ''}`;
+  const conditions = [condition(u, 'Accepted', true, { reason: 'Accepted', message })];
+  // Only Upstreams that refer to something (a credentials Secret) say whether the reference resolved.
+  const secret = ec2SecretRef(u, index);
+  if (secret) conditions.push(condition(u, 'ResolvedRefs', 'ref' in secret, 'ref' in secret ? { reason: 'ResolvedRefs', message: 'AWS credentials from the Secret' } : secret.problem));
+  return statusEntry(u, { conditions });
 }
 
-function kindOf(cluster: ClusterIr): string {
+/** The problems of an Upstream's references, reported with every other problem (logs, `portico validate`). */
+export function upstreamProblems(u: Resource<UpstreamSpec>, index: ResourceIndex): FieldProblem[] {
+  const secret = ec2SecretRef(u, index);
+  return [...(secret && 'problem' in secret ? [problemAt(u, SECRET_REF_FIELD, secret.problem.message)] : []), ...clientCertificateProblems(u, index)];
+}
+
+function kindOf(spec: UpstreamSpec, cluster: ClusterIr): string {
   const source = cluster.discovery;
+  if (spec.awsEc2 && !source) return `EC2 instances in ${spec.awsEc2.region}, not discovered`;
   if (!source) return `static upstream with ${cluster.endpoints.length} host(s)`;
-  if ('consul' in source) return `passing instances of Consul service ${source.consul.service}${source.consul.tags ? ` tagged ${source.consul.tags.join(', ')}` : ''}`;
-  return `running EC2 instances in ${source.ec2.region}${source.ec2.filters.length ? ` matching ${source.ec2.filters.length} tag filter(s)` : ''}`;
+  if ('consul' in source) {
+    const { service, tags, excludedTags, subsetTags } = source.consul;
+    return `passing instances of Consul service ${service}${tags ? ` tagged ${tags.join(', ')}` : ''}${excludedTags ? `, none tagged ${excludedTags.join(', ')}` : ''}${subsetTags ? `; subsets by tag ${subsetTags.join(', ')}` : ''}`;
+  }
+  const { ec2 } = source;
+  const credentials = ec2.secretRef ? `, credentials from Secret ${ec2.secretRef.namespace}/${ec2.secretRef.name}` : '';
+  return `running EC2 instances in ${ec2.region}${ec2.filters.length ? ` matching ${ec2.filters.length} tag filter(s)` : ''}${credentials}`;
 }

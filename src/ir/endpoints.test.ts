@@ -13,12 +13,14 @@ test('watchesOf: one Consul watch per service and datacenter, one EC2 watch per 
       cluster('a', { consul: { service: 'web', port: 80 } }),
       cluster('b', { consul: { service: 'web', tags: ['v2'] } }),
       cluster('c', { consul: { service: 'pay', dataCenters: ['dc1', 'dc2'] } }),
+      cluster('stale', { consul: { service: 'pay', dataCenters: ['dc2'], consistency: 'stale' } }),
       cluster('d', { ec2: { region: 'eu-west-1', filters: [{ key: 'app' }], port: 80 } }),
       cluster('e', { ec2: { region: 'eu-west-1', filters: [{ key: 'app' }], port: 8080 } }),
       cluster('static'),
     ]),
   ]);
-  assert.deepEqual([...w.consul.keys()], ['consul//web', 'consul/dc1/pay', 'consul/dc2/pay']);
+  assert.deepEqual([...w.consul.keys()], ['consul//web', 'consul/dc1/pay', 'consul/dc2/pay', 'consul/dc2/pay?stale']);
+  assert.deepEqual(w.consul.get('consul/dc2/pay?stale'), { service: 'pay', dc: 'dc2', consistency: 'stale' });
   assert.deepEqual(w.consul.get('consul/dc2/pay'), { service: 'pay', dc: 'dc2' });
   assert.deepEqual([...w.ec2.values()], [{ region: 'eu-west-1', filters: [{ key: 'app' }] }]);
 });
@@ -41,6 +43,22 @@ test('discoveredEndpoints: the instance port wins, the source port fills in, tag
   assert.deepEqual(discoveredEndpoints({ consul: { service: 'web', tags: ['canary', 'v2'] } }, found), [{ address: '10.0.0.2', port: 9000 }]);
   // No port anywhere: the instance cannot be reached, so it is left out.
   assert.deepEqual(discoveredEndpoints({ consul: { service: 'web', tags: ['v2'] } }, found), [{ address: '10.0.0.2', port: 9000 }]);
+});
+
+test('discoveredEndpoints: excluded tags leave an instance out; subset tags label each endpoint "1" or "0" (Gloo\'s tag_<tag>)', () => {
+  const found = sets({
+    [consulWatchKey({ service: 'web' })]: [
+      { address: '10.0.0.1', port: 80, tags: ['v1'] },
+      { address: '10.0.0.2', port: 80, tags: ['v2', 'canary'] },
+      { address: '10.0.0.3', port: 80, tags: ['v2', 'draining'] },
+      { address: '10.0.0.4', port: 80 },
+    ],
+  });
+  assert.deepEqual(discoveredEndpoints({ consul: { service: 'web', excludedTags: ['draining'], subsetTags: ['canary', 'v2'] } }, found), [
+    { address: '10.0.0.1', port: 80, subset: { tag_canary: '0', tag_v2: '0' } },
+    { address: '10.0.0.2', port: 80, subset: { tag_canary: '1', tag_v2: '1' } },
+    { address: '10.0.0.4', port: 80, subset: { tag_canary: '0', tag_v2: '0' } },
+  ]);
 });
 
 test('discoveredEndpoints: every datacenter is joined; EC2 instances take the source port; unanswered watches give none', () => {

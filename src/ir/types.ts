@@ -142,7 +142,7 @@ export type RouteActionIr = ForwardActionIr | RedirectActionIr | DirectResponseA
 export interface ForwardActionIr {
   type: 'forward';
   /** Weighted split; weights are > 0 (zero-weight backends are dropped by the gateway translator). */
-  backends: { cluster: string; weight: number; requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr }[];
+  backends: { cluster: string; weight: number; requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr; subset?: SubsetIr }[];
   /**
    * Combined weight of the rule's invalid backendRefs (missing, wrong kind, not permitted). The Gateway API
    * asks that this share of requests (invalidWeight / (sum of weights + invalidWeight)) be answered with 500.
@@ -225,6 +225,11 @@ export interface ClusterIr {
   endpoints: EndpointIr[];
   /** Where the endpoints come from when they are discovered rather than listed. */
   discovery?: EndpointSourceIr;
+  /**
+   * The label sets routes pick subsets by (sorted keys, sorted lists); absent: no subset load balancing. A
+   * route whose subset matches no endpoint gets any endpoint (Envoy's ANY_ENDPOINT fallback).
+   */
+  subsetSelectors?: string[][];
   connectTimeoutMs: number;
   /** Absent: round robin. */
   loadBalancer?: LoadBalancerIr;
@@ -296,9 +301,14 @@ export interface UpstreamTlsIr {
   alpnProtocols?: string[];
 }
 
+/** Endpoint labels (Envoy's `envoy.lb` metadata) that pick a subset of a cluster's endpoints. */
+export type SubsetIr = Record<string, string>;
+
 export interface EndpointIr {
   address: string;
   port: number;
+  /** Labels a route's subset is matched against (see ClusterIr.subsetSelectors). */
+  subset?: SubsetIr;
   /** The TLS server name for this host (Gloo's `sniAddr`), instead of the cluster's; only with `tls`. */
   sni?: string;
 }
@@ -314,8 +324,14 @@ export interface ConsulSourceIr {
   service: string;
   /** An instance must carry all of them; sorted. */
   tags?: string[];
+  /** An instance carrying any of them is left out; sorted. */
+  excludedTags?: string[];
+  /** Each becomes an endpoint label `tag_<tag>`: "1" when the instance carries it, else "0"; sorted. */
+  subsetTags?: string[];
   /** Datacenters to query; absent: the agent's own. Sorted. */
   dataCenters?: string[];
+  /** Read from the leader only (`consistent`) or from any server (`stale`); absent: Consul's default mode. */
+  consistency?: 'consistent' | 'stale';
   /** For instances registered without a port (the Service backendRef's port). */
   port?: number;
 }
@@ -328,4 +344,15 @@ export interface Ec2SourceIr {
   port: number;
   /** Connect to the public IP (instances without one are left out); default the private IP. */
   publicIp?: true;
+  /**
+   * The Secret holding the credentials; absent: the standard AWS chain. Only the reference: discovery reads
+   * the values from the store when it polls, so they never appear in the IR.
+   */
+  secretRef?: SecretRefIr;
+}
+
+/** A Secret by namespace and name. */
+export interface SecretRefIr {
+  namespace: string;
+  name: string;
 }

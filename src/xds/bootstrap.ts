@@ -1,6 +1,7 @@
 // The Envoy bootstrap for one Gateway: identity (node.cluster = gateway key), the ADS cluster, the admin port,
 // and how Envoy proves itself to the controller (TLS, bearer token). Everything else comes over ADS.
 import { isIP } from 'node:net';
+import { ConfigError } from '../lib/errors.ts';
 import type { XdsObject } from './resources.ts';
 import { ADS_CONFIG_SOURCE, duration } from './translator/config-source.ts';
 
@@ -9,14 +10,19 @@ export interface BootstrapOptions {
   gateway: string;
   /** Unique per Envoy; defaults to `<gateway>/<hostname-pid>` style ids chosen by the caller. */
   nodeId: string;
-  xdsHost: string;
-  xdsPort: number;
+  /** The controllers' ADS servers; with several (HA), Envoy fails over to another when its stream breaks. */
+  xds: readonly XdsAddress[];
   adminHost?: string;
   adminPort: number;
   /** Connect to the controller over TLS; without it the ADS stream is plaintext (fine on loopback only). */
   tls?: BootstrapTls;
   /** Sent on the ADS stream as `authorization: Bearer <token>` (the controller's --xds-token-file). */
   token?: string;
+}
+
+export interface XdsAddress {
+  host: string;
+  port: number;
 }
 
 /** Files are referenced by (absolute) path: Envoy reads them, and no key material lands in the bootstrap. */
@@ -27,7 +33,7 @@ export interface BootstrapTls {
   certFile?: string;
   keyFile?: string;
   /**
-   * The name the controller's certificate must carry (default: the xDS host). A DNS name is also sent as
+   * The name the controller's certificate must carry (default: the xDS host, when there is one). A DNS name is also sent as
    * SNI and matched as a DNS SAN; an IP address is matched as an IP SAN (TLS sends no IP as SNI).
    */
   serverName?: string;
@@ -79,7 +85,8 @@ export function renderBootstrap(o: BootstrapOptions): XdsObject {
 function xdsCluster(o: BootstrapOptions): XdsObject {
   return {
     name: XDS_CLUSTER,
-    type: /^[\d.]+$|:/.test(o.xdsHost) ? 'STATIC' : 'STRICT_DNS',
+    // A DNS name (e.g. Consul DNS `portico-xds.service.consul`) is re-resolved as controllers come and go.
+    type: o.xds.every((a) => isIP(a.host) !== 0) ? 'STATIC' : 'STRICT_DNS',
     connect_timeout: duration(1000),
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
@@ -90,14 +97,17 @@ function xdsCluster(o: BootstrapOptions): XdsObject {
     },
     load_assignment: {
       cluster_name: XDS_CLUSTER,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(o.xdsHost, o.xdsPort) } }] }],
+      endpoints: [{ lb_endpoints: o.xds.map((a) => ({ endpoint: { address: socketAddress(a.host, a.port) } })) }],
     },
-    ...(o.tls ? { transport_socket: tlsTransportSocket(o.tls, o.xdsHost) } : {}),
+    ...(o.tls ? { transport_socket: tlsTransportSocket(o.tls, o.xds) } : {}),
   };
 }
 
-function tlsTransportSocket(tls: BootstrapTls, xdsHost: string): XdsObject {
-  const serverName = tls.serverName ?? xdsHost;
+function tlsTransportSocket(tls: BootstrapTls, xds: readonly XdsAddress[]): XdsObject {
+  const hosts = new Set(xds.map((a) => a.host));
+  const serverName = tls.serverName ?? (hosts.size === 1 ? xds[0]!.host : undefined);
+  // Each controller's certificate must then carry one shared name; guessing one of the hosts would fail the others.
+  if (!serverName) throw new ConfigError('several xDS hosts over TLS need the one name their certificates share (--xds-tls-server-name)');
   const ip = isIP(serverName) !== 0;
   return {
     name: 'envoy.transport_sockets.tls',

@@ -351,6 +351,24 @@ describe('portico bootstrap', () => {
     assert.deepEqual(tls.common_tls_context.validation_context.match_typed_subject_alt_names, [{ san_type: 'IP_ADDRESS', matcher: { exact: '127.0.0.1' } }]);
   });
 
+  it('several controllers (HA): one endpoint each in the xDS cluster, a DNS name re-resolved; Envoy validates it', async (t) => {
+    const res = portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', '10.0.0.5:18000,10.0.0.6:18000']);
+    assert.equal(res.status, 0, show(res));
+    const cluster = parse(res.stdout).static_resources.clusters[0];
+    assert.equal(cluster.type, 'STATIC');
+    const addresses = cluster.load_assignment.endpoints[0].lb_endpoints.map((e: { endpoint: { address: { socket_address: unknown } } }) => e.endpoint.address.socket_address);
+    assert.deepEqual(addresses, [{ address: '10.0.0.5', port_value: 18000 }, { address: '10.0.0.6', port_value: 18000 }]);
+    const config = join(await tempDir('cli-bootstrap-ha', t), 'bootstrap.yaml');
+    await writeFile(config, res.stdout);
+    assert.equal(envoyValidate(envoyBinary(), config).status, 0);
+
+    const dns = portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', 'portico-xds.service.consul:18000']);
+    assert.equal(parse(dns.stdout).static_resources.clusters[0].type, 'STRICT_DNS');
+    // Over TLS, several hosts must share one certificate name: guessing one of them would fail the others.
+    const s = await writeSecrets(t);
+    assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', '10.0.0.5:18000,10.0.0.6:18000', '--xds-tls-ca', s.ca]), /--xds-tls-server-name/);
+  });
+
   it('bad flags: one clear line on stderr, exit 1, no stack trace', async (t) => {
     assertOneLineError(portico(['bootstrap', '--gateway', 'nope']), /--gateway.*'nope'/);
     assertOneLineError(portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', 'x']), /--xds-address.*'x'/);

@@ -6,11 +6,11 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { VaultError } from '../../src/lib/errors.ts';
 import { VaultClient } from '../../src/vault/client.ts';
 import { tempDir } from '../support/components.ts';
+import { captureLogs } from '../support/logs.ts';
 import { makeCertificates, writeCertificates } from '../support/tls.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
 
@@ -91,15 +91,15 @@ test('vault client', { timeout: 90_000 }, async (t) => {
     const secretId = (await root(vault, 'POST', 'auth/approle/role/short/secret-id')).data.secret_id as string;
     await writeFile(join(dir, 'short-role'), roleId);
     await writeFile(join(dir, 'short-secret'), secretId);
-    const logs: string[] = [];
-    const c = new VaultClient({ address: vault.address, auth: { method: 'appRole', roleIdFile: join(dir, 'short-role'), secretIdFile: join(dir, 'short-secret') } }, pino({ level: 'debug' }, { write: (l: string) => void logs.push(l) }));
+    const logs = captureLogs();
+    const c = new VaultClient({ address: vault.address, auth: { method: 'appRole', roleIdFile: join(dir, 'short-role'), secretIdFile: join(dir, 'short-secret') } }, logs.logger);
     clients.push(c);
     const failures: string[] = [];
     for (const end = Date.now() + 9000; Date.now() < end; await sleep(250)) {
       await c.read('secret/data/portico/default/api').catch((e: Error) => failures.push(e.message));
     }
     assert.deepEqual(failures, [], 'every read during 1.5 max TTLs succeeded');
-    const said = (re: RegExp) => logs.filter((l) => re.test(l)).length;
+    const said = (re: RegExp) => logs.entries.filter((e) => re.test(String(e.msg))).length;
     assert.ok(said(/Vault: token renewed/) >= 1, 'renewed before its TTL ran out');
     assert.ok(said(/Vault: the token reached its max TTL; getting a fresh token/) >= 1, 'a fresh login at the max TTL');
     assert.ok(said(/logged in with AppRole/) >= 2);

@@ -112,3 +112,57 @@ test('consul catalog: passing instances only, EDS-only updates, Service and Upst
     await untilBackends(gw, '/web', ['c'], 60_000);
   });
 });
+
+const upstreamGroup = (name: string, subset: string) => `
+apiVersion: gloo.solo.io/v1
+kind: UpstreamGroup
+metadata: { name: ${name}, namespace: default }
+spec:
+  destinations: [{ destination: { upstream: { name: web }, subset: { values: ${subset} } }, weight: 1 }]
+`;
+
+const groupRoute = (name: string) =>
+  route(name, `    - matches: [{ path: { type: PathPrefix, value: /${name} } }]
+      backendRefs: [{ group: gloo.solo.io, kind: UpstreamGroup, name: ${name} }]`);
+
+test('consul tags: instanceBlacklistTags leave instances out; subsetTags let an UpstreamGroup destination pick a subset; stale reads', { timeout: 180_000 }, async (t) => {
+  const consul = await startConsul(t);
+  const web = `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: { name: web, namespace: default }
+spec:
+  consul: { serviceName: web, subsetTags: [v2, canary], instanceBlacklistTags: [draining], consistencyMode: StaleMode }
+---
+${route('all', `    - matches: [{ path: { type: PathPrefix, value: /all } }]
+      backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: web }]`)}`;
+  const gw = await startGateway(t, {
+    backends: ['a', 'b', 'c', 'd'],
+    files: {
+      'gateway.yaml': GATEWAY,
+      'web.yaml': web,
+      'stable.yaml': upstreamGroup('stable', '{ tag_v2: "1", tag_canary: "0" }') + '---\n' + groupRoute('stable'),
+      'canary.yaml': upstreamGroup('canary', '{ tag_canary: "1" }') + '---\n' + groupRoute('canary'),
+    },
+    controller: { discovery: { consul: { address: consul.api, waitMs: 30_000 } } },
+  });
+  const ports = gw.backends as Record<'a' | 'b' | 'c' | 'd', number>;
+  const register = (id: 'a' | 'b' | 'c' | 'd', tags: string[]) => registerInstance(consul.api, { id: `web-${id}`, service: 'web', address: '127.0.0.1', port: ports[id], tags });
+  await register('a', ['v1']);
+  await register('b', ['v2']);
+  await register('c', ['v2', 'canary']);
+  await register('d', ['v2', 'draining']);
+
+  await untilBackends(gw, '/all', ['a', 'b', 'c']);
+  await untilBackends(gw, '/stable', ['b']);
+  await untilBackends(gw, '/canary', ['c']);
+  assert.deepEqual(gw.controller.discoveryWatches(), ['consul//web?stale'], 'one watch, with stale reads; tags are applied when joining');
+
+  // Retagging moves an instance between subsets, by EDS alone.
+  const before = versions(gw);
+  await register('a', ['v2', 'canary']);
+  await untilBackends(gw, '/canary', ['a', 'c']);
+  await untilBackends(gw, '/stable', ['b']);
+  const after = versions(gw);
+  for (const type of [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster]) assert.equal(after[type], before[type], `${type} version moved`);
+});

@@ -1,14 +1,19 @@
 // EC2 discovery against moto_server and a real Envoy: running instances matching an awsEc2 Upstream's tag
 // filters become the cluster's hosts in Envoy (read from Envoy's admin API: moto's 10.x addresses are not
 // routable, so no traffic is sent), on the Upstream's port; a terminated instance leaves on the next poll;
-// publicIp switches to the public addresses.
+// publicIp switches to the public addresses. Credentials from a Secret: moto keeps instances per account
+// and picks the account by access key, so the hosts Envoy gets show whose credentials were used.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { readFile } from 'node:fs/promises';
+import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { pino } from 'pino';
+import type { AwsCredentials } from '../../src/api/aws-secret.ts';
+import { statusPath } from '../../src/status/file-writer.ts';
 import { waitFor } from '../support/components.ts';
 import { envoyClusterHosts } from '../support/envoy-admin.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
-import { startGateway } from '../support/gateway.ts';
+import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { startMoto } from '../support/moto.ts';
 
 const REGION = 'eu-west-1';
@@ -25,23 +30,34 @@ const routeTo = (name: string) =>
   route(name, `    - matches: [{ path: { type: PathPrefix, value: /${name} } }]
       backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: ${name} }]`);
 
+async function run(ec2: EC2Client, count: number, tags: Record<string, string>): Promise<Instance[]> {
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      MinCount: count,
+      MaxCount: count,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+    }),
+  );
+  return out.Instances ?? [];
+}
+
+const ips = (list: Instance[], port: number, field: 'PrivateIpAddress' | 'PublicIpAddress' = 'PrivateIpAddress') => list.map((i) => `${i[field]}:${port}`).sort();
+
+/** Waits until Envoy's hosts of `cluster` are `expected`. */
+async function hosts(gw: GatewayEnv, cluster: string, expected: string[]): Promise<void> {
+  let last: string[] | undefined;
+  await waitFor(async () => {
+    last = await envoyClusterHosts(gw.envoy.adminPort, cluster);
+    return JSON.stringify(last) === JSON.stringify(expected);
+  }, { timeoutMs: 15_000, intervalMs: 100, what: () => `Envoy's ${cluster} hosts to be ${expected.join(', ')} (last: ${last?.join(', ')})` });
+}
+
 test('EC2: tagged running instances become Envoy hosts on the Upstream port; terminated ones leave; publicIp', { timeout: 180_000 }, async (t) => {
   const moto = await startMoto(t);
   const ec2 = moto.ec2(REGION);
-  const run = async (count: number, tags: Record<string, string>): Promise<Instance[]> => {
-    const out = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: 'ami-12c6146b',
-        MinCount: count,
-        MaxCount: count,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
-      }),
-    );
-    return out.Instances ?? [];
-  };
-  const web = await run(2, { app: 'web', team: 'shop' });
-  await run(1, { app: 'batch', team: 'shop' });
-  const ips = (list: Instance[], port: number, field: 'PrivateIpAddress' | 'PublicIpAddress' = 'PrivateIpAddress') => list.map((i) => `${i[field]}:${port}`).sort();
+  const web = await run(ec2, 2, { app: 'web', team: 'shop' });
+  await run(ec2, 1, { app: 'batch', team: 'shop' });
 
   const gw = await startGateway(t, {
     files: {
@@ -50,18 +66,10 @@ test('EC2: tagged running instances become Envoy hosts on the Upstream port; ter
     },
     controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } } },
   });
-  const hosts = async (cluster: string, expected: string[]) => {
-    let last: string[] | undefined;
-    await waitFor(async () => {
-      last = await envoyClusterHosts(gw.envoy.adminPort, cluster);
-      return JSON.stringify(last) === JSON.stringify(expected);
-    }, { timeoutMs: 15_000, intervalMs: 100, what: () => `Envoy's ${cluster} hosts to be ${expected.join(', ')} (last: ${last?.join(', ')})` });
-  };
-
-  await hosts('upstream/default/fleet', ips(web, 8080));
+  await hosts(gw, 'upstream/default/fleet', ips(web, 8080));
 
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [web[0]?.InstanceId as string] }));
-  await hosts('upstream/default/fleet', ips(web.slice(1), 8080));
+  await hosts(gw, 'upstream/default/fleet', ips(web.slice(1), 8080));
 
   // moto gives running instances public IPs too; publicIp picks those, on Gloo's default port 80.
   await gw.write('public.yaml', upstream('public', `{ region: ${REGION}, publicIp: true, filters: [{ key: team }] }`) + '---\n' + routeTo('public'));
@@ -69,6 +77,58 @@ test('EC2: tagged running instances become Envoy hosts on the Upstream port; ter
   const running = (described.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   assert.equal(running.length, 2);
   assert.ok(running.every((i) => i.PublicIpAddress), 'moto gave every running instance a public IP');
-  await hosts('upstream/default/public', ips(running, 80, 'PublicIpAddress'));
+  await hosts(gw, 'upstream/default/public', ips(running, 80, 'PublicIpAddress'));
   assert.deepEqual(gw.controller.discoveryWatches().length, 2);
+});
+
+/** The Secret `default/aws` as file secrets: one file per key. */
+async function writeCredentials(gw: GatewayEnv, c: AwsCredentials): Promise<void> {
+  await gw.write('.secrets/default/aws/aws_access_key_id', `${c.accessKeyId}\n`);
+  await gw.write('.secrets/default/aws/aws_secret_access_key', `${c.secretAccessKey}\n`);
+  await gw.write('.secrets/default/aws/aws_session_token', `${c.sessionToken}\n`);
+}
+
+test('EC2 credentials from a Secret: its account is listed; a rotation switches accounts; a missing key is named; no value in /debug/ir, status or logs', { timeout: 180_000 }, async (t) => {
+  const moto = await startMoto(t);
+  const [a, b] = [await moto.assumeRole('111111111111'), await moto.assumeRole('222222222222')];
+  // Same tags in three accounts: the environment's (the standard chain's), A's and B's.
+  const inEnvAccount = await run(moto.ec2(REGION), 2, { app: 'web' });
+  const inA = await run(moto.ec2(REGION, a), 1, { app: 'web' });
+  const inB = await run(moto.ec2(REGION, b), 2, { app: 'web' });
+  assert.equal(new Set([...inEnvAccount, ...inA, ...inB].map((i) => i.PrivateIpAddress)).size, 5);
+
+  const logs: string[] = [];
+  const gw = await startGateway(t, {
+    files: { 'gateway.yaml': GATEWAY, 'fleet.yaml': upstream('fleet', `{ region: ${REGION}, filters: [{ kvPair: { key: app, value: web } }], secretRef: { name: aws, namespace: default } }`) + '---\n' + routeTo('fleet') },
+    controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } }, logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }) },
+  });
+  await writeCredentials(gw, a);
+  await hosts(gw, 'upstream/default/fleet', ips(inA, 80));
+
+  await writeCredentials(gw, b);
+  await hosts(gw, 'upstream/default/fleet', ips(inB, 80));
+  assert.equal(gw.controller.discoveryWatches().length, 1, 'the rotation replaced the poller');
+  const debugIr = async () => (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/debug/ir`)).text();
+  const irServing = await debugIr();
+  assert.match(irServing, /"secretRef": \{\s*"namespace": "default",\s*"name": "aws"\s*\}/);
+
+  await gw.remove('.secrets/default/aws/aws_secret_access_key');
+  await hosts(gw, 'upstream/default/fleet', []);
+  const key = 'gloo.solo.io/Upstream/default/fleet';
+  let resolved: unknown;
+  await waitFor(async () => {
+    const conditions = ((await gw.status(key))?.status as { conditions?: { type: string; status: string; message: string }[] } | undefined)?.conditions ?? [];
+    resolved = conditions.find((c) => c.type === 'ResolvedRefs');
+    return (resolved as { status?: string } | undefined)?.status === 'False';
+  }, { what: () => `ResolvedRefs=False on the Upstream (last: ${JSON.stringify(resolved)})` });
+  assert.match((resolved as { message: string }).message, /^Secret default\/aws has no key aws_secret_access_key/);
+
+  const status = await readFile(statusPath(gw.controller.statusDir, key), 'utf8');
+  const shown = { ir: irServing + (await debugIr()), status, logs: logs.join('') };
+  assert.match(shown.logs, /polling EC2/);
+  for (const c of [a, b]) {
+    for (const [what, text] of Object.entries(shown)) {
+      for (const value of Object.values(c)) assert.ok(!text.includes(value), `a credential value is in the ${what}`);
+    }
+  }
 });

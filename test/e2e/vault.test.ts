@@ -10,13 +10,13 @@ import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
-import { pino } from 'pino';
 import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest, httpsRequest, type HttpsResult } from '../support/http.ts';
 import { issueCertificate, makeCa, type KeyPair } from '../support/tls.ts';
 import { startVault } from '../support/vault.ts';
 import { tempDir, waitFor } from '../support/components.ts';
+import { captureLogs } from '../support/logs.ts';
 
 const kvCa = makeCa('portico-kv-ca');
 const issue = (cn: string, dns: string): KeyPair => issueCertificate(kvCa, cn, `subjectAltName=DNS:${dns}`);
@@ -85,8 +85,7 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   const dupFile = issue('dup from the folder', 'dup.example.com');
   const rootCa = join(await tempDir('vault-e2e', t), 'kv-ca.crt');
   await writeFile(rootCa, kvCa.cert);
-  const logs: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+  const logs = captureLogs();
   const gw = await startGateway(t, {
     ports: ['HTTPS', 'MTLS', 'MTLS_PKI'],
     files: {
@@ -99,7 +98,7 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
       '.secrets/default/dup/tls.key': dupFile.key,
     },
     controller: {
-      logger,
+      logger: logs.logger,
       vault: { address: vault.address, auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId }, kv: { intervalMs: 300 } },
     },
   });
@@ -161,7 +160,7 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
     assert.match(metrics, /^portico_degraded_components [1-9]/m);
     assert.equal((await shop()).status, 200, 'the KV certificate keeps serving');
     // The PKI certificate's renewal (at 2/3 of 30 s) fails: the log says, in advance, when it runs out.
-    const failures = await trafficUntil(api, () => logs.some((l) => /renewing the certificate for api\.example\.com failed: .*serves until/.test(l)), 25_000);
+    const failures = await trafficUntil(api, () => /renewing the certificate for api\.example\.com failed: .*serves until/.test(logs.text()), 25_000);
     assert.deepEqual(failures.failures, [], 'the PKI certificate keeps serving while Vault is away');
     await vault.restart();
     await waitFor(async () => /Vault is sealed/.test((await health()).degraded?.join('\n') ?? ''), { timeoutMs: 15_000, what: '/healthz to say Vault is sealed' });
@@ -173,11 +172,11 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
 
   await t.test('no secret value in the log or /debug/ir', async () => {
     const ir = (await httpRequest(gw.controller.adminPort, '/debug/ir')).body;
-    for (const [where, text] of [['log', logs.join('')], ['/debug/ir', ir]] as const) {
+    for (const [where, text] of [['log', logs.text()], ['/debug/ir', ir]] as const) {
       assert.doesNotMatch(text, /PRIVATE KEY/, `${where} holds a private key`);
       assert.ok(!text.includes(shopV1.key.split('\n')[1] as string), `${where} holds key material`);
     }
-    assert.ok(logs.some((l) => l.includes('"fingerprint"')), 'issued certificates are logged by fingerprint');
+    assert.ok(logs.entries.some((e) => typeof e.fingerprint === 'string'), 'issued certificates are logged by fingerprint');
   });
 });
 

@@ -1,15 +1,20 @@
 // moto_server (a local AWS API) on a random loopback port, for the EC2 tests. Clients reach it through the
 // SDK's standard credential chain, so fake credentials are put in this process's environment (moto accepts
-// any); nothing here can reach real AWS.
+// any); nothing here can reach real AWS. moto keeps one set of resources per account and tells accounts
+// apart by access key: `assumeRole` gives credentials of another account, whose instances no other
+// credentials see.
 import type { TestContext } from 'node:test';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { AwsCredentials } from '../../src/api/aws-secret.ts';
 import { freePort, requireBinary, startProcess } from './components.ts';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: the `endpoint` of AWS SDK clients. */
   endpoint: string;
-  /** An EC2 client of this server (for setting instances up). */
-  ec2(region?: string): EC2Client;
+  /** An EC2 client of this server (for setting instances up), with the environment's or the given credentials. */
+  ec2(region?: string, credentials?: AwsCredentials): EC2Client;
+  /** Temporary credentials of a role in `account` (STS AssumeRole; moto needs no such role to exist). */
+  assumeRole(account: string): Promise<AwsCredentials>;
 }
 
 export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServer> {
@@ -27,10 +32,31 @@ export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServ
   t.after(() => clients.forEach((c) => c.destroy()));
   return {
     endpoint,
-    ec2: (region = 'us-east-1') => {
-      const client = new EC2Client({ region, endpoint });
+    ec2: (region = 'us-east-1', credentials?: AwsCredentials) => {
+      const client = new EC2Client({ region, endpoint, ...(credentials && { credentials }) });
       clients.push(client);
       return client;
     },
+    assumeRole: (account) => assumeRole(endpoint, account),
   };
+}
+
+/** STS's query API by hand (the STS SDK client is not a dependency); moto checks no signature. */
+async function assumeRole(endpoint: string, account: string): Promise<AwsCredentials> {
+  const body = new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${account}:role/portico-test`, RoleSessionName: 'portico-test' });
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=portico-test/20240101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body,
+  });
+  const xml = await res.text();
+  const field = (name: string) => {
+    const value = new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
+    if (!res.ok || !value) throw new Error(`moto AssumeRole answered ${res.status} without ${name}: ${xml.slice(0, 300)}`);
+    return value;
+  };
+  return { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey'), sessionToken: field('SessionToken') };
 }

@@ -7,6 +7,7 @@ import {
   encodeRequest,
   type ReceivedResponse,
 } from '../../src/xds/server/discovery.ts';
+import { channelCredentials, type ClientTls, tokenMetadata } from '../../src/xds/client/credentials.ts';
 
 export interface FakeEnvoyOptions {
   port: number;
@@ -15,7 +16,7 @@ export interface FakeEnvoyOptions {
   nodeId?: string;
   token?: string;
   /** Connect over TLS trusting `ca`; `cert` and `key` identify the client for mutual TLS. */
-  tls?: { ca: string; cert?: string; key?: string };
+  tls?: ClientTls;
 }
 
 export interface StreamStatus {
@@ -55,9 +56,7 @@ export class FakeEnvoy {
     // The test server certificate names localhost; TLS must not be given an IP address as server name.
     const options = opts.tls ? { 'grpc.ssl_target_name_override': 'localhost' } : {};
     this.#client = new Client(`127.0.0.1:${opts.port}`, channelCredentials(opts.tls), options) as unknown as AdsClient;
-    const metadata = new grpc.Metadata();
-    if (opts.token !== undefined) metadata.set('authorization', `Bearer ${opts.token}`);
-    const call = this.#client.StreamAggregatedResources(metadata);
+    const call = this.#client.StreamAggregatedResources(tokenMetadata(opts.token));
     this.#call = call;
     call.on('data', (response: ReceivedResponse) => {
       this.received.push(response);
@@ -130,8 +129,3 @@ export class FakeEnvoy {
   }
 }
 
-function channelCredentials(tls: FakeEnvoyOptions['tls']): grpc.ChannelCredentials {
-  if (!tls) return grpc.credentials.createInsecure();
-  const pem = (text: string | undefined) => (text ? Buffer.from(text) : null);
-  return grpc.credentials.createSsl(Buffer.from(tls.ca), pem(tls.key), pem(tls.cert));
-}

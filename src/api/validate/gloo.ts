@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
 import { namespaceName, objectName, portNumber } from './common.ts';
-import { bool, int, list, obj, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
+import { bool, int, list, map, obj, oneOf, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
 
 const UINT32_MAX = 4_294_967_295;
 const uint32 = int(0, UINT32_MAX);
@@ -171,16 +171,16 @@ const consulSpec = obj({
   serviceTags: tagList,
   instanceTags: tagList,
   dataCenters: list(str({ minLength: 1, pattern: /^[A-Za-z0-9_-]+$/, patternName: 'datacenter name' }), { min: 1, max: 16 }),
-  subsetTags: unsupported('subsetTags (subset load balancing) is not supported by Portico yet'),
-  instanceBlacklistTags: unsupported('instanceBlacklistTags is not supported by Portico yet'),
+  subsetTags: tagList,
+  instanceBlacklistTags: tagList,
   connectEnabled: unsupported('connectEnabled (Consul service mesh) is not supported by Portico'),
   serviceSpec: unsupported('serviceSpec is not supported by Portico'),
-  consistencyMode: unsupported('consistencyMode is not supported by Portico (queries use Consul\'s default mode)'),
+  consistencyMode: oneOf('ConsistentMode', 'StaleMode', 'DefaultMode'),
   queryOptions: unsupported('queryOptions is not supported by Portico'),
 });
 
 const awsCredentials =
-  'Portico reads AWS credentials from the standard chain (environment, ~/.aws files with role_arn profiles, web identity, instance role): configure them there';
+  'Portico reads AWS credentials from secretRef or from the standard chain (environment, ~/.aws files with role_arn profiles, web identity, instance role): configure the role there';
 
 const ec2Filter = obj(
   { key: str({ minLength: 1, maxLength: 128 }), kvPair: obj({ key: required(str({ minLength: 1, maxLength: 128 })), value: required(str({ maxLength: 256 })) }) },
@@ -195,7 +195,7 @@ const awsEc2Spec = obj({
   port: portNumber,
   publicIp: bool,
   roleArn: unsupported(`roleArn: ${awsCredentials}`),
-  secretRef: unsupported(`secretRef: ${awsCredentials}`),
+  secretRef: obj({ name: required(objectName), namespace: namespaceName }),
 });
 
 const UPSTREAM_TYPES = ['static', 'consul', 'awsEc2'];
@@ -242,7 +242,7 @@ const weightedDestination = obj({
       kube: otherDestination,
       consul: otherDestination,
       destinationSpec: unsupported('destinationSpec is not supported by Portico'),
-      subset: unsupported('subset is not supported by Portico'),
+      subset: obj({ values: required(map(str({ minLength: 1, maxLength: 255 }), str({ maxLength: 255 }))) }),
     }),
   ),
   weight: int(0, 1_000_000),

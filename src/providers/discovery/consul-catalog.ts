@@ -8,8 +8,9 @@
 // 0 means "registered without one", and the join step then uses the backendRef's port.
 import { EventEmitter } from 'node:events';
 import type { ConsulConnection } from '../../consul/client.ts';
+import { consulError } from '../../consul/errors.ts';
 import type { ConsulWatch, DiscoveredEndpoint } from '../../ir/endpoints.ts';
-import { DiscoveryError } from '../../lib/errors.ts';
+import { ConsulError, DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
 
@@ -57,6 +58,8 @@ function tooManyConnections(err: unknown): boolean {
 export class ConsulCatalogProvider {
   readonly #opts: ConsulCatalogOptions;
   readonly #queries = new Map<string, BlockingQuery<HealthEntry[]>>();
+  /** Why each failing query fails, by key: what the controller's health shows. */
+  readonly #failing = new Map<string, string>();
   #localDc?: Promise<string | undefined>;
 
   constructor(opts: ConsulCatalogOptions) {
@@ -68,6 +71,7 @@ export class ConsulCatalogProvider {
     for (const [key, query] of this.#queries) {
       if (wanted.has(key)) continue;
       this.#queries.delete(key);
+      this.#failing.delete(key);
       void query.stop();
       this.#opts.logger.info({ key }, 'stopped watching consul service');
     }
@@ -79,9 +83,17 @@ export class ConsulCatalogProvider {
     return [...this.#queries.keys()].sort();
   }
 
+  /** Why discovery from Consul is degraded (the first failing service, and how many more); undefined when all answer. */
+  problem(): string | undefined {
+    const [first] = this.#failing.values();
+    if (first === undefined) return undefined;
+    return this.#failing.size > 1 ? `${first} (and ${this.#failing.size - 1} more Consul service queries failing)` : first;
+  }
+
   async stop(): Promise<void> {
     const queries = [...this.#queries.values()];
     this.#queries.clear();
+    this.#failing.clear();
     await Promise.all(queries.map((q) => q.stop()));
   }
 
@@ -93,8 +105,16 @@ export class ConsulCatalogProvider {
         void this.#remote(w)
           .then((remote) => this.#opts.publish(key, endpointsOf(entries, remote)))
           .catch((err: unknown) => logger.error({ err, key }, 'publishing consul endpoints failed')),
-      onError: (err, retryInMs) => logger.warn({ err, retryInMs }, 'consul service query failed; the last endpoints stay in use'),
-      onRecovered: () => logger.info('consul service query recovered'),
+      onError: (err, retryInMs) => {
+        const problem = `consul discovery: ${(err as Error).message}; the last endpoints stay in use, retrying`;
+        // Once per new problem, without a stack: a retry loop must not flood the log.
+        if (this.#failing.get(key) !== problem) logger.warn({ code: (err as { code?: string }).code, retryInMs }, problem);
+        this.#failing.set(key, problem);
+      },
+      onRecovered: () => {
+        this.#failing.delete(key);
+        logger.info('consul service query recovered');
+      },
     });
     this.#queries.set(key, query);
     void query.start();
@@ -109,6 +129,7 @@ export class ConsulCatalogProvider {
         service: w.service,
         passing: true,
         ...(w.dc && { dc: w.dc }),
+        ...(w.consistency && { [w.consistency]: true }),
         index: String(index),
         wait: `${Math.ceil(waitMs / 1000)}s`,
         // Consul adds up to wait/16 of jitter; past that, the connection is presumed dead.
@@ -122,8 +143,10 @@ export class ConsulCatalogProvider {
       return { index: Number(header), data: body };
     } catch (err) {
       if (err instanceof DiscoveryError) throw err;
-      const hint = tooManyConnections(err) ? `; ${CONNECTION_LIMIT_HINT}` : '';
-      throw new DiscoveryError(`consul ${this.#opts.connection.describe()}: /v1/health/service/${w.service}${w.dc ? ` (dc ${w.dc})` : ''}: ${(err as Error).message}${hint}`, { cause: err });
+      const doing = `watching the instances of service ${w.service}${w.dc ? ` in ${w.dc}` : ''}`;
+      const e = consulError(err, { doing, needs: `service "${w.service}" read and node_prefix "" read` }, this.#opts.connection.describe());
+      if (!tooManyConnections(err)) throw e;
+      throw new ConsulError(`${e.message}; ${CONNECTION_LIMIT_HINT}`, { cause: err, ...(e.status !== undefined && { status: e.status }) });
     }
   }
 

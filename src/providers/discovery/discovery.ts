@@ -6,7 +6,7 @@ import type { DiscoveredEndpoint, EndpointSets, Watches } from '../../ir/endpoin
 import type { Logger } from '../../lib/logger.ts';
 import { stableStringify } from '../../lib/stable.ts';
 import { ConsulCatalogProvider } from './consul-catalog.ts';
-import { Ec2Provider } from './ec2.ts';
+import { Ec2Provider, type SecretLookup } from './ec2.ts';
 
 export const DISCOVERY_KINDS = ['consul', 'ec2'] as const;
 export type DiscoveryKind = (typeof DISCOVERY_KINDS)[number];
@@ -42,10 +42,15 @@ export class Discovery {
     return this.#sets;
   }
 
-  /** Runs exactly the watches the routes need; sets of dropped watches are forgotten. */
-  want(watches: Watches): void {
-    this.#apply('consul', this.#consul, watches.consul);
-    this.#apply('ec2', this.#ec2, watches.ec2);
+  /**
+   * Runs exactly the watches the routes need; sets of dropped watches are forgotten. `secrets` are the
+   * store's current Secrets, where EC2 queries with a secretRef read their credentials.
+   */
+  want(watches: Watches, secrets: SecretLookup): void {
+    if (this.#consul) this.#consul.watch(watches.consul);
+    else this.#warnOff('consul', watches.consul);
+    if (this.#ec2) this.#ec2.watch(watches.ec2, secrets);
+    else this.#warnOff('ec2', watches.ec2);
     this.#wanted = new Set([...watches.consul.keys(), ...watches.ec2.keys()]);
     for (const key of this.#sets.keys()) if (!this.#wanted.has(key)) this.#sets.delete(key);
   }
@@ -55,14 +60,19 @@ export class Discovery {
     return [...(this.#consul?.watching() ?? []), ...(this.#ec2?.watching() ?? [])].sort();
   }
 
+  /** Why discovery is degraded, for the controller's health (empty when every query answers). */
+  problems(): string[] {
+    const consul = this.#consul?.problem();
+    return consul ? [consul] : [];
+  }
+
   async stop(): Promise<void> {
     this.#ec2?.stop();
     await this.#consul?.stop();
   }
 
-  #apply<W>(kind: DiscoveryKind, provider: { watch(w: ReadonlyMap<string, W>): void } | undefined, wanted: ReadonlyMap<string, W>): void {
-    if (provider) return provider.watch(wanted);
-    // Routes use a source whose discovery is off: its clusters stay without endpoints (Envoy answers 503).
+  /** Routes use a source whose discovery is off: its clusters stay without endpoints (Envoy answers 503). */
+  #warnOff(kind: DiscoveryKind, wanted: ReadonlyMap<string, unknown>): void {
     if (wanted.size && !this.#warned.has(kind)) {
       this.#warned.add(kind);
       this.#opts.logger.warn({ kind, sources: [...wanted.keys()] }, `routes use ${kind} discovery, which is off (--discovery): their backends have no endpoints`);

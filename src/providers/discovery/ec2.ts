@@ -1,13 +1,19 @@
 // EC2 discovery: the running instances matching an Upstream's tag filters, listed with DescribeInstances on
 // an interval (EC2 has no change feed). One poller per distinct query, started when a route first uses it
-// and stopped when none does. Credentials and region endpoints come from the AWS SDK's standard chain;
-// `endpoint` points every client elsewhere (moto in tests, a VPC endpoint in production).
+// and stopped when none does. Credentials come from the query's Secret (read from the store when the poller
+// starts) or else the AWS SDK's standard chain; `endpoint` points every client elsewhere (moto in tests, a
+// VPC endpoint in production).
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { awsCredentialsOf, type AwsCredentials } from '../../api/aws-secret.ts';
+import type { SecretSpec } from '../../api/core-types.ts';
+import { groupOf, type Resource } from '../../api/resource.ts';
 import type { DiscoveredEndpoint, Ec2Watch } from '../../ir/endpoints.ts';
+import type { SecretRefIr } from '../../ir/types.ts';
 import { Backoff } from '../../lib/backoff.ts';
 import { DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { hashOf } from '../../lib/stable.ts';
 
 const DEFAULT_INTERVAL_MS = 30_000;
 
@@ -28,6 +34,22 @@ export function ec2Filters(w: Ec2Watch): Filter[] {
   ];
 }
 
+/** The current Secrets (the store's), by reference. */
+export type SecretLookup = (ref: SecretRefIr) => SecretSpec | undefined;
+
+/** A lookup over a store snapshot's resources; Secrets are core (group '') resources of kind Secret. */
+export function secretLookup(resources: readonly Resource[]): SecretLookup {
+  return (ref) => resources.find((r) => r.kind === 'Secret' && groupOf(r.apiVersion) === '' && r.metadata.namespace === ref.namespace && r.metadata.name === ref.name)?.spec as SecretSpec | undefined;
+}
+
+/** Where a query's credentials come from; `fingerprint` changes when they do, never shows them. */
+type Credentials = { source: 'chain'; fingerprint: '' } | { source: string; fingerprint: string; credentials: AwsCredentials };
+
+interface Poller {
+  controller: AbortController;
+  fingerprint: string;
+}
+
 /** The IP each instance is reached at; an instance without one (no public IP) is left out. */
 export function instanceEndpoints(instances: readonly Instance[], w: Ec2Watch): DiscoveredEndpoint[] {
   return instances.flatMap((i) => {
@@ -38,21 +60,28 @@ export function instanceEndpoints(instances: readonly Instance[], w: Ec2Watch): 
 
 export class Ec2Provider {
   readonly #opts: Ec2Options;
+  /** The standard chain's clients, one per region, shared by its pollers. */
   readonly #clients = new Map<string, EC2Client>();
-  readonly #pollers = new Map<string, AbortController>();
+  readonly #pollers = new Map<string, Poller>();
 
   constructor(opts: Ec2Options) {
     this.#opts = opts;
   }
 
-  watch(wanted: ReadonlyMap<string, Ec2Watch>): void {
+  /** Polls exactly `wanted`; a query whose Secret's credentials changed (a rotation) is polled afresh with them. */
+  watch(wanted: ReadonlyMap<string, Ec2Watch>, secrets: SecretLookup): void {
+    const next = new Map<string, { w: Ec2Watch; credentials: Credentials }>();
+    for (const [key, w] of wanted) {
+      const credentials = this.#credentials(key, w, secrets);
+      if (credentials) next.set(key, { w, credentials });
+    }
     for (const [key, poller] of this.#pollers) {
-      if (wanted.has(key)) continue;
+      if (next.get(key)?.credentials.fingerprint === poller.fingerprint) continue;
       this.#pollers.delete(key);
-      poller.abort();
+      poller.controller.abort();
       this.#opts.logger.info({ key }, 'stopped polling EC2');
     }
-    for (const [key, w] of wanted) if (!this.#pollers.has(key)) this.#start(key, w);
+    for (const [key, { w, credentials }] of next) if (!this.#pollers.has(key)) this.#start(key, w, credentials);
   }
 
   watching(): string[] {
@@ -60,27 +89,46 @@ export class Ec2Provider {
   }
 
   stop(): void {
-    for (const poller of this.#pollers.values()) poller.abort();
+    for (const poller of this.#pollers.values()) poller.controller.abort();
     this.#pollers.clear();
     for (const client of this.#clients.values()) client.destroy();
     this.#clients.clear();
   }
 
-  #start(key: string, w: Ec2Watch): void {
-    const poller = new AbortController();
-    this.#pollers.set(key, poller);
-    this.#opts.logger.info({ key, region: w.region }, 'polling EC2');
-    void this.#poll(key, w, poller.signal);
+  /**
+   * The query's credentials; undefined (and logged) when its Secret cannot be used. The translator checked
+   * the Secret in the same snapshot and left such a query out, so this is a safeguard, not a path users see.
+   */
+  #credentials(key: string, w: Ec2Watch, secrets: SecretLookup): Credentials | undefined {
+    if (!w.secretRef) return { source: 'chain', fingerprint: '' };
+    const source = `Secret ${w.secretRef.namespace}/${w.secretRef.name}`;
+    const secret = secrets(w.secretRef);
+    const read = secret && awsCredentialsOf(secret);
+    if (!read || 'missing' in read) {
+      this.#opts.logger.warn({ key }, `EC2 credentials: ${source} ${read ? `has no ${read.missing}` : 'not found'}; not polling`);
+      return undefined;
+    }
+    return { source, fingerprint: hashOf(read.credentials), credentials: read.credentials };
+  }
+
+  #start(key: string, w: Ec2Watch, credentials: Credentials): void {
+    const controller = new AbortController();
+    this.#pollers.set(key, { controller, fingerprint: credentials.fingerprint });
+    const client = this.#client(w.region, credentials);
+    // A Secret's client is this poller's own: it goes with it.
+    if ('credentials' in credentials) controller.signal.addEventListener('abort', () => client.destroy(), { once: true });
+    this.#opts.logger.info({ key, region: w.region, credentials: credentials.source }, 'polling EC2');
+    void this.#poll(key, w, client, controller.signal);
   }
 
   /** Lists, publishes, waits; a failure keeps the last list and retries sooner, with jitter. */
-  async #poll(key: string, w: Ec2Watch, signal: AbortSignal): Promise<void> {
+  async #poll(key: string, w: Ec2Watch, client: EC2Client, signal: AbortSignal): Promise<void> {
     const interval = this.#opts.intervalMs ?? DEFAULT_INTERVAL_MS;
     const backoff = new Backoff({ initialMs: Math.min(1000, interval), maxMs: interval });
     while (!signal.aborted) {
       let delay = interval;
       try {
-        const endpoints = instanceEndpoints(await this.#describe(w, signal), w);
+        const endpoints = instanceEndpoints(await this.#describe(client, w, signal), w);
         if (signal.aborted) return;
         backoff.reset();
         this.#opts.publish(key, endpoints);
@@ -93,8 +141,7 @@ export class Ec2Provider {
     }
   }
 
-  async #describe(w: Ec2Watch, signal: AbortSignal): Promise<Instance[]> {
-    const client = this.#client(w.region);
+  async #describe(client: EC2Client, w: Ec2Watch, signal: AbortSignal): Promise<Instance[]> {
     const instances: Instance[] = [];
     let NextToken: string | undefined;
     try {
@@ -104,15 +151,18 @@ export class Ec2Provider {
         NextToken = page.NextToken;
       } while (NextToken);
     } catch (err) {
-      throw new DiscoveryError(`EC2 DescribeInstances in ${w.region}${this.#opts.endpoint ? ` at ${this.#opts.endpoint}` : ''}: ${(err as Error).message}`, { cause: err });
+      const credentials = w.secretRef ? ` with credentials from Secret ${w.secretRef.namespace}/${w.secretRef.name}` : '';
+      throw new DiscoveryError(`EC2 DescribeInstances in ${w.region}${this.#opts.endpoint ? ` at ${this.#opts.endpoint}` : ''}${credentials}: ${(err as Error).message}`, { cause: err });
     }
     return instances;
   }
 
-  #client(region: string): EC2Client {
+  #client(region: string, credentials: Credentials): EC2Client {
+    const config = { region, ...(this.#opts.endpoint && { endpoint: this.#opts.endpoint }) };
+    if ('credentials' in credentials) return new EC2Client({ ...config, credentials: credentials.credentials });
     let client = this.#clients.get(region);
     if (!client) {
-      client = new EC2Client({ region, ...(this.#opts.endpoint && { endpoint: this.#opts.endpoint }) });
+      client = new EC2Client(config);
       this.#clients.set(region, client);
     }
     return client;

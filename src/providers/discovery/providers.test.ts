@@ -46,7 +46,7 @@ test('ec2: running instances with every tag filter; private IP, or public IP whe
 test('Discovery: without a provider, wanted keys only warn; sets of unwanted keys are dropped', async () => {
   let changes = 0;
   const d = new Discovery({ logger: silentLogger, onChange: () => changes++ });
-  d.want({ consul: new Map([['consul//web', { service: 'web' }]]), ec2: new Map() });
+  d.want({ consul: new Map([['consul//web', { service: 'web' }]]), ec2: new Map() }, () => undefined);
   assert.deepEqual(d.watching(), []);
   await tick();
   assert.equal(changes, 0);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { captureLogs } from '../../../test/support/logs.ts';
 import { VaultError } from '../../lib/errors.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
 import { readSecrets } from './file.ts';
@@ -43,10 +43,9 @@ class FakeKv implements VaultReader {
   }
 }
 
-function start(kv: FakeKv, logs: string[] = []) {
+function start(kv: FakeKv, logs = captureLogs('info')) {
   const snapshots: SourceSnapshot[] = [];
-  const logger = pino({ level: 'info' }, { write: (l: string) => void logs.push(l) });
-  const source = new VaultSecretProvider({ client: kv, logger, intervalMs: 20, expiryWarningMs: 365 * 24 * 3600_000 });
+  const source = new VaultSecretProvider({ client: kv, logger: logs.logger, intervalMs: 20, expiryWarningMs: 365 * 24 * 3600_000 });
   return { source, snapshots, started: source.start((s) => snapshots.push(s)) };
 }
 
@@ -94,7 +93,7 @@ test('a version whose pair does not match keeps the good pair serving, reported 
 test('Vault down: nothing withdrawn, the problem reported, expiring certificates warned about, then recovery', async (t) => {
   const kv = new FakeKv();
   kv.put('default/shop', shop);
-  const logs: string[] = [];
+  const logs = captureLogs('info');
   const { source, snapshots, started } = start(kv, logs);
   t.after(() => source.stop());
   await started;
@@ -102,8 +101,8 @@ test('Vault down: nothing withdrawn, the problem reported, expiring certificates
   await sleep(1200); // the first retry comes after about a second
   assert.equal(snapshots.length, 1, 'nothing published: the store keeps the Secrets');
   assert.match(source.problem() ?? '', /^Vault KV source: listing secret\/metadata\/portico\/ at Vault http:\/\/vault\.test:8200 failed: ECONNREFUSED; the last secrets keep serving, retrying$/);
-  assert.equal(logs.filter((l) => l.includes('the certificate of Secret default/shop')).length, 1, 'expiry warned once per outage');
-  assert.ok(!logs.join('').includes('PRIVATE KEY'));
+  assert.equal(logs.entries.filter((e) => String(e.msg).includes('the certificate of Secret default/shop')).length, 1, 'expiry warned once per outage');
+  assert.ok(!logs.text().includes('PRIVATE KEY'));
   kv.down = false;
   await sleep(1500);
   assert.equal(source.problem(), undefined);

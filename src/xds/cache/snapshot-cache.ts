@@ -5,7 +5,8 @@ import { ProtoError, XdsError } from '../../lib/errors.ts';
 import { type Logger, silentLogger } from '../../lib/logger.ts';
 import { byKey, fastHashOf } from '../../lib/stable.ts';
 import { type AnyMessage, packAny } from '../encode.ts';
-import { type NamedResource, TYPE_URLS, type TypeUrl, type XdsResources } from '../resources.ts';
+import { type NamedResource, TYPE_URLS, type TypeUrl, type XdsObject, type XdsResources } from '../resources.ts';
+import { serviceConfigName } from '../service-config.ts';
 
 const ALL_TYPE_URLS: readonly TypeUrl[] = Object.values(TYPE_URLS);
 
@@ -143,7 +144,7 @@ function encodeAll(nodeKey: string, typeUrl: TypeUrl, list: NamedResource[], bef
     seen.add(name);
     const reused = before.get(resource);
     if (reused?.name === name) return reused;
-    const inner = typeUrl === TYPE_URLS.endpoint ? resource.cluster_name : resource.name;
+    const inner = innerName(typeUrl, resource);
     if (inner !== name) throw new XdsError(`${nodeKey}: ${kind} '${name}' carries the name '${String(inner)}'`);
     try {
       return { name, any: packAny({ ...resource, '@type': typeUrl }) };
@@ -152,4 +153,9 @@ function encodeAll(nodeKey: string, typeUrl: TypeUrl, list: NamedResource[], bef
       throw new ProtoError(`${nodeKey}: ${kind} '${name}': ${err.message}`, { cause: err });
     }
   });
+}
+
+function innerName(typeUrl: TypeUrl, resource: XdsObject): unknown {
+  if (typeUrl === TYPE_URLS.endpoint) return resource.cluster_name;
+  return typeUrl === TYPE_URLS.serviceConfig ? serviceConfigName(resource) : resource.name;
 }

@@ -49,10 +49,14 @@ const PUSH_ORDER: readonly TypeUrl[] = [
   TYPE_URLS.endpoint,
   TYPE_URLS.listener,
   TYPE_URLS.route,
+  TYPE_URLS.serviceConfig,
 ];
 
-/** Envoy subscribes to all listeners and clusters; routes, endpoints and secrets are requested by name. */
-const WILDCARD: ReadonlySet<string> = new Set([TYPE_URLS.listener, TYPE_URLS.cluster]);
+/**
+ * Envoy subscribes to all listeners and clusters; routes, endpoints and secrets are requested by name.
+ * Portico's services take their whole configuration.
+ */
+const WILDCARD: ReadonlySet<string> = new Set([TYPE_URLS.listener, TYPE_URLS.cluster, TYPE_URLS.serviceConfig]);
 
 interface TypeState extends ProxyTypeStatus {
   /** undefined: every resource of the type. */
@@ -121,7 +125,7 @@ export class AdsStream {
     const key = req.node?.cluster;
     if (!key) {
       this.#log.warn({ node: req.node }, 'rejecting an ADS stream whose first request has no node.cluster');
-      this.#io.fail('INVALID_ARGUMENT', 'node.cluster must name the gateway as <namespace>/<gateway>');
+      this.#io.fail('INVALID_ARGUMENT', 'node.cluster must name the gateway as <namespace>/<gateway> (or a Portico service, e.g. portico:extauth)');
       return false;
     }
     this.#node = { id: req.node?.id || '(no node id)', key };

@@ -1,8 +1,9 @@
 // The options of an IR cluster → the fields of an Envoy Cluster: load balancing, circuit breakers, outlier
 // detection, active health checks, the upstream HTTP protocol and TLS. Each builder returns the fields it
-// owns, or nothing, so an Upstream without options gives the plain cluster.
+// owns, or nothing, so an Upstream without options gives the plain cluster. Endpoint and route metadata
+// (socket matches, subsets) are built here too, next to the cluster fields they must agree with.
 import { isIP } from 'node:net';
-import type { CircuitBreakersIr, ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, UpstreamTlsIr } from '../../ir/types.ts';
+import type { CircuitBreakersIr, ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, SubsetIr, UpstreamTlsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
 
@@ -17,20 +18,38 @@ export function clusterOptions(c: ClusterIr): XdsObject {
     ...(c.healthChecks && { health_checks: c.healthChecks.map(healthCheck) }),
     ...httpProtocol(c),
     ...(c.tls && tlsSockets(c.tls, c.endpoints)),
+    ...(c.subsetSelectors && { lb_subset_config: { fallback_policy: 'ANY_ENDPOINT', subset_selectors: c.subsetSelectors.map((keys) => ({ keys })) } }),
   };
 }
 
-/** The endpoint metadata that picks a socket of `transport_socket_matches` (see tlsSockets). */
-export function socketMatchMetadata(sni: string): XdsObject {
-  return { filter_metadata: { 'envoy.transport_socket_match': sniStruct(sni) } };
+/** Envoy's metadata namespace for load-balancer subsets (endpoint labels and routes' metadata_match). */
+const LB_METADATA = 'envoy.lb';
+
+/**
+ * An endpoint's metadata: the socket of `transport_socket_matches` its SNI picks (see tlsSockets) and its
+ * subset labels (see lb_subset_config); undefined when it has neither.
+ */
+export function endpointMetadata(e: EndpointIr): XdsObject | undefined {
+  if (!e.sni && !e.subset) return undefined;
+  return {
+    filter_metadata: {
+      ...(e.sni && { 'envoy.transport_socket_match': stringStruct({ sni: e.sni }) }),
+      ...(e.subset && { [LB_METADATA]: stringStruct(e.subset) }),
+    },
+  };
+}
+
+/** A route's metadata_match: the endpoints whose subset labels have these values. */
+export function subsetMatch(subset: SubsetIr): XdsObject {
+  return { filter_metadata: { [LB_METADATA]: stringStruct(subset) } };
 }
 
 /**
- * A google.protobuf.Struct in its proto form, which our strict encoder takes (not the JSON shorthand); the
- * well-known types come from protobufjs's bundled definitions, whose field names are camelCase.
+ * A google.protobuf.Struct of strings in its proto form, which our strict encoder takes (not the JSON
+ * shorthand); the well-known types come from protobufjs's bundled definitions, whose field names are camelCase.
  */
-function sniStruct(sni: string): XdsObject {
-  return { fields: { sni: { stringValue: sni } } };
+function stringStruct(values: Record<string, string>): XdsObject {
+  return { fields: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { stringValue: v }])) };
 }
 
 /**
@@ -42,7 +61,7 @@ function tlsSockets(tls: UpstreamTlsIr, endpoints: EndpointIr[]): XdsObject {
   return {
     transport_socket: transportSocket(tls),
     ...(names.length && {
-      transport_socket_matches: names.map((sni) => ({ name: `sni/${sni}`, match: sniStruct(sni), transport_socket: transportSocket({ ...tls, sni }) })),
+      transport_socket_matches: names.map((sni) => ({ name: `sni/${sni}`, match: stringStruct({ sni }), transport_socket: transportSocket({ ...tls, sni }) })),
     }),
   };
 }

@@ -2,7 +2,7 @@
 // that discovery churn changes only the EDS version.
 import type { ClusterIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
-import { clusterOptions, socketMatchMetadata } from './cluster-options.ts';
+import { clusterOptions, endpointMetadata } from './cluster-options.ts';
 import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
 
 export function buildCluster(cluster: ClusterIr): XdsObject {
@@ -22,10 +22,10 @@ export function buildLoadAssignment(cluster: ClusterIr): XdsObject {
     cluster_name: cluster.name,
     endpoints: [
       {
-        lb_endpoints: cluster.endpoints.map((e) => ({
-          endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
-          ...(e.sni && { metadata: socketMatchMetadata(e.sni) }),
-        })),
+        lb_endpoints: cluster.endpoints.map((e) => {
+          const metadata = endpointMetadata(e);
+          return { endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } }, ...(metadata && { metadata }) };
+        }),
       },
     ],
   };

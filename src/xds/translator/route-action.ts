@@ -8,6 +8,7 @@ import type {
   RedirectActionIr,
 } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
+import { subsetMatch } from './cluster-options.ts';
 import { forwardPolicies } from './forward-policies.ts';
 import { escapeRegex } from './route-match.ts';
 
@@ -22,7 +23,7 @@ export function buildForward(action: ForwardActionIr, path: PathMatchIr): XdsObj
   const invalid = action.invalidWeight ? [{ name: INVALID_BACKEND_CLUSTER, weight: { value: action.invalidWeight } }] : [];
   const out: XdsObject =
     action.backends.length === 1 && only && !only.requestHeaders && !only.responseHeaders && !invalid.length
-      ? { cluster: only.cluster }
+      ? { cluster: only.cluster, ...(only.subset && { metadata_match: subsetMatch(only.subset) }) }
       : {
           weighted_clusters: { clusters: [...action.backends.map(weightedCluster), ...invalid] },
           ...(invalid.length ? { cluster_not_found_response_code: 'INTERNAL_SERVER_ERROR' } : {}),
@@ -34,7 +35,7 @@ export function buildForward(action: ForwardActionIr, path: PathMatchIr): XdsObj
 }
 
 function weightedCluster(b: ForwardActionIr['backends'][number]): XdsObject {
-  return { name: b.cluster, weight: { value: b.weight }, ...headerMods(b.requestHeaders, b.responseHeaders) };
+  return { name: b.cluster, weight: { value: b.weight }, ...(b.subset && { metadata_match: subsetMatch(b.subset) }), ...headerMods(b.requestHeaders, b.responseHeaders) };
 }
 
 /** `listenerScheme` is the scheme the request came in on; a redirect without a scheme keeps it. */

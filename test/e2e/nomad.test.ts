@@ -1,0 +1,114 @@
+// The deployment the README describes, for real: Nomad (dev agent, raw_exec) runs the jobs in nomad/ from
+// this checkout — two controllers reading Consul KV, an Envoy gateway finding them through Consul, and two
+// echo upstreams registered in the Consul catalog. A route PUT into Consul KV is served; stopping the
+// controller Envoy is connected to fails no request, and the next route change still reaches Envoy.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { cacheRoot } from '../../src/lib/binaries.ts';
+import { freePort, waitFor } from '../support/components.ts';
+import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { fill, GATEWAY, route } from '../support/fixtures.ts';
+import { httpRequest } from '../support/http.ts';
+import { startNomad, type NomadAgent } from '../support/nomad.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function put(consul: ConsulAgent, key: string, body: string): Promise<void> {
+  assert.equal((await fetch(`${consul.api}/v1/kv/portico/${key}`, { method: 'PUT', body })).status, 200);
+}
+
+const echoRoute = (path: string) => route('web', `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]\n      backendRefs: [{ name: echo, port: 80 }]`);
+
+/** A failed wait says what Nomad ran and what Envoy said. */
+async function explained(wait: Promise<void>, diagnose: () => Promise<string>): Promise<void> {
+  try {
+    await wait;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+  }
+}
+
+/** The ports of an allocation, by network label. */
+async function allocPorts(nomad: NomadAgent, allocId: string): Promise<Record<string, number>> {
+  const alloc = (await (await fetch(`${nomad.api}/v1/allocation/${allocId}`)).json()) as { AllocatedResources: { Shared: { Ports: { Label: string; Value: number }[] } } };
+  return Object.fromEntries(alloc.AllocatedResources.Shared.Ports.map((p) => [p.Label, p.Value]));
+}
+
+async function running(nomad: NomadAgent, job: string): Promise<string[]> {
+  return (await nomad.allocations(job)).filter((a) => a.ClientStatus === 'running').map((a) => a.ID);
+}
+
+async function healthy(consul: ConsulAgent, service: string): Promise<number> {
+  return ((await (await fetch(`${consul.api}/v1/health/service/${service}?passing`)).json()) as unknown[]).length;
+}
+
+/** The xDS port Envoy's ADS stream is connected to, from its admin /clusters. */
+async function connectedController(envoyAdmin: number): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${envoyAdmin}/clusters`)).text();
+  const m = /^portico_xds::127\.0\.0\.1:(\d+)::cx_active::1$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+test('Nomad runs controllers, gateway and upstreams; a controller stopped under traffic fails no request', { timeout: 300_000 }, async (t) => {
+  const consul = await startConsul(t);
+  const nomad = await startNomad(t, { consulAddress: `127.0.0.1:${consul.httpPort}`, rawExec: true });
+  const port = await freePort();
+  const vars = { portico_dir: ROOT, portico_cache: cacheRoot() };
+  const diagnose = async () => {
+    const allocs = await Promise.all(['portico-controller', 'portico-gateway', 'echo'].map(async (job) => (await nomad.allocations(job)).map((a) => `${job} ${a.ID.slice(0, 8)} ${a.ClientStatus}`)));
+    const [gw] = await nomad.allocations('portico-gateway');
+    const [controller] = await nomad.allocations('portico-controller');
+    const tail = async (alloc: { ID: string } | undefined, task: string) => (alloc ? (await nomad.taskLogs(alloc.ID, task)).slice(-1500) : '(none)');
+    return `${allocs.flat().join('\n')}\n--- envoy stderr\n${await tail(gw, 'envoy')}\n--- controller stderr\n${await tail(controller, 'controller')}`;
+  };
+
+  await put(consul, 'gateway.networking.k8s.io/v1/GatewayClass/portico', GATEWAY.split('---')[0] ?? '');
+  await put(consul, 'gateway.networking.k8s.io/v1/Gateway/default/gw', fill(GATEWAY.split('---')[1] ?? '', { PORT: port }));
+  await put(consul, 'gateway.networking.k8s.io/v1/HTTPRoute/default/web', echoRoute('/v1'));
+
+  await nomad.runJob(resolve(ROOT, 'nomad/echo.nomad.hcl'), vars);
+  await nomad.runJob(resolve(ROOT, 'nomad/portico-controller.nomad.hcl'), { ...vars, consul_address: consul.api, distinct_hosts: 'false', log_level: 'warn' });
+  await explained(
+    waitFor(async () => (await healthy(consul, 'portico-xds')) === 2 && (await healthy(consul, 'echo')) === 2, { timeoutMs: 90_000, intervalMs: 500, what: 'two healthy controllers and echoes in Consul' }),
+    diagnose,
+  );
+  await nomad.runJob(resolve(ROOT, 'nomad/portico-gateway.nomad.hcl'), { ...vars, gateway: 'default/gw', listener_ports: `[${port}]` });
+
+  const get = (path: string) => httpRequest(port, path);
+  await explained(waitFor(async () => (await get('/v1/hello')).status === 200, { timeoutMs: 60_000, intervalMs: 250, what: 'the route served through the Nomad-run Envoy' }), diagnose);
+  // Both echo instances take traffic: the Consul catalog is where Portico found them.
+  const names = new Set<string>();
+  for (let i = 0; i < 20; i++) names.add(String(JSON.parse((await get('/v1/hello')).body).backend));
+  assert.equal(names.size, 2, `answers from ${[...names].join(', ')}`);
+
+  // Stop the controller Envoy is connected to, with requests running all along.
+  const [gatewayAlloc] = await running(nomad, 'portico-gateway');
+  const envoyAdmin = (await allocPorts(nomad, gatewayAlloc!)).admin!;
+  const xdsPort = await connectedController(envoyAdmin);
+  const controllers = await running(nomad, 'portico-controller');
+  const ports = await Promise.all(controllers.map((id) => allocPorts(nomad, id)));
+  const victim = controllers[ports.findIndex((p) => p.xds === xdsPort)];
+  assert.ok(victim, `Envoy's xDS connection (port ${xdsPort}) goes to one of the controllers (${ports.map((p) => p.xds).join(', ')})`);
+
+  let stop = false;
+  const statuses: number[] = [];
+  const traffic = (async () => {
+    while (!stop) statuses.push((await get('/v1/hello').catch(() => ({ status: 0 }))).status);
+  })();
+  await fetch(`${nomad.api}/v1/allocation/${victim}/stop`, { method: 'POST' });
+  await waitFor(async () => {
+    const now = await connectedController(envoyAdmin);
+    return now !== undefined && now !== xdsPort;
+  }, { timeoutMs: 30_000, intervalMs: 200, what: 'Envoy to reconnect to the other controller' });
+
+  // The surviving controller serves the next change.
+  await put(consul, 'gateway.networking.k8s.io/v1/HTTPRoute/default/web', echoRoute('/v2'));
+  await waitFor(async () => (await get('/v2/hello')).status === 200, { timeoutMs: 15_000, what: 'the changed route through the other controller' });
+  stop = true;
+  await traffic;
+  const failed = statuses.filter((s) => s !== 200 && s !== 404);
+  assert.ok(statuses.length > 50, `${statuses.length} requests`);
+  assert.deepEqual(failed, [], `${failed.length} of ${statuses.length} requests failed`);
+  t.diagnostic(`${statuses.length} requests during the controller stop and the route change, none failed`);
+});

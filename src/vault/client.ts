@@ -13,7 +13,7 @@ import { statusOf, vaultError } from './errors.ts';
 export interface VaultOptions {
   /** Default: VAULT_ADDR, else `http://127.0.0.1:8200`. */
   address?: string;
-  /** Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace (node-vault sets the header). */
+  /** Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace (node-vault sets the header); default VAULT_NAMESPACE. */
   namespace?: string;
   /** Default: a token from VAULT_TOKEN. */
   auth?: VaultAuthOptions;
@@ -31,13 +31,15 @@ export class VaultClient {
   constructor(opts: VaultOptions, logger: Logger) {
     const address = (opts.address ?? process.env.VAULT_ADDR ?? 'http://127.0.0.1:8200').replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]+/.test(address)) throw new ConfigError(`Vault address '${address}' must be an http:// or https:// URL (e.g. https://vault.example.com:8200)`);
-    this.#shown = `${address}${opts.namespace ? ` (namespace ${opts.namespace})` : ''}`;
+    // Vault's own VAULT_NAMESPACE convention, as for VAULT_ADDR and VAULT_TOKEN.
+    const namespace = opts.namespace ?? process.env.VAULT_NAMESPACE ?? '';
+    this.#shown = `${address}${namespace ? ` (namespace ${namespace})` : ''}`;
     this.#vault = createVault({
       endpoint: address,
-      // An empty string, not undefined: node-vault would otherwise fall back to VAULT_NAMESPACE behind our back.
-      namespace: opts.namespace ?? '',
-      // node-vault merges these into every request: the TLS files, and axios' timeout.
-      requestOptions: { ...tlsFiles(opts.tls), timeout: opts.timeoutMs ?? 10_000 },
+      namespace,
+      // node-vault merges these into every request: the TLS files, and axios' timeout. strictSSL: node-vault
+      // would turn certificate checks off when VAULT_SKIP_VERIFY is set; Portico never does that silently.
+      requestOptions: { ...tlsFiles(opts.tls), strictSSL: true, timeout: opts.timeoutMs ?? 10_000 },
     });
     this.#keeper = new TokenKeeper({ auth: opts.auth ?? { method: 'token' }, vault: this.#vault, address: this.#shown, logger });
   }

@@ -139,6 +139,12 @@ test('vault client over HTTPS: the CA and a client certificate from files', { ti
   const noClientCert = new VaultClient({ address: vault.address, auth, tls: { caFile: files.ca } }, silentLogger);
   t.after(() => noClientCert.stop());
   await assert.rejects(noClientCert.read('auth/token/lookup-self'), (e: Error) => e instanceof VaultError && e.message.startsWith(`looking up the token via auth/token/lookup-self at Vault ${vault.address} failed: `));
+  // VAULT_SKIP_VERIFY does not turn the check of Vault's certificate off behind the configuration's back.
+  process.env.VAULT_SKIP_VERIFY = '1';
+  t.after(() => delete process.env.VAULT_SKIP_VERIFY);
+  const unknownCa = new VaultClient({ address: vault.address, auth, tls: { certFile: files.clientCert, keyFile: files.clientKey } }, silentLogger);
+  t.after(() => unknownCa.stop());
+  await assert.rejects(unknownCa.read('auth/token/lookup-self'), /failed: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
   assert.throws(() => new VaultClient({ address: vault.address, tls: { certFile: files.clientCert } }, silentLogger), /Vault TLS: certFile and keyFile go together/);
   assert.throws(() => new VaultClient({ address: vault.address, tls: { caFile: join(dir, 'nope.pem') } }, silentLogger), /Vault TLS CA file '.*nope\.pem' cannot be read: ENOENT/);
 });

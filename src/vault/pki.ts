@@ -35,14 +35,17 @@ interface IssueAnswer {
   ca_chain?: string[];
 }
 
+/** What the issuer needs of the client (tests give it a fake). */
+export type VaultWriter = Pick<VaultClient, 'write'>;
+
 export class PkiIssuer {
-  readonly #client: VaultClient;
+  readonly #client: VaultWriter;
   readonly #log: Logger;
   readonly #issued = new Map<string, Issued>();
   #onSnapshot: (snap: SourceSnapshot) => void = () => {};
   #stopped = false;
 
-  constructor(opts: { client: VaultClient; logger: Logger }) {
+  constructor(opts: { client: VaultWriter; logger: Logger }) {
     this.#client = opts.client;
     this.#log = opts.logger;
   }

@@ -17,6 +17,8 @@ const wildcard = testdata.find((s) => s.metadata.name === 'wildcard')?.spec.stri
 /** KV v2 in memory: path below the root → versions; counts the data reads. */
 class FakeKv implements VaultReader {
   secrets = new Map<string, Record<string, unknown>[]>();
+  /** Paths whose current version is (soft-)deleted. */
+  deleted = new Set<string>();
   dataReads: string[] = [];
   down = false;
   describe = () => 'http://vault.test:8200';
@@ -34,7 +36,9 @@ class FakeKv implements VaultReader {
     const [, kind, key] = /^secret\/(metadata|data)\/portico\/(.*)$/.exec(path) ?? [];
     const versions = this.secrets.get(key ?? '');
     if (!versions) return undefined;
-    if (kind === 'metadata') return { current_version: versions.length } as T;
+    const deleted = this.deleted.has(key ?? '');
+    if (kind === 'metadata') return { current_version: versions.length, versions: { [versions.length]: { deletion_time: deleted ? '2026-01-01T00:00:00Z' : '', destroyed: false } } } as T;
+    if (deleted) return undefined;
     this.dataReads.push(key ?? '');
     return { data: versions.at(-1) } as T;
   }
@@ -74,6 +78,10 @@ test('a poll reads data only for secrets whose version moved, and publishes only
   assert.equal(snapshots.length, 2);
   assert.deepEqual(kv.dataReads.slice(2), ['team-a/api-keys'], 'only the secret that moved is read');
   assert.deepEqual(snapshots[1]?.resources.find((r) => r.metadata.name === 'api-keys')?.spec, { type: 'Opaque', stringData: { 'api-key': 'k2' } });
+
+  kv.deleted.add('team-a/api-keys'); // `kv delete`: the current version is deleted, the metadata stays
+  await sleep(100);
+  assert.deepEqual(snapshots.at(-1)?.resources.map((r) => r.metadata.name), ['shop'], 'a deleted current version withdraws the Secret');
 });
 
 test('a version whose pair does not match keeps the good pair serving, reported for as long as it stands', async (t) => {

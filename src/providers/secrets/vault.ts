@@ -37,6 +37,15 @@ interface Entry {
   rejected?: Rejected;
 }
 
+/** What `<mount>/metadata/<path>` answers (the fields Portico uses); deletion_time is '' while not deleted. */
+interface KvMetadata {
+  current_version?: number;
+  versions?: Record<string, { deletion_time?: string; destroyed?: boolean }>;
+}
+
+/** Metadata reads in flight at once during a poll. */
+const CONCURRENCY = 8;
+
 /** Kubernetes object names (DNS subdomain) and namespaces (DNS label). */
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -114,20 +123,24 @@ export class VaultSecretProvider {
     const next = new Map<string, Entry>();
     for (const namespace of namespaces.filter((ns) => this.#valid(NAMESPACE, ns, `${meta}/${ns}/`, 'namespace'))) {
       const names = (await this.#client.list(`${meta}/${namespace}/`)).filter((k) => !k.endsWith('/') && this.#valid(NAME, k, `${meta}/${namespace}/${k}`, 'Secret name'));
-      const entries = await Promise.all(names.map((name) => this.#entry(namespace, name)));
-      for (const e of entries) if (e) next.set(secretKey(e.secret), e);
+      // A few requests at a time: a large namespace must not open hundreds of connections to Vault at once.
+      for (let i = 0; i < names.length; i += CONCURRENCY) {
+        const entries = await Promise.all(names.slice(i, i + CONCURRENCY).map((name) => this.#entry(namespace, name)));
+        for (const e of entries) if (e) next.set(secretKey(e.secret), e);
+      }
     }
     return next;
   }
 
-  /** A secret whose current version was read before is not read again. */
+  /** A secret whose current version was read before is not read again; a deleted current version is gone. */
   async #entry(namespace: string, name: string): Promise<Entry | undefined> {
-    const meta = await this.#client.read<{ current_version?: number }>(`${this.#mount}/metadata/${this.#root}/${namespace}/${name}`);
+    const meta = await this.#client.read<KvMetadata>(`${this.#mount}/metadata/${this.#root}/${namespace}/${name}`);
     const version = meta?.current_version ?? 0;
+    const current = meta?.versions?.[String(version)];
+    if (current?.destroyed || current?.deletion_time) return undefined;
     const previous = this.#entries.get(`${namespace}/${name}`);
     if (previous && previous.version === version) return previous;
     const path = this.dataPath(namespace, name);
-    // Absent when the current version is deleted or destroyed: the Secret is gone.
     const data = await this.#client.read<{ data?: Record<string, unknown> }>(path);
     if (!data?.data) return undefined;
     const stringData: SecretSpec['stringData'] = {};

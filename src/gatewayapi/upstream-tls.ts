@@ -1,8 +1,9 @@
 // An Upstream's client certificate: `sslConfig.secretRef`, a TLS Secret (from the secrets folder or Vault KV),
 // or one issued by Vault PKI (annotations portico.dev/vault-pki-*, see pki.ts). Its tls.crt and tls.key
 // become Envoy's client certificate by SDS and its ca.crt the root CA the upstream is verified against
-// (unless sslFiles.rootCa names one). A reference that cannot be used fails closed: the Upstream's clusters are not served (requests to
-// it get 503) rather than connecting without the client certificate or without verifying the upstream.
+// (unless sslFiles.rootCa names one). A reference that cannot be used fails closed: the Upstream's clusters
+// are not served (requests to it get 503) rather than connecting without the client certificate or without
+// verifying the upstream.
 import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import type { SecretSpec } from '../api/core-types.ts';

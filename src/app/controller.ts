@@ -4,6 +4,7 @@
 // elected leader only) and an admin endpoint; discovered endpoints (Consul catalog, EC2) come on their own
 // channel and re-send EDS alone. Never exits because of user input.
 import { EventEmitter } from 'node:events';
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import { join, resolve } from 'node:path';
 import { connectConsul, type ConsulOptions } from '../consul/client.ts';
 import { watchesOf } from '../ir/endpoints.ts';
@@ -31,7 +32,7 @@ import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, type PipelineOutput } from './pipeline.ts';
-import { vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
+import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -82,7 +83,8 @@ export class Controller extends EventEmitter {
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
   readonly #vault?: VaultParts;
-  #pkiUnconfiguredWarned = false;
+  /** Hands the certificates listeners and Upstreams ask Vault PKI for to the issuer. */
+  readonly #wantCertificates: (requests: CertificateRequest[]) => void;
   readonly #writers: StatusWriter[] = [];
   #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
@@ -115,6 +117,7 @@ export class Controller extends EventEmitter {
     }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
     if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
+    this.#wantCertificates = certificateWants(this.#vault, this.#log);
   }
 
   #startDiscovery(opts: ControllerDiscoveryOptions): { discovery: Discovery; close(): void } {
@@ -193,6 +196,7 @@ export class Controller extends EventEmitter {
         proxies: () => this.#ads.proxies().length,
         configVersion: () => this.#last?.snapshot.version ?? 0,
         problems: () => this.#last?.output.problems.length ?? 0,
+        certificates: () => this.#last?.output.ir.gateways.flatMap((g) => g.secrets ?? []) ?? [],
       }),
       debug: {
         proxies: () => this.#ads.proxies(),
@@ -209,7 +213,7 @@ export class Controller extends EventEmitter {
       const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
-      this.#wantCertificates(output);
+      this.#wantCertificates(output.certificateRequests);
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);
       this.#serveAll();
       for (const [key, items] of output.services) this.#serve(key, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });
@@ -249,14 +253,6 @@ export class Controller extends EventEmitter {
     } catch (err) {
       this.#log.error({ err }, 'joining discovered endpoints failed; Envoy keeps the previous endpoints');
     }
-  }
-
-  /** Listeners asking for Vault PKI certificates go to the issuer; without Vault they are told once why nothing comes. */
-  #wantCertificates(output: PipelineOutput): void {
-    if (this.#vault) return this.#vault.pki.want(output.certificateRequests);
-    if (!output.certificateRequests.length || this.#pkiUnconfiguredWarned) return;
-    this.#pkiUnconfiguredWarned = true;
-    this.#log.warn({ requestedBy: output.certificateRequests.flatMap((r) => r.requestedBy) }, 'listeners ask for Vault PKI certificates (portico.dev/vault-pki-role), but secrets.vault is not configured');
   }
 
   /** Discovery watch keys running now (for tests). */

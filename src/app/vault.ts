@@ -1,5 +1,6 @@
 // The Vault side of the controller when `secrets.vault` is set: one client (address, namespace, auth, TLS),
 // the KV v2 secret source and the PKI issuer for listener certificates, both publishing Secrets into the store.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { VaultSecretProvider, type VaultKvOptions } from '../providers/secrets/vault.ts';
@@ -34,6 +35,20 @@ export function vaultParts(opts: ControllerVaultOptions, logger: Logger): VaultP
       await kv.stop();
       client.stop();
     },
+  };
+}
+
+/**
+ * Where the certificates the translator names go: to the PKI issuer, or, without Vault, nowhere — said once
+ * in the log, so a listener waiting for its certificate is not a mystery.
+ */
+export function certificateWants(vault: VaultParts | undefined, logger: Logger): (requests: CertificateRequest[]) => void {
+  if (vault) return (requests) => vault.pki.want(requests);
+  let warned = false;
+  return (requests) => {
+    if (!requests.length || warned) return;
+    warned = true;
+    logger.warn({ requestedBy: requests.flatMap((r) => r.requestedBy) }, 'Vault PKI certificates are asked for (portico.dev/vault-pki-role), but secrets.vault is not configured');
   };
 }
 

@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import { Backoff } from '../lib/backoff.ts';
-import { checkKeyPair } from '../lib/certificates.ts';
+import { checkKeyPair, notAfterOf } from '../lib/certificates.ts';
 import { VaultError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
@@ -112,7 +112,7 @@ export class PkiIssuer {
     const check = checkKeyPair(chain, answer.private_key);
     if (!check.ok) return this.#failed(issued, `the certificate ${path} issued for ${request.commonName} is unusable: ${check.field} ${check.message}`);
     const issuedAt = Date.now();
-    const notAfter = new X509Certificate(answer.certificate).validToDate.getTime();
+    const notAfter = notAfterOf(answer.certificate) ?? issuedAt;
     issued.secret = secretResource(request.namespace, request.secretName, { 'tls.crt': chain, 'tls.key': answer.private_key, ...(answer.issuing_ca && { 'ca.crt': answer.issuing_ca }) }, { key: path });
     issued.notAfter = notAfter;
     if (issued.problem) this.#log.info({ commonName: request.commonName, path }, `Vault PKI: issuing for ${request.commonName} works again`);

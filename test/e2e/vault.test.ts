@@ -160,6 +160,10 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
     assert.match((await health()).degraded?.join('\n') ?? '', new RegExp(`Vault KV source: listing secret/metadata/portico/ at Vault ${vault.address} failed: ECONNREFUSED`));
     const metrics = (await httpRequest(gw.controller.adminPort, '/metrics')).body;
     assert.match(metrics, /^portico_degraded_components [1-9]/m);
+    // Each served certificate's expiry, for alerting: the PKI one runs out within its 30 s TTL.
+    const expiry = /^portico_certificate_expiry_timestamp_seconds\{secret="secret\/default\/vault-pki:api\.example\.com:[0-9a-f]+"\} (\d+)/m.exec(metrics)?.[1];
+    assert.ok(expiry && Number(expiry) - Date.now() / 1000 <= 31, `PKI certificate expiry in /metrics: ${expiry}`);
+    assert.match(metrics, /^portico_certificate_expiry_timestamp_seconds\{secret="secret\/default\/shop"\} \d+/m);
     assert.equal((await shop()).status, 200, 'the KV certificate keeps serving');
     // The PKI certificate's renewal (at 2/3 of 30 s) fails: the log says, in advance, when it runs out.
     const failures = await trafficUntil(api, () => /renewing the certificate for api\.example\.com failed: .*serves until/.test(logs.text()), 25_000);

@@ -5,11 +5,11 @@
 // version therefore reaches Envoy within one interval, as an SDS update only. While Vault cannot be reached
 // the source publishes nothing new (the store and Envoy keep the last certificates), reports the outage as
 // its problem(), retries with back-off, and warns about served certificates that will expire meanwhile.
-import { X509Certificate } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import { Backoff } from '../../lib/backoff.ts';
+import { notAfterOf } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { VaultClient } from '../../vault/client.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
@@ -198,14 +198,5 @@ export class VaultSecretProvider {
       this.#warned.add(key);
       this.#log.error({ secret: key, notAfter: new Date(notAfter).toISOString() }, `the certificate of Secret ${key} (${secret.source?.key}) expires at ${new Date(notAfter).toISOString()}, in ${Math.round((notAfter - now) / 60_000)} min, and Vault cannot be reached to read a newer one`);
     }
-  }
-}
-
-/** The leaf's expiry in ms since the epoch; undefined when it is not a certificate. */
-export function notAfterOf(pem: string): number | undefined {
-  try {
-    return new X509Certificate(pem).validToDate.getTime();
-  } catch {
-    return undefined;
   }
 }

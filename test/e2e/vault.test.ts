@@ -10,6 +10,7 @@ import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
+import { envoyStat } from '../support/envoy-admin.ts';
 import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest, httpsRequest, type HttpsResult } from '../support/http.ts';
@@ -107,6 +108,10 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   const api = () => get('api.example.com', vault.ca.cert);
   await waitFor(async () => (await shop()).status === 200 && (await api()).status === 200, { timeoutMs: 15_000, what: 'both HTTPS listeners to answer' });
 
+  // Every rotation and renewal below travels by SDS alone: listeners and clusters are never modified (no drain).
+  const stats = () => Promise.all(['listener_manager.listener_modified', 'cluster_manager.cluster_modified'].map((s) => envoyStat(gw.envoy.adminPort, s)));
+  const statsBefore = await stats();
+
   await t.test('a KV v2 certificate rotated in Vault: served within a poll, no request fails', async () => {
     assert.equal((await shop()).peer.cn, 'shop v1');
     const traffic = trafficUntil(shop, (r) => r.peer.cn === 'shop v2');
@@ -148,6 +153,7 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
     }, 60_000);
     assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
     assert.equal(new Set(seen).size, 3, 'three distinct certificates: the first and two renewals');
+    assert.deepEqual(await stats(), statsBefore, 'KV rotations and PKI renewals modified no listener and no cluster (SDS only)');
     t.diagnostic(`${seen.length - 1} PKI renewals seen by the client; ${requests} requests during them, none failed`);
   });
 

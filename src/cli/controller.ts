@@ -5,6 +5,8 @@ import { parseHostPort } from '../lib/address.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
+import { vaultOptions, vaultOverrides } from './vault-options.ts';
+import { vaultOptionsFrom } from '../app/vault.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export function controllerCommand(): Command {
@@ -24,7 +26,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -66,6 +68,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
   const dir = { path: given('configDir'), statusDir: given('statusDir'), secretsDir: given('secretsDir') };
   const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
   const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
+  const vault = vaultOverrides(given);
   return {
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
@@ -77,6 +80,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
       token: process.env.PORTICO_CONSUL_TOKEN || undefined,
       ...(Object.values(tls).some(Boolean) && { tls }),
     },
+    ...(vault && { secrets: { vault } }),
   };
 }
 
@@ -86,5 +90,6 @@ function controllerOptions(c: PorticoConfig) {
     ...(dir && { configDir: dir.path, statusDir: dir.statusDir, secretsDir: dir.secretsDir }),
     ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
     ...(c.controllerName && { controllerName: c.controllerName }),
+    ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
   };
 }

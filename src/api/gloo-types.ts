@@ -86,9 +86,11 @@ export interface HealthCheck {
   httpHealthCheck: { path: string; host?: string };
 }
 
-/** TLS from Envoy to the upstream. Certificates are files on the Envoy host (Gloo's `sslFiles`). */
+/** TLS from Envoy to the upstream: certificates as files on the Envoy host (`sslFiles`) or from a TLS Secret (`secretRef`). */
 export interface UpstreamSslConfig {
   sslFiles?: { tlsCert?: string; tlsKey?: string; rootCa?: string };
+  /** Default namespace: the Upstream's; another one needs a ReferenceGrant there. */
+  secretRef?: { name: string; namespace?: string };
   sni?: string;
   verifySubjectAltName?: string[];
   alpnProtocols?: string[];

@@ -1,6 +1,7 @@
 // The pure middle of the control plane: resources → (gateway translator) → IR → (xDS translator) → Envoy
 // resources per gateway, plus every resource's status and every problem found. Shared by the controller
 // and by `portico translate`, so what the CLI prints is exactly what would be served.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
@@ -21,6 +22,8 @@ export interface PipelineOptions {
 
 export interface PipelineOutput {
   ir: Ir;
+  /** What the PKI issuer should issue (see gatewayapi/pki.ts). */
+  certificateRequests: CertificateRequest[];
   xds: Map<string, XdsResources>;
   /** What each of Portico's own services is streamed; every service has an entry, empty when unused. */
   services: Map<ServiceNodeKey, ServiceConfigItem[]>;
@@ -32,6 +35,7 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
   return {
     ir: result.ir,
+    certificateRequests: result.certificateRequests,
     xds: translateIr(result.ir, opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),

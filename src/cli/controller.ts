@@ -5,6 +5,8 @@ import { parseHostPort } from '../lib/address.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
+import { vaultOptions, vaultOverrides } from './vault-options.ts';
+import { vaultOptionsFrom } from '../app/vault.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export function controllerCommand(): Command {
@@ -25,7 +27,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--ratelimit-address <host:port|unix:path>', 'turn rate limiting on: where `portico ratelimit` listens (rateLimit.address; the rest of the rateLimit block stays in the config file)').env('PORTICO_RATELIMIT_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -68,6 +70,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
   const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
   const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
   const rateLimitAddress = given('ratelimitAddress');
+  const vault = vaultOverrides(given);
   return {
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
@@ -80,6 +83,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
       token: process.env.PORTICO_CONSUL_TOKEN || undefined,
       ...(Object.values(tls).some(Boolean) && { tls }),
     },
+    ...(vault && { secrets: { vault } }),
   };
 }
 
@@ -90,5 +94,6 @@ function controllerOptions(c: PorticoConfig) {
     ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
     ...(c.controllerName && { controllerName: c.controllerName }),
     ...(c.rateLimit && { rateLimit: c.rateLimit }),
+    ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
   };
 }

@@ -1,5 +1,6 @@
 // The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
 // no clocks, and the same input always gives the same (sorted) output.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
@@ -8,6 +9,7 @@ import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, directResponseStatus, type CompiledRoute } from './httproute.ts';
+import { mergeRequests } from './pki.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { RateLimitResolver } from './rate-limits.ts';
@@ -17,6 +19,7 @@ import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
+import { upstreamCertificateRequest, upstreamClientCertificate } from './upstream-tls.ts';
 import { upstreamClusters, upstreamProblems, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
@@ -30,6 +33,8 @@ export interface TranslateOptions {
 
 export interface TranslateResult {
   ir: Ir;
+  /** Certificates listeners and Upstreams ask Vault PKI for (the PKI issuer publishes them as Secrets); sorted. */
+  certificateRequests: CertificateRequest[];
   /** Sorted by key. */
   statuses: StatusEntry[];
   /** Sorted by file, line and field. */
@@ -70,7 +75,13 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...hostOptions.statuses(),
     ...rateLimits.statuses(),
   ];
-  return { ir: { ...ir, ...(rateLimit && { rateLimit }) }, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  return { ir: { ...ir, ...(rateLimit && { rateLimit }) }, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+}
+
+function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {
+  const listeners = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
+  const upstreams = index.upstreams.flatMap((u) => upstreamCertificateRequest(u) ?? []);
+  return mergeRequests([...listeners, ...upstreams]);
 }
 
 function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options: RouteOptionResolver, problems: FieldProblem[]): AttachedRoute[] {
@@ -84,10 +95,14 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
   const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap((u) => upstreamClusters(u, index)), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+  const clientCertificates = new Map(index.upstreams.flatMap((u) => {
+    const client = upstreamClientCertificate(u, index);
+    return client && 'secret' in client ? [[client.secret.name, client.secret] as const] : [];
+  }));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)
-    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters, (l) => hostOptions.forListener(l)));
+    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), { clusters, clientCertificates }, (l) => hostOptions.forListener(l)));
   return { ir: { gateways: built.map((b) => b.ir).sort(byKey((g) => g.key)) }, drops: built.flatMap((b) => b.drops) };
 }
 

@@ -310,12 +310,16 @@ export interface HealthCheckIr {
   http: { path: string; host?: string };
 }
 
-/** TLS to the upstream. Certificates are file paths that Envoy reads: no key material in the IR. */
+/** TLS to the upstream: file paths that Envoy reads, or a Secret's certificate by SDS (the key is not here). */
 export interface UpstreamTlsIr {
   sni?: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+  /** The client certificate as the SDS Secret of that name (GatewayIr.secrets holds it). */
+  clientCertificate?: string;
+  /** The root CA (PEM, public) from the Secret's ca.crt. */
+  trustedCa?: string;
   /** Accepted peer SANs; needs `caFile`. */
   verifySubjectAltNames?: string[];
   alpnProtocols?: string[];

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'PORTICO_IO'
   | 'PORTICO_DISCOVERY'
   | 'PORTICO_CONSUL'
+  | 'PORTICO_VAULT'
   | 'PORTICO_RATELIMIT';
 
 export class PorticoError extends Error {
@@ -81,6 +82,16 @@ export class ConsulError extends PorticoError {
   readonly status?: number;
   constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super('PORTICO_CONSUL', message, options);
+    if (options?.status !== undefined) this.status = options.status;
+  }
+}
+
+/** Vault could not be reached or refused a request; the message names Vault's address, the path and what the token lacks. */
+export class VaultError extends PorticoError {
+  /** The HTTP status Vault answered with, when it answered. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('PORTICO_VAULT', message, options);
     if (options?.status !== undefined) this.status = options.status;
   }
 }

@@ -13,6 +13,7 @@ import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import type { HttpOptions } from '../support/http.ts';
 import { startRedis } from '../support/redis.ts';
+import { startTraffic, unexpected } from '../support/traffic.ts';
 
 /** A rule named `name` matching `/<name>`, forwarding to backend a. */
 const rule = (name: string) => `    - name: ${name}
@@ -226,21 +227,23 @@ test('rate limiting end to end', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('Redis stopped and restarted under traffic: fail open, then limits again', async () => {
+    /** Traffic to /outage, each answer also kept in order in `into`. */
+    const trafficInto = (into: number[]) => startTraffic(t, async () => {
+      const status = (await gw.get('/outage')).status;
+      into.push(status);
+      return status;
+    });
     await redis.stop();
-    const seen: number[] = [];
-    let running = true;
-    const traffic = (async () => {
-      while (running) seen.push((await gw.get('/outage')).status);
-    })();
-    await waitFor(() => seen.length >= 20, { what: '20 requests during the outage' });
-    const during = seen.length;
+    const during: number[] = [];
+    const outage = trafficInto(during);
+    await waitFor(() => during.length >= 20, { what: '20 requests during the outage' });
+    assert.deepEqual(unexpected(await outage.stop(), ['200']), [], 'fail open while Redis is down');
     await redis.start();
-    await waitFor(() => seen.includes(429), { timeoutMs: 20_000, what: '/outage to be limited again' });
-    running = false;
-    await traffic;
-    assert.ok(seen.slice(0, during).every((s) => s === 200), `fail open while Redis is down: ${seen.slice(0, during).join(' ')}`);
-    assert.ok(seen.every((s) => s === 200 || s === 429), `only 200 and 429: ${seen.join(' ')}`);
-    assert.equal(seen.slice(seen.indexOf(429)).filter((s) => s === 200).length, 0, 'once limited, limited for the rest of the window');
+    const after: number[] = [];
+    const back = trafficInto(after);
+    await waitFor(() => after.includes(429), { timeoutMs: 20_000, what: '/outage to be limited again' });
+    assert.deepEqual(unexpected(await back.stop(), ['200', '429']), []);
+    assert.ok(!after.slice(after.indexOf(429)).includes(200), `once limited, limited for the rest of the window: ${after.join(' ')}`);
   });
 });
 

@@ -1,5 +1,6 @@
 // Spec types of the Gloo-style extension kinds (gloo.solo.io/v1), shaped like Gloo's YAML so that
 // existing Gloo Edge configs carry over. Durations are protobuf JSON strings (`5s`, `0.25s`).
+import type { RateLimitBasic, RateLimitConfigRefs } from './ratelimit-types.ts';
 
 export interface UpstreamSpec {
   static?: {
@@ -156,12 +157,16 @@ export interface RouteOptions {
   shadowing?: { upstream: { name: string; namespace?: string }; percentage?: number };
   lbHash?: { hashPolicies: GlooHashPolicy[] };
   bufferPerRoute?: { disabled?: boolean; buffer?: { maxRequestBytes: number } };
+  rateLimitConfigs?: RateLimitConfigRefs;
+  ratelimitBasic?: RateLimitBasic;
 }
 
 export interface VirtualHostOptions {
   headerManipulation?: GlooHeaderManipulation;
   cors?: GlooCorsPolicy;
   retries?: GlooRetryPolicy;
+  rateLimitConfigs?: RateLimitConfigRefs;
+  ratelimitBasic?: RateLimitBasic;
 }
 
 export interface GlooRetryPolicy {

@@ -60,6 +60,8 @@ export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const GLOO_GROUP = 'gloo.solo.io';
 /** Gloo's gateway-level extension kinds (RouteOption, VirtualHostOption). */
 export const GLOO_GATEWAY_GROUP = 'gateway.solo.io';
+/** Gloo's RateLimitConfig. */
+export const RATELIMIT_GROUP = 'ratelimit.solo.io';
 
 /** How a document names itself, even when it is too broken to become a Resource. */
 export interface ResourceIdentity {

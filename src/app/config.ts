@@ -5,9 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import { check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
+import { protoDurationMs } from '../api/duration.ts';
+import { protoDuration } from '../api/validate/gloo-options.ts';
+import { bool, check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
 import type { ConsulOptions } from '../consul/client.ts';
+import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 
 export interface DirectorySourceConfig {
   path: string;
@@ -53,6 +57,19 @@ export interface PorticoConfig {
   /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
   discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
   secrets?: { vault?: VaultConfig };
+  /** Portico's rate-limit service; present (with an address) turns rate limiting on. */
+  rateLimit?: RateLimitSettings;
+}
+
+/** The `rateLimit` block as written (Gloo's names where Gloo has the setting). */
+export interface RateLimitFileConfig {
+  address?: string;
+  domain?: string;
+  denyOnFail?: boolean;
+  rateLimitBeforeAuth?: boolean;
+  /** Protobuf JSON duration, e.g. `0.1s`. */
+  requestTimeout?: string;
+  enableXRatelimitHeaders?: boolean;
 }
 
 const text = str({ minLength: 1 });
@@ -89,10 +106,19 @@ const SCHEMA = obj({
   leaderElection: obj({ key: text, ttlSeconds: int(10, 86_400), lockDelaySeconds: int(0, 60) }),
   discovery: obj({ consul: obj({ waitSeconds: int(1, 600) }), ec2: obj({ endpoint: text, intervalSeconds: int(1, 86_400) }) }),
   secrets: obj({ vault }),
+  rateLimit: obj({
+    address: text,
+    domain: text,
+    denyOnFail: bool,
+    rateLimitBeforeAuth: bool,
+    requestTimeout: protoDuration,
+    enableXRatelimitHeaders: bool,
+  }),
 });
 
 /** What the file says, checked (paths in it are resolved against the file's folder). */
-export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection'>> & {
+export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection' | 'rateLimit'>> & {
+  rateLimit?: RateLimitFileConfig;
   sources?: { directory?: Partial<DirectorySourceConfig>; consulKv?: Partial<ConsulKvSourceConfig> };
   leaderElection?: Partial<LeaderElectionConfig>;
 };
@@ -186,6 +212,21 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
     ...(merged.secrets?.vault && { secrets: { vault: merged.secrets.vault } }),
+    ...(merged.rateLimit && { rateLimit: rateLimitSettings(merged.rateLimit) }),
+  };
+}
+
+/** Gloo's defaults: domain `portico`, fail open, after auth, 100 ms for the service to answer. */
+function rateLimitSettings(r: RateLimitFileConfig): RateLimitSettings {
+  if (!r.address) throw new ConfigError('rateLimit needs an address (host:port or unix:/path of `portico ratelimit`), or --ratelimit-address');
+  if (!r.address.startsWith('unix:')) parseHostPort(r.address, 'rateLimit.address');
+  return {
+    address: r.address,
+    domain: r.domain ?? 'portico',
+    denyOnFail: r.denyOnFail ?? false,
+    beforeAuth: r.rateLimitBeforeAuth ?? false,
+    timeoutMs: protoDurationMs(r.requestTimeout) ?? 100,
+    rateLimitHeaders: r.enableXRatelimitHeaders ?? false,
   };
 }
 

@@ -24,6 +24,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
@@ -31,7 +32,7 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
-import { runPipeline, type PipelineOutput } from './pipeline.ts';
+import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 
 export interface ControllerOptions {
@@ -56,6 +57,8 @@ export interface ControllerOptions {
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
+  /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
+  rateLimit?: RateLimitSettings;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
@@ -210,7 +213,9 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const output = runPipeline(snapshot.resources, snapshot.rejected, this.#opts.controllerName ? { controllerName: this.#opts.controllerName } : {});
+      const { controllerName, rateLimit } = this.#opts;
+      const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(rateLimit && { rateLimit }) });
+      output.problems.push(...unservedLimits(output.ir, rateLimit));
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       this.#wantCertificates(output.certificateRequests);

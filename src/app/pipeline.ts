@@ -10,10 +10,14 @@ import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
 import { SERVICE_NODE_KEYS, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { translateIr } from '../xds/translator/translate.ts';
+import { rateLimitItems } from '../ratelimit/items.ts';
 
 export interface PipelineOptions {
   controllerName?: string;
+  /** The rate-limit service (portico.yaml `rateLimit`); absent: no rate limiting. */
+  rateLimit?: RateLimitSettings;
 }
 
 export interface PipelineOutput {
@@ -32,16 +36,27 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   return {
     ir: result.ir,
     certificateRequests: result.certificateRequests,
-    xds: translateIr(result.ir),
-    services: serviceConfigs(result.ir),
+    xds: translateIr(result.ir, opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+    services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
 }
 
 /** Each service's configuration from the IR. */
-function serviceConfigs(_ir: Ir): Map<ServiceNodeKey, ServiceConfigItem[]> {
-  return new Map(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, ServiceConfigItem[]> {
+  const services = new Map<ServiceNodeKey, ServiceConfigItem[]>(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+  services.set(SERVICE_NODE_KEYS.ratelimit, rateLimitItems(ir.rateLimit, opts.rateLimit));
+  return services;
+}
+
+/**
+ * For a running controller: options asking for rate limits with no service configured, said once, not per
+ * option. (`portico validate` does not know the controller's settings, so it does not ask.)
+ */
+export function unservedLimits(ir: Ir, rateLimit: RateLimitSettings | undefined): FieldProblem[] {
+  if (!ir.rateLimit || rateLimit) return [];
+  return [{ message: 'rate limits are configured (rateLimitConfigs or ratelimitBasic options) but no rate-limit service is: set rateLimit.address in portico.yaml (or --ratelimit-address); nothing is limited' }];
 }
 
 /**

@@ -24,6 +24,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--consul-ca-file <file>', 'CA of Consul\'s HTTPS certificate (PEM)').env('PORTICO_CONSUL_CA_FILE'))
     .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
     .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
+    .addOption(new Option('--ratelimit-address <host:port|unix:path>', 'turn rate limiting on: where `portico ratelimit` listens (rateLimit.address; the rest of the rateLimit block stays in the config file)').env('PORTICO_RATELIMIT_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
   for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
@@ -68,10 +69,12 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
   const dir = { path: given('configDir'), statusDir: given('statusDir'), secretsDir: given('secretsDir') };
   const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
   const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
+  const rateLimitAddress = given('ratelimitAddress');
   const vault = vaultOverrides(given);
   return {
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
+    ...(rateLimitAddress && { rateLimit: { address: rateLimitAddress } }),
     sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
     consul: {
       address: given('consulAddress'),
@@ -90,6 +93,7 @@ function controllerOptions(c: PorticoConfig) {
     ...(dir && { configDir: dir.path, statusDir: dir.statusDir, secretsDir: dir.secretsDir }),
     ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
     ...(c.controllerName && { controllerName: c.controllerName }),
+    ...(c.rateLimit && { rateLimit: c.rateLimit }),
     ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
   };
 }

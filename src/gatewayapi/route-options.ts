@@ -14,13 +14,14 @@ import { backendProtocol, upstreamClusterName } from './upstream.ts';
 import type { Filters } from './filters.ts';
 import { bufferOf, corsOf, faultsOf, hashPolicyOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf, rewriteOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
+import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
 type RouteOption = Resource<RouteOptionSpec>;
 
 /** Route settings that live beside the action (header changes and per-route filters). */
-export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer'>;
+export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'rateLimits'>;
 
 export type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry' | 'rewrite' | 'hashPolicies'>;
 
@@ -52,6 +53,8 @@ const SETTINGS: readonly RouteSetting[] = [
   { name: 'faults', fields: ['faults'] },
   { name: 'lbHash', fields: ['lbHash'] },
   { name: 'bufferPerRoute', fields: ['bufferPerRoute'] },
+  RATE_LIMIT_CONFIGS,
+  RATE_LIMIT_BASIC,
 ];
 
 interface Targeting {
@@ -66,10 +69,12 @@ export class RouteOptionResolver {
   /** targetRefs by `<namespace>/<HTTPRoute name>`. */
   readonly #targeting = new Map<string, Targeting[]>();
   readonly #reported = new Set<string>();
+  readonly #rateLimits: RateLimitResolver;
 
-  constructor(index: ResourceIndex, problems: FieldProblem[]) {
+  constructor(index: ResourceIndex, problems: FieldProblem[], rateLimits: RateLimitResolver) {
     this.#index = index;
     this.#problems = problems;
+    this.#rateLimits = rateLimits;
     this.#ledger = new PolicyLedger(index.routeOptions, 'route rule');
     for (const option of index.routeOptions) this.#indexTargets(option);
   }
@@ -87,7 +92,8 @@ export class RouteOptionResolver {
     const own = route.kind === 'HTTPRoute' ? (rule as HTTPRouteRule) : {};
     const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
-    return { policies: policiesOf(pick), forward: this.#forwardOf(route, winners), issues };
+    const rateLimits = this.#rateLimits.policies(winners, (option, field, message) => this.#report(option as RouteOption, field, message));
+    return { policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }) }, forward: this.#forwardOf(route, winners), issues };
   }
 
   statuses(): StatusEntry[] {

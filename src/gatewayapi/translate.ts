@@ -12,6 +12,7 @@ import { compileRoute, directResponseStatus, type CompiledRoute } from './httpro
 import { mergeRequests } from './pki.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
+import { RateLimitResolver } from './rate-limits.ts';
 import { RouteOptionResolver } from './route-options.ts';
 import { VirtualHostOptionResolver } from './virtual-host-options.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
@@ -52,10 +53,12 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const index = indexResources(resources, problems);
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
-  const options = new RouteOptionResolver(index, problems);
+  const rateLimits = new RateLimitResolver(index);
+  const options = new RouteOptionResolver(index, problems, rateLimits);
   const routes = attachRoutes(index, gateways, options, problems);
-  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems);
+  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, rateLimits);
   const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
+  const rateLimit = rateLimits.ir();
   problems.push(
     ...recordDrops(routes, drops),
     ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)),
@@ -70,8 +73,9 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
     ...hostOptions.statuses(),
+    ...rateLimits.statuses(),
   ];
-  return { ir, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  return { ir: { ...ir, ...(rateLimit && { rateLimit }) }, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }
 
 function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {

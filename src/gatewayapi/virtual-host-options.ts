@@ -9,25 +9,28 @@ import type { FieldProblem } from '../lib/errors.ts';
 import type { GatewayContext, ListenerContext } from './gateway.ts';
 import { corsOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
+import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
 type VirtualHostOption = Resource<VirtualHostOptionSpec>;
 
-export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry'>;
+export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits'>;
 
 const SETTINGS: readonly Setting[] = [
   REQUEST_HEADERS,
   RESPONSE_HEADERS,
   { name: 'cors', fields: ['cors'] },
   { name: 'retries', fields: ['retries'] },
+  RATE_LIMIT_CONFIGS,
+  RATE_LIMIT_BASIC,
 ];
 
 export class VirtualHostOptionResolver {
   readonly #ledger: PolicyLedger;
   readonly #byListener = new Map<ListenerContext, VirtualHostPolicies>();
 
-  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[]) {
+  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], rateLimits: RateLimitResolver) {
     this.#ledger = new PolicyLedger(index.virtualHostOptions, 'Gateway listener');
     const targeting = targetsOf(index, this.#ledger, problems);
     for (const gateway of gateways) {
@@ -39,7 +42,11 @@ export class VirtualHostOptionResolver {
         if (!ordered.length) continue;
         const where = `${resourceId(gateway.resource)} listener ${listener.spec.name}`;
         const winners = this.#ledger.settle(ordered, where, SETTINGS, () => undefined);
-        this.#byListener.set(listener, policiesOf((name) => winners.get(name)?.spec.options));
+        const limits = rateLimits.policies(winners, (option, field, message) => {
+          this.#ledger.issue(option, field, message);
+          problems.push(problemAt(option, field, message));
+        });
+        this.#byListener.set(listener, { ...policiesOf((name) => winners.get(name)?.spec.options), ...(limits.length && { rateLimits: limits }) });
       }
     }
   }

@@ -1,11 +1,31 @@
 // The intermediate representation between the gateway translator and the xDS translator.
 // Plain, serialisable JSON: no classes, no Maps, no undefined-vs-missing distinctions that matter.
 // Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
+import type { RateLimitActionSpec } from '../api/ratelimit-types.ts';
+import type { DescriptorConfig } from '../ratelimit/config.ts';
 
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
   gateways: GatewayIr[];
+  /** What the rate-limit service matches the descriptors routes send against; absent when no route limits. */
+  rateLimit?: RateLimitIr;
 }
+
+/** The rate-limit service's descriptor tree: one root per RateLimitConfig (and ratelimitBasic) in use, sorted. */
+export interface RateLimitIr {
+  descriptors: DescriptorConfig[];
+}
+
+/** One descriptor Envoy builds per request: an entry per action, in order (none when an action finds nothing). */
+export interface RateLimitPolicyIr {
+  actions: RateLimitActionIr[];
+}
+
+/** Gloo's actions, plus the descriptor keys Envoy lets us choose (Portico's own root entries). */
+export type RateLimitActionIr = Omit<RateLimitActionSpec, 'genericKey' | 'headerValueMatch'> & {
+  genericKey?: { descriptorValue: string; descriptorKey?: string };
+  headerValueMatch?: NonNullable<RateLimitActionSpec['headerValueMatch']> & { descriptorKey?: string };
+};
 
 export interface GatewayIr {
   /** `<namespace>/<name>`: the Envoy `node.cluster` this config is served to. */
@@ -73,6 +93,8 @@ export interface VirtualHostIr {
   responseHeaders?: HeaderModIr;
   cors?: CorsIr;
   retry?: RetryIr;
+  /** Descriptors sent for every request to the host (a VirtualHostOption's rate limits). */
+  rateLimits?: RateLimitPolicyIr[];
 }
 
 export interface RouteIr {
@@ -87,6 +109,8 @@ export interface RouteIr {
   corsDisabled?: true;
   faults?: FaultsIr;
   buffer?: BufferIr;
+  /** Descriptors sent for requests on this route (a RouteOption's rate limits), besides the host's. */
+  rateLimits?: RateLimitPolicyIr[];
   action: RouteActionIr;
 }
 

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'PORTICO_IO'
   | 'PORTICO_DISCOVERY'
   | 'PORTICO_CONSUL'
-  | 'PORTICO_VAULT';
+  | 'PORTICO_VAULT'
+  | 'PORTICO_RATELIMIT';
 
 export class PorticoError extends Error {
   readonly code: ErrorCode;
@@ -92,5 +93,12 @@ export class VaultError extends PorticoError {
   constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super('PORTICO_VAULT', message, options);
     if (options?.status !== undefined) this.status = options.status;
+  }
+}
+
+/** The rate-limit service was given a configuration it cannot use, or could not count (Redis unreachable). */
+export class RateLimitError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_RATELIMIT', message, options);
   }
 }

@@ -126,7 +126,7 @@ function healthCheck(hc: HealthCheckIr): XdsObject {
 }
 
 /** HTTP/2 (h2c without TLS) and per-connection request limits live in the upstream HTTP protocol options. */
-function httpProtocol(c: ClusterIr): XdsObject {
+export function httpProtocol(c: Pick<ClusterIr, 'http2' | 'maxRequestsPerConnection'>): XdsObject {
   if (!c.http2 && !c.maxRequestsPerConnection) return {};
   const options: XdsObject = {
     '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,

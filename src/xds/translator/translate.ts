@@ -5,11 +5,14 @@ import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from
 import { buildCluster, buildLoadAssignment } from './cluster.ts';
 import { DEFAULT_HTTP_FILTERS, type HttpFilterPlugin } from './http-filters.ts';
 import { buildListener } from './listener.ts';
+import { rateLimitCluster, rateLimitPlugin, type RateLimitSettings } from './rate-limit.ts';
 import { buildRouteConfigurations } from './route.ts';
 import { buildSecret } from './secret.ts';
 
 export interface XdsTranslatorOptions {
   httpFilters?: readonly HttpFilterPlugin[];
+  /** The rate-limit service: its filter on every listener and its cluster in every gateway. */
+  rateLimit?: RateLimitSettings;
 }
 
 /** Resources per gateway key (`<namespace>/<name>`, the Envoy node.cluster). */
@@ -18,11 +21,12 @@ export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string
 }
 
 export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {}): XdsResources {
-  const filters = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
+  const base = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
+  const filters = opts.rateLimit ? [...base, rateLimitPlugin(opts.rateLimit)] : base;
   return {
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
     [TYPE_URLS.route]: named(gw.listeners.flatMap(buildRouteConfigurations)),
-    [TYPE_URLS.cluster]: named(gw.clusters.map(buildCluster)),
+    [TYPE_URLS.cluster]: named([...gw.clusters.map(buildCluster), ...(opts.rateLimit ? [rateLimitCluster(opts.rateLimit)] : [])]),
     [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters),
     // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
     ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),

@@ -4,17 +4,19 @@
 #
 #   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad moto
 #   scripts/setup.sh envoy consul     # only these
+#   scripts/setup.sh ratelimit-peer   # envoyproxy/ratelimit, for bench/ratelimit.ts only (never by default)
 #
 # Versions: scripts/versions.env. Then `. scripts/env.sh` puts $PORTICO_CACHE/bin first on PATH.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 all=(node envoy redis consul openbao nomad moto)
+known=("${all[@]}" ratelimit-peer)
 if (($# == 0)); then set -- "${all[@]}"; fi
 for c in "$@"; do
-  case " ${all[*]} " in
+  case " ${known[*]} " in
     *" $c "*) ;;
     *)
-      echo "scripts/setup.sh: unknown component '$c' (known: ${all[*]})" >&2
+      echo "scripts/setup.sh: unknown component '$c' (known: ${known[*]})" >&2
       exit 2
       ;;
   esac

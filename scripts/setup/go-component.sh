@@ -11,8 +11,7 @@
 # so every upstream replace and exclude applies unchanged. Checksums stay verified: every download is
 # checked against go.sum or the checksum database (GOSUMDB), never GONOSUMCHECK/GOFLAGS=-insecure.
 #
-# Everything Go writes goes under the cache too: GOMODCACHE=$PORTICO_CACHE/go/mod (shared by the three
-# builds, which share most dependencies) and GOCACHE=$PORTICO_CACHE/go/build, unless set by the caller.
+# Everything Go writes goes under the cache too (go_env in lib.sh).
 set -euo pipefail
 name=${1:-}
 case "$name" in
@@ -40,21 +39,9 @@ unused=$(var UNUSED_MODULES)
 dir=$PORTICO_CACHE/$name/$version
 skip_if_cached "$dir" "$binary" && exit 0
 
-command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
-command -v go >/dev/null || die "the go tool is needed (Go >= $GO_MIN_VERSION; looked on PATH and in /usr/local/go/bin)"
+go_env
 gover=$(go env GOVERSION)
 step "building $binary $version from $module with $gover ($(nproc) cores)"
-
-export GOMODCACHE=${PORTICO_GOMODCACHE:-$PORTICO_CACHE/go/mod}
-export GOCACHE=${PORTICO_GOCACHE:-$PORTICO_CACHE/go/build}
-export CGO_ENABLED=0
-# -modcacherw: the module cache is removable with rm -rf. -buildvcs=false: the scratch tree is no repo.
-export GOFLAGS="-modcacherw -buildvcs=false"
-# The proxy and checksum database are the machine's (go env); say which, and refuse to build unverified.
-[[ "$(go env GOSUMDB)" != off ]] || die "GOSUMDB=off: refusing to build without checksum verification"
-[[ -z "$(go env GONOSUMDB)$(go env GONOSUMCHECK 2>/dev/null)$(go env GOINSECURE)" ]] ||
-  step "note: GONOSUMDB/GOINSECURE are set ($(go env GONOSUMDB) $(go env GOINSECURE)): those modules skip the checksum database"
-step "GOPROXY=$(go env GOPROXY) GOSUMDB=$(go env GOSUMDB) GOMODCACHE=$GOMODCACHE"
 
 # download MODULE@VERSION: prints the folder of the verified, extracted module.
 download() {

@@ -97,3 +97,20 @@ pip_venv() {
   HEARTBEAT_WHAT="installing $spec" with_heartbeat 15 \
     "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "$spec"
 }
+
+# go_env: the go tool on PATH, and everything Go writes kept under the cache (GOMODCACHE=$PORTICO_CACHE/go/mod,
+# shared by the Go builds, which share most dependencies; GOCACHE=$PORTICO_CACHE/go/build), static binaries,
+# checksums verified. Say which proxy and checksum database are used; refuse to build unverified.
+go_env() {
+  command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
+  command -v go >/dev/null || die "the go tool is needed (Go >= $GO_MIN_VERSION; looked on PATH and in /usr/local/go/bin)"
+  export GOMODCACHE=${PORTICO_GOMODCACHE:-$PORTICO_CACHE/go/mod}
+  export GOCACHE=${PORTICO_GOCACHE:-$PORTICO_CACHE/go/build}
+  export CGO_ENABLED=0
+  # -modcacherw: the module cache is removable with rm -rf. -buildvcs=false: no repository to stamp from.
+  export GOFLAGS="-modcacherw -buildvcs=false"
+  [[ "$(go env GOSUMDB)" != off ]] || die "GOSUMDB=off: refusing to build without checksum verification"
+  [[ -z "$(go env GONOSUMDB)$(go env GONOSUMCHECK 2>/dev/null)$(go env GOINSECURE)" ]] ||
+    step "note: GONOSUMDB/GOINSECURE are set ($(go env GONOSUMDB) $(go env GOINSECURE)): those modules skip the checksum database"
+  step "$(go env GOVERSION): GOPROXY=$(go env GOPROXY) GOSUMDB=$(go env GOSUMDB) GOMODCACHE=$GOMODCACHE"
+}

@@ -87,7 +87,7 @@ test('Gloo options Portico lacks are reported by name, never ignored', () => {
     ],
   );
   assert.deepEqual(problems('VirtualHostOption', '  options: { ratelimit: {}, faults: {} }\n'), [
-    '5 spec.options.faults: unknown field; known fields here: headerManipulation, cors, retries, extauth, extensions, stats, transformations, stagedTransformations, includeRequestAttemptCount, includeAttemptCountInResponse, jwt, jwtStaged, rbac, waf, dlp, ratelimit, ratelimitBasic, ratelimitEarly, ratelimitRegular, rateLimitConfigs, rateLimitEarlyConfigs, rateLimitRegularConfigs, bufferPerRoute, csrf, extProc, corsPolicyMergeSettings',
+    '5 spec.options.faults: unknown field; known fields here: headerManipulation, cors, retries, extauth, rateLimitConfigs, ratelimitBasic, extensions, stats, transformations, stagedTransformations, includeRequestAttemptCount, includeAttemptCountInResponse, jwt, jwtStaged, rbac, waf, dlp, ratelimit, ratelimitEarly, ratelimitRegular, rateLimitEarlyConfigs, rateLimitRegularConfigs, bufferPerRoute, csrf, extProc, corsPolicyMergeSettings',
     '5 spec.options.ratelimit: option ratelimit is not supported by Portico yet',
   ]);
 });

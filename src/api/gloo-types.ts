@@ -1,6 +1,7 @@
 // Spec types of the Gloo-style extension kinds (gloo.solo.io/v1), shaped like Gloo's YAML so that
 // existing Gloo Edge configs carry over. Durations are protobuf JSON strings (`5s`, `0.25s`).
 import type { ExtAuthOption } from './auth-types.ts';
+import type { RateLimitBasic, RateLimitConfigRefs } from './ratelimit-types.ts';
 
 export interface UpstreamSpec {
   static?: {
@@ -86,9 +87,11 @@ export interface HealthCheck {
   httpHealthCheck: { path: string; host?: string };
 }
 
-/** TLS from Envoy to the upstream. Certificates are files on the Envoy host (Gloo's `sslFiles`). */
+/** TLS from Envoy to the upstream: certificates as files on the Envoy host (`sslFiles`) or from a TLS Secret (`secretRef`). */
 export interface UpstreamSslConfig {
   sslFiles?: { tlsCert?: string; tlsKey?: string; rootCa?: string };
+  /** Default namespace: the Upstream's; another one needs a ReferenceGrant there. */
+  secretRef?: { name: string; namespace?: string };
   sni?: string;
   verifySubjectAltName?: string[];
   alpnProtocols?: string[];
@@ -156,6 +159,8 @@ export interface RouteOptions {
   lbHash?: { hashPolicies: GlooHashPolicy[] };
   bufferPerRoute?: { disabled?: boolean; buffer?: { maxRequestBytes: number } };
   extauth?: ExtAuthOption;
+  rateLimitConfigs?: RateLimitConfigRefs;
+  ratelimitBasic?: RateLimitBasic;
 }
 
 export interface VirtualHostOptions {
@@ -163,6 +168,8 @@ export interface VirtualHostOptions {
   cors?: GlooCorsPolicy;
   retries?: GlooRetryPolicy;
   extauth?: ExtAuthOption;
+  rateLimitConfigs?: RateLimitConfigRefs;
+  ratelimitBasic?: RateLimitBasic;
 }
 
 export interface GlooRetryPolicy {

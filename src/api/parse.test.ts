@@ -220,7 +220,7 @@ test('Gateway tls: Terminate needs certificateRefs, HTTPS cannot pass through, c
   const gateway = (tls: string) =>
     `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec:\n  gatewayClassName: portico\n  listeners:\n    - name: a\n      port: 443\n      protocol: HTTPS\n      tls: ${tls}\n`;
   assert.deepEqual(problems(gateway("{ certificateRefs: [{ name: a }], options: { portico.dev/min-tls-version: '1.2' } }")), []);
-  assert.deepEqual(problems(gateway('{ mode: Terminate }')), ['routes.yaml:10 Gateway default/gw spec.listeners[0].tls.certificateRefs: required (at least one) when mode is Terminate']);
+  assert.deepEqual(problems(gateway('{ mode: Terminate }')), ['routes.yaml:10 Gateway default/gw spec.listeners[0].tls.certificateRefs: required (at least one) when mode is Terminate, unless options ask for a certificate (portico.dev/vault-pki-role)']);
   assert.deepEqual(fields(problems(gateway('{ mode: Passthrough }'))), ['10 spec.listeners[0].tls.mode']);
   assert.deepEqual(fields(problems(gateway('{ certificateRefs: [{ name: a }], frontendValidation: {} }'))), ['10 spec.listeners[0].tls.frontendValidation']);
 });

@@ -62,6 +62,8 @@ export const GLOO_GROUP = 'gloo.solo.io';
 export const GLOO_GATEWAY_GROUP = 'gateway.solo.io';
 /** Gloo Enterprise kinds (AuthConfig). */
 export const GLOO_ENTERPRISE_GROUP = 'enterprise.gloo.solo.io';
+/** Gloo's RateLimitConfig. */
+export const RATELIMIT_GROUP = 'ratelimit.solo.io';
 
 /** How a document names itself, even when it is too broken to become a Resource. */
 export interface ResourceIdentity {

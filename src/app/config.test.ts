@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../lib/errors.ts';
 import { parseConfigFile, resolveConfig } from './config.ts';
+import { vaultOptionsFrom } from './vault.ts';
 
 const FULL = `
 xdsAddress: 0.0.0.0:18000
@@ -46,4 +47,42 @@ test('portico.yaml: errors name the file, the line and the field', () => {
   assert.throws(() => resolveConfig({ sources: { consulKv: {} } }, { extAuth: { address: 'localhost' } }), /extAuth\.address \(--ext-auth-address\): expected/);
   assert.throws(() => resolveConfig({}, {}), /no resource source/);
   assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p', statusPrefix: 'p/status' } } }, {}), /statusPrefix 'p\/status' must lie outside rootKey 'p\/'/);
+});
+
+test('portico.yaml rateLimit: Gloo-named settings with defaults; the flag gives the address; errors located', () => {
+  const dir = { sources: { directory: { path: '/r' } } };
+  const file = parseConfigFile('rateLimit:\n  domain: edge\n  denyOnFail: true\n  requestTimeout: 0.25s\n  enableXRatelimitHeaders: true\n', 'p.yaml');
+  assert.deepEqual(resolveConfig({ ...file, ...dir }, { rateLimit: { address: 'unix:/run/rl.sock' } }).rateLimit, {
+    address: 'unix:/run/rl.sock',
+    domain: 'edge',
+    denyOnFail: true,
+    beforeAuth: false,
+    timeoutMs: 250,
+    rateLimitHeaders: true,
+  });
+  assert.deepEqual(resolveConfig({ ...dir, rateLimit: { address: '127.0.0.1:18081' } }, {}).rateLimit, {
+    address: '127.0.0.1:18081', domain: 'portico', denyOnFail: false, beforeAuth: false, timeoutMs: 100, rateLimitHeaders: false,
+  });
+  assert.equal(resolveConfig(dir, {}).rateLimit, undefined, 'off unless configured');
+  assert.throws(() => resolveConfig({ ...file, ...dir }, {}), /rateLimit needs an address/);
+  assert.throws(() => resolveConfig({ ...dir, rateLimit: { address: 'nowhere' } }, {}), /rateLimit\.address: expected HOST:PORT/);
+  assert.throws(() => parseConfigFile('rateLimit:\n  requestTimeout: 100ms\n', 'p.yaml'), /p\.yaml:2: rateLimit\.requestTimeout/);
+});
+
+test('portico.yaml secrets.vault: paths relative to the file, one auth method, flags on top', () => {
+  const file = parseConfigFile(
+    'sources: { directory: { path: conf } }\nsecrets:\n  vault:\n    address: https://vault.example:8200\n    appRole: { roleIdFile: role-id, secretIdFile: secret-id }\n    tls: { caFile: ca.pem }\n    kv: { mount: kv, intervalSeconds: 5 }\n',
+    '/etc/portico/portico.yaml',
+  );
+  const c = resolveConfig(file, { secrets: { vault: { namespace: 'team-a' } } });
+  assert.deepEqual(vaultOptionsFrom(c.secrets?.vault ?? {}), {
+    address: 'https://vault.example:8200',
+    namespace: 'team-a',
+    auth: { method: 'appRole', roleIdFile: '/etc/portico/role-id', secretIdFile: '/etc/portico/secret-id' },
+    tls: { caFile: '/etc/portico/ca.pem', certFile: undefined, keyFile: undefined },
+    kv: { mount: 'kv', intervalMs: 5000 },
+  });
+  assert.throws(() => vaultOptionsFrom({ tokenFile: 't', appRole: { roleIdFile: 'r', secretIdFile: 's' } }), /secrets\.vault: one auth method at a time, but tokenFile and appRole are set/);
+  assert.throws(() => parseConfigFile('secrets:\n  vault:\n    address: vault:8200\n', 'p.yaml'), /^ConfigError: p\.yaml:3: secrets\.vault\.address: must be an http:\/\/ or https:\/\/ URL/);
+  assert.throws(() => parseConfigFile('secrets:\n  vault:\n    appRole: { roleIdFile: r }\n', 'p.yaml'), /p\.yaml:3: secrets\.vault\.appRole\.secretIdFile: /);
 });

@@ -1,12 +1,17 @@
 // The controller's configuration file (portico.yaml): which resource sources to read (a directory,
 // Consul KV), how to reach Consul, leader election, and which endpoint discovery runs (`discovery`: Consul
-// catalog, EC2). Every field and default is documented in the README. Problems name the file, the line and the field.
+// catalog, EC2) and Vault (`secrets.vault`: the KV v2 secret source and PKI certificates). Every field and
+// default is documented in the README. Problems name the file, the line and the field.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import { check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
+import { protoDurationMs } from '../api/duration.ts';
+import { protoDuration } from '../api/validate/gloo-options.ts';
+import { bool, check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
 import type { ConsulOptions } from '../consul/client.ts';
+import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 
 export interface DirectorySourceConfig {
   path: string;
@@ -28,6 +33,20 @@ export interface LeaderElectionConfig {
   lockDelaySeconds: number;
 }
 
+/** `secrets.vault`: present turns on the Vault KV v2 secret source and PKI certificates for listeners. */
+export interface VaultConfig {
+  /** Default VAULT_ADDR, else http://127.0.0.1:8200. */
+  address?: string;
+  namespace?: string;
+  /** At most one auth method; none: the VAULT_TOKEN variable. */
+  token?: string;
+  tokenFile?: string;
+  agentSinkFile?: string;
+  appRole?: { roleIdFile: string; secretIdFile: string; mount?: string };
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+  kv?: { mount?: string; rootKey?: string; intervalSeconds?: number };
+}
+
 export interface PorticoConfig {
   xdsAddress?: string;
   adminAddress?: string;
@@ -39,12 +58,37 @@ export interface PorticoConfig {
   extAuth?: { address: string };
   /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
   discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
+  secrets?: { vault?: VaultConfig };
+  /** Portico's rate-limit service; present (with an address) turns rate limiting on. */
+  rateLimit?: RateLimitSettings;
+}
+
+/** The `rateLimit` block as written (Gloo's names where Gloo has the setting). */
+export interface RateLimitFileConfig {
+  address?: string;
+  domain?: string;
+  denyOnFail?: boolean;
+  rateLimitBeforeAuth?: boolean;
+  /** Protobuf JSON duration, e.g. `0.1s`. */
+  requestTimeout?: string;
+  enableXRatelimitHeaders?: boolean;
 }
 
 const text = str({ minLength: 1 });
 const kvPrefix = str({
   minLength: 1,
   check: (v) => (v.startsWith('/') || v.endsWith('/') || v.split('/').some((s) => s === '' || s.startsWith('.')) ? 'must be a KV path like portico or team/portico (no leading or trailing /, no empty or dot-named segment)' : undefined),
+});
+const tlsFiles = obj({ caFile: text, certFile: text, keyFile: text, serverName: text });
+const vault = obj({
+  address: str({ minLength: 1, check: (v) => (/^https?:\/\/[^/]/.test(v) ? undefined : 'must be an http:// or https:// URL') }),
+  namespace: text,
+  token: text,
+  tokenFile: text,
+  agentSinkFile: text,
+  appRole: obj({ roleIdFile: required(text), secretIdFile: required(text), mount: kvPrefix }),
+  tls: tlsFiles,
+  kv: obj({ mount: kvPrefix, rootKey: kvPrefix, intervalSeconds: int(1, 3600) }),
 });
 /** A Unix socket (`unix:/abs/path`) or `HOST:PORT`, as Envoy's cluster for the service takes it. */
 const SERVICE_ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})$/;
@@ -62,15 +106,25 @@ const SCHEMA = obj({
     datacenter: text,
     token: text,
     tokenFile: text,
-    tls: obj({ caFile: text, certFile: text, keyFile: text, serverName: text }),
+    tls: tlsFiles,
   }),
   leaderElection: obj({ key: text, ttlSeconds: int(10, 86_400), lockDelaySeconds: int(0, 60) }),
   discovery: obj({ consul: obj({ waitSeconds: int(1, 600) }), ec2: obj({ endpoint: text, intervalSeconds: int(1, 86_400) }) }),
+  secrets: obj({ vault }),
+  rateLimit: obj({
+    address: text,
+    domain: text,
+    denyOnFail: bool,
+    rateLimitBeforeAuth: bool,
+    requestTimeout: protoDuration,
+    enableXRatelimitHeaders: bool,
+  }),
   extAuth: obj({ address: required(serviceAddress) }),
 });
 
 /** What the file says, checked (paths in it are resolved against the file's folder). */
-export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection'>> & {
+export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection' | 'rateLimit'>> & {
+  rateLimit?: RateLimitFileConfig;
   sources?: { directory?: Partial<DirectorySourceConfig>; consulKv?: Partial<ConsulKvSourceConfig> };
   leaderElection?: Partial<LeaderElectionConfig>;
 };
@@ -114,15 +168,33 @@ function resolvePaths(c: ConfigFile, base: string): ConfigFile {
   const abs = <T extends string | undefined>(p: T) => (p === undefined ? p : resolve(base, p)) as T;
   const dir = c.sources?.directory;
   const tls = c.consul?.tls;
+  const vault = c.secrets?.vault;
   return {
     ...c,
     ...(c.sources && {
       sources: { ...c.sources, ...(dir && { directory: { ...dir, path: abs(dir.path), statusDir: abs(dir.statusDir), secretsDir: abs(dir.secretsDir) } }) },
     }),
     ...(c.consul && {
-      consul: { ...c.consul, tokenFile: abs(c.consul.tokenFile), ...(tls && { tls: { ...tls, caFile: abs(tls.caFile), certFile: abs(tls.certFile), keyFile: abs(tls.keyFile) } }) },
+      consul: { ...c.consul, tokenFile: abs(c.consul.tokenFile), ...(tls && { tls: absTls(tls, abs) }) },
+    }),
+    ...(vault && {
+      secrets: {
+        vault: {
+          ...vault,
+          tokenFile: abs(vault.tokenFile),
+          agentSinkFile: abs(vault.agentSinkFile),
+          ...(vault.appRole && { appRole: { ...vault.appRole, roleIdFile: abs(vault.appRole.roleIdFile), secretIdFile: abs(vault.appRole.secretIdFile) } }),
+          ...(vault.tls && { tls: absTls(vault.tls, abs) }),
+        },
+      },
     }),
   };
+}
+
+type TlsFiles = { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+
+function absTls<T extends TlsFiles>(tls: T, abs: <P extends string | undefined>(p: P) => P): T {
+  return { ...tls, caFile: abs(tls.caFile), certFile: abs(tls.certFile), keyFile: abs(tls.keyFile) };
 }
 
 /** The file's settings with the flags and PORTICO_* variables (already merged by the CLI) on top, and defaults. */
@@ -149,6 +221,22 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
     ...(merged.extAuth?.address && { extAuth: merged.extAuth }),
+    ...(merged.secrets?.vault && { secrets: { vault: merged.secrets.vault } }),
+    ...(merged.rateLimit && { rateLimit: rateLimitSettings(merged.rateLimit) }),
+  };
+}
+
+/** Gloo's defaults: domain `portico`, fail open, after auth, 100 ms for the service to answer. */
+function rateLimitSettings(r: RateLimitFileConfig): RateLimitSettings {
+  if (!r.address) throw new ConfigError('rateLimit needs an address (host:port or unix:/path of `portico ratelimit`), or --ratelimit-address');
+  if (!r.address.startsWith('unix:')) parseHostPort(r.address, 'rateLimit.address');
+  return {
+    address: r.address,
+    domain: r.domain ?? 'portico',
+    denyOnFail: r.denyOnFail ?? false,
+    beforeAuth: r.rateLimitBeforeAuth ?? false,
+    timeoutMs: protoDurationMs(r.requestTimeout) ?? 100,
+    rateLimitHeaders: r.enableXRatelimitHeaders ?? false,
   };
 }
 

@@ -1,8 +1,10 @@
-// The control plane's composition root: file source (+ TLS secrets folder) and/or Consul KV → store →
+// The control plane's composition root: file source (+ secrets folder, + Vault KV v2 secrets and PKI
+// certificates) and/or Consul KV → store →
 // pipeline → snapshot cache → ADS server, with statuses written beside the config and/or in Consul (by the
 // elected leader only) and an admin endpoint; discovered endpoints (Consul catalog, EC2) come on their own
 // channel and re-send EDS alone. Never exits because of user input.
 import { EventEmitter } from 'node:events';
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import { join, resolve } from 'node:path';
 import { connectConsul, type ConsulOptions } from '../consul/client.ts';
 import { watchesOf } from '../ir/endpoints.ts';
@@ -22,6 +24,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
@@ -29,7 +32,8 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
-import { runPipeline, type PipelineOutput } from './pipeline.ts';
+import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
+import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -53,10 +57,14 @@ export interface ControllerOptions {
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
+  /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
+  rateLimit?: RateLimitSettings;
   /** Where Envoy reaches Portico's ext-auth service (`unix:/path` or `HOST:PORT`); absent: routes with auth are denied. */
   extAuthAddress?: string;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
+  /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
+  vault?: ControllerVaultOptions;
   logger: Logger;
 }
 
@@ -79,6 +87,9 @@ export class Controller extends EventEmitter {
   readonly #provider?: FileResourceProvider;
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
+  readonly #vault?: VaultParts;
+  /** Hands the certificates listeners and Upstreams ask Vault PKI for to the issuer. */
+  readonly #wantCertificates: (requests: CertificateRequest[]) => void;
   readonly #writers: StatusWriter[] = [];
   #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
@@ -110,6 +121,8 @@ export class Controller extends EventEmitter {
       this.#writers.push(this.#kvWriter);
     }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
+    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
+    this.#wantCertificates = certificateWants(this.#vault, this.#log);
   }
 
   #startDiscovery(opts: ControllerDiscoveryOptions): { discovery: Discovery; close(): void } {
@@ -131,7 +144,10 @@ export class Controller extends EventEmitter {
     if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
     this.#store.subscribe((snap) => this.#apply(snap));
     // Secrets first, so HTTPS listeners are not reported without their certificates on the first snapshot.
+    // The folder publishes first, so on a name clash its Secret wins over Vault's (the store keeps the first).
     await this.#secrets?.start((snap) => this.#store.update('secrets', snap));
+    this.#vault?.pki.start((snap) => this.#store.update('vaultPki', snap));
+    await this.#vault?.kv.start((snap) => this.#store.update('vault', snap));
     // The store merges sources in the order they first publish: the directory (published within start())
     // comes before Consul KV, so on a name clash the directory's resource wins.
     await this.#provider?.start((snap) => this.#store.update('directory', snap));
@@ -146,6 +162,7 @@ export class Controller extends EventEmitter {
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();
+    await this.#vault?.stop();
     this.#store.close();
     await this.#discovery?.discovery.stop();
     this.#discovery?.close();
@@ -176,6 +193,7 @@ export class Controller extends EventEmitter {
     const ready = () => this.#last !== undefined;
     const degraded = () => [
       ...(this.#kv?.problems() ?? []),
+      ...(this.#vault?.problems() ?? []),
       ...(this.#discovery?.discovery.problems() ?? []),
       ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
     ];
@@ -188,6 +206,7 @@ export class Controller extends EventEmitter {
         proxies: () => this.#ads.proxies().length,
         configVersion: () => this.#last?.snapshot.version ?? 0,
         problems: () => this.#last?.output.problems.length ?? 0,
+        certificates: () => this.#last?.output.ir.gateways.flatMap((g) => g.secrets ?? []) ?? [],
       }),
       debug: {
         proxies: () => this.#ads.proxies(),
@@ -201,10 +220,16 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, extAuthAddress } = this.#opts;
-      const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(extAuthAddress && { extAuth: { address: extAuthAddress } }) });
+      const { controllerName, rateLimit, extAuthAddress } = this.#opts;
+      const output = runPipeline(snapshot.resources, snapshot.rejected, {
+        ...(controllerName && { controllerName }),
+        ...(rateLimit && { rateLimit }),
+        ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
+      });
+      output.problems.push(...unservedLimits(output.ir, rateLimit));
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
+      this.#wantCertificates(output.certificateRequests);
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);
       this.#serveAll();
       for (const [key, items] of output.services) this.#serve(key, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });

@@ -2,6 +2,8 @@
 // /healthz, /readyz and /debug/* use, plus Node's process metrics. One registry per controller, so several
 // controllers in one process (tests) do not collide.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { SecretIr } from '../ir/types.ts';
+import { notAfterOf } from '../lib/certificates.ts';
 import type { AdminHandlers } from './admin.ts';
 
 export interface MetricsSources {
@@ -11,6 +13,8 @@ export interface MetricsSources {
   proxies(): number;
   configVersion(): number;
   problems(): number;
+  /** The certificates served by SDS now (listener certificates, upstream client certificates). */
+  certificates(): SecretIr[];
 }
 
 export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandlers['metrics']> {
@@ -23,5 +27,18 @@ export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandler
   gauge('portico_xds_connected_proxies', 'Envoy ADS streams connected now', src.proxies);
   gauge('portico_config_version', 'version of the last store snapshot translated', src.configVersion);
   gauge('portico_config_problems', 'problems found in the resources (see /debug/problems)', src.problems);
+  new Gauge({
+    name: 'portico_certificate_expiry_timestamp_seconds',
+    help: 'when each certificate served by SDS expires (Unix time): alert well before it, e.g. while Vault is away',
+    labelNames: ['secret'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of new Map(src.certificates().map((c) => [c.name, c])).values()) {
+        const notAfter = notAfterOf(s.certificateChain);
+        if (notAfter !== undefined) this.set({ secret: s.name }, notAfter / 1000);
+      }
+    },
+  });
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() });
 }

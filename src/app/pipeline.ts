@@ -1,6 +1,7 @@
 // The pure middle of the control plane: resources → (gateway translator) → IR → (xDS translator) → Envoy
 // resources per gateway, plus every resource's status and every problem found. Shared by the controller
 // and by `portico translate`, so what the CLI prints is exactly what would be served.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
@@ -10,16 +11,22 @@ import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
 import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
 import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
+import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { translateIr } from '../xds/translator/translate.ts';
+import { rateLimitItems } from '../ratelimit/items.ts';
 
 export interface PipelineOptions {
   controllerName?: string;
+  /** The rate-limit service (portico.yaml `rateLimit`); absent: no rate limiting. */
+  rateLimit?: RateLimitSettings;
   /** Portico's ext-auth service, which the ext_authz filters call. */
   extAuth?: ExtAuthTarget;
 }
 
 export interface PipelineOutput {
   ir: Ir;
+  /** What the PKI issuer should issue (see gatewayapi/pki.ts). */
+  certificateRequests: CertificateRequest[];
   xds: Map<string, XdsResources>;
   /** What each of Portico's own services is streamed; every service has an entry, empty when unused. */
   services: Map<ServiceNodeKey, ServiceConfigItem[]>;
@@ -31,19 +38,30 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
   return {
     ir: result.ir,
-    xds: translateIr(result.ir, opts.extAuth ? { extAuth: opts.extAuth } : {}),
-    services: serviceConfigs(result.ir),
+    certificateRequests: result.certificateRequests,
+    xds: translateIr(result.ir, { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) }),
+    services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
 }
 
-/** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, secrets resolved. */
-function serviceConfigs(ir: Ir): Map<ServiceNodeKey, ServiceConfigItem[]> {
+/** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, Secrets resolved. */
+function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, ServiceConfigItem[]> {
   const services = new Map<ServiceNodeKey, ServiceConfigItem[]>(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
+  services.set(SERVICE_NODE_KEYS.ratelimit, rateLimitItems(ir.rateLimit, opts.rateLimit));
   // The IR is plain JSON by design (no undefined values), so it travels as a Struct as it is.
   services.set(SERVICE_NODE_KEYS.extauth, (ir.authConfigs ?? []).map((c) => ({ name: c.name, config: c as unknown as JsonObject })));
   return services;
+}
+
+/**
+ * For a running controller: options asking for rate limits with no service configured, said once, not per
+ * option. (`portico validate` does not know the controller's settings, so it does not ask.)
+ */
+export function unservedLimits(ir: Ir, rateLimit: RateLimitSettings | undefined): FieldProblem[] {
+  if (!ir.rateLimit || rateLimit) return [];
+  return [{ message: 'rate limits are configured (rateLimitConfigs or ratelimitBasic options) but no rate-limit service is: set rateLimit.address in portico.yaml (or --ratelimit-address); nothing is limited' }];
 }
 
 /**

@@ -5,6 +5,8 @@ import { parseHostPort } from '../lib/address.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
+import { vaultOptions, vaultOverrides } from './vault-options.ts';
+import { vaultOptionsFrom } from '../app/vault.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export function controllerCommand(): Command {
@@ -22,10 +24,11 @@ export function controllerCommand(): Command {
     .addOption(new Option('--consul-ca-file <file>', 'CA of Consul\'s HTTPS certificate (PEM)').env('PORTICO_CONSUL_CA_FILE'))
     .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
     .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
+    .addOption(new Option('--ratelimit-address <host:port|unix:path>', 'turn rate limiting on: where `portico ratelimit` listens (rateLimit.address; the rest of the rateLimit block stays in the config file)').env('PORTICO_RATELIMIT_ADDRESS'))
     .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -67,9 +70,12 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
   const dir = { path: given('configDir'), statusDir: given('statusDir'), secretsDir: given('secretsDir') };
   const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
   const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
+  const rateLimitAddress = given('ratelimitAddress');
+  const vault = vaultOverrides(given);
   return {
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
+    ...(rateLimitAddress && { rateLimit: { address: rateLimitAddress } }),
     ...(given('extAuthAddress') && { extAuth: { address: given('extAuthAddress') as string } }),
     sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
     consul: {
@@ -79,6 +85,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
       token: process.env.PORTICO_CONSUL_TOKEN || undefined,
       ...(Object.values(tls).some(Boolean) && { tls }),
     },
+    ...(vault && { secrets: { vault } }),
   };
 }
 
@@ -88,6 +95,8 @@ function controllerOptions(c: PorticoConfig) {
     ...(dir && { configDir: dir.path, statusDir: dir.statusDir, secretsDir: dir.secretsDir }),
     ...(c.sources.consulKv && { consulKv: c.sources.consulKv, consul: c.consul, leaderElection: c.leaderElection }),
     ...(c.controllerName && { controllerName: c.controllerName }),
+    ...(c.rateLimit && { rateLimit: c.rateLimit }),
+    ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
     ...(c.extAuth && { extAuthAddress: c.extAuth.address }),
   };
 }

@@ -3,6 +3,9 @@
 import { Option } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PipelineOutput } from '../app/pipeline.ts';
+import { notIssuedYet } from '../gatewayapi/pki.ts';
+import type { FieldProblem } from '../lib/errors.ts';
 import { readResources } from '../providers/resources/read.ts';
 import { readSecrets } from '../providers/secrets/file.ts';
 
@@ -16,4 +19,13 @@ export async function readInput(file: string, secretsDir: string | undefined): R
   const rejected = [...input.rejected];
   const secrets = await readSecrets(dir, rejected);
   return { ...input, resources: [...input.resources, ...secrets], rejected };
+}
+
+/**
+ * The problems of the input. Offline nothing issues Vault PKI certificates, so a listener waiting for one is
+ * not a problem of the input: the controller issues it. Those listeners show as unresolved in the statuses.
+ */
+export function inputProblems(out: Pick<PipelineOutput, 'problems' | 'certificateRequests'>): FieldProblem[] {
+  const pending = out.certificateRequests.map(notIssuedYet);
+  return out.problems.filter((p) => !pending.some((m) => p.message.startsWith(m)));
 }

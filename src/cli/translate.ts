@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { runPipeline } from '../app/pipeline.ts';
-import { REDACTED, redactAuthConfig } from '../ir/redact.ts';
+import { redactAuthConfig, redacted } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
-import { readInput, secretsDirOption } from './input.ts';
+import { inputProblems, readInput, secretsDirOption } from './input.ts';
 
 export function translateCommand(): Command {
   return new Command('translate')
@@ -15,6 +15,7 @@ export function translateCommand(): Command {
     .action(async (opts) => {
       const input = await readInput(opts.file, opts.secretsDir);
       const out = runPipeline(input.resources, input.rejected);
+      const problems = inputProblems(out);
       const doc = {
         gateways: Object.fromEntries(
           [...out.xds].map(([gw, byType]) => [gw, Object.fromEntries(Object.entries(byType).map(([t, list]) => [t.split('.').pop(), list.map((r) => (t === TYPE_URLS.secret ? redactKey(r) : r.resource))]))]),
@@ -22,15 +23,15 @@ export function translateCommand(): Command {
         // What the ext-auth service would be streamed, credentials redacted.
         ...(out.ir.authConfigs && { authConfigs: out.ir.authConfigs.map(redactAuthConfig) }),
         statuses: out.statuses,
-        problems: out.problems.map(formatProblem),
+        problems: problems.map(formatProblem),
       };
       process.stdout.write(opts.output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
-      if (out.problems.length) process.exitCode = 1;
+      if (problems.length) process.exitCode = 1;
     });
 }
 
-/** Private keys never reach a terminal: the certificate shows, the key does not. */
+/** Private keys never reach a terminal: the certificate shows, the key by its fingerprint only. */
 function redactKey(secret: NamedResource): Record<string, unknown> {
-  const tls = secret.resource.tls_certificate as Record<string, unknown>;
-  return { ...secret.resource, tls_certificate: { ...tls, private_key: { inline_string: REDACTED } } };
+  const tls = secret.resource.tls_certificate as { private_key: { inline_string: string } };
+  return { ...secret.resource, tls_certificate: { ...tls, private_key: { inline_string: redacted(tls.private_key.inline_string) } } };
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { runPipeline } from '../app/pipeline.ts';
 import { formatProblem } from '../lib/errors.ts';
-import { readInput, secretsDirOption } from './input.ts';
+import { inputProblems, readInput, secretsDirOption } from './input.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -10,7 +10,7 @@ export function validateCommand(): Command {
     .addOption(secretsDirOption())
     .action(async (opts) => {
       const input = await readInput(opts.file, opts.secretsDir);
-      const { problems } = runPipeline(input.resources, input.rejected);
+      const problems = inputProblems(runPipeline(input.resources, input.rejected));
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       const summary = `${input.resources.length} valid resource(s), ${input.rejected.length} rejected document(s), ${problems.length} problem(s) in ${input.files} file(s)`;
       process.stderr.write(`${summary}\n`);

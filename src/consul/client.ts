@@ -7,6 +7,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { ConfigError } from '../lib/errors.ts';
+import { readTlsFiles } from '../lib/tls-files.ts';
 
 export interface ConsulOptions {
   /** `http://127.0.0.1:8500` (the default) or `https://consul.example.com:8501`. */
@@ -30,7 +31,7 @@ export function connectConsul(opts: ConsulOptions = {}): ConsulConnection {
   const url = parseAddress(opts.address ?? 'http://127.0.0.1:8500');
   const secure = url.protocol === 'https:';
   const token = readToken(opts);
-  const agent = secure ? new HttpsAgent({ keepAlive: true, ...tlsFiles(opts.tls) }) : new HttpAgent({ keepAlive: true });
+  const agent = secure ? new HttpsAgent({ keepAlive: true, ...readTlsFiles('consul', opts.tls) }) : new HttpAgent({ keepAlive: true });
   const client = new Consul({
     host: url.hostname,
     port: Number(url.port || (secure ? 8501 : 8500)),
@@ -61,19 +62,4 @@ function readToken(opts: ConsulOptions): string | undefined {
   } catch (err) {
     throw new ConfigError(`consul token file '${opts.tokenFile}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-function tlsFiles(tls: ConsulOptions['tls']): { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } {
-  const read = (what: string, file: string | undefined) => {
-    if (!file) return undefined;
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new ConfigError(`consul TLS ${what} '${file}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
-  const ca = read('CA file', tls?.caFile);
-  const cert = read('certificate file', tls?.certFile);
-  const key = read('key file', tls?.keyFile);
-  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }), ...(tls?.serverName && { servername: tls.serverName }) };
 }

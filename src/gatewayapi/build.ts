@@ -17,7 +17,8 @@ const ANY_ADDRESS = '0.0.0.0';
 export function buildGatewayIr(
   gateway: GatewayContext,
   placed: HostPlacement[],
-  clusters: Map<string, ClusterIr>,
+  /** Every cluster by name, and the client certificates (SDS Secrets) clusters name. */
+  backends: { clusters: Map<string, ClusterIr>; clientCertificates: Map<string, SecretIr> },
   hostPolicies: HostPolicies,
 ): { ir: GatewayIr; drops: Drop[] } {
   const drops: Drop[] = [];
@@ -34,8 +35,9 @@ export function buildGatewayIr(
     return { name, address: ANY_ADDRESS, port, protocol: 'HTTPS', virtualHosts: [], tlsChains };
   });
   const { namespace, name } = gateway.resource.metadata;
-  const secrets = usedSecrets(gateway);
-  return { ir: { key: gateway.key, namespace, name, listeners, clusters: usedClusters(listeners, clusters), ...(secrets.length && { secrets }) }, drops };
+  const clusters = usedClusters(listeners, backends.clusters);
+  const secrets = usedSecrets(gateway, clusters, backends.clientCertificates);
+  return { ir: { key: gateway.key, namespace, name, listeners, clusters, ...(secrets.length && { secrets }) }, drops };
 }
 
 function tlsChain(
@@ -71,9 +73,11 @@ function misdirectedHost(gateway: GatewayContext, l: ListenerContext, onPort: Li
   return { name, domains, routes: [{ name, match: { path: { type: 'PathPrefix', value: '/' } }, action: { type: 'directResponse', status: 421 } }] };
 }
 
-/** Every certificate a ready HTTPS listener serves, once. */
-function usedSecrets(gateway: GatewayContext): SecretIr[] {
-  const byName = new Map(gateway.listeners.filter(isReady).flatMap((l) => l.tls?.secrets ?? []).map((s) => [s.name, s]));
+/** Every certificate a ready HTTPS listener serves, and every client certificate its clusters present, once. */
+function usedSecrets(gateway: GatewayContext, clusters: ClusterIr[], clientCertificates: Map<string, SecretIr>): SecretIr[] {
+  const listenerCertificates = gateway.listeners.filter(isReady).flatMap((l) => l.tls?.secrets ?? []);
+  const clientCerts = clusters.flatMap((c) => clientCertificates.get(c.tls?.clientCertificate ?? '') ?? []);
+  const byName = new Map([...listenerCertificates, ...clientCerts].map((s) => [s.name, s]));
   return [...byName.values()].sort(byKey((s) => s.name));
 }
 

@@ -4,7 +4,8 @@ import type { AuthConfigSpec } from '../api/auth-types.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
 import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
-import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
+import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
 
@@ -27,6 +28,8 @@ export interface ResourceIndex {
   virtualHostOptions: Resource<VirtualHostOptionSpec>[];
   directResponses: Resource<DirectResponseSpec>[];
   directResponse(namespace: string, name: string): Resource<DirectResponseSpec> | undefined;
+  rateLimitConfigs: Resource<RateLimitConfigSpec>[];
+  rateLimitConfig(namespace: string, name: string): Resource<RateLimitConfigSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
@@ -54,6 +57,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const routeOptionByName = byName(routeOptions);
   const directResponses = ofKind<DirectResponseSpec>(GLOO_GATEWAY_GROUP, 'DirectResponse');
   const directResponseByName = byName(directResponses);
+  const rateLimitConfigs = ofKind<RateLimitConfigSpec>(RATELIMIT_GROUP, 'RateLimitConfig');
+  const rateLimitConfigByName = byName(rateLimitConfigs);
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -71,6 +76,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     virtualHostOptions: ofKind<VirtualHostOptionSpec>(GLOO_GATEWAY_GROUP, 'VirtualHostOption'),
     directResponses,
     directResponse: (namespace, name) => directResponseByName.get(`${namespace}/${name}`),
+    rateLimitConfigs,
+    rateLimitConfig: (namespace, name) => rateLimitConfigByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
   };

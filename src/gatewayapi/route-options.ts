@@ -15,13 +15,14 @@ import { backendProtocol, upstreamClusterName } from './upstream.ts';
 import type { Filters } from './filters.ts';
 import { bufferOf, corsOf, faultsOf, hashPolicyOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf, rewriteOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
+import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
 type RouteOption = Resource<RouteOptionSpec>;
 
 /** Route settings that live beside the action (header changes and per-route filters). */
-export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'auth'>;
+export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'rateLimits' | 'auth'>;
 
 export type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry' | 'rewrite' | 'hashPolicies'>;
 
@@ -53,6 +54,8 @@ const SETTINGS: readonly RouteSetting[] = [
   { name: 'faults', fields: ['faults'] },
   { name: 'lbHash', fields: ['lbHash'] },
   { name: 'bufferPerRoute', fields: ['bufferPerRoute'] },
+  RATE_LIMIT_CONFIGS,
+  RATE_LIMIT_BASIC,
   { name: 'extauth', fields: ['extauth'] },
 ];
 
@@ -69,10 +72,12 @@ export class RouteOptionResolver {
   /** targetRefs by `<namespace>/<HTTPRoute name>`. */
   readonly #targeting = new Map<string, Targeting[]>();
   readonly #reported = new Set<string>();
+  readonly #rateLimits: RateLimitResolver;
 
-  constructor(index: ResourceIndex, problems: FieldProblem[], auth: AuthConfigResolver) {
+  constructor(index: ResourceIndex, problems: FieldProblem[], rateLimits: RateLimitResolver, auth: AuthConfigResolver) {
     this.#index = index;
     this.#problems = problems;
+    this.#rateLimits = rateLimits;
     this.#auth = auth;
     this.#ledger = new PolicyLedger(index.routeOptions, 'route rule');
     for (const option of index.routeOptions) this.#indexTargets(option);
@@ -91,9 +96,10 @@ export class RouteOptionResolver {
     const own = route.kind === 'HTTPRoute' ? (rule as HTTPRouteRule) : {};
     const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
+    const rateLimits = this.#rateLimits.policies(winners, (option, field, message) => this.#report(option as RouteOption, field, message));
     const authOption = winners.get('extauth');
     const auth = authOption && this.#auth.ref(authOption, authOption.spec.options?.extauth, where, (f, m) => this.#report(authOption, f, m));
-    return { policies: { ...policiesOf(pick), ...(auth && { auth }) }, forward: this.#forwardOf(route, winners), issues };
+    return { policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }), ...(auth && { auth }) }, forward: this.#forwardOf(route, winners), issues };
   }
 
   statuses(): StatusEntry[] {

@@ -1,20 +1,25 @@
 // HTTPS listeners: `tls.certificateRefs` → the Secrets they serve (checked as certificate/key pairs) and
-// `tls.options` → TLS versions and cipher suites. A bad reference is reported on the listener
+// `tls.options` → TLS versions, cipher suites, and a certificate from Vault PKI (gatewayapi/pki.ts). A bad reference is reported on the listener
 // (ResolvedRefs=False) and the listener serves its other certificates; with none left it is not programmed.
+import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
+import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayListener, SecretObjectReference } from '../api/gateway-types.ts';
 import { GATEWAY_GROUP, type Resource } from '../api/resource.ts';
 import type { SecretIr, TlsChainIr, TlsVersionIr } from '../ir/types.ts';
 import { checkKeyPair } from '../lib/certificates.ts';
 import type { FieldProblem } from '../lib/errors.ts';
+import { notIssuedYet, PKI_OPTIONS, pkiRequest } from './pki.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
 
 export type TlsParams = Pick<TlsChainIr, 'minVersion' | 'maxVersion' | 'cipherSuites'>;
 
 export interface ListenerTls {
-  /** The valid certificates, in certificateRefs order. */
+  /** The valid certificates, in certificateRefs order (then the one from Vault PKI). */
   secrets: SecretIr[];
   params: TlsParams;
+  /** The certificate to ask Vault PKI for, when the options say so. */
+  certificateRequest?: CertificateRequest;
 }
 
 export interface TlsCheck {
@@ -58,7 +63,8 @@ const CIPHER_SUITES: ReadonlySet<string> = new Set([
   'DES-CBC3-SHA',
 ]);
 
-function secretName(namespace: string, name: string): string {
+/** The SDS name of a Secret's certificate. */
+export function secretName(namespace: string, name: string): string {
   return `secret/${namespace}/${name}`;
 }
 
@@ -66,31 +72,37 @@ export function checkListenerTls(gw: Resource, spec: GatewayListener, field: str
   const secrets: SecretIr[] = [];
   const issues: Because[] = [];
   const names: string[] = [];
-  (spec.tls?.certificateRefs ?? []).forEach((ref, i) => {
-    const resolved = resolveCertificate(gw, ref, index);
+  const use = (resolved: ResolvedCertificate, at: string) => {
     if ('reason' in resolved) {
       issues.push(resolved);
-      problems.push(problemAt(gw, `${field}.tls.certificateRefs[${i}]`, resolved.message));
+      problems.push(problemAt(gw, at, resolved.message));
     } else if (!secrets.some((s) => s.name === resolved.secret.name)) {
       secrets.push(resolved.secret);
       names.push(...resolved.names);
     }
-  });
+  };
+  (spec.tls?.certificateRefs ?? []).forEach((ref, i) => use(resolveCertificate(gw, ref, index), `${field}.tls.certificateRefs[${i}]`));
+  const pki = pkiRequest(gw, spec);
+  if (pki.request) use(resolvePkiCertificate(pki.request, index), `${field}.tls.options`);
+  else if (!spec.tls?.certificateRefs?.length) use({ reason: 'InvalidCertificateRef', message: `no certificate: name one in tls.certificateRefs or ask Vault PKI for one (${PKI_OPTIONS.role})` }, `${field}.tls`);
   if (spec.hostname && secrets.length && !names.some((n) => certificateCovers(n, spec.hostname as string))) {
     problems.push(problemAt(gw, `${field}.hostname`, `no certificate of this listener is for ${spec.hostname} (they are for ${names.join(', ') || 'no DNS name'}); clients will reject it`));
   }
-  const options = readOptions(spec.tls?.options ?? {});
-  if (options.problem) problems.push(problemAt(gw, `${field}.tls.options`, options.problem));
+  const read = readOptions(spec.tls?.options ?? {});
+  const problem = [read.problem, pki.problem].filter(Boolean).join('; ') || undefined;
+  if (problem) problems.push(problemAt(gw, `${field}.tls.options`, problem));
   const [first] = issues;
   return {
-    tls: { secrets, params: options.params },
+    tls: { secrets, params: read.params, ...(pki.request && { certificateRequest: pki.request }) },
     ...(first && { unresolved: { reason: first.reason, message: issues.map((x) => x.message).join('; ') } }),
-    ...(options.problem && { refused: { reason: 'UnsupportedValue', message: options.problem } }),
+    ...(problem && { refused: { reason: 'UnsupportedValue', message: problem } }),
   };
 }
 
+export type ResolvedCertificate = { secret: SecretIr; names: string[] } | Because;
+
 /** A usable certificate, or why not, with the Gateway API's reasons: permission first, then the reference itself. */
-function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: ResourceIndex): { secret: SecretIr; names: string[] } | Because {
+function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: ResourceIndex): ResolvedCertificate {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Secret';
   const namespace = ref.namespace ?? gw.metadata.namespace;
@@ -104,10 +116,22 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
   }
   const secret = index.secret(namespace, ref.name);
   if (!secret) return { reason: 'InvalidCertificateRef', message: `${target} not found (no secret source has ${namespace}/${ref.name})` };
+  return usableSecret(secret, target);
+}
+
+/** The certificate the PKI issuer published for the request; until then, why there is none. */
+function resolvePkiCertificate(request: CertificateRequest, index: ResourceIndex): ResolvedCertificate {
+  const secret = index.secret(request.namespace, request.secretName);
+  if (!secret) return { reason: 'InvalidCertificateRef', message: notIssuedYet(request) };
+  return usableSecret(secret, `certificate for ${request.commonName} from Vault PKI (${issuePath(request)})`);
+}
+
+/** A Secret whose pair checks out, as an SDS certificate; messages name `what`, never the content. */
+export function usableSecret(secret: Resource<SecretSpec>, what: string): ResolvedCertificate {
   const { 'tls.crt': cert, 'tls.key': key } = secret.spec.stringData;
   const check = checkKeyPair(cert, key);
-  if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${target}: ${check.field} ${check.message}` };
-  return { secret: { name: secretName(namespace, ref.name), certificateChain: cert as string, privateKey: key as string }, names: check.names };
+  if (!check.ok) return { reason: 'InvalidCertificateRef', message: `${what}: ${check.field} ${check.message}` };
+  return { secret: { name: secretName(secret.metadata.namespace, secret.metadata.name), certificateChain: cert as string, privateKey: key as string }, names: check.names };
 }
 
 /** TLS name matching (RFC 6125), unlike Gateway API hostnames: a wildcard stands for exactly one label. */
@@ -132,7 +156,7 @@ function readOptions(options: Record<string, string>): { params: TlsParams; prob
   const cipherSuites = options[TLS_OPTIONS.cipherSuites]?.split(',').map((c) => c.trim()).filter(Boolean);
   const unknownSuites = (cipherSuites ?? []).filter((c) => !CIPHER_SUITES.has(c));
   if (unknownSuites.length) bad.push(`${TLS_OPTIONS.cipherSuites}: unknown cipher suite(s) ${unknownSuites.join(', ')} (use BoringSSL names such as ECDHE-ECDSA-AES128-GCM-SHA256)`);
-  const known = Object.values(TLS_OPTIONS) as string[];
+  const known = [...Object.values(TLS_OPTIONS), ...Object.values(PKI_OPTIONS)] as string[];
   for (const key of Object.keys(options).sort()) {
     if (key.startsWith('portico.dev/') && !known.includes(key)) bad.push(`unknown option ${key} (Portico reads ${known.join(', ')})`);
   }

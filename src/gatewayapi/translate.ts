@@ -1,5 +1,6 @@
 // The gateway translator: resources → IR, every resource's status, and every problem found. Pure: no I/O,
 // no clocks, and the same input always gives the same (sorted) output.
+import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
@@ -9,14 +10,17 @@ import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, directResponseStatus, type CompiledRoute } from './httproute.ts';
+import { mergeRequests } from './pki.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
+import { RateLimitResolver } from './rate-limits.ts';
 import { RouteOptionResolver } from './route-options.ts';
 import { VirtualHostOptionResolver } from './virtual-host-options.ts';
 import { groupDrops, routeStatus, shadowing } from './route-status.ts';
 import type { StatusEntry } from './status.ts';
 import { serviceClusters } from './service.ts';
 import { groupProblems, upstreamGroupStatus } from './upstream-group.ts';
+import { upstreamCertificateRequest, upstreamClientCertificate } from './upstream-tls.ts';
 import { upstreamClusters, upstreamProblems, upstreamStatus } from './upstream.ts';
 
 export type { Condition, StatusEntry } from './status.ts';
@@ -30,6 +34,8 @@ export interface TranslateOptions {
 
 export interface TranslateResult {
   ir: Ir;
+  /** Certificates listeners and Upstreams ask Vault PKI for (the PKI issuer publishes them as Secrets); sorted. */
+  certificateRequests: CertificateRequest[];
   /** Sorted by key. */
   statuses: StatusEntry[];
   /** Sorted by file, line and field. */
@@ -48,13 +54,14 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const index = indexResources(resources, problems);
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
+  const rateLimits = new RateLimitResolver(index);
   const auth = new AuthConfigResolver(index, problems);
-  const options = new RouteOptionResolver(index, problems, auth);
+  const options = new RouteOptionResolver(index, problems, rateLimits, auth);
   const routes = attachRoutes(index, gateways, options, problems);
-  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, auth);
+  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, rateLimits, auth);
   const built = buildIr(index, gateways, routes, hostOptions);
+  const rateLimit = rateLimits.ir();
   const authConfigs = auth.ir();
-  const ir: Ir = { ...built.ir, ...(authConfigs.length && { authConfigs }) };
   problems.push(
     ...recordDrops(routes, built.drops),
     ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)),
@@ -69,9 +76,17 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...index.directResponses.map(directResponseStatus),
     ...options.statuses(),
     ...hostOptions.statuses(),
+    ...rateLimits.statuses(),
     ...auth.statuses(),
   ];
-  return { ir, statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  const ir: Ir = { ...built.ir, ...(rateLimit && { rateLimit }), ...(authConfigs.length && { authConfigs }) };
+  return { ir, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+}
+
+function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {
+  const listeners = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
+  const upstreams = index.upstreams.flatMap((u) => upstreamCertificateRequest(u) ?? []);
+  return mergeRequests([...listeners, ...upstreams]);
 }
 
 function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options: RouteOptionResolver, problems: FieldProblem[]): AttachedRoute[] {
@@ -85,10 +100,14 @@ function attachRoutes(index: ResourceIndex, gateways: GatewayContext[], options:
 /** One GatewayIr per Gateway with at least one valid listener. */
 function buildIr(index: ResourceIndex, gateways: GatewayContext[], routes: AttachedRoute[], hostOptions: VirtualHostOptionResolver): { ir: Ir; drops: Drop[] } {
   const clusters = new Map<string, ClusterIr>([...index.upstreams.flatMap((u) => upstreamClusters(u, index)), ...serviceClusters(index.routes)].map((c) => [c.name, c]));
+  const clientCertificates = new Map(index.upstreams.flatMap((u) => {
+    const client = upstreamClientCertificate(u, index);
+    return client && 'secret' in client ? [[client.secret.name, client.secret] as const] : [];
+  }));
   const placements = routes.flatMap((r) => r.placements);
   const built = gateways
     .filter(isProgrammed)
-    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), clusters, (l) => hostOptions.forListener(l)));
+    .map((g) => buildGatewayIr(g, placements.filter((p) => p.gateway === g), { clusters, clientCertificates }, (l) => hostOptions.forListener(l)));
   return { ir: { gateways: built.map((b) => b.ir).sort(byKey((g) => g.key)) }, drops: built.flatMap((b) => b.drops) };
 }
 

@@ -10,6 +10,7 @@ import { ec2SecretRef, SECRET_REF_FIELD } from './ec2-secret.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import { consulSubsetTags, subsetSelectors } from './subsets.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
+import { clientCertificateProblems, upstreamClientCertificate, type UpstreamSecret } from './upstream-tls.ts';
 
 /** Gloo's default too. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -35,13 +36,15 @@ export function upstreamClusterName(namespace: string, name: string, protocol: B
  * Upstream's options. Only referenced clusters are served.
  */
 export function upstreamClusters(u: Resource<UpstreamSpec>, index: ResourceIndex): ClusterIr[] {
-  return [upstreamCluster(u, index, 'http1'), upstreamCluster(u, index, 'h2c')];
+  const client = upstreamClientCertificate(u, index);
+  if (client && 'unresolved' in client) return []; // fail closed (upstream-tls.ts)
+  return [upstreamCluster(u, index, 'http1', client), upstreamCluster(u, index, 'h2c', client)];
 }
 
-function upstreamCluster(u: Resource<UpstreamSpec>, index: ResourceIndex, protocol: BackendProtocol): ClusterIr {
+function upstreamCluster(u: Resource<UpstreamSpec>, index: ResourceIndex, protocol: BackendProtocol, client: ClientCertificate | undefined): ClusterIr {
   const spec = u.spec;
   const http2 = protocol === 'h2c' || spec.useHttp2 === true;
-  const tls = tlsOf(spec);
+  const tls = tlsOf(spec, client);
   const endpoints = endpointsOf(spec, tls !== undefined);
   const secret = ec2SecretRef(u, index);
   // Credentials that cannot be used: nothing is discovered (Envoy answers 503), as with a source that is off.
@@ -136,13 +139,16 @@ function outlierDetectionOf(o: OutlierDetection): OutlierDetectionIr {
   };
 }
 
+type ClientCertificate = Extract<UpstreamSecret, { secret: unknown }>;
+
 /**
- * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream.
+ * `sslConfig` configures TLS; Gloo's `static.useTls` alone means TLS without verifying the upstream; a client
+ * certificate (secretRef or Vault PKI, see upstream-tls.ts) means TLS too.
  * Without `alpnProtocols`, Envoy offers the ALPN of the protocol it speaks (`h2` with HTTP/2).
  */
-function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
+function tlsOf(spec: UpstreamSpec, client: ClientCertificate | undefined): UpstreamTlsIr | undefined {
   const ssl = spec.sslConfig;
-  if (!ssl && !spec.static?.useTls) return undefined;
+  if (!ssl && !spec.static?.useTls && !client) return undefined;
   const files = ssl?.sslFiles;
   const alpn = ssl?.alpnProtocols;
   return {
@@ -150,6 +156,8 @@ function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
     ...(files?.rootCa && { caFile: files.rootCa }),
     ...(files?.tlsCert && { certFile: files.tlsCert }),
     ...(files?.tlsKey && { keyFile: files.tlsKey }),
+    ...(client && { clientCertificate: client.secret.name }),
+    ...(client?.trustedCa && { trustedCa: client.trustedCa }),
     ...(ssl?.verifySubjectAltName && { verifySubjectAltNames: [...ssl.verifySubjectAltName] }),
     ...(alpn && { alpnProtocols: [...alpn] }),
   };
@@ -157,11 +165,16 @@ function tlsOf(spec: UpstreamSpec): UpstreamTlsIr | undefined {
 
 /** Gloo reports an Upstream's `state`; Portico writes Gateway-API-style conditions instead. */
 export function upstreamStatus(u: Resource<UpstreamSpec>, index: ResourceIndex): StatusEntry {
-  const cluster = upstreamCluster(u, index, 'http1');
+  const client = upstreamClientCertificate(u, index);
+  if (client && 'unresolved' in client) {
+    const notServed = condition(u, 'Accepted', true, { reason: 'Accepted', message: 'not served until its client certificate can be used' });
+    return statusEntry(u, { conditions: [notServed, condition(u, 'ResolvedRefs', false, client.unresolved)] });
+  }
+  const cluster = upstreamCluster(u, index, 'http1', client);
   const options = [
     cluster.loadBalancer && `${cluster.loadBalancer.policy} load balancing`,
     cluster.http2 && 'HTTP/2',
-    cluster.tls && 'TLS',
+    cluster.tls && (cluster.tls.clientCertificate ? 'TLS with a client certificate' : 'TLS'),
     cluster.healthChecks && 'health checks',
     cluster.outlierDetection && 'outlier detection',
     cluster.circuitBreakers && 'circuit breakers',
@@ -177,7 +190,7 @@ export function upstreamStatus(u: Resource<UpstreamSpec>, index: ResourceIndex):
 /** The problems of an Upstream's references, reported with every other problem (logs, `portico validate`). */
 export function upstreamProblems(u: Resource<UpstreamSpec>, index: ResourceIndex): FieldProblem[] {
   const secret = ec2SecretRef(u, index);
-  return secret && 'problem' in secret ? [problemAt(u, SECRET_REF_FIELD, secret.problem.message)] : [];
+  return [...(secret && 'problem' in secret ? [problemAt(u, SECRET_REF_FIELD, secret.problem.message)] : []), ...clientCertificateProblems(u, index)];
 }
 
 function kindOf(spec: UpstreamSpec, cluster: ClusterIr): string {

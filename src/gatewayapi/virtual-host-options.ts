@@ -10,18 +10,21 @@ import type { AuthConfigResolver } from './auth-configs.ts';
 import type { GatewayContext, ListenerContext } from './gateway.ts';
 import { corsOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
+import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
 type VirtualHostOption = Resource<VirtualHostOptionSpec>;
 
-export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'auth'>;
+export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits' | 'auth'>;
 
 const SETTINGS: readonly Setting[] = [
   REQUEST_HEADERS,
   RESPONSE_HEADERS,
   { name: 'cors', fields: ['cors'] },
   { name: 'retries', fields: ['retries'] },
+  RATE_LIMIT_CONFIGS,
+  RATE_LIMIT_BASIC,
   { name: 'extauth', fields: ['extauth'] },
 ];
 
@@ -29,7 +32,7 @@ export class VirtualHostOptionResolver {
   readonly #ledger: PolicyLedger;
   readonly #byListener = new Map<ListenerContext, VirtualHostPolicies>();
 
-  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], auth: AuthConfigResolver) {
+  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], rateLimits: RateLimitResolver, auth: AuthConfigResolver) {
     const reported = new Set<string>();
     const report = (option: VirtualHostOption) => (field: string, message: string) => {
       if (reported.has(`${resourceId(option)}|${field}`)) return;
@@ -48,9 +51,17 @@ export class VirtualHostOptionResolver {
         if (!ordered.length) continue;
         const where = `${resourceId(gateway.resource)} listener ${listener.spec.name}`;
         const winners = this.#ledger.settle(ordered, where, SETTINGS, () => undefined);
+        const limits = rateLimits.policies(winners, (option, field, message) => {
+          this.#ledger.issue(option, field, message);
+          problems.push(problemAt(option, field, message));
+        });
         const authOption = winners.get('extauth');
         const ref = authOption && auth.ref(authOption, authOption.spec.options?.extauth, where, report(authOption));
-        this.#byListener.set(listener, { ...policiesOf((name) => winners.get(name)?.spec.options), ...(ref && { auth: ref }) });
+        this.#byListener.set(listener, {
+          ...policiesOf((name) => winners.get(name)?.spec.options),
+          ...(limits.length && { rateLimits: limits }),
+          ...(ref && { auth: ref }),
+        });
       }
     }
   }

@@ -1,14 +1,20 @@
-// Private keys and credentials travel in the IR (to become SDS Secrets, or the ext-auth service's config) but must
-// never be shown: debug endpoints, golden files and `portico translate` print the IR through this.
+// Private keys and credentials travel in the IR (to become SDS Secrets, or the ext-auth service's configuration)
+// but must never be shown: debug endpoints, golden files and `portico translate` print them through this. A
+// fingerprint (SHA-256 of the value, cut short) takes the value's place, so two outputs can tell whether it
+// changed without showing it.
+import { createHash } from 'node:crypto';
 import type { AuthConfigIr, AuthStepIr } from './auth.ts';
 import type { Ir } from './types.ts';
 
-export const REDACTED = '<redacted>';
+/** `<redacted sha256:0123456789abcdef>` */
+export function redacted(secret: string): string {
+  return `<redacted sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 16)}>`;
+}
 
 export function redactSecrets(ir: Ir): Ir {
   return {
     ...ir,
-    gateways: ir.gateways.map((gw) => (gw.secrets ? { ...gw, secrets: gw.secrets.map((s) => ({ ...s, privateKey: REDACTED })) } : gw)),
+    gateways: ir.gateways.map((gw) => (gw.secrets ? { ...gw, secrets: gw.secrets.map((s) => ({ ...s, privateKey: redacted(s.privateKey) })) } : gw)),
     ...(ir.authConfigs && { authConfigs: ir.authConfigs.map(redactAuthConfig) }),
   };
 }
@@ -19,9 +25,9 @@ export function redactAuthConfig(config: AuthConfigIr): AuthConfigIr {
 }
 
 function redactStep(step: AuthStepIr): AuthStepIr {
-  if ('basic' in step) return { ...step, basic: { ...step.basic, users: step.basic.users.map((u) => ({ ...u, hash: REDACTED })) } };
+  if ('basic' in step) return { ...step, basic: { ...step.basic, users: step.basic.users.map((u) => ({ ...u, hash: redacted(u.hash) })) } };
   if ('apiKey' in step) {
-    const keys = step.apiKey.keys.map((k) => ({ ...k, key: REDACTED, metadata: Object.fromEntries(Object.keys(k.metadata).map((m) => [m, REDACTED])) }));
+    const keys = step.apiKey.keys.map((k) => ({ ...k, key: redacted(k.key), metadata: Object.fromEntries(Object.entries(k.metadata).map(([m, v]) => [m, redacted(v)])) }));
     return { ...step, apiKey: { ...step.apiKey, keys } };
   }
   return step;

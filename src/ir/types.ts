@@ -1,14 +1,34 @@
 // The intermediate representation between the gateway translator and the xDS translator.
 // Plain, serialisable JSON: no classes, no Maps, no undefined-vs-missing distinctions that matter.
 // Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
+import type { RateLimitActionSpec } from '../api/ratelimit-types.ts';
+import type { DescriptorConfig } from '../ratelimit/config.ts';
 import type { AuthConfigIr, AuthRefIr } from './auth.ts';
 
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
   gateways: GatewayIr[];
+  /** What the rate-limit service matches the descriptors routes send against; absent when no route limits. */
+  rateLimit?: RateLimitIr;
   /** Every valid AuthConfig, Secrets resolved (absent when none): what the ext-auth service is streamed; sorted by name. */
   authConfigs?: AuthConfigIr[];
 }
+
+/** The rate-limit service's descriptor tree: one root per RateLimitConfig (and ratelimitBasic) in use, sorted. */
+export interface RateLimitIr {
+  descriptors: DescriptorConfig[];
+}
+
+/** One descriptor Envoy builds per request: an entry per action, in order (none when an action finds nothing). */
+export interface RateLimitPolicyIr {
+  actions: RateLimitActionIr[];
+}
+
+/** Gloo's actions, plus the descriptor keys Envoy lets us choose (Portico's own root entries). */
+export type RateLimitActionIr = Omit<RateLimitActionSpec, 'genericKey' | 'headerValueMatch'> & {
+  genericKey?: { descriptorValue: string; descriptorKey?: string };
+  headerValueMatch?: NonNullable<RateLimitActionSpec['headerValueMatch']> & { descriptorKey?: string };
+};
 
 export interface GatewayIr {
   /** `<namespace>/<name>`: the Envoy `node.cluster` this config is served to. */
@@ -76,6 +96,8 @@ export interface VirtualHostIr {
   responseHeaders?: HeaderModIr;
   cors?: CorsIr;
   retry?: RetryIr;
+  /** Descriptors sent for every request to the host (a VirtualHostOption's rate limits). */
+  rateLimits?: RateLimitPolicyIr[];
   /** External authorization for every route of the host, unless a route says otherwise. */
   auth?: AuthRefIr;
 }
@@ -92,6 +114,8 @@ export interface RouteIr {
   corsDisabled?: true;
   faults?: FaultsIr;
   buffer?: BufferIr;
+  /** Descriptors sent for requests on this route (a RouteOption's rate limits), besides the host's. */
+  rateLimits?: RateLimitPolicyIr[];
   /** External authorization (a RouteOption's `extauth`); overrides the virtual host's. */
   auth?: AuthRefIr;
   action: RouteActionIr;
@@ -293,12 +317,16 @@ export interface HealthCheckIr {
   http: { path: string; host?: string };
 }
 
-/** TLS to the upstream. Certificates are file paths that Envoy reads: no key material in the IR. */
+/** TLS to the upstream: file paths that Envoy reads, or a Secret's certificate by SDS (the key is not here). */
 export interface UpstreamTlsIr {
   sni?: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+  /** The client certificate as the SDS Secret of that name (GatewayIr.secrets holds it). */
+  clientCertificate?: string;
+  /** The root CA (PEM, public) from the Secret's ca.crt. */
+  trustedCa?: string;
   /** Accepted peer SANs; needs `caFile`. */
   verifySubjectAltNames?: string[];
   alpnProtocols?: string[];

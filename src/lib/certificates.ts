@@ -31,3 +31,12 @@ function certificateNames(leaf: X509Certificate): string[] {
   const cn = /(?:^|\n)CN=([^\n]+)/.exec(leaf.subject)?.[1];
   return cn ? [cn] : [];
 }
+
+/** When the leaf certificate of a PEM chain expires, in ms since the epoch; undefined when it is not a certificate. */
+export function notAfterOf(pem: string): number | undefined {
+  try {
+    return new X509Certificate(pem).validToDate.getTime();
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'PORTICO_XDS'
   | 'PORTICO_IO'
   | 'PORTICO_DISCOVERY'
-  | 'PORTICO_CONSUL';
+  | 'PORTICO_CONSUL'
+  | 'PORTICO_VAULT'
+  | 'PORTICO_RATELIMIT';
 
 export class PorticoError extends Error {
   readonly code: ErrorCode;
@@ -81,5 +83,22 @@ export class ConsulError extends PorticoError {
   constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super('PORTICO_CONSUL', message, options);
     if (options?.status !== undefined) this.status = options.status;
+  }
+}
+
+/** Vault could not be reached or refused a request; the message names Vault's address, the path and what the token lacks. */
+export class VaultError extends PorticoError {
+  /** The HTTP status Vault answered with, when it answered. */
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('PORTICO_VAULT', message, options);
+    if (options?.status !== undefined) this.status = options.status;
+  }
+}
+
+/** The rate-limit service was given a configuration it cannot use, or could not count (Redis unreachable). */
+export class RateLimitError extends PorticoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PORTICO_RATELIMIT', message, options);
   }
 }

@@ -5,16 +5,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { redacted } from '../../src/ir/redact.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
-import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,6 +87,31 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--ec2-endpoint': 'PORTICO_EC2_ENDPOINT',
     '--ec2-interval': 'PORTICO_EC2_INTERVAL',
     '--ext-auth-address': 'PORTICO_EXT_AUTH_ADDRESS',
+    '--vault-address': 'PORTICO_VAULT_ADDRESS',
+    '--vault-namespace': 'PORTICO_VAULT_NAMESPACE',
+    '--vault-token-file': 'PORTICO_VAULT_TOKEN_FILE',
+    '--vault-agent-sink-file': 'PORTICO_VAULT_AGENT_SINK_FILE',
+    '--vault-role-id-file': 'PORTICO_VAULT_ROLE_ID_FILE',
+    '--vault-secret-id-file': 'PORTICO_VAULT_SECRET_ID_FILE',
+    '--vault-ca-file': 'PORTICO_VAULT_CA_FILE',
+    '--vault-cert-file': 'PORTICO_VAULT_CERT_FILE',
+    '--vault-key-file': 'PORTICO_VAULT_KEY_FILE',
+    '--vault-kv-mount': 'PORTICO_VAULT_KV_MOUNT',
+    '--vault-kv-root': 'PORTICO_VAULT_KV_ROOT',
+    '--vault-poll-interval': 'PORTICO_VAULT_POLL_INTERVAL',
+    '--ratelimit-address': 'PORTICO_RATELIMIT_ADDRESS',
+    '--log-level': 'PORTICO_LOG_LEVEL',
+    '--log-format': 'PORTICO_LOG_FORMAT',
+  },
+  ratelimit: {
+    '--listen': 'PORTICO_RATELIMIT_LISTEN',
+    '--redis': 'PORTICO_RATELIMIT_REDIS',
+    '--xds-address': 'PORTICO_XDS_ADDRESS',
+    '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--xds-tls-ca': 'PORTICO_XDS_TLS_CA',
+    '--config-file': 'PORTICO_RATELIMIT_CONFIG_FILE',
+    '--admin-address': 'PORTICO_RATELIMIT_ADMIN_ADDRESS',
+    '--no-local-cache': 'PORTICO_RATELIMIT_NO_LOCAL_CACHE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -195,7 +222,7 @@ test('translate prints the AuthConfigs the ext-auth service gets, credentials re
   const testdata = join(import.meta.dirname, '../../src/gatewayapi/testdata');
   const res = portico(['translate', '-f', join(testdata, 'extauth.in.yaml'), '--secrets-dir', join(testdata, 'secrets')]);
   assert.match(res.stdout, /authConfigs:\n\s+- name: default\/basic-auth/);
-  assert.match(res.stdout, /hash: <redacted>/);
+  assert.match(res.stdout, /hash: <redacted sha256:[0-9a-f]{16}>/);
   assert.doesNotMatch(res.stdout, /key-a-123|key-b-456|NLFTUNkXaht0g|Zo4a\.zRe7|hsAaMBat8|dZjReJH7S66/);
 });
 
@@ -213,11 +240,13 @@ test('translate --secrets-dir serves HTTPS listeners by SDS and never prints a p
   assert.equal(res.status, 1, show(res)); // the case has invalid listeners on purpose
   const doc = parse(res.stdout) as { gateways: Record<string, { Secret?: { name: string; tls_certificate: { private_key: unknown } }[] }> };
   const served = doc.gateways['default/gw']?.Secret ?? [];
+  const keyOf = (path: string) => readFileSync(join(ROOT, 'src', 'gatewayapi', 'testdata', 'secrets', path, 'tls.key'), 'utf8');
   assert.deepEqual(served.map((s) => [s.name, s.tls_certificate.private_key]), [
-    ['secret/default/shop', { inline_string: '<redacted>' }],
-    ['secret/default/wildcard', { inline_string: '<redacted>' }],
-    ['secret/other/foreign', { inline_string: '<redacted>' }],
+    ['secret/default/shop', { inline_string: redacted(keyOf('default/shop')) }],
+    ['secret/default/wildcard', { inline_string: redacted(keyOf('default/wildcard')) }],
+    ['secret/other/foreign', { inline_string: redacted(keyOf('other/foreign')) }],
   ]);
+  assert.match(redacted('x'), /^<redacted sha256:[0-9a-f]{16}>$/, 'the key shows as its fingerprint');
   assert.doesNotMatch(res.stdout + res.stderr, /PRIVATE KEY/);
 });
 
@@ -419,6 +448,20 @@ test('controller: bad flags and unreadable secret files give one line and exit 1
   const empty = join(dir, 'empty-token');
   await writeFile(empty, '\n');
   assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', empty]), /--xds-token-file: .* is empty/);
+});
+
+test('validate and translate: a listener asking Vault PKI is no problem offline; bad Vault flags give one line', async (t) => {
+  const dir = await tempDir('cli-vault-pki', t);
+  const file = join(dir, 'gw.yaml');
+  await writeFile(file, gatewayWith('    - { name: api, protocol: HTTPS, port: 443, hostname: api.example.com, tls: { options: { portico.dev/vault-pki-role: pki/portico-gateway } } }'));
+  const validated = portico(['validate', '-f', file]);
+  assert.equal(validated.status, 0, show(validated));
+  const translated = portico(['translate', '-f', file]);
+  assert.equal(translated.status, 0, show(translated));
+  assert.match(translated.stdout, /certificate for api\.example\.com from Vault PKI \(pki\/issue\/portico-gateway\) is not issued yet/, 'the listener status says why it is not served');
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-role-id-file', file]), /--vault-role-id-file and --vault-secret-id-file go together/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-poll-interval', '0']), /--vault-poll-interval: '0' is not a whole number of seconds from 1 to 3600/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--vault-token-file', file, '--vault-agent-sink-file', file]), /secrets\.vault: one auth method at a time, but tokenFile and agentSinkFile are set/);
 });
 
 test('controller: the admin endpoint over HTTPS with a token for /debug/*; health checks stay open', { timeout: 60_000 }, async (t) => {

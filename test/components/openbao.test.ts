@@ -2,23 +2,9 @@
 // KV v2 mounted at secret/) on a random loopback port, and writes and reads a secret over the Vault
 // HTTP API that Portico uses (the same API as HashiCorp Vault's).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { freePort, requireBinary, startProcess, tempDir } from '../support/components.ts';
-
-/** A free port whose successor is free too: a dev server puts its cluster listener on port + 1. */
-async function freePortWithNext(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort();
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen({ host: '127.0.0.1', port: port + 1, exclusive: true }, () => s.close(() => resolve(true)));
-    });
-    if (port < 65535 && nextFree) return port;
-  }
-  throw new Error('no free pair of adjacent ports on 127.0.0.1');
-}
+import { requireBinary, startProcess, tempDir } from '../support/components.ts';
+import { freePortWithNext } from '../support/vault.ts';
 
 test('openbao: dev server on a random port, KV v2 write/read at secret/', { timeout: 60_000 }, async (t) => {
   const bao = requireBinary('bao');

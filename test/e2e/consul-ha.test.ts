@@ -13,6 +13,7 @@ import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
+import { startTraffic } from '../support/traffic.ts';
 
 const TTL = 10;
 const LOCK_DELAY = 1;
@@ -67,14 +68,7 @@ test('HA: the leader is SIGKILLed, the other controller takes over status writin
   await waitFor(async () => (await get('/v1')) === 200, { what: 'Envoy (fed by B) to serve /v1' });
   assert.equal(await leaderPid(consul), a.pid, 'B follows: A keeps the lock');
 
-  const seen = new Map<number, number>();
-  let running = true;
-  const traffic = (async () => {
-    while (running) {
-      const s = await get('/v1');
-      seen.set(s, (seen.get(s) ?? 0) + 1);
-    }
-  })();
+  const traffic = startTraffic(t, () => get('/v1'));
 
   process.kill(a.pid, 'SIGKILL'); // a crash: no release, no session destroy
   const killedAt = Date.now();
@@ -83,10 +77,9 @@ test('HA: the leader is SIGKILLed, the other controller takes over status writin
   // B writes statuses now: an edit's generation reaches Consul.
   await put(consul, 'portico/gateway.networking.k8s.io/v1/HTTPRoute/default/web', routeAt('/v1').replace('- name: gw', '- name: gw\n      sectionName: http'));
   await waitFor(async () => (await routeGeneration(consul)) === 2, { what: 'B to write the edited route status' });
-  running = false;
-  await traffic;
+  const seen = await traffic.stop();
   t.diagnostic(`B took over ${tookOver} ms after A was killed (TTL ${TTL} s, lock-delay ${LOCK_DELAY} s); answers: ${JSON.stringify([...seen])}`);
   assert.ok(tookOver <= (2 * TTL + LOCK_DELAY + 2) * 1000);
-  assert.deepEqual([...seen.keys()], [200]);
+  assert.deepEqual([...seen.keys()], ['200']);
   assert.deepEqual((await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/healthz`)).json()), { status: 'ok', degraded: [] });
 });

@@ -11,6 +11,7 @@ import { startConsul, type ConsulAgent } from '../support/consul.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { startTraffic } from '../support/traffic.ts';
 
 const ROUTE_KEY = (name: string) => `portico/gateway.networking.k8s.io/v1/HTTPRoute/default/${name}`;
 const STATUS_KEY = (name: string) => `portico-status/gateway.networking.k8s.io/HTTPRoute/default/${name}`;
@@ -126,20 +127,14 @@ test('Consul down under traffic: no failed request, degraded health, edits flow 
   await put(consul, ROUTE_KEY('web'), routeAt('web', '/web'));
   await gw.until('/web', (r) => r.status === 200);
 
-  const seen = new Map<string, number>();
-  let running = true;
-  const traffic = (async () => {
-    while (running) {
-      const r = await httpRequest(gw.port, '/web').then((x) => String(x.status), (e: Error) => `error ${e.message}`);
-      seen.set(r, (seen.get(r) ?? 0) + 1);
-    }
-  })();
+  const traffic = startTraffic(t, async () => (await httpRequest(gw.port, '/web')).status);
 
   await consul.stop();
   const downAt = Date.now();
-  await waitFor(async () => (await health(gw)).status === 'degraded', { what: 'degraded health' });
-  const h = await health(gw);
-  assert.match(h.degraded.join('\n'), /consul KV source: reading portico\/ at http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*serving the last good config/);
+  // The blocking query in flight fails first (ECONNRESET); the retries then find nothing listening.
+  const refused = /consul KV source: reading portico\/ at http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*serving the last good config/;
+  let h = await health(gw);
+  await waitFor(async () => (h = await health(gw)).status === 'degraded' && refused.test(h.degraded.join('\n')), { what: () => `degraded health naming the refused connection (${JSON.stringify(h)})` });
   const metrics = await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/metrics`)).text();
   assert.match(metrics, /^portico_degraded_components [1-9]/m, 'the outage shows as a metric too');
   await new Promise((r) => setTimeout(r, 3000));
@@ -151,8 +146,7 @@ test('Consul down under traffic: no failed request, degraded health, edits flow 
   await gw.until('/after', (r) => r.status === 200, { timeoutMs: 30_000 });
   t.diagnostic(`edit after the restart served in ${Date.now() - started} ms`);
   await waitFor(async () => (await health(gw)).status === 'ok', { timeoutMs: 30_000, what: 'health to be ok again' });
-  running = false;
-  await traffic;
+  const seen = await traffic.stop();
   t.diagnostic(`answers during the outage: ${JSON.stringify([...seen])}`);
   assert.deepEqual([...seen.keys()], ['200'], `answers seen: ${JSON.stringify([...seen])}`);
   assert.ok((seen.get('200') ?? 0) > 50);

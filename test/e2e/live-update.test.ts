@@ -6,6 +6,7 @@ import { waitFor } from '../support/components.ts';
 import { startGateway } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { startTraffic, unexpected } from '../support/traffic.ts';
 
 const routeAt = (name: string, path: string) =>
   route(name, `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
@@ -20,16 +21,9 @@ test('edits reach Envoy within 1 s with only 200/404 during the change', async (
   await gw.until('/stable', (r) => r.status === 200);
 
   // Traffic runs against both paths during every edit; every answer must be 200 or 404.
-  const seen = new Map<string, number>();
-  let running = true;
-  const traffic = (async () => {
-    while (running) {
-      for (const path of ['/stable', '/moving']) {
-        const r = await httpRequest(gw.port, path).then((x) => String(x.status), (e: Error) => `error ${e.message}`);
-        seen.set(r, (seen.get(r) ?? 0) + 1);
-      }
-    }
-  })();
+  let next = 0;
+  const paths = ['/stable', '/moving'];
+  const traffic = startTraffic(t, async () => (await httpRequest(gw.port, paths[next++ % 2]!)).status);
 
   for (let i = 0; i < 5; i++) {
     const started = Date.now();
@@ -41,10 +35,8 @@ test('edits reach Envoy within 1 s with only 200/404 during the change', async (
     await gw.until('/moving', (r) => r.status === 404, { timeoutMs: 1000 });
     t.diagnostic(`edit ${i}: route served after ${added} ms, removed after ${Date.now() - removedAt} ms`);
   }
-  running = false;
-  await traffic;
-  const unexpected = [...seen].filter(([k]) => k !== '200' && k !== '404');
-  assert.deepEqual(unexpected, [], `answers seen: ${JSON.stringify([...seen])}`);
+  const seen = await traffic.stop();
+  assert.deepEqual(unexpected(seen, ['200', '404']), [], `answers seen: ${JSON.stringify([...seen])}`);
   assert.ok((seen.get('200') ?? 0) > 10);
 });
 

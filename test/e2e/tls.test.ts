@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
+import { envoyStat } from '../support/envoy-admin.ts';
 import { backend, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
-import { httpRequest, httpsRequest, type HttpsOptions } from '../support/http.ts';
+import { httpsRequest, type HttpsOptions } from '../support/http.ts';
 import { issueCertificate, makeCa, type KeyPair } from '../support/tls.ts';
 
 const GATEWAY = gatewayWith(`    - { name: http, protocol: HTTP, port: \${PORT} }
@@ -54,13 +55,6 @@ function secretFiles(name: string, pair: KeyPair, namespace = 'default'): Record
 /** An HTTPS request to the gateway with this SNI (and Host, unless given another). */
 function get(gw: GatewayEnv, servername: string, path = '/', opts: Partial<HttpsOptions> = {}) {
   return httpsRequest(gw.ports.HTTPS as number, path, { servername, host: servername, ca: ca.cert, ...opts });
-}
-
-async function envoyStat(gw: GatewayEnv, name: string): Promise<number> {
-  const r = await httpRequest(gw.envoy.adminPort, `/stats?filter=${encodeURIComponent(`^${name.replaceAll('.', '\\.')}$`)}`);
-  const value = new RegExp(`^${name}: (\\d+)$`, 'm').exec(r.body)?.[1];
-  assert.ok(value !== undefined, `no stat ${name} in ${r.body}`);
-  return Number(value);
 }
 
 test('HTTPS listeners', async (t) => {
@@ -142,7 +136,7 @@ test('HTTPS listeners', async (t) => {
   });
 
   await t.test('rotating the certificate files: every request succeeds, the listener is not drained', async () => {
-    const modifiedBefore = await envoyStat(gw, 'listener_manager.listener_modified');
+    const modifiedBefore = await envoyStat(gw.envoy.adminPort, 'listener_manager.listener_modified');
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
     t.after(() => keepAlive.destroy());
     const kept = await get(gw, 'shop.example.com', '/', { agent: keepAlive });
@@ -176,7 +170,7 @@ test('HTTPS listeners', async (t) => {
     assert.equal(after.status, 200);
     assert.equal(after.localPort, kept.localPort, 'the kept connection survived the rotation');
     assert.equal(after.peer.cn, 'shop v1', 'a TLS session keeps the certificate it was set up with');
-    assert.equal(await envoyStat(gw, 'listener_manager.listener_modified'), modifiedBefore, 'the listener was not modified (so not drained)');
+    assert.equal(await envoyStat(gw.envoy.adminPort, 'listener_manager.listener_modified'), modifiedBefore, 'the listener was not modified (so not drained)');
     t.diagnostic(`new certificate served ${Math.round(servedAfterMs)} ms after the write; ${requests} requests during the rotation, none failed`);
   });
 });

@@ -1,4 +1,5 @@
-// Reading what a running Envoy has applied, from its admin API: the hosts of each cluster (EDS as served).
+// Reading what a running Envoy has applied, from its admin API: the hosts of each cluster (EDS as served),
+// and its counters.
 export interface ClusterHost {
   address: string;
   port: number;
@@ -15,4 +16,13 @@ export async function envoyClusterHosts(adminPort: number, cluster: string): Pro
   const status = ((await res.json()) as ClustersJson).cluster_statuses?.find((c) => c.name === cluster);
   if (!status) return undefined;
   return (status.host_statuses ?? []).flatMap((h) => (h.address?.socket_address ? [`${h.address.socket_address.address}:${h.address.socket_address.port_value}`] : [])).sort();
+}
+
+/** The value of one of Envoy's counters or gauges, e.g. `listener_manager.listener_modified`. */
+export async function envoyStat(adminPort: number, name: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/stats?filter=${encodeURIComponent(`^${name.replaceAll('.', '\\.')}$`)}`);
+  const body = await res.text();
+  const value = new RegExp(`^${name}: (\\d+)$`, 'm').exec(body)?.[1];
+  if (value === undefined) throw new Error(`no stat ${name} in ${body}`);
+  return Number(value);
 }

@@ -31,8 +31,8 @@ export interface HttpsOptions extends HttpOptions {
 }
 
 export interface HttpsResult extends HttpResult {
-  /** The certificate the gateway served: its subject CN and subjectAltName. */
-  peer: { cn: string; san: string };
+  /** The certificate the gateway served: its subject CN, subjectAltName and SHA-256 fingerprint. */
+  peer: { cn: string; san: string; fingerprint: string };
   /** The client side port of the connection, to tell connections apart. */
   localPort: number;
   /** What the handshake settled on, e.g. `TLSv1.3` and `TLS_AES_128_GCM_SHA256`. */
@@ -49,7 +49,7 @@ export function httpsRequest(port: number, path: string, opts: HttpsOptions): Pr
     const socket = res.socket as TLSSocket;
     const cert = socket.getPeerCertificate();
     const tls = { protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name };
-    return { peer: { cn: String(cert.subject?.CN ?? ''), san: cert.subjectaltname ?? '' }, localPort: socket.localPort ?? 0, tls };
+    return { peer: { cn: String(cert.subject?.CN ?? ''), san: cert.subjectaltname ?? '', fingerprint: cert.fingerprint256 ?? '' }, localPort: socket.localPort ?? 0, tls };
   });
 }
 

@@ -32,10 +32,12 @@ const protocolFitsListener: Rule = (l: { protocol: string; hostname?: string; tl
   if (['HTTPS', 'TLS'].includes(l.protocol) && l.tls === undefined) report(['tls'], `required for protocol ${l.protocol}`);
 };
 
-/** The CRD's CEL rules on `tls`: Terminate needs certificates, and HTTPS can only terminate. */
-const tlsFitsMode: Rule = (tls: { mode?: string; certificateRefs?: unknown[] }, report) => {
+/** The CRD's CEL rules on `tls`: Terminate needs certificates (or options that get one), and HTTPS can only terminate. */
+const tlsFitsMode: Rule = (tls: { mode?: string; certificateRefs?: unknown[]; options?: object }, report) => {
   const mode = tls.mode ?? 'Terminate';
-  if (mode === 'Terminate' && !tls.certificateRefs?.length) report(['certificateRefs'], 'required (at least one) when mode is Terminate');
+  if (mode === 'Terminate' && !tls.certificateRefs?.length && !Object.keys(tls.options ?? {}).length) {
+    report(['certificateRefs'], 'required (at least one) when mode is Terminate, unless options ask for a certificate (portico.dev/vault-pki-role)');
+  }
 };
 const httpsTerminates: Rule = (l: { protocol: string; tls?: { mode?: string } }, report) => {
   if (l.protocol === 'HTTPS' && l.tls?.mode === 'Passthrough') report(['tls', 'mode'], 'must be Terminate for protocol HTTPS (Passthrough needs protocol TLS)');

@@ -51,16 +51,20 @@ test('health checks need both thresholds and an HTTP checker with an absolute pa
   ]);
 });
 
-test('sslConfig: absolute certificate paths, a key with its certificate, SAN checks need a CA', () => {
+test('sslConfig: absolute certificate paths, a key with its certificate, SAN checks need a CA, files or a secretRef', () => {
   assert.deepEqual(problems('Upstream', `${HOSTS}  sslConfig: { sslFiles: { tlsCert: /c.crt } }`), [
     'x.yaml:6: Upstream default/x: spec.sslConfig.sslFiles.tlsKey: required when tlsCert is set (a client certificate needs its key)',
   ]);
   assert.deepEqual(problems('Upstream', `${HOSTS}  sslConfig: { verifySubjectAltName: [api] }`), [
-    'x.yaml:6: Upstream default/x: spec.sslConfig.verifySubjectAltName: needs sslFiles.rootCa to verify the certificate against',
+    'x.yaml:6: Upstream default/x: spec.sslConfig.verifySubjectAltName: needs sslFiles.rootCa (or a secretRef whose Secret has ca.crt) to verify the certificate against',
   ]);
   assert.deepEqual(problems('Upstream', `${HOSTS}  sslConfig: { sds: {} }`), [
-    'x.yaml:6: Upstream default/x: spec.sslConfig.sds: sds is not supported by Portico yet (no secret source); use sslFiles with certificate paths on the Envoy host',
+    'x.yaml:6: Upstream default/x: spec.sslConfig.sds: sds is not supported by Portico; use secretRef (Secrets from the folder or Vault, served by SDS) or sslFiles',
   ]);
+  assert.deepEqual(problems('Upstream', `${HOSTS}  sslConfig: { secretRef: { name: client }, sslFiles: { rootCa: /ca.crt } }`), [
+    'x.yaml:6: Upstream default/x: spec.sslConfig.secretRef: sslFiles and secretRef are alternatives (Gloo: one of them)',
+  ]);
+  assert.deepEqual(problems('Upstream', `${HOSTS}  sslConfig: { secretRef: { name: client }, verifySubjectAltName: [api] }`), []);
 });
 
 test('pasted key material is refused without being repeated in the message', () => {

@@ -136,11 +136,15 @@ const certWithKey: Rule = (f: { tlsCert?: string; tlsKey?: string }, report) => 
   if (f.tlsKey && !f.tlsCert) report(['tlsCert'], 'required when tlsKey is set');
 };
 
-const sanNeedsRootCa: Rule = (c: { sslFiles?: { rootCa?: string }; verifySubjectAltName?: string[] }, report) => {
-  if (c.verifySubjectAltName?.length && !c.sslFiles?.rootCa) report(['verifySubjectAltName'], 'needs sslFiles.rootCa to verify the certificate against');
+const sanNeedsRootCa: Rule = (c: { sslFiles?: { rootCa?: string }; secretRef?: unknown; verifySubjectAltName?: string[] }, report) => {
+  // With secretRef, the CA is the Secret's ca.crt: the translator checks it is there.
+  if (c.verifySubjectAltName?.length && !c.sslFiles?.rootCa && !c.secretRef) report(['verifySubjectAltName'], 'needs sslFiles.rootCa (or a secretRef whose Secret has ca.crt) to verify the certificate against');
 };
 
-const noSecretSource = 'is not supported by Portico yet (no secret source); use sslFiles with certificate paths on the Envoy host';
+/** Gloo's oneof: the certificates come from files or from a Secret, not both. */
+const filesOrSecret: Rule = (c: { sslFiles?: unknown; secretRef?: unknown }, report) => {
+  if (c.sslFiles && c.secretRef) report(['secretRef'], 'sslFiles and secretRef are alternatives (Gloo: one of them)');
+};
 
 const sslConfig = obj(
   {
@@ -148,12 +152,14 @@ const sslConfig = obj(
     sni: str({ minLength: 1, maxLength: 255 }),
     verifySubjectAltName: list(str({ minLength: 1 }), { min: 1 }),
     alpnProtocols: list(str({ minLength: 1 }), { min: 1 }),
-    secretRef: unsupported(`secretRef ${noSecretSource}`),
-    sds: unsupported(`sds ${noSecretSource}`),
+    // A TLS Secret (secrets folder or Vault): tls.crt + tls.key as the client certificate, ca.crt as the root CA.
+    secretRef: obj({ name: required(objectName), namespace: namespaceName }),
+    sds: unsupported('sds is not supported by Portico; use secretRef (Secrets from the folder or Vault, served by SDS) or sslFiles'),
     parameters: unsupported('parameters (TLS versions and ciphers) are not supported by Portico yet'),
     allowRenegotiation: unsupported('allowRenegotiation is not supported by Portico'),
   },
   sanNeedsRootCa,
+  filesOrSecret,
 );
 
 // ── consul and awsEc2 (discovered endpoints) ────────────────────────────────────────────────────────

@@ -8,16 +8,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { OPAQUE_SECRET_TYPE, TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
+import type { SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
-import { resourceId, type Resource } from '../../api/resource.ts';
-import { checkKeyPair } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
 import { FolderWatchers } from '../folder-watchers.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
+import { keepGoodPair, secretKey, secretResource, type SecretResource } from './secret.ts';
 
-export type SecretResource = Resource<SecretSpec>;
+export type { SecretResource } from './secret.ts';
 
 export interface FileSecretProviderOptions {
   dir: string;
@@ -80,7 +79,7 @@ export class FileSecretProvider {
     const rejected: Rejected[] = [];
     const secrets = await readSecrets(this.#opts.dir, rejected);
     await this.#syncWatchers(secrets);
-    const next = new Map(secrets.map((s) => [secretKey(s), this.#keepGoodPair(s, rejected)]));
+    const next = new Map(secrets.map((s) => [secretKey(s), keepGoodPair(s, this.#serving.get(secretKey(s)), (key) => ({ file: join(s.source?.file ?? '', key) }), rejected)]));
     this.#serving = next;
     const resources = [...next.values()];
     const hash = hashOf([resources.map((r) => [r.metadata, r.spec]), rejected]);
@@ -88,28 +87,6 @@ export class FileSecretProvider {
     this.#published = hash;
     this.#opts.logger.info({ secrets: [...next.keys()] }, 'secrets loaded');
     this.#onSnapshot({ resources, rejected });
-  }
-
-  /**
-   * A pair that does not check out, where a good one served before (a rotation in mid-write, or a bad
-   * rotation), keeps the good one serving and is reported as rejected: the Secret's status and the log say
-   * why. A Secret that was never good is passed on as it is, so the listener using it says why.
-   */
-  #keepGoodPair(secret: SecretResource, rejected: Rejected[]): SecretResource {
-    const previous = this.#serving.get(secretKey(secret));
-    if (secret.spec.type !== TLS_SECRET_TYPE) return secret;
-    const check = checkKeyPair(secret.spec.stringData['tls.crt'], secret.spec.stringData['tls.key']);
-    if (check.ok || !previous) return secret;
-    const before = previous.spec.stringData;
-    if (!checkKeyPair(before['tls.crt'], before['tls.key']).ok) return secret;
-    const file = join(secret.source?.file ?? '', check.field);
-    const { namespace, name } = secret.metadata;
-    rejected.push({
-      id: { apiVersion: secret.apiVersion, kind: secret.kind, namespace, name },
-      source: { file },
-      problems: [{ source: { file }, resource: resourceId(secret), message: `${check.field} ${check.message}; the previous certificate keeps serving` }],
-    });
-    return previous;
   }
 
   /** One watcher per folder (the root, each namespace, each secret), as Linux has no reliable recursive watch. */
@@ -130,20 +107,14 @@ async function readSecret(dir: string, namespace: string, name: string, rejected
   const values = await Promise.all(keys.map((k) => readFile(join(folder, k), 'utf8').catch(() => undefined)));
   const stringData: SecretSpec['stringData'] = {};
   keys.forEach((k, i) => values[i] !== undefined && (stringData[k] = values[i]));
-  const tls = 'tls.crt' in stringData || 'tls.key' in stringData;
+  const secret = secretResource(namespace, name, stringData, { file: folder });
   const labelsFile = join(folder, LABELS_FILE);
   const labels = await readLabels(labelsFile);
   if (labels === null) {
     const problem = { source: { file: labelsFile }, resource: `Secret ${namespace}/${name}`, field: 'metadata.labels', message: `${LABELS_FILE} must be a YAML mapping of label names to values; the Secret has no labels until it is` };
     rejected.push({ id: { apiVersion: 'v1', kind: 'Secret', namespace, name }, source: { file: labelsFile }, problems: [problem] });
   }
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { namespace, name, ...(labels && { labels }) },
-    spec: { type: tls ? TLS_SECRET_TYPE : OPAQUE_SECRET_TYPE, stringData },
-    source: { file: folder },
-  };
+  return labels ? { ...secret, metadata: { ...secret.metadata, labels } } : secret;
 }
 
 const LABELS_FILE = '.labels';
@@ -165,8 +136,4 @@ async function readLabels(path: string): Promise<Record<string, string> | undefi
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-}
-
-function secretKey(s: SecretResource): string {
-  return `${s.metadata.namespace}/${s.metadata.name}`;
 }

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { CircuitBreakersIr, ClusterIr, EndpointIr, HealthCheckIr, LoadBalancerIr, OutlierDetectionIr, SubsetIr, UpstreamTlsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
-import { duration } from './config-source.ts';
+import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const UPSTREAM_TLS_CONTEXT = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
@@ -126,7 +126,7 @@ function healthCheck(hc: HealthCheckIr): XdsObject {
 }
 
 /** HTTP/2 (h2c without TLS) and per-connection request limits live in the upstream HTTP protocol options. */
-function httpProtocol(c: ClusterIr): XdsObject {
+export function httpProtocol(c: Pick<ClusterIr, 'http2' | 'maxRequestsPerConnection'>): XdsObject {
   if (!c.http2 && !c.maxRequestsPerConnection) return {};
   const options: XdsObject = {
     '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
@@ -139,9 +139,12 @@ function httpProtocol(c: ClusterIr): XdsObject {
 function transportSocket(tls: UpstreamTlsIr): XdsObject {
   const common: XdsObject = {};
   if (tls.certFile && tls.keyFile) common.tls_certificates = [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }];
-  if (tls.caFile) {
+  // By SDS, like listener certificates: a rotated client certificate is a new Secret, the cluster stays.
+  if (tls.clientCertificate) common.tls_certificate_sds_secret_configs = [{ name: tls.clientCertificate, sds_config: ADS_CONFIG_SOURCE }];
+  const trustedCa = tls.caFile ? { filename: tls.caFile } : tls.trustedCa && { inline_string: tls.trustedCa };
+  if (trustedCa) {
     common.validation_context = {
-      trusted_ca: { filename: tls.caFile },
+      trusted_ca: trustedCa,
       ...(tls.verifySubjectAltNames && { match_typed_subject_alt_names: tls.verifySubjectAltNames.map(sanMatcher) }),
     };
   }

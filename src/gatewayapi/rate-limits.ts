@@ -1,0 +1,134 @@
+// Rate limits of RouteOptions and VirtualHostOptions → the descriptors Envoy sends (route and virtual host
+// `rate_limits`) and the rules the rate-limit service matches them against (RateLimitIr). Each RateLimitConfig
+// in use becomes one root of the service's tree, keyed by a first entry only its own actions send
+// (`portico.rlc` = `<namespace>/<name>`, or `portico.rlc-set` for set-style), so two configs never share a
+// counter or shadow each other's rules. ratelimitBasic does the same per option (`portico.basic`).
+import type { RateLimitBasic, RateLimitConfigRefs, RateLimitConfigSpec, RateLimitDescriptor, RateLimitSpec } from '../api/ratelimit-types.ts';
+import type { Resource } from '../api/resource.ts';
+import type { RateLimitActionIr, RateLimitIr, RateLimitPolicyIr } from '../ir/types.ts';
+import { byKey } from '../lib/stable.ts';
+import type { DescriptorConfig, LimitConfig, Unit } from '../ratelimit/config.ts';
+import type { Setting } from './policies.ts';
+import { condition, statusEntry, type StatusEntry } from './status.ts';
+import type { ResourceIndex } from './resources.ts';
+
+/** Where ratelimitBasic finds the authenticated user's id (set by ext-auth); absent: anonymous. */
+const USER_ID_HEADER = 'x-user-id';
+
+/** The two rate-limit settings of an option; each goes to the first option in precedence that sets it. */
+export const RATE_LIMIT_CONFIGS: Setting = { name: 'rateLimitConfigs', fields: ['rateLimitConfigs'] };
+export const RATE_LIMIT_BASIC: Setting = { name: 'ratelimitBasic', fields: ['ratelimitBasic'] };
+
+type RateLimitConfig = Resource<RateLimitConfigSpec>;
+/** A RouteOption or VirtualHostOption. */
+type RateLimitOption = Resource<{ options?: { rateLimitConfigs?: RateLimitConfigRefs; ratelimitBasic?: RateLimitBasic } }>;
+/** Reports a problem with a field of an option. */
+export type OptionReport = (option: Resource, field: string, message: string) => void;
+
+export class RateLimitResolver {
+  readonly #index: ResourceIndex;
+  /** Roots of the service's tree in use, by root id (so each is built once). */
+  readonly #roots = new Map<string, DescriptorConfig>();
+  /** RateLimitConfig key → the options using it. */
+  readonly #users = new Map<string, Set<string>>();
+
+  constructor(index: ResourceIndex) {
+    this.#index = index;
+  }
+
+  /** The descriptors Envoy sends for the option settings that won (RATE_LIMIT_CONFIGS, RATE_LIMIT_BASIC). */
+  policies(winners: ReadonlyMap<string, RateLimitOption>, report: OptionReport): RateLimitPolicyIr[] {
+    const configs = winners.get(RATE_LIMIT_CONFIGS.name);
+    const basic = winners.get(RATE_LIMIT_BASIC.name);
+    const limits = basic?.spec.options?.ratelimitBasic;
+    return [
+      ...(configs ? this.#refsPolicies(configs, configs.spec.options?.rateLimitConfigs?.refs ?? [], report) : []),
+      ...(basic && limits ? this.#basicPolicies(basic, limits) : []),
+    ];
+  }
+
+  /** The service's rules; undefined when no option limits anything. */
+  ir(): RateLimitIr | undefined {
+    if (!this.#roots.size) return undefined;
+    return { descriptors: [...this.#roots.values()].sort(byKey((d) => `${d.key}\u0000${d.value}`)) };
+  }
+
+  /** Every valid RateLimitConfig is Accepted; the message says which options use it. */
+  statuses(): StatusEntry[] {
+    return this.#index.rateLimitConfigs.map((c) => {
+      const users = [...(this.#users.get(`${c.metadata.namespace}/${c.metadata.name}`) ?? [])].sort();
+      const message = users.length ? `used by ${users.join(', ')}` : 'valid; not used by any RouteOption or VirtualHostOption yet';
+      return statusEntry(c, { conditions: [condition(c, 'Accepted', true, { reason: 'Accepted', message })] });
+    });
+  }
+
+  #refsPolicies(option: RateLimitOption, refs: RateLimitConfigRefs['refs'], report: OptionReport): RateLimitPolicyIr[] {
+    return refs.flatMap((ref, i) => {
+      const namespace = ref.namespace ?? option.metadata.namespace;
+      const config = this.#index.rateLimitConfig(namespace, ref.name);
+      if (!config) {
+        report(option, `spec.options.rateLimitConfigs.refs[${i}]`, `RateLimitConfig ${namespace}/${ref.name} not found (or never valid); no limit from it applies`);
+        return [];
+      }
+      this.#use(config, option);
+      return this.#configPolicies(config);
+    });
+  }
+
+  #use(config: RateLimitConfig, option: Resource): void {
+    const key = `${config.metadata.namespace}/${config.metadata.name}`;
+    this.#users.set(key, (this.#users.get(key) ?? new Set()).add(`${option.kind} ${option.metadata.namespace}/${option.metadata.name}`));
+  }
+
+  #configPolicies(config: RateLimitConfig): RateLimitPolicyIr[] {
+    const id = `${config.metadata.namespace}/${config.metadata.name}`;
+    const { raw } = config.spec;
+    if (raw.descriptors?.length) this.#roots.set(`tree:${id}`, { key: 'portico.rlc', value: id, descriptors: raw.descriptors.map(descriptorOf) });
+    if (raw.setDescriptors?.length) {
+      const setDescriptors = raw.setDescriptors.map((s) => ({ ...s, rateLimit: limitOf(s.rateLimit) }));
+      this.#roots.set(`set:${id}`, { key: 'portico.rlc-set', value: id, setDescriptors });
+    }
+    return raw.rateLimits.map((r): RateLimitPolicyIr => {
+      const [key, actions] = r.setActions ? (['portico.rlc-set', r.setActions] as const) : (['portico.rlc', r.actions ?? []] as const);
+      return { actions: [rootAction(key, id), ...actions] };
+    });
+  }
+
+  /** Anonymous requests (no user id header) are counted per client address, the others per user id. */
+  #basicPolicies(option: Resource, basic: RateLimitBasic): RateLimitPolicyIr[] {
+    const id = `${option.kind}/${option.metadata.namespace}/${option.metadata.name}`;
+    const descriptors: DescriptorConfig[] = [];
+    const policies: RateLimitPolicyIr[] = [];
+    if (basic.anonymousLimits) {
+      descriptors.push({ key: 'header_match', value: 'portico.anonymous', descriptors: [{ key: 'remote_address', rateLimit: limitOf(basic.anonymousLimits) }] });
+      const anonymous = { descriptorValue: 'portico.anonymous', expectMatch: false, headers: [{ name: USER_ID_HEADER, presentMatch: true }] };
+      policies.push({ actions: [rootAction('portico.basic', id), { headerValueMatch: anonymous }, { remoteAddress: {} }] });
+    }
+    if (basic.authorizedLimits) {
+      descriptors.push({ key: 'portico.user', rateLimit: limitOf(basic.authorizedLimits) });
+      policies.push({ actions: [rootAction('portico.basic', id), { requestHeaders: { headerName: USER_ID_HEADER, descriptorKey: 'portico.user' } }] });
+    }
+    this.#roots.set(`basic:${id}`, { key: 'portico.basic', value: id, descriptors });
+    return policies;
+  }
+}
+
+function rootAction(key: string, id: string): RateLimitActionIr {
+  return { genericKey: { descriptorKey: key, descriptorValue: id } };
+}
+
+function descriptorOf(d: RateLimitDescriptor): DescriptorConfig {
+  return {
+    key: d.key,
+    ...(d.value !== undefined && { value: d.value }),
+    ...(d.rateLimit && { rateLimit: limitOf(d.rateLimit) }),
+    ...(d.descriptors?.length && { descriptors: d.descriptors.map(descriptorOf) }),
+    ...(d.weight !== undefined && { weight: d.weight }),
+    ...(d.alwaysApply !== undefined && { alwaysApply: d.alwaysApply }),
+    ...(d.shadowMode !== undefined && { shadowMode: d.shadowMode }),
+  };
+}
+
+function limitOf(l: RateLimitSpec): LimitConfig {
+  return { requestsPerUnit: l.requestsPerUnit, unit: l.unit.toLowerCase() as Unit };
+}

@@ -1,0 +1,131 @@
+// A real OpenBao (`bao`, the Vault API) server for tests, on a random loopback port, set up by vault/setup.sh
+// (KV v2, PKI, the controller's policy and AppRole). Not a dev server: it keeps its data in a file store, so
+// kill() and restart() are a real outage — the restarted server comes back sealed and, once unseal()ed,
+// still holds every secret, CA and login. A missing `bao` fails the test with how to install it.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, requireBinary, startProcess, tempDir, waitFor, type AfterHook, type ProcessHandle } from './components.ts';
+import { writeCertificates, type TestCertificates } from './tls.ts';
+
+const SETUP = join(import.meta.dirname, '../../vault/setup.sh');
+
+export interface VaultServer {
+  address: string;
+  rootToken: string;
+  /** vault/setup.sh's AppRole login files. */
+  files: { roleId: string; secretId: string };
+  /** The PKI CA (PEM): what clients of PKI-issued certificates trust. */
+  ca: { cert: string };
+  process(): ProcessHandle;
+  /** SIGKILLs the server (an outage). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port: sealed, until unseal(). */
+  restart(): Promise<void>;
+  unseal(): Promise<void>;
+  /** Writes a KV v2 secret (`path` below `secret/data/`). */
+  kvPut(path: string, data: Record<string, string>): Promise<void>;
+}
+
+/** A free port whose successor is free too: a server puts its cluster listener on port + 1. */
+export async function freePortWithNext(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    const nextFree = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen({ host: '127.0.0.1', port: port + 1, exclusive: true }, () => s.close(() => resolve(true)));
+    });
+    if (port < 65535 && nextFree) return port;
+  }
+  throw new Error('no free pair of adjacent ports on 127.0.0.1');
+}
+
+export interface VaultServerOptions {
+  /** Serve HTTPS with certs.serverCert (for 127.0.0.1) and require client certificates signed by certs.ca. */
+  tls?: TestCertificates;
+  /** Run vault/setup.sh (default true). */
+  setup?: boolean;
+}
+
+export async function startVault(t: AfterHook, opts: VaultServerOptions = {}): Promise<VaultServer> {
+  const bao = requireBinary('bao');
+  const dir = await tempDir('vault', t);
+  const port = await freePortWithNext();
+  const address = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const pem = opts.tls && writeCertificates(opts.tls, dir);
+  const config = join(dir, 'server.hcl');
+  const tls = pem
+    ? `tls_cert_file = "${pem.serverCert}"\n  tls_key_file = "${pem.serverKey}"\n  tls_client_ca_file = "${pem.ca}"\n  tls_require_and_verify_client_cert = true`
+    : 'tls_disable = true';
+  await writeFile(config, `storage "file" { path = "${join(dir, 'data')}" }
+listener "tcp" {
+  address = "127.0.0.1:${port}"
+  cluster_address = "127.0.0.1:${port + 1}"
+  ${tls}
+}
+api_addr = "${address}"
+cluster_addr = "https://127.0.0.1:${port + 1}"
+disable_mlock = true
+`);
+  const api = (method: string, path: string, body?: unknown, token?: string) => call(address, opts.tls, method, path, body, token);
+  const start = () =>
+    startProcess(bao, ['server', `-config=${config}`, '-log-level=warn'], {
+      cwd: dir,
+      env: { HOME: dir },
+      timeoutMs: 45_000,
+      // Any answer: it listens (sealed, until unsealed).
+      readyWhen: async () => (await api('GET', 'sys/health?sealedcode=200&uninitcode=200').then(() => true)),
+    });
+  let proc = await start();
+  t.after(() => proc.stop());
+  const init = await api('PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+  const rootToken = init.root_token as string;
+  const unseal = async () => {
+    await api('PUT', 'sys/unseal', { key: init.keys_base64[0] });
+    await waitFor(async () => Boolean(await api('GET', 'sys/health')), { timeoutMs: 30_000, what: 'OpenBao to be unsealed and active' });
+  };
+  await unseal();
+  const env = { ...process.env, HOME: dir, VAULT_ADDR: address, VAULT_TOKEN: rootToken, PATH: `${bao.replace(/\/[^/]+$/, '')}:${process.env.PATH}` };
+  if (opts.setup ?? true) await promisify(execFile)('bash', [SETUP, dir], { env });
+
+  return {
+    address,
+    rootToken,
+    files: { roleId: join(dir, 'role-id'), secretId: join(dir, 'secret-id') },
+    ca: { cert: await readFile(join(dir, 'ca.crt'), 'utf8').catch(() => '') },
+    process: () => proc,
+    kill: async () => {
+      process.kill(-proc.pid, 'SIGKILL');
+      await proc.stop().catch(() => undefined); // it "died early": expected here
+    },
+    restart: async () => {
+      proc = await start();
+    },
+    unseal,
+    kvPut: async (path, data) => void (await api('POST', `secret/data/${path}`, { data }, rootToken)),
+  };
+}
+
+/** One Vault API call (the test's own set-up): JSON in and out, an error unless 2xx. */
+function call(address: string, tls: TestCertificates | undefined, method: string, path: string, body?: unknown, token?: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(`${address}/v1/${path}`);
+    const headers = token ? { 'X-Vault-Token': token } : {};
+    const options = { method, headers, ...(tls && { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey }) };
+    const req = (url.protocol === 'https:' ? request : httpRequest)(url, options, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        else resolve(text ? JSON.parse(text) : {});
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}

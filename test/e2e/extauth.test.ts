@@ -224,20 +224,24 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/ghost', { headers: basic('test', 'test123') })), 403);
   });
 
-  await t.test('a live change applies without a restart or a failed request', async () => {
+  await t.test('live changes (a Secret, an AuthConfig) apply without a restart or a failed request', async () => {
     let running = true;
-    const seen = new Map<number, number>();
+    const seen = new Map<string, number>();
+    const count = (what: string, r: { status: number }) => seen.set(`${what} ${r.status}`, (seen.get(`${what} ${r.status}`) ?? 0) + 1);
     const load = (async () => {
       while (running) {
-        const r = await gw.get('/apikey', { headers: { 'x-api-key': 'key-b-456' } }).catch(() => ({ status: 0 }));
-        seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+        count('key-b', await gw.get('/apikey', { headers: { 'x-api-key': 'key-b-456' } }).catch(() => ({ status: 0 })));
+        count('test', await gw.get('/basic', { headers: basic('test', 'test123') }).catch(() => ({ status: 0 })));
       }
     })();
     await gw.write('.secrets/default/key-b/.labels', 'team: infra\n');
     await gw.until('/apikey', (r) => r.status === 200, { headers: { 'x-api-key': 'key-b-456' } });
+    await gw.write('auth.yaml', configs(issuer.jwksUrl, httpAuth, grpcAuth).replace('realm: gloo', 'realm: changed'));
+    await gw.until('/basic', (r) => r.headers['www-authenticate'] === 'Basic realm="changed"');
     running = false;
     await load;
-    assert.deepEqual([...seen.keys()].filter((s) => s !== 200 && s !== 401), [], `answers seen: ${JSON.stringify([...seen])}`);
+    const unexpected = [...seen.keys()].filter((k) => !['key-b 200', 'key-b 401', 'test 200'].includes(k));
+    assert.deepEqual(unexpected, [], `answers seen: ${JSON.stringify([...seen])}`);
   });
 
   await t.test('with the service down, Envoy denies (403) unless the AuthConfig sets failureModeAllow', async () => {

@@ -19,7 +19,10 @@ export function redactSecrets(ir: Ir): Ir {
   };
 }
 
-/** Password hashes, API keys and the Secret entries that travel with them (they may be credentials too). */
+/** API keys may be short enough to guess from a fingerprint: they, and the Secret entries sent with them, show none. */
+const HIDDEN = '<redacted>';
+
+/** Password hashes (fingerprinted: they are salted one-way already), API keys and the entries sent with them. */
 export function redactAuthConfig(config: AuthConfigIr): AuthConfigIr {
   return { ...config, steps: config.steps.map(redactStep) };
 }
@@ -27,7 +30,7 @@ export function redactAuthConfig(config: AuthConfigIr): AuthConfigIr {
 function redactStep(step: AuthStepIr): AuthStepIr {
   if ('basic' in step) return { ...step, basic: { ...step.basic, users: step.basic.users.map((u) => ({ ...u, hash: redacted(u.hash) })) } };
   if ('apiKey' in step) {
-    const keys = step.apiKey.keys.map((k) => ({ ...k, key: redacted(k.key), metadata: Object.fromEntries(Object.entries(k.metadata).map(([m, v]) => [m, redacted(v)])) }));
+    const keys = step.apiKey.keys.map((k) => ({ ...k, key: HIDDEN, metadata: Object.fromEntries(Object.keys(k.metadata).map((m) => [m, HIDDEN])) }));
     return { ...step, apiKey: { ...step.apiKey, keys } };
   }
   return step;

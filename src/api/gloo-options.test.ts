@@ -78,16 +78,16 @@ test('RouteOption options: typos, Gloo durations, ranges, retry conditions, one-
 
 test('Gloo options Portico lacks are reported by name, never ignored', () => {
   assert.deepEqual(
-    problems('RouteOption', `  options:\n    extauth: { configRef: { name: oauth } }\n    stagedTransformations: {}\n    headerManipulation: { requestHeadersToAdd: [{ headerSecretRef: { name: s } }] }\n`),
+    problems('RouteOption', `  options:\n    extauth: { customAuth: {} }\n    stagedTransformations: {}\n    headerManipulation: { requestHeadersToAdd: [{ headerSecretRef: { name: s } }] }\n`),
     [
-      '6 spec.options.extauth: option extauth is not supported by Portico yet',
+      '6 spec.options.extauth.customAuth: customAuth is not supported: Portico runs its own ext-auth service',
       '7 spec.options.stagedTransformations: option stagedTransformations is not supported by Portico yet',
       '8 spec.options.headerManipulation.requestHeadersToAdd[0].header: required field is missing',
       '8 spec.options.headerManipulation.requestHeadersToAdd[0].headerSecretRef: headers from secrets are not supported by Portico yet',
     ],
   );
   assert.deepEqual(problems('VirtualHostOption', '  options: { ratelimit: {}, faults: {} }\n'), [
-    '5 spec.options.faults: unknown field; known fields here: headerManipulation, cors, retries, rateLimitConfigs, ratelimitBasic, extensions, stats, transformations, stagedTransformations, includeRequestAttemptCount, includeAttemptCountInResponse, extauth, jwt, jwtStaged, rbac, waf, dlp, ratelimit, ratelimitEarly, ratelimitRegular, rateLimitEarlyConfigs, rateLimitRegularConfigs, bufferPerRoute, csrf, extProc, corsPolicyMergeSettings',
+    '5 spec.options.faults: unknown field; known fields here: headerManipulation, cors, retries, extauth, rateLimitConfigs, ratelimitBasic, extensions, stats, transformations, stagedTransformations, includeRequestAttemptCount, includeAttemptCountInResponse, jwt, jwtStaged, rbac, waf, dlp, ratelimit, ratelimitEarly, ratelimitRegular, rateLimitEarlyConfigs, rateLimitRegularConfigs, bufferPerRoute, csrf, extProc, corsPolicyMergeSettings',
     '5 spec.options.ratelimit: option ratelimit is not supported by Portico yet',
   ]);
 });

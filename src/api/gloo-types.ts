@@ -1,5 +1,6 @@
 // Spec types of the Gloo-style extension kinds (gloo.solo.io/v1), shaped like Gloo's YAML so that
 // existing Gloo Edge configs carry over. Durations are protobuf JSON strings (`5s`, `0.25s`).
+import type { ExtAuthOption } from './auth-types.ts';
 import type { RateLimitBasic, RateLimitConfigRefs } from './ratelimit-types.ts';
 
 export interface UpstreamSpec {
@@ -157,6 +158,7 @@ export interface RouteOptions {
   shadowing?: { upstream: { name: string; namespace?: string }; percentage?: number };
   lbHash?: { hashPolicies: GlooHashPolicy[] };
   bufferPerRoute?: { disabled?: boolean; buffer?: { maxRequestBytes: number } };
+  extauth?: ExtAuthOption;
   rateLimitConfigs?: RateLimitConfigRefs;
   ratelimitBasic?: RateLimitBasic;
 }
@@ -165,6 +167,7 @@ export interface VirtualHostOptions {
   headerManipulation?: GlooHeaderManipulation;
   cors?: GlooCorsPolicy;
   retries?: GlooRetryPolicy;
+  extauth?: ExtAuthOption;
   rateLimitConfigs?: RateLimitConfigRefs;
   ratelimitBasic?: RateLimitBasic;
 }

@@ -1,6 +1,7 @@
 // The explicit registry of the kinds Portico reads: group, served versions, scope, and the validator (a schema
 // of the whole document, cross-field rules included). Nothing registers itself by being imported.
-import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, RATELIMIT_GROUP } from './resource.ts';
+import { GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, RATELIMIT_GROUP } from './resource.ts';
+import { authConfigSpec } from './validate/auth-config.ts';
 import { dnsLabel } from './validate/common.ts';
 import { gatewayClassSpec, gatewaySpec } from './validate/gateway.ts';
 import { upstreamGroupSpec, upstreamSpec } from './validate/gloo.ts';
@@ -40,6 +41,7 @@ export const KINDS: readonly KindDef[] = [
   define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'RouteOption', namespaced: true, spec: routeOptionSpec }),
   define(GLOO_GATEWAY_GROUP, ['v1alpha1'], { kind: 'DirectResponse', namespaced: true, spec: directResponseSpec }),
   define(GLOO_GATEWAY_GROUP, ['v1'], { kind: 'VirtualHostOption', namespaced: true, spec: virtualHostOptionSpec }),
+  define(GLOO_ENTERPRISE_GROUP, ['v1'], { kind: 'AuthConfig', namespaced: true, spec: authConfigSpec }),
   define(RATELIMIT_GROUP, ['v1alpha1'], { kind: 'RateLimitConfig', namespaced: true, spec: rateLimitConfigSpec }),
 ];
 

@@ -60,6 +60,8 @@ export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const GLOO_GROUP = 'gloo.solo.io';
 /** Gloo's gateway-level extension kinds (RouteOption, VirtualHostOption). */
 export const GLOO_GATEWAY_GROUP = 'gateway.solo.io';
+/** Gloo Enterprise kinds (AuthConfig). */
+export const GLOO_ENTERPRISE_GROUP = 'enterprise.gloo.solo.io';
 /** Gloo's RateLimitConfig. */
 export const RATELIMIT_GROUP = 'ratelimit.solo.io';
 

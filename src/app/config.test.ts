@@ -18,6 +18,7 @@ leaderElection: { ttlSeconds: 20 }
 discovery:
   consul: { waitSeconds: 60 }
   ec2: { endpoint: 'http://127.0.0.1:5000' }
+extAuth: { address: unix:/run/portico/extauth.sock }
 `;
 
 test('portico.yaml: every section read, paths relative to the file, defaults filled, flags on top', () => {
@@ -31,6 +32,7 @@ test('portico.yaml: every section read, paths relative to the file, defaults fil
   assert.equal(c.consul.tls?.caFile, '/etc/portico/ca.pem');
   assert.deepEqual(c.leaderElection, { ttlSeconds: 20, lockDelaySeconds: 15 });
   assert.deepEqual(c.discovery, { consul: { waitSeconds: 60 }, ec2: { endpoint: 'http://127.0.0.1:5000' } });
+  assert.deepEqual(c.extAuth, { address: 'unix:/run/portico/extauth.sock' });
   assert.deepEqual(resolveConfig({}, { sources: { consulKv: {} } }).sources.consulKv, { rootKey: 'portico', statusPrefix: 'portico-status' });
 });
 
@@ -41,6 +43,8 @@ test('portico.yaml: errors name the file, the line and the field', () => {
   fails('sources:\n  consulKv: { rootKey: /portico/ }\n', /^p\.yaml:2: sources\.consulKv\.rootKey: must be a KV path/);
   fails('sources: [\n', /^p\.yaml:\d+: YAML syntax error/);
   fails('discovery: { consul: 3 }\n', /discovery\.consul/);
+  fails('extAuth:\n  address: extauth.sock\n', /^p\.yaml:2: extAuth\.address: "extauth\.sock" is not a valid service address/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: {} } }, { extAuth: { address: 'localhost' } }), /extAuth\.address \(--ext-auth-address\): expected/);
   assert.throws(() => resolveConfig({}, {}), /no resource source/);
   assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p', statusPrefix: 'p/status' } } }, {}), /statusPrefix 'p\/status' must lie outside rootKey 'p\/'/);
 });

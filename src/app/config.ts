@@ -54,6 +54,8 @@ export interface PorticoConfig {
   sources: { directory?: DirectorySourceConfig; consulKv?: ConsulKvSourceConfig };
   consul: ConsulOptions;
   leaderElection: LeaderElectionConfig;
+  /** Portico's ext-auth service, which Envoy's ext_authz filter calls (`unix:/path` or `HOST:PORT`). */
+  extAuth?: { address: string };
   /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
   discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
   secrets?: { vault?: VaultConfig };
@@ -88,6 +90,9 @@ const vault = obj({
   tls: tlsFiles,
   kv: obj({ mount: kvPrefix, rootKey: kvPrefix, intervalSeconds: int(1, 3600) }),
 });
+/** A Unix socket (`unix:/abs/path`) or `HOST:PORT`, as Envoy's cluster for the service takes it. */
+const SERVICE_ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})$/;
+const serviceAddress = str({ pattern: SERVICE_ADDRESS, patternName: 'service address (unix:/absolute/path.sock or HOST:PORT)' });
 const SCHEMA = obj({
   xdsAddress: text,
   adminAddress: text,
@@ -114,6 +119,7 @@ const SCHEMA = obj({
     requestTimeout: protoDuration,
     enableXRatelimitHeaders: bool,
   }),
+  extAuth: obj({ address: required(serviceAddress) }),
 });
 
 /** What the file says, checked (paths in it are resolved against the file's folder). */
@@ -198,6 +204,9 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
   const kv = merged.sources?.consulKv;
   if (dir && !dir.path) throw new ConfigError('sources.directory needs a path (or --config-dir / PORTICO_CONFIG_DIR)');
   if (!dir && !kv) throw new ConfigError('no resource source: set --config-dir, or sources.directory / sources.consulKv in the config file (--config)');
+  if (merged.extAuth && !SERVICE_ADDRESS.test(merged.extAuth.address)) {
+    throw new ConfigError(`extAuth.address (--ext-auth-address): expected unix:/absolute/path.sock or HOST:PORT, got '${merged.extAuth.address}'`);
+  }
   const rootKey = kv?.rootKey ?? 'portico';
   const consulKv = kv && { rootKey, statusPrefix: kv.statusPrefix ?? `${rootKey}-status` };
   if (consulKv && (consulKv.statusPrefix === rootKey || consulKv.statusPrefix.startsWith(`${rootKey}/`))) {
@@ -211,6 +220,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     consul: merged.consul ?? {},
     leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
+    ...(merged.extAuth?.address && { extAuth: merged.extAuth }),
     ...(merged.secrets?.vault && { secrets: { vault: merged.secrets.vault } }),
     ...(merged.rateLimit && { rateLimit: rateLimitSettings(merged.rateLimit) }),
   };

@@ -59,6 +59,8 @@ export interface ControllerOptions {
   controllerName?: string;
   /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
   rateLimit?: RateLimitSettings;
+  /** Where Envoy reaches Portico's ext-auth service (`unix:/path` or `HOST:PORT`); absent: routes with auth are denied. */
+  extAuthAddress?: string;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
@@ -176,6 +178,11 @@ export class Controller extends EventEmitter {
     return this.#last?.output.ir.gateways ?? [];
   }
 
+  /** Whether some AuthConfig exists (for `portico up`, which then starts the ext-auth service). */
+  usesExtAuth(): boolean {
+    return Boolean(this.#last?.output.ir.authConfigs?.length);
+  }
+
   /** The xDS resources currently served to a gateway (for the admin endpoint and tests). */
   config(gateway: string): unknown {
     return this.#cache.get(gateway);
@@ -213,8 +220,12 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, rateLimit } = this.#opts;
-      const output = runPipeline(snapshot.resources, snapshot.rejected, { ...(controllerName && { controllerName }), ...(rateLimit && { rateLimit }) });
+      const { controllerName, rateLimit, extAuthAddress } = this.#opts;
+      const output = runPipeline(snapshot.resources, snapshot.rejected, {
+        ...(controllerName && { controllerName }),
+        ...(rateLimit && { rateLimit }),
+        ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
+      });
       output.problems.push(...unservedLimits(output.ir, rateLimit));
       this.#last = { snapshot, output };
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));

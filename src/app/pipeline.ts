@@ -9,7 +9,8 @@ import type { Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
-import { SERVICE_NODE_KEYS, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
+import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { translateIr } from '../xds/translator/translate.ts';
 import { rateLimitItems } from '../ratelimit/items.ts';
@@ -18,6 +19,8 @@ export interface PipelineOptions {
   controllerName?: string;
   /** The rate-limit service (portico.yaml `rateLimit`); absent: no rate limiting. */
   rateLimit?: RateLimitSettings;
+  /** Portico's ext-auth service, which the ext_authz filters call. */
+  extAuth?: ExtAuthTarget;
 }
 
 export interface PipelineOutput {
@@ -36,17 +39,19 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
   return {
     ir: result.ir,
     certificateRequests: result.certificateRequests,
-    xds: translateIr(result.ir, opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+    xds: translateIr(result.ir, { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) }),
     services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
 }
 
-/** Each service's configuration from the IR. */
+/** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, Secrets resolved. */
 function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, ServiceConfigItem[]> {
   const services = new Map<ServiceNodeKey, ServiceConfigItem[]>(Object.values(SERVICE_NODE_KEYS).map((key) => [key, []]));
   services.set(SERVICE_NODE_KEYS.ratelimit, rateLimitItems(ir.rateLimit, opts.rateLimit));
+  // The IR is plain JSON by design (no undefined values), so it travels as a Struct as it is.
+  services.set(SERVICE_NODE_KEYS.extauth, (ir.authConfigs ?? []).map((c) => ({ name: c.name, config: c as unknown as JsonObject })));
   return services;
 }
 

@@ -1,8 +1,15 @@
 // `portico up`: the all-in-one for a laptop or a VM — the controller, one real Envoy per programmed
-// Gateway (started and stopped as Gateways come and go), and optionally the echo upstream.
+// Gateway (started and stopped as Gateways come and go), the ext-auth service (in-process, on a Unix socket,
+// started once an AuthConfig exists), and optionally the echo upstream.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEcho, type EchoServer } from '../echo/server.ts';
+import { ExtAuthService } from '../extauth/service.ts';
 import { findBinary } from '../lib/binaries.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
+import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
 import { Controller } from './controller.ts';
 import { startEnvoy, type EnvoyHandle } from './envoy.ts';
 
@@ -20,10 +27,14 @@ export class Up {
   readonly #envoys = new Map<string, Promise<EnvoyHandle | undefined>>();
   #echo?: EchoServer;
   #envoyBin = '';
+  /** Holds the ext-auth socket; Envoy's ext-auth cluster points there from the start. */
+  readonly #runDir = mkdtempSync(join(tmpdir(), 'portico-up-'));
+  readonly #extAuthAddress = `unix:${join(this.#runDir, 'extauth.sock')}`;
+  #extAuth?: { service: ExtAuthService; client: ServiceConfigClient };
 
   constructor(opts: UpOptions) {
     this.#opts = opts;
-    this.controller = new Controller({ configDir: opts.configDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, logger: opts.logger });
+    this.controller = new Controller({ configDir: opts.configDir, xdsAddress: opts.xdsAddress, adminAddress: opts.adminAddress, extAuthAddress: this.#extAuthAddress, logger: opts.logger });
   }
 
   async start(): Promise<void> {
@@ -32,15 +43,37 @@ export class Up {
       this.#echo = await startEcho({ name: 'echo', ...this.#opts.echo });
       this.#opts.logger.info({ url: `http://${this.#opts.echo.host}:${this.#echo.port}/` }, 'echo upstream listening');
     }
-    this.controller.on('applied', () => this.#reconcileEnvoys());
+    this.controller.on('applied', () => {
+      this.#reconcileEnvoys();
+      if (this.controller.usesExtAuth()) this.#startExtAuth().catch((err) => this.#opts.logger.error({ err }, 'could not start the ext-auth service; routes with auth are denied'));
+    });
     await this.controller.start();
   }
 
   async stop(): Promise<void> {
     const envoys = await Promise.all(this.#envoys.values());
     await Promise.all(envoys.map((e) => e?.stop()));
+    this.#extAuth?.client.stop();
+    await this.#extAuth?.service.close();
     await this.controller.stop();
     await this.#echo?.close();
+    rmSync(this.#runDir, { recursive: true, force: true });
+  }
+
+  /** Once, when the first AuthConfig appears: in-process, so it costs no extra process when unused. */
+  async #startExtAuth(): Promise<void> {
+    if (this.#extAuth) return;
+    const logger = this.#opts.logger.child({ component: 'extauth' });
+    const service = new ExtAuthService(logger);
+    const client = new ServiceConfigClient({
+      address: `127.0.0.1:${this.controller.xdsPort}`,
+      nodeKey: SERVICE_NODE_KEYS.extauth,
+      logger,
+      onConfig: (items) => service.apply(items),
+    });
+    this.#extAuth = { service, client };
+    await service.listen(this.#extAuthAddress);
+    client.start();
   }
 
   #reconcileEnvoys(): void {

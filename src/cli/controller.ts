@@ -15,7 +15,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--config <file>', 'controller config file (portico.yaml; see README); flags and PORTICO_* variables override it').env('PORTICO_CONFIG'))
     .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth): sources.directory.path').env('PORTICO_CONFIG_DIR'))
     .addOption(new Option('--status-dir <dir>', 'where statuses are written (default <config-dir>/.status)').env('PORTICO_STATUS_DIR'))
-    .addOption(new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key, watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
+    .addOption(new Option('--secrets-dir <dir>', 'Secrets as <dir>/<namespace>/<name>/<key> (tls.crt + tls.key, htpasswd, api-key, …), watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
     .addOption(new Option('--consul-kv-root <key>', 'read resources from Consul KV under this key (sources.consulKv.rootKey, e.g. portico)').env('PORTICO_CONSUL_KV_ROOT'))
     .addOption(new Option('--consul-status-prefix <key>', 'where statuses go in Consul KV (default <root>-status)').env('PORTICO_CONSUL_STATUS_PREFIX'))
     .addOption(new Option('--consul-address <url>', 'Consul HTTP API (default http://127.0.0.1:8500)').env('PORTICO_CONSUL_ADDRESS'))
@@ -25,6 +25,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
     .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
     .addOption(new Option('--ratelimit-address <host:port|unix:path>', 'turn rate limiting on: where `portico ratelimit` listens (rateLimit.address; the rest of the rateLimit block stays in the config file)').env('PORTICO_RATELIMIT_ADDRESS'))
+    .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
   for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
@@ -75,6 +76,7 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
     xdsAddress: given('xdsAddress'),
     adminAddress: given('adminAddress'),
     ...(rateLimitAddress && { rateLimit: { address: rateLimitAddress } }),
+    ...(given('extAuthAddress') && { extAuth: { address: given('extAuthAddress') as string } }),
     sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
     consul: {
       address: given('consulAddress'),
@@ -95,5 +97,6 @@ function controllerOptions(c: PorticoConfig) {
     ...(c.controllerName && { controllerName: c.controllerName }),
     ...(c.rateLimit && { rateLimit: c.rateLimit }),
     ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
+    ...(c.extAuth && { extAuthAddress: c.extAuth.address }),
   };
 }

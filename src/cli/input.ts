@@ -10,12 +10,15 @@ import { readResources } from '../providers/resources/read.ts';
 import { readSecrets } from '../providers/secrets/file.ts';
 
 export const secretsDirOption = (): Option =>
-  new Option('--secrets-dir <dir>', 'TLS Secrets as <dir>/<namespace>/<name>/tls.crt + tls.key (default <folder>/.secrets when -f is a folder)').env('PORTICO_SECRETS_DIR');
+  new Option('--secrets-dir <dir>', 'Secrets as <dir>/<namespace>/<name>/<key> (tls.crt + tls.key, htpasswd, api-key, …; default <folder>/.secrets when -f is a folder)').env('PORTICO_SECRETS_DIR');
 
 export async function readInput(file: string, secretsDir: string | undefined): ReturnType<typeof readResources> {
   const input = await readResources(file);
   const dir = secretsDir ?? ((await stat(file)).isDirectory() ? join(file, '.secrets') : undefined);
-  return dir ? { ...input, resources: [...input.resources, ...(await readSecrets(dir))] } : input;
+  if (!dir) return input;
+  const rejected = [...input.rejected];
+  const secrets = await readSecrets(dir, rejected);
+  return { ...input, resources: [...input.resources, ...secrets], rejected };
 }
 
 /**

@@ -4,6 +4,7 @@ import { PorticoError } from '../lib/errors.ts';
 import { bootstrapCommand } from './bootstrap.ts';
 import { controllerCommand } from './controller.ts';
 import { echoCommand } from './echo.ts';
+import { extauthCommand } from './extauth.ts';
 import { rateLimitCommand } from './ratelimit.ts';
 import { translateCommand } from './translate.ts';
 import { upCommand } from './up.ts';
@@ -17,6 +18,7 @@ const program = new Command('portico')
   .addCommand(bootstrapCommand())
   .addCommand(translateCommand())
   .addCommand(validateCommand())
+  .addCommand(extauthCommand())
   .addCommand(rateLimitCommand())
   .addCommand(echoCommand());
 

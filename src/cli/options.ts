@@ -93,3 +93,34 @@ export function securityFrom(endpoint: Endpoint, opts: Record<string, unknown>):
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/** The TLS flags of a client of the controller's ADS server (Envoy's bootstrap, a Portico service); `env` prefixes their variables. */
+export function xdsClientTlsOptions(who: string, env: string): Option[] {
+  return [
+    new Option('--xds-tls-ca <file>', 'connect to the controller over TLS, trusting this CA (PEM) for its certificate').env(`${env}_XDS_TLS_CA`),
+    new Option('--xds-tls-cert <file>', `client certificate ${who} presents, for a controller with --xds-tls-ca (PEM; needs --xds-tls-key)`).env(`${env}_XDS_TLS_CERT`),
+    new Option('--xds-tls-key <file>', 'private key of --xds-tls-cert (PEM)').env(`${env}_XDS_TLS_KEY`),
+    new Option('--xds-tls-server-name <name>', "name the controller's certificate must carry; a DNS name is also sent as SNI (default: the --xds-address host)").env(`${env}_XDS_TLS_SERVER_NAME`),
+  ];
+}
+
+export interface XdsClientTlsFlags {
+  xdsTlsCa?: string;
+  xdsTlsCert?: string;
+  xdsTlsKey?: string;
+  xdsTlsServerName?: string;
+}
+
+/** The files those flags name, checked together: the others need the CA, and a certificate needs its key. */
+export function xdsClientTlsFiles(opts: XdsClientTlsFlags): { ca: string; cert?: string; key?: string; serverName?: string } | undefined {
+  if (!opts.xdsTlsCa) {
+    if (opts.xdsTlsCert || opts.xdsTlsKey || opts.xdsTlsServerName) throw new ConfigError("--xds-tls-cert, --xds-tls-key and --xds-tls-server-name need --xds-tls-ca (the CA that signed the controller's certificate)");
+    return undefined;
+  }
+  if (Boolean(opts.xdsTlsCert) !== Boolean(opts.xdsTlsKey)) throw new ConfigError('--xds-tls-cert and --xds-tls-key go together');
+  return {
+    ca: opts.xdsTlsCa,
+    ...(opts.xdsTlsCert && opts.xdsTlsKey && { cert: opts.xdsTlsCert, key: opts.xdsTlsKey }),
+    ...(opts.xdsTlsServerName && { serverName: opts.xdsTlsServerName }),
+  };
+}

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { runPipeline } from '../app/pipeline.ts';
-import { redacted } from '../ir/redact.ts';
+import { redactAuthConfig, redacted } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
 import { inputProblems, readInput, secretsDirOption } from './input.ts';
@@ -20,6 +20,8 @@ export function translateCommand(): Command {
         gateways: Object.fromEntries(
           [...out.xds].map(([gw, byType]) => [gw, Object.fromEntries(Object.entries(byType).map(([t, list]) => [t.split('.').pop(), list.map((r) => (t === TYPE_URLS.secret ? redactKey(r) : r.resource))]))]),
         ),
+        // What the ext-auth service would be streamed, credentials redacted.
+        ...(out.ir.authConfigs && { authConfigs: out.ir.authConfigs.map(redactAuthConfig) }),
         statuses: out.statuses,
         problems: problems.map(formatProblem),
       };

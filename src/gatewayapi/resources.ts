@@ -1,10 +1,11 @@
 // The translator's view of its input: resources grouped by kind and looked up by namespace/name, plus the
 // one way every stage reports a problem (file, line of the field, resource, field path).
+import type { AuthConfigSpec } from '../api/auth-types.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayClassSpec, GatewaySpec, ReferenceGrantSpec, RouteSpec } from '../api/gateway-types.ts';
 import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSpec, VirtualHostOptionSpec } from '../api/gloo-types.ts';
 import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
-import { fieldSource, GATEWAY_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
 import { referencePermission, type RefPermission } from './reference-grants.ts';
 
@@ -17,6 +18,9 @@ export interface ResourceIndex {
   upstream(namespace: string, name: string): Resource<UpstreamSpec> | undefined;
   /** A TLS Secret from the secret source. */
   secret(namespace: string, name: string): Resource<SecretSpec> | undefined;
+  /** Every Secret (API keys are also found by label). */
+  secrets: Resource<SecretSpec>[];
+  authConfigs: Resource<AuthConfigSpec>[];
   upstreamGroups: Resource<UpstreamGroupSpec>[];
   upstreamGroup(namespace: string, name: string): Resource<UpstreamGroupSpec> | undefined;
   routeOptions: Resource<RouteOptionSpec>[];
@@ -47,7 +51,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const byName = <S>(list: Resource<S>[]) => new Map(list.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r]));
   const upstreamByName = byName(upstreams);
   const groupByName = byName(upstreamGroups);
-  const secrets = byName(ofKind<SecretSpec>('', 'Secret'));
+  const secretList = ofKind<SecretSpec>('', 'Secret');
+  const secrets = byName(secretList);
   const routeOptions = ofKind<RouteOptionSpec>(GLOO_GATEWAY_GROUP, 'RouteOption');
   const routeOptionByName = byName(routeOptions);
   const directResponses = ofKind<DirectResponseSpec>(GLOO_GATEWAY_GROUP, 'DirectResponse');
@@ -62,6 +67,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     upstreams,
     upstream: (namespace, name) => upstreamByName.get(`${namespace}/${name}`),
     secret: (namespace, name) => secrets.get(`${namespace}/${name}`),
+    secrets: secretList,
+    authConfigs: ofKind<AuthConfigSpec>(GLOO_ENTERPRISE_GROUP, 'AuthConfig'),
     upstreamGroups,
     upstreamGroup: (namespace, name) => groupByName.get(`${namespace}/${name}`),
     routeOptions,

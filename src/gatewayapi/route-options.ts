@@ -9,6 +9,7 @@ import type { RouteOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr, MirrorIr, RouteIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
+import type { AuthConfigResolver } from './auth-configs.ts';
 import type { BackendIssue } from './backends.ts';
 import { backendProtocol, upstreamClusterName } from './upstream.ts';
 import type { Filters } from './filters.ts';
@@ -21,7 +22,7 @@ import type { StatusEntry } from './status.ts';
 type RouteOption = Resource<RouteOptionSpec>;
 
 /** Route settings that live beside the action (header changes and per-route filters). */
-export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'rateLimits'>;
+export type RoutePolicies = Pick<RouteIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'corsDisabled' | 'faults' | 'buffer' | 'rateLimits' | 'auth'>;
 
 export type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'retry' | 'rewrite' | 'hashPolicies'>;
 
@@ -55,6 +56,7 @@ const SETTINGS: readonly RouteSetting[] = [
   { name: 'bufferPerRoute', fields: ['bufferPerRoute'] },
   RATE_LIMIT_CONFIGS,
   RATE_LIMIT_BASIC,
+  { name: 'extauth', fields: ['extauth'] },
 ];
 
 interface Targeting {
@@ -66,15 +68,17 @@ export class RouteOptionResolver {
   readonly #index: ResourceIndex;
   readonly #problems: FieldProblem[];
   readonly #ledger: PolicyLedger;
+  readonly #auth: AuthConfigResolver;
   /** targetRefs by `<namespace>/<HTTPRoute name>`. */
   readonly #targeting = new Map<string, Targeting[]>();
   readonly #reported = new Set<string>();
   readonly #rateLimits: RateLimitResolver;
 
-  constructor(index: ResourceIndex, problems: FieldProblem[], rateLimits: RateLimitResolver) {
+  constructor(index: ResourceIndex, problems: FieldProblem[], rateLimits: RateLimitResolver, auth: AuthConfigResolver) {
     this.#index = index;
     this.#problems = problems;
     this.#rateLimits = rateLimits;
+    this.#auth = auth;
     this.#ledger = new PolicyLedger(index.routeOptions, 'route rule');
     for (const option of index.routeOptions) this.#indexTargets(option);
   }
@@ -93,7 +97,9 @@ export class RouteOptionResolver {
     const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
     const rateLimits = this.#rateLimits.policies(winners, (option, field, message) => this.#report(option as RouteOption, field, message));
-    return { policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }) }, forward: this.#forwardOf(route, winners), issues };
+    const authOption = winners.get('extauth');
+    const auth = authOption && this.#auth.ref(authOption, authOption.spec.options?.extauth, where, (f, m) => this.#report(authOption, f, m));
+    return { policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }), ...(auth && { auth }) }, forward: this.#forwardOf(route, winners), issues };
   }
 
   statuses(): StatusEntry[] {

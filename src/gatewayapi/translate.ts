@@ -5,6 +5,7 @@ import type { Resource } from '../api/resource.ts';
 import type { ClusterIr, Ir } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
+import { AuthConfigResolver } from './auth-configs.ts';
 import { attachRoute, type HostPlacement, type ParentState } from './attach.ts';
 import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
@@ -54,13 +55,15 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
   const rateLimits = new RateLimitResolver(index);
-  const options = new RouteOptionResolver(index, problems, rateLimits);
+  const auth = new AuthConfigResolver(index, problems);
+  const options = new RouteOptionResolver(index, problems, rateLimits, auth);
   const routes = attachRoutes(index, gateways, options, problems);
-  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, rateLimits);
-  const { ir, drops } = buildIr(index, gateways, routes, hostOptions);
+  const hostOptions = new VirtualHostOptionResolver(index, gateways, problems, rateLimits, auth);
+  const built = buildIr(index, gateways, routes, hostOptions);
   const rateLimit = rateLimits.ir();
+  const authConfigs = auth.ir();
   problems.push(
-    ...recordDrops(routes, drops),
+    ...recordDrops(routes, built.drops),
     ...index.upstreamGroups.flatMap((g) => groupProblems(g, index)),
     ...index.upstreams.flatMap((u) => upstreamProblems(u, index)),
   );
@@ -74,8 +77,10 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
     ...options.statuses(),
     ...hostOptions.statuses(),
     ...rateLimits.statuses(),
+    ...auth.statuses(),
   ];
-  return { ir: { ...ir, ...(rateLimit && { rateLimit }) }, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
+  const ir: Ir = { ...built.ir, ...(rateLimit && { rateLimit }), ...(authConfigs.length && { authConfigs }) };
+  return { ir, certificateRequests: certificateRequests(index, gateways), statuses: statuses.sort(byKey((s) => s.key)), problems: problems.sort(compareProblems) };
 }
 
 function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {

@@ -6,6 +6,7 @@ import type { VirtualHostOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { VirtualHostIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
+import type { AuthConfigResolver } from './auth-configs.ts';
 import type { GatewayContext, ListenerContext } from './gateway.ts';
 import { corsOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
@@ -15,7 +16,7 @@ import type { StatusEntry } from './status.ts';
 
 type VirtualHostOption = Resource<VirtualHostOptionSpec>;
 
-export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits'>;
+export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits' | 'auth'>;
 
 const SETTINGS: readonly Setting[] = [
   REQUEST_HEADERS,
@@ -24,13 +25,21 @@ const SETTINGS: readonly Setting[] = [
   { name: 'retries', fields: ['retries'] },
   RATE_LIMIT_CONFIGS,
   RATE_LIMIT_BASIC,
+  { name: 'extauth', fields: ['extauth'] },
 ];
 
 export class VirtualHostOptionResolver {
   readonly #ledger: PolicyLedger;
   readonly #byListener = new Map<ListenerContext, VirtualHostPolicies>();
 
-  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], rateLimits: RateLimitResolver) {
+  constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], rateLimits: RateLimitResolver, auth: AuthConfigResolver) {
+    const reported = new Set<string>();
+    const report = (option: VirtualHostOption) => (field: string, message: string) => {
+      if (reported.has(`${resourceId(option)}|${field}`)) return;
+      reported.add(`${resourceId(option)}|${field}`);
+      this.#ledger.issue(option, field, message);
+      problems.push(problemAt(option, field, message));
+    };
     this.#ledger = new PolicyLedger(index.virtualHostOptions, 'Gateway listener');
     const targeting = targetsOf(index, this.#ledger, problems);
     for (const gateway of gateways) {
@@ -46,7 +55,13 @@ export class VirtualHostOptionResolver {
           this.#ledger.issue(option, field, message);
           problems.push(problemAt(option, field, message));
         });
-        this.#byListener.set(listener, { ...policiesOf((name) => winners.get(name)?.spec.options), ...(limits.length && { rateLimits: limits }) });
+        const authOption = winners.get('extauth');
+        const ref = authOption && auth.ref(authOption, authOption.spec.options?.extauth, where, report(authOption));
+        this.#byListener.set(listener, {
+          ...policiesOf((name) => winners.get(name)?.spec.options),
+          ...(limits.length && { rateLimits: limits }),
+          ...(ref && { auth: ref }),
+        });
       }
     }
   }

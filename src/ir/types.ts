@@ -3,12 +3,15 @@
 // Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
 import type { RateLimitActionSpec } from '../api/ratelimit-types.ts';
 import type { DescriptorConfig } from '../ratelimit/config.ts';
+import type { AuthConfigIr, AuthRefIr } from './auth.ts';
 
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
   gateways: GatewayIr[];
   /** What the rate-limit service matches the descriptors routes send against; absent when no route limits. */
   rateLimit?: RateLimitIr;
+  /** Every valid AuthConfig, Secrets resolved (absent when none): what the ext-auth service is streamed; sorted by name. */
+  authConfigs?: AuthConfigIr[];
 }
 
 /** The rate-limit service's descriptor tree: one root per RateLimitConfig (and ratelimitBasic) in use, sorted. */
@@ -95,6 +98,8 @@ export interface VirtualHostIr {
   retry?: RetryIr;
   /** Descriptors sent for every request to the host (a VirtualHostOption's rate limits). */
   rateLimits?: RateLimitPolicyIr[];
+  /** External authorization for every route of the host, unless a route says otherwise. */
+  auth?: AuthRefIr;
 }
 
 export interface RouteIr {
@@ -111,6 +116,8 @@ export interface RouteIr {
   buffer?: BufferIr;
   /** Descriptors sent for requests on this route (a RouteOption's rate limits), besides the host's. */
   rateLimits?: RateLimitPolicyIr[];
+  /** External authorization (a RouteOption's `extauth`); overrides the virtual host's. */
+  auth?: AuthRefIr;
   action: RouteActionIr;
 }
 

@@ -24,6 +24,8 @@ export const ENVOY_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/http/buffer/v3/buffer.proto',
+  'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/service/auth/v3/external_auth.proto',
   'envoy/extensions/filters/http/ratelimit/v3/rate_limit.proto',
   'envoy/service/ratelimit/v3/rls.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',

@@ -86,6 +86,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--consul-wait': 'PORTICO_CONSUL_WAIT',
     '--ec2-endpoint': 'PORTICO_EC2_ENDPOINT',
     '--ec2-interval': 'PORTICO_EC2_INTERVAL',
+    '--ext-auth-address': 'PORTICO_EXT_AUTH_ADDRESS',
     '--vault-address': 'PORTICO_VAULT_ADDRESS',
     '--vault-namespace': 'PORTICO_VAULT_NAMESPACE',
     '--vault-token-file': 'PORTICO_VAULT_TOKEN_FILE',
@@ -131,6 +132,18 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-key': 'PORTICO_ENVOY_XDS_TLS_KEY',
     '--xds-tls-server-name': 'PORTICO_ENVOY_XDS_TLS_SERVER_NAME',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+  },
+  extauth: {
+    '--listen': 'PORTICO_EXTAUTH_LISTEN',
+    '--xds-address': 'PORTICO_XDS_ADDRESS',
+    '--node-id': 'PORTICO_NODE_ID',
+    '--xds-tls-ca': 'PORTICO_EXTAUTH_XDS_TLS_CA',
+    '--xds-tls-cert': 'PORTICO_EXTAUTH_XDS_TLS_CERT',
+    '--xds-tls-key': 'PORTICO_EXTAUTH_XDS_TLS_KEY',
+    '--xds-tls-server-name': 'PORTICO_EXTAUTH_XDS_TLS_SERVER_NAME',
+    '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--log-level': 'PORTICO_LOG_LEVEL',
+    '--log-format': 'PORTICO_LOG_FORMAT',
   },
   translate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR', '--output': 'PORTICO_OUTPUT' },
   validate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR' },
@@ -197,6 +210,20 @@ goldenSuite(TESTDATA, (_input, inputPath) => {
     assert.deepEqual(doc.problems, [], show(res));
   }
   return doc;
+});
+
+test('extauth: bad flags are one clear line, before anything listens', () => {
+  assertOneLineError(portico(['extauth', '--xds-tls-cert', 'client.crt']), /--xds-tls-ca/);
+  assertOneLineError(portico(['extauth', '--xds-tls-ca', '/does/not/exist.crt']), /--xds-tls-ca: cannot read '\/does\/not\/exist\.crt'/);
+  assertOneLineError(portico(['extauth', '--xds-token-file', '/does/not/exist']), /--xds-token-file/);
+});
+
+test('translate prints the AuthConfigs the ext-auth service gets, credentials redacted', () => {
+  const testdata = join(import.meta.dirname, '../../src/gatewayapi/testdata');
+  const res = portico(['translate', '-f', join(testdata, 'extauth.in.yaml'), '--secrets-dir', join(testdata, 'secrets')]);
+  assert.match(res.stdout, /authConfigs:\n\s+- name: default\/basic-auth/);
+  assert.match(res.stdout, /hash: <redacted sha256:[0-9a-f]{16}>/);
+  assert.doesNotMatch(res.stdout, /key-a-123|key-b-456|NLFTUNkXaht0g|Zo4a\.zRe7|hsAaMBat8|dZjReJH7S66/);
 });
 
 test('translate -o json prints the same document as JSON', () => {

@@ -179,13 +179,13 @@ test('RouteOption and VirtualHostOption', async (t) => {
   });
 
   await t.test('an invalid RouteOption is reported by field; the route keeps serving without it', async () => {
-    await gw.write('broken.yaml', routeOption('broken', 'timeout', '{ timeout: 100ms, extauth: { configRef: { name: oauth } } }'));
+    await gw.write('broken.yaml', routeOption('broken', 'timeout', '{ timeout: 100ms, extauth: { customAuth: {} } }'));
     const key = 'gateway.solo.io/RouteOption/default/broken';
     let text = '';
     await waitFor(async () => (text = JSON.stringify((await gw.status(key)) ?? {})).includes('extauth'), { timeoutMs: 5000, intervalMs: 50, what: `status of ${key}` });
     assert.match(text, /"reason":"Invalid"/);
     assert.match(text, /broken\.yaml:\d+: RouteOption default\/broken: spec\.options\.timeout: \\"100ms\\" is not a valid duration/);
-    assert.match(text, /spec\.options\.extauth: option extauth is not supported by Portico yet/);
+    assert.match(text, /spec\.options\.extauth\.customAuth: customAuth is not supported: Portico runs its own ext-auth service/);
     assert.equal((await gw.get('/timeout?delay=1000')).status, 504, 'the valid option still applies');
     assert.equal((await gw.get('/timeout?delay=10')).status, 200);
   });

@@ -3,6 +3,7 @@
 // silently ignored; any other field is unknown, with a suggestion.
 import { HTTP_METHODS, headerName, kindName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
 import { PROTO_DURATION_PATTERN } from '../duration.ts';
+import { extauthOption } from './auth-config.ts';
 import { rateLimitOptions } from './ratelimit.ts';
 import { re2Problem } from './regex.ts';
 import { bool, int, list, num, obj, oneOf, required, str, unsupported, type ObjectSchema, type Rule, type Schema } from './schema.ts';
@@ -102,13 +103,13 @@ function notYet(names: string[]): Record<string, Schema> {
 
 const UNSUPPORTED_ROUTE_OPTIONS = [
   'transformations', 'stagedTransformations', 'extensions', 'tracing', 'upgrades', 'envoyMetadata', 'hostRewriteHeader',
-  'hostRewritePathRegex', 'appendXForwardedHost', 'maxStreamDuration', 'idleTimeout', 'extauth', 'jwt', 'jwtStaged',
+  'hostRewritePathRegex', 'appendXForwardedHost', 'maxStreamDuration', 'idleTimeout', 'jwt', 'jwtStaged',
   'jwtProvidersStaged', 'rbac', 'waf', 'dlp', 'ratelimit', 'ratelimitEarly', 'ratelimitRegular', 'rateLimitEarlyConfigs', 'rateLimitRegularConfigs', 'extProc', 'csrf', 'ai', 'headerMatchers',
 ];
 
 const UNSUPPORTED_VIRTUAL_HOST_OPTIONS = [
   'extensions', 'stats', 'transformations', 'stagedTransformations', 'includeRequestAttemptCount', 'includeAttemptCountInResponse',
-  'extauth', 'jwt', 'jwtStaged', 'rbac', 'waf', 'dlp', 'ratelimit', 'ratelimitEarly', 'ratelimitRegular', 'rateLimitEarlyConfigs', 'rateLimitRegularConfigs', 'bufferPerRoute', 'csrf', 'extProc', 'corsPolicyMergeSettings',
+  'jwt', 'jwtStaged', 'rbac', 'waf', 'dlp', 'ratelimit', 'ratelimitEarly', 'ratelimitRegular', 'rateLimitEarlyConfigs', 'rateLimitRegularConfigs', 'bufferPerRoute', 'csrf', 'extProc', 'corsPolicyMergeSettings',
 ];
 
 /** Envoy takes one path rewrite per route. */
@@ -129,11 +130,12 @@ const routeOptions = obj({
   shadowing,
   lbHash: obj({ hashPolicies: required(list(hashPolicy, { min: 1 })) }),
   bufferPerRoute,
+  extauth: extauthOption,
   ...rateLimitOptions,
   ...notYet(UNSUPPORTED_ROUTE_OPTIONS),
 }, onePathRewrite);
 
-const virtualHostOptions = obj({ headerManipulation, cors, retries, ...rateLimitOptions, ...notYet(UNSUPPORTED_VIRTUAL_HOST_OPTIONS) });
+const virtualHostOptions = obj({ headerManipulation, cors, retries, extauth: extauthOption, ...rateLimitOptions, ...notYet(UNSUPPORTED_VIRTUAL_HOST_OPTIONS) });
 
 /** A targetRefs entry names the kind the option attaches to, in the Gateway API group (and the option's own namespace). */
 function targetRefs(kind: string): Schema {

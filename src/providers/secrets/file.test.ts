@@ -93,3 +93,20 @@ test('every file of a secret folder is a key; without tls.crt/tls.key the Secret
   const [secret] = await readSecrets(dir);
   assert.deepEqual(secret?.spec, { type: 'Opaque', stringData: { 'api-key': 'k-123', htpasswd: 'user:{SHA}x' } });
 });
+
+test('labels come from .labels (a YAML mapping); anything else there is rejected, and the Secret has none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-secrets-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const [name, labels] of [['good', 'team: infra\ntier: 1\n'], ['bad', '- not a mapping\n']]) {
+    await mkdir(join(dir, 'default', name as string), { recursive: true });
+    await writeFile(join(dir, 'default', name as string, 'api-key'), `key-${name}`);
+    await writeFile(join(dir, 'default', name as string, '.labels'), labels as string);
+  }
+  const rejected: Parameters<typeof readSecrets>[1] = [];
+  const secrets = await readSecrets(dir, rejected);
+  assert.deepEqual(secrets.map((s) => [s.metadata.name, s.metadata.labels, Object.keys(s.spec.stringData)]), [
+    ['bad', undefined, ['api-key']],
+    ['good', { team: 'infra', tier: '1' }, ['api-key']],
+  ]);
+  assert.deepEqual(rejected.map((r) => [r.id?.name, r.problems[0]?.field]), [['bad', 'metadata.labels']]);
+});

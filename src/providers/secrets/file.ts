@@ -1,11 +1,13 @@
 // Secrets from a folder: every file in `<dir>/<namespace>/<name>/` is one key of the Secret
-// `<namespace>/<name>` (the file name is the key, its content the value). With `tls.crt` and `tls.key` (PEM)
+// `<namespace>/<name>` (the file name is the key, its content the value), except `.labels`, a YAML mapping of
+// the Secret's labels (API keys are selected by label). With `tls.crt` and `tls.key` (PEM)
 // it is a TLS Secret, which Gateway listeners name in `tls.certificateRefs`; otherwise an Opaque one. The folder is watched, so
 // rewriting the files rotates the certificate; Envoy then gets only the new SDS Secret.
 // Writing a certificate and its key takes two writes: a pair that does not match (half written) keeps the
 // previous pair serving until both files agree, and is reported meanwhile. PEM contents are never logged.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
 import type { SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -25,11 +27,11 @@ export interface FileSecretProviderOptions {
   rescanIntervalMs?: number;
 }
 
-/** Reads every Secret below `dir` once (empty when `dir` does not exist). */
-export async function readSecrets(dir: string): Promise<SecretResource[]> {
+/** Reads every Secret below `dir` once (empty when `dir` does not exist); a bad `.labels` file lands in `rejected`. */
+export async function readSecrets(dir: string, rejected: Rejected[] = []): Promise<SecretResource[]> {
   const out: SecretResource[] = [];
   for (const namespace of await subfolders(dir)) {
-    for (const name of await subfolders(join(dir, namespace))) out.push(await readSecret(dir, namespace, name));
+    for (const name of await subfolders(join(dir, namespace))) out.push(await readSecret(dir, namespace, name, rejected));
   }
   return out;
 }
@@ -74,9 +76,9 @@ export class FileSecretProvider {
   }
 
   async #scan(): Promise<void> {
-    const secrets = await readSecrets(this.#opts.dir);
-    await this.#syncWatchers(secrets);
     const rejected: Rejected[] = [];
+    const secrets = await readSecrets(this.#opts.dir, rejected);
+    await this.#syncWatchers(secrets);
     const next = new Map(secrets.map((s) => [secretKey(s), keepGoodPair(s, this.#serving.get(secretKey(s)), (key) => ({ file: join(s.source?.file ?? '', key) }), rejected)]));
     this.#serving = next;
     const resources = [...next.values()];
@@ -97,7 +99,7 @@ export class FileSecretProvider {
   }
 }
 
-async function readSecret(dir: string, namespace: string, name: string): Promise<SecretResource> {
+async function readSecret(dir: string, namespace: string, name: string, rejected: Rejected[]): Promise<SecretResource> {
   const folder = join(dir, namespace, name);
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
   const keys = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
@@ -105,7 +107,29 @@ async function readSecret(dir: string, namespace: string, name: string): Promise
   const values = await Promise.all(keys.map((k) => readFile(join(folder, k), 'utf8').catch(() => undefined)));
   const stringData: SecretSpec['stringData'] = {};
   keys.forEach((k, i) => values[i] !== undefined && (stringData[k] = values[i]));
-  return secretResource(namespace, name, stringData, { file: folder });
+  const secret = secretResource(namespace, name, stringData, { file: folder });
+  const labelsFile = join(folder, LABELS_FILE);
+  const labels = await readLabels(labelsFile);
+  if (labels === null) {
+    const problem = { source: { file: labelsFile }, resource: `Secret ${namespace}/${name}`, field: 'metadata.labels', message: `${LABELS_FILE} must be a YAML mapping of label names to values; the Secret has no labels until it is` };
+    rejected.push({ id: { apiVersion: 'v1', kind: 'Secret', namespace, name }, source: { file: labelsFile }, problems: [problem] });
+  }
+  return labels ? { ...secret, metadata: { ...secret.metadata, labels } } : secret;
+}
+
+const LABELS_FILE = '.labels';
+
+/** The labels in `.labels` (a YAML mapping of strings): undefined without the file, null when it is not such a mapping. */
+async function readLabels(path: string): Promise<Record<string, string> | undefined | null> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return null;
+  }
 }
 
 /** Folder names below `dir`, sorted, without dot-names (editors' and tools' temporary folders). */

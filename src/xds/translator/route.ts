@@ -3,6 +3,7 @@
 import type { ListenerIr, RouteIr, VirtualHostIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { corsDisabledPerFilterConfig, corsPerFilterConfig } from './cors.ts';
+import { authPerFilterConfig } from './ext-authz.ts';
 import { retryPolicy } from './forward-policies.ts';
 import { bufferPerFilterConfig, faultsPerFilterConfig } from './per-route-filters.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
@@ -41,7 +42,7 @@ function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https'): XdsObjec
     domains: vh.domains,
     routes: vh.routes.map((r) => buildRoute(r, scheme, vh.rateLimits !== undefined)),
     ...headerMods(vh.requestHeaders, vh.responseHeaders),
-    ...(vh.cors && { typed_per_filter_config: corsPerFilterConfig(vh.cors) }),
+    ...((vh.cors || vh.auth) && { typed_per_filter_config: { ...(vh.cors && corsPerFilterConfig(vh.cors)), ...(vh.auth && authPerFilterConfig(vh.auth, vh.name)) } }),
     ...(vh.retry && { retry_policy: retryPolicy(vh.retry) }),
     ...(vh.rateLimits && { rate_limits: rateLimits(vh.rateLimits) }),
   };
@@ -67,5 +68,6 @@ function perFilterConfig(route: RouteIr, hostLimits: boolean): XdsObject {
     ...(route.faults && faultsPerFilterConfig(route.faults)),
     ...(route.cors ? corsPerFilterConfig(route.cors) : route.corsDisabled && corsDisabledPerFilterConfig()),
     ...(route.buffer && bufferPerFilterConfig(route.buffer)),
+    ...(route.auth && authPerFilterConfig(route.auth, route.name)),
   };
 }

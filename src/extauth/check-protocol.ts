@@ -1,0 +1,89 @@
+// envoy.service.auth.v3.Authorization/Check on the wire: the gRPC method (bytes in, bytes out, so a pass-through
+// can forward what Envoy sent as it is), CheckRequest → CheckInput, and Decision ↔ CheckResponse. Decoding reads
+// the few fields the service needs straight off protobufjs's message: this is the hot path.
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import { envoyRoot } from '../xds/protos.ts';
+import type { CheckInput, Decision } from './decision.ts';
+
+const passThrough = (b: Buffer): Buffer => b;
+
+export const authorizationService: ServiceDefinition = {
+  Check: {
+    path: '/envoy.service.auth.v3.Authorization/Check',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  },
+};
+
+/** google.rpc codes the response carries beside the HTTP status. */
+const RPC_OK = 0;
+const RPC_PERMISSION_DENIED = 7;
+const RPC_UNAUTHENTICATED = 16;
+
+let types: { request: protobuf.Type; response: protobuf.Type } | undefined;
+function checkTypes() {
+  types ??= {
+    request: envoyRoot().lookupType('envoy.service.auth.v3.CheckRequest'),
+    response: envoyRoot().lookupType('envoy.service.auth.v3.CheckResponse'),
+  };
+  return types;
+}
+
+interface DecodedRequest {
+  attributes?: {
+    context_extensions?: Record<string, string>;
+    request?: { http?: { headers?: Record<string, string>; path?: string; method?: string } };
+  };
+}
+
+export function decodeCheckRequest(raw: Uint8Array): { input: CheckInput; context: Readonly<Record<string, string>> } {
+  const { attributes } = checkTypes().request.decode(raw) as DecodedRequest;
+  const http = attributes?.request?.http;
+  return {
+    input: { headers: http?.headers ?? {}, path: http?.path ?? '', method: http?.method ?? '', raw },
+    context: attributes?.context_extensions ?? {},
+  };
+}
+
+export function encodeCheckResponse(decision: Decision): Buffer {
+  const message = decision.allow
+    ? {
+        status: { code: RPC_OK },
+        ok_response: { headers: headerOptions(decision.headers), headers_to_remove: decision.remove },
+      }
+    : {
+        status: { code: decision.status === 401 ? RPC_UNAUTHENTICATED : RPC_PERMISSION_DENIED },
+        denied_response: { status: { code: decision.status }, headers: headerOptions(decision.headers ?? {}), body: decision.body ?? '' },
+      };
+  const type = checkTypes().response;
+  return Buffer.from(type.encode(type.fromObject(message)).finish());
+}
+
+interface DecodedResponse {
+  status?: { code?: number };
+  ok_response?: { headers?: { header?: { key?: string; value?: string } }[]; headers_to_remove?: string[] };
+  denied_response?: { status?: { code?: number }; headers?: { header?: { key?: string; value?: string } }[]; body?: string };
+}
+
+/** Another ext_authz service's answer, as a Decision (for passThroughAuth.grpc). */
+export function decodeCheckResponse(raw: Uint8Array, reason: string): Decision {
+  const r = checkTypes().response.decode(raw) as DecodedResponse;
+  if ((r.status?.code ?? RPC_OK) === RPC_OK) {
+    return { allow: true, headers: headerMap(r.ok_response?.headers), remove: r.ok_response?.headers_to_remove ?? [] };
+  }
+  const denied = r.denied_response;
+  return { allow: false, status: denied?.status?.code || 403, reason, headers: headerMap(denied?.headers), ...(denied?.body && { body: denied.body }) };
+}
+
+function headerOptions(headers: Record<string, string>): object[] {
+  return Object.entries(headers).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+}
+
+function headerMap(options: { header?: { key?: string; value?: string } }[] = []): Record<string, string> {
+  return Object.fromEntries(options.flatMap((o) => (o.header?.key ? [[o.header.key, o.header.value ?? '']] : [])));
+}

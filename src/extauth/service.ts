@@ -1,0 +1,113 @@
+// The ext-auth service: Envoy's ext_authz filter calls Check; the AuthConfig to apply is named by the route's
+// `portico-authconfig` context extension. Configuration arrives whole (from the controller's service config
+// stream) and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
+// use the new ones, so a change needs no restart and drops no request. A decision is logged with the route and
+// the reason only.
+import { rm } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import type { AuthConfigIr } from '../ir/auth.ts';
+import { ConfigError, PorticoError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { JsonObject } from '../xds/service-config.ts';
+import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
+import { authorizationService, decodeCheckRequest, encodeCheckResponse } from './check-protocol.ts';
+import { deny, type Decision } from './decision.ts';
+import { compileAuthConfig, type Authorizer } from './policy.ts';
+
+/** How long replaced authorizers stay open for checks still using them (a pass-through call's timeout). */
+const RETIRE_AFTER_MS = 10_000;
+/** How long close() waits for checks in flight. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+type CheckCall = grpc.ServerUnaryCall<Buffer, Buffer>;
+
+/** A compiled AuthConfig and the JSON it came from, to keep it (its JWKS cache, its channels) while unchanged. */
+interface Compiled {
+  source: string;
+  authorizer: Authorizer;
+}
+
+export class ExtAuthService {
+  readonly #log: Logger;
+  // Channelz bookkeeping costs a good share of a unary call in grpc-js; nothing here reads it.
+  readonly #server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  #authorizers = new Map<string, Compiled>();
+
+  constructor(logger: Logger) {
+    this.#log = logger;
+    this.#server.addService(authorizationService, {
+      Check: (call: CheckCall, callback: grpc.sendUnaryData<Buffer>) => void this.#check(call.request).then((res) => callback(null, res)),
+    });
+  }
+
+  /**
+   * Replaces the whole configuration; an AuthConfig whose JSON did not change keeps its authorizer. Throws (the
+   * stream NACKs) when one item cannot be compiled: nothing changes then.
+   */
+  apply(items: ReadonlyMap<string, JsonObject>): void {
+    const next = new Map<string, Compiled>();
+    const fresh: Authorizer[] = [];
+    try {
+      for (const [name, config] of items) {
+        const source = JSON.stringify(config);
+        const current = this.#authorizers.get(name);
+        const compiled = current?.source === source ? current : { source, authorizer: compileAuthConfig(config as unknown as AuthConfigIr) };
+        if (compiled !== current) fresh.push(compiled.authorizer);
+        next.set(name, compiled);
+      }
+    } catch (err) {
+      for (const a of fresh) a.close();
+      throw new ConfigError(`cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
+    }
+    const kept = new Set(next.values());
+    const retired = [...this.#authorizers.values()].filter((c) => !kept.has(c));
+    this.#authorizers = next;
+    setTimeout(() => retired.forEach((c) => c.authorizer.close()), RETIRE_AFTER_MS).unref();
+    this.#log.info({ authConfigs: [...next.keys()], recompiled: fresh.length }, 'auth configuration applied');
+  }
+
+  /** `unix:/path.sock` or `HOST:PORT` (port 0: any free one); resolves to the address bound. */
+  async listen(address: string): Promise<string> {
+    // A socket file left by a previous run would make the bind fail.
+    if (address.startsWith('unix:')) await rm(address.slice('unix:'.length), { force: true });
+    const port = await new Promise<number>((resolve, reject) =>
+      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(new PorticoError('PORTICO_IO', `cannot listen for ext-auth checks on ${address}: ${err.message}`, { cause: err })) : resolve(bound),
+      ),
+    );
+    const bound = address.startsWith('unix:') ? address : address.replace(/:0$/, `:${port}`);
+    this.#log.info({ address: bound }, 'ext-auth service listening');
+    return bound;
+  }
+
+  /** Lets checks in flight finish (Envoys reconnect to the next instance), then cuts what is left. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#server.forceShutdown(), SHUTDOWN_GRACE_MS);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.#authorizers.forEach((c) => c.authorizer.close());
+  }
+
+  async #check(raw: Buffer): Promise<Buffer> {
+    let route = '';
+    let decision: Decision;
+    try {
+      const { input, context } = decodeCheckRequest(raw);
+      route = context[ROUTE_EXTENSION] ?? '';
+      const name = context[AUTH_CONFIG_EXTENSION] ?? '';
+      const authorizer = this.#authorizers.get(name)?.authorizer;
+      // Unknown means not (yet) configured: deny, never let an unchecked request through.
+      decision = authorizer ? await authorizer.check(input) : deny(403, `unknown AuthConfig ${JSON.stringify(name)}`);
+    } catch (err) {
+      this.#log.error({ route, error: (err as Error).message }, 'check failed');
+      decision = deny(403, 'internal error');
+    }
+    if (decision.allow) this.#log.debug({ route, allowed: true }, 'allowed');
+    else this.#log.info({ route, allowed: false, status: decision.status, reason: decision.reason }, 'denied');
+    return encodeCheckResponse(decision);
+  }
+}

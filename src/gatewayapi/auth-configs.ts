@@ -1,0 +1,177 @@
+// AuthConfigs → the auth IR: every step with the Secrets it names resolved (htpasswd files, API keys found by
+// name or label), plus the references RouteOptions and VirtualHostOptions make to them. A reference to an
+// AuthConfig that does not exist still names it: the ext-auth service then denies (fail closed), never allows.
+import type { ApiKeyAuthSpec, AuthConfigSpec, AuthStepSpec, BasicAuthSpec, ExtAuthOption, JwtAuthSpec, PassThroughAuthSpec } from '../api/auth-types.ts';
+import { protoDurationMs } from '../api/duration.ts';
+import type { SecretSpec } from '../api/core-types.ts';
+import { resourceId, type Resource } from '../api/resource.ts';
+import { stepName } from '../api/validate/auth-config.ts';
+import { parseExpr } from '../extauth/expr.ts';
+import { parseHtpasswd } from '../extauth/htpasswd.ts';
+import type { AuthConfigIr, AuthRefIr, AuthStepIr, BasicAuthIr, JwtProviderIr, PassThroughIr } from '../ir/auth.ts';
+import type { FieldProblem } from '../lib/errors.ts';
+import { byKey } from '../lib/stable.ts';
+import { problemAt, type ResourceIndex } from './resources.ts';
+import { condition, statusEntry, type Condition, type StatusEntry } from './status.ts';
+
+type AuthConfig = Resource<AuthConfigSpec>;
+type Secret = Resource<SecretSpec>;
+
+/** Defaults: Gloo's where Gloo has one. */
+const DEFAULT_REALM = 'gloo';
+const API_KEY_ENTRY = 'api-key';
+const DEFAULT_API_KEY_HEADER = 'api-key';
+const HTPASSWD_KEY = 'htpasswd';
+const JWKS_CACHE_MS = 5 * 60_000;
+const CALL_TIMEOUT_MS = 5_000;
+
+interface Resolved {
+  ir: AuthConfigIr;
+  issues: { field: string; message: string }[];
+  users: Set<string>;
+}
+
+export class AuthConfigResolver {
+  readonly #index: ResourceIndex;
+  readonly #problems: FieldProblem[];
+  readonly #byName = new Map<string, Resolved>();
+  readonly #configs: AuthConfig[];
+
+  constructor(index: ResourceIndex, problems: FieldProblem[]) {
+    this.#index = index;
+    this.#problems = problems;
+    this.#configs = index.authConfigs;
+    for (const config of this.#configs) this.#byName.set(nameOf(config), this.#resolve(config));
+  }
+
+  /**
+   * What an option's `extauth` asks of the routes it applies to (`where` names them for the status). A
+   * configRef to a missing AuthConfig is reported on the option through `report` and still returned.
+   */
+  ref(option: Resource, ext: ExtAuthOption | undefined, where: string, report: (field: string, message: string) => void): AuthRefIr | undefined {
+    if (!ext) return undefined;
+    if (ext.disable || !ext.configRef) return { disabled: true };
+    const name = `${ext.configRef.namespace ?? option.metadata.namespace}/${ext.configRef.name}`;
+    const found = this.#byName.get(name);
+    if (!found) report('spec.options.extauth.configRef', `AuthConfig ${name} not found (or never valid); requests are denied until it exists`);
+    found?.users.add(where);
+    return { config: name, ...(found?.ir.failureModeAllow && { failureModeAllow: true as const }) };
+  }
+
+  /** Every valid AuthConfig (the service gets them all, so attaching one later changes only RDS). */
+  ir(): AuthConfigIr[] {
+    return [...this.#byName.values()].map((r) => r.ir).sort(byKey((c) => c.name));
+  }
+
+  statuses(): StatusEntry[] {
+    return this.#configs.map((c) => {
+      const { issues, users } = this.#byName.get(nameOf(c)) as Resolved;
+      const used = users.size ? `used by ${[...users].sort().join(', ')}` : 'not used by any route or virtual host yet';
+      const conditions: Condition[] = [condition(c, 'Accepted', true, { reason: 'Accepted', message: used })];
+      const refs = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+      conditions.push(condition(c, 'ResolvedRefs', !issues.length, issues.length ? { reason: 'InvalidRef', message: refs } : { reason: 'ResolvedRefs', message: 'every Secret resolved' }));
+      return statusEntry(c, { conditions });
+    });
+  }
+
+  #resolve(config: AuthConfig): Resolved {
+    const issues: Resolved['issues'] = [];
+    const report = (field: string, message: string) => {
+      issues.push({ field, message });
+      this.#problems.push(problemAt(config, field, message));
+    };
+    const steps = config.spec.configs.map((s, i) => this.#step(config, s, i, (f, m) => report(`spec.configs[${i}].${f}`, m)));
+    const parsed = config.spec.booleanExpr === undefined ? undefined : parseExpr(config.spec.booleanExpr);
+    const ir: AuthConfigIr = {
+      name: nameOf(config),
+      steps,
+      ...(parsed && 'expr' in parsed && { expr: parsed.expr }),
+      ...(config.spec.failureModeAllow && { failureModeAllow: true as const }),
+    };
+    return { ir, issues, users: new Set() };
+  }
+
+  #step(config: AuthConfig, s: AuthStepSpec, i: number, report: (field: string, message: string) => void): AuthStepIr {
+    const name = stepName(s as AuthStepSpec & Record<string, unknown>, i);
+    if (s.basicAuth) return { name, basic: this.#basic(config, s.basicAuth, report) };
+    if (s.apiKeyAuth) return { name, apiKey: this.#apiKey(config, s.apiKeyAuth, report) };
+    if (s.jwt) return { name, jwt: { providers: jwtProviders(s.jwt) } };
+    return { name, passThrough: passThrough(s.passThroughAuth as PassThroughAuthSpec) };
+  }
+
+  #basic(config: AuthConfig, b: BasicAuthSpec, report: (field: string, message: string) => void): BasicAuthIr {
+    const users = Object.entries(b.apr?.users ?? {}).map(([user, u]) => ({ user, hash: `$apr1$${u.salt}$${u.hashedPassword}` }));
+    if (b.htpasswd) {
+      const key = b.htpasswd.key ?? HTPASSWD_KEY;
+      const secret = this.#secret(config, b.htpasswd.secretRef, 'basicAuth.htpasswd.secretRef', report);
+      const text = secret?.spec.stringData[key];
+      if (secret && text === undefined) report('basicAuth.htpasswd.key', `${resourceId(secret)} has no entry ${key}`);
+      const parsed = parseHtpasswd(text ?? '');
+      for (const p of parsed.problems) report('basicAuth.htpasswd', `${resourceId(secret as Secret)} ${key} ${p}`);
+      // apr.users win over a file entry of the same user.
+      users.push(...parsed.users.filter((u) => !users.some((o) => o.user === u.user)));
+    }
+    return { realm: b.realm ?? DEFAULT_REALM, users: users.sort(byKey((u) => u.user)) };
+  }
+
+  #apiKey(config: AuthConfig, a: ApiKeyAuthSpec, report: (field: string, message: string) => void) {
+    const byRef = (a.apiKeySecretRefs ?? []).flatMap((ref, j) => this.#secret(config, ref, `apiKeyAuth.apiKeySecretRefs[${j}]`, report) ?? []);
+    const selector = a.labelSelector;
+    // A selector picks the Secrets that hold a key; a named Secret without one is reported below.
+    const byLabel = selector ? this.#index.secrets.filter((s) => s.spec.stringData[API_KEY_ENTRY] && Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v)) : [];
+    const secrets = [...new Map([...byRef, ...byLabel].map((s) => [nameOf(s), s])).values()];
+    const headersFromMetadata = Object.entries(a.headersFromMetadataEntry ?? {}).map(([header, e]) => ({ header, entry: e.name, required: e.required ?? false }));
+    // Only the entries some header uses travel to the service: a Secret's other entries may be credentials too.
+    const entries = [...new Set(headersFromMetadata.map((h) => h.entry))].sort();
+    const keys = secrets.flatMap((s) => {
+      const key = s.spec.stringData[API_KEY_ENTRY];
+      if (!key) report('apiKeyAuth', `${resourceId(s)} has no ${API_KEY_ENTRY} entry; it holds no key`);
+      const metadata = Object.fromEntries(entries.flatMap((e) => (s.spec.stringData[e] === undefined ? [] : [[e, s.spec.stringData[e] as string]])));
+      return key ? [{ key: key.trim(), secret: nameOf(s), metadata }] : [];
+    });
+    return { header: a.headerName ?? DEFAULT_API_KEY_HEADER, keys: keys.sort(byKey((k) => k.secret)), headersFromMetadata };
+  }
+
+  #secret(config: AuthConfig, ref: { name: string; namespace?: string }, field: string, report: (field: string, message: string) => void): Secret | undefined {
+    const namespace = ref.namespace ?? config.metadata.namespace;
+    const secret = this.#index.secret(namespace, ref.name);
+    if (!secret) report(field, `Secret ${namespace}/${ref.name} not found`);
+    return secret;
+  }
+}
+
+function jwtProviders(j: JwtAuthSpec): JwtProviderIr[] {
+  return Object.entries(j.providers)
+    .map(([name, p]): JwtProviderIr => {
+      const remote = p.jwks.remote;
+      const headers = p.tokenSource?.headers ?? [{ header: 'authorization', prefix: 'Bearer ' }];
+      return {
+        name,
+        ...(p.issuer !== undefined && { issuer: p.issuer }),
+        ...(p.audiences && { audiences: [...p.audiences] }),
+        jwks: remote
+          ? { url: remote.url, cacheMs: protoDurationMs(remote.cacheDuration) ?? JWKS_CACHE_MS, timeoutMs: protoDurationMs(remote.timeout) ?? CALL_TIMEOUT_MS }
+          : { inline: p.jwks.local?.key as string },
+        sources: headers.map((h) => ({ header: h.header.toLowerCase(), prefix: h.prefix ?? '' })),
+        claimsToHeaders: (p.claimsToHeaders ?? []).map((c) => ({ claim: c.claim, header: c.header.toLowerCase() })),
+        clockSkewSeconds: p.clockSkewSeconds ?? 0,
+        ...(p.requiredClaims && { requiredClaims: { ...p.requiredClaims } }),
+      };
+    })
+    .sort(byKey((p) => p.name));
+}
+
+function passThrough(p: PassThroughAuthSpec): PassThroughIr {
+  const allow = p.failureModeAllow ? { failureModeAllow: true as const } : {};
+  if (p.grpc) return { grpc: { address: p.grpc.address, timeoutMs: protoDurationMs(p.grpc.connectionTimeout) ?? CALL_TIMEOUT_MS }, ...allow };
+  const h = p.http as NonNullable<PassThroughAuthSpec['http']>;
+  const lower = (names: string[] = []) => names.map((n) => n.toLowerCase());
+  return {
+    http: { url: h.url, allowedHeaders: lower(h.request?.allowedHeaders), allowedUpstreamHeaders: lower(h.response?.allowedUpstreamHeaders), timeoutMs: protoDurationMs(h.connectionTimeout) ?? CALL_TIMEOUT_MS },
+    ...allow,
+  };
+}
+
+function nameOf(r: Resource): string {
+  return `${r.metadata.namespace}/${r.metadata.name}`;
+}

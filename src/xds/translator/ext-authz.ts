@@ -1,0 +1,83 @@
+// External authorization: Envoy's ext_authz filter calling Portico's ext-auth service (gRPC, over TCP or a Unix
+// socket). Two filters sit on every listener of a gateway that may need them, both off by default: one fails
+// closed (403 when the service cannot answer), the other fails open (an AuthConfig's failureModeAllow), since
+// Envoy sets failure_mode_allow per filter, not per route. A route or virtual host turns the right one on with its
+// typed_per_filter_config, whose context extensions name the AuthConfig (and the route, for the service's log):
+// attaching an AuthConfig then changes RDS only.
+import { isIP } from 'node:net';
+import type { AuthRefIr } from '../../ir/auth.ts';
+import type { XdsObject } from '../resources.ts';
+import { duration } from './config-source.ts';
+import type { HttpFilterPlugin } from './http-filters.ts';
+
+/** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`. */
+export interface ExtAuthTarget {
+  address: string;
+}
+
+/** No '/': Envoy sends the cluster name as the gRPC :authority, and gRPC servers refuse a '/' there. */
+export const EXT_AUTH_CLUSTER = 'portico-extauth';
+export const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
+export const EXT_AUTHZ_FAIL_OPEN_FILTER = 'envoy.filters.http.ext_authz/fail-open';
+/** The context extensions the service reads. */
+export const AUTH_CONFIG_EXTENSION = 'portico-authconfig';
+export const ROUTE_EXTENSION = 'portico-route';
+
+const EXT_AUTHZ_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
+const PER_ROUTE_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
+/** Envoy's default (200 ms) is shorter than a cold bcrypt check or a JWKS fetch; the service's own timeouts are 5 s. */
+const CHECK_TIMEOUT_MS = 6_000;
+
+function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
+  return {
+    name,
+    // After CORS (preflights are answered without credentials), before buffering.
+    order: 150,
+    disabled: true,
+    build: () => ({
+      '@type': EXT_AUTHZ_TYPE,
+      grpc_service: { envoy_grpc: { cluster_name: EXT_AUTH_CLUSTER }, timeout: duration(CHECK_TIMEOUT_MS) },
+      transport_api_version: 'V3',
+      failure_mode_allow: failureModeAllow,
+    }),
+  };
+}
+
+export const EXT_AUTHZ_PLUGINS: readonly HttpFilterPlugin[] = [plugin(EXT_AUTHZ_FILTER, false), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true)];
+
+/** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */
+export function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {
+  const off = { '@type': PER_ROUTE_TYPE, disabled: true };
+  if ('disabled' in auth) return { [EXT_AUTHZ_FILTER]: off, [EXT_AUTHZ_FAIL_OPEN_FILTER]: off };
+  const on = { '@type': PER_ROUTE_TYPE, check_settings: { context_extensions: { [AUTH_CONFIG_EXTENSION]: auth.config, [ROUTE_EXTENSION]: name } } };
+  return auth.failureModeAllow ? { [EXT_AUTHZ_FILTER]: off, [EXT_AUTHZ_FAIL_OPEN_FILTER]: on } : { [EXT_AUTHZ_FILTER]: on, [EXT_AUTHZ_FAIL_OPEN_FILTER]: off };
+}
+
+/**
+ * The cluster of the ext-auth service (HTTP/2 for gRPC). Without a target it has no endpoint: routes that
+ * require auth are then denied, never let through.
+ */
+export function extAuthCluster(target: ExtAuthTarget | undefined): XdsObject {
+  const address = target && serviceAddress(target.address);
+  const dns = address && 'socket_address' in address && !isIP(address.socket_address.address);
+  return {
+    name: EXT_AUTH_CLUSTER,
+    type: dns ? 'STRICT_DNS' : 'STATIC',
+    connect_timeout: duration(1000),
+    load_assignment: { cluster_name: EXT_AUTH_CLUSTER, endpoints: [{ lb_endpoints: address ? [{ endpoint: { address } }] : [] }] },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+  };
+}
+
+type Address = { pipe: { path: string } } | { socket_address: { address: string; port_value: number } };
+
+function serviceAddress(address: string): Address {
+  if (address.startsWith('unix:')) return { pipe: { path: address.slice('unix:'.length) } };
+  const colon = address.lastIndexOf(':');
+  return { socket_address: { address: address.slice(0, colon).replace(/^\[|\]$/g, ''), port_value: Number(address.slice(colon + 1)) } };
+}

@@ -57,11 +57,17 @@ test('Nomad runs controllers, gateway and upstreams; a controller stopped under 
   const port = await freePort();
   const vars = { portico_dir: ROOT, portico_cache: cacheRoot() };
   const diagnose = async () => {
-    const allocs = await Promise.all(['portico-controller', 'portico-gateway', 'echo'].map(async (job) => (await nomad.allocations(job)).map((a) => `${job} ${a.ID.slice(0, 8)} ${a.ClientStatus}`)));
+    const lines: string[] = [];
+    for (const job of ['portico-controller', 'portico-gateway', 'echo']) {
+      for (const a of await nomad.allocations(job)) {
+        lines.push(`${job} ${a.ID.slice(0, 8)} ${a.ClientStatus}`);
+        // Why a task is not running: Nomad's own events, and the end of what it wrote (each group has one task, named alike).
+        if (a.ClientStatus !== 'running') lines.push(`  events: ${await nomad.taskEvents(a.ID)}`, `  stderr: ${(await nomad.taskLogs(a.ID, a.TaskGroup)).slice(-800)}`);
+      }
+    }
     const [gw] = await nomad.allocations('portico-gateway');
-    const [controller] = await nomad.allocations('portico-controller');
-    const tail = async (alloc: { ID: string } | undefined, task: string) => (alloc ? (await nomad.taskLogs(alloc.ID, task)).slice(-1500) : '(none)');
-    return `${allocs.flat().join('\n')}\n--- envoy stderr\n${await tail(gw, 'envoy')}\n--- controller stderr\n${await tail(controller, 'controller')}`;
+    if (gw) lines.push('--- envoy stderr', (await nomad.taskLogs(gw.ID, 'envoy')).slice(-1500));
+    return lines.join('\n');
   };
 
   await put(consul, 'gateway.networking.k8s.io/v1/GatewayClass/portico', GATEWAY.split('---')[0] ?? '');

@@ -18,6 +18,8 @@ export interface NomadAgent {
   runJob(file: string, vars?: Record<string, string>): Promise<string>;
   /** The allocations of a job, newest first. */
   allocations(job: string): Promise<Allocation[]>;
+  /** What Nomad says happened to an allocation's tasks (its task events), for failure messages. */
+  taskEvents(allocId: string): Promise<string>;
   /** Stderr (or stdout) of a task, for failure messages. */
   taskLogs(allocId: string, task: string, stream?: 'stderr' | 'stdout'): Promise<string>;
 }
@@ -65,6 +67,10 @@ export async function startNomad(t: AfterHook, opts: NomadStartOptions = {}): Pr
     process: proc,
     runJob: (file, vars = {}) => cli(['job', 'run', '-detach', ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]), file]),
     allocations: async (job) => ((await getJson(`${api}/v1/job/${job}/allocations`)) as Allocation[]).sort((a, b) => b.CreateIndex - a.CreateIndex),
+    taskEvents: async (allocId) => {
+      const alloc = (await getJson(`${api}/v1/allocation/${allocId}`)) as { TaskStates?: Record<string, { Events: { Type: string; DisplayMessage: string }[] }> };
+      return Object.entries(alloc.TaskStates ?? {}).map(([task, s]) => `${task}: ${s.Events.map((e) => `${e.Type}: ${e.DisplayMessage}`).join('; ')}`).join(' | ');
+    },
     taskLogs: (allocId, task, stream = 'stderr') => cli(['alloc', 'logs', `-${stream}`, allocId, task]).catch((err: Error) => `(no logs: ${err.message})`),
   };
 }

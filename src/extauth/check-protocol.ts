@@ -8,9 +8,13 @@ import type { CheckInput, Decision } from './decision.ts';
 
 const passThrough = (b: Buffer): Buffer => b;
 
+/** The method's path: what Envoy's gRPC client POSTs to. */
+export const CHECK = '/envoy.service.auth.v3.Authorization/Check';
+
+/** For grpc-js clients (passThroughAuth.grpc, the tests). */
 export const authorizationService: ServiceDefinition = {
   Check: {
-    path: '/envoy.service.auth.v3.Authorization/Check',
+    path: CHECK,
     requestStream: false,
     responseStream: false,
     requestSerialize: passThrough,

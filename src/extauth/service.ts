@@ -3,14 +3,13 @@
 // stream) and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
 // use the new ones, so a change needs no restart and drops no request. A decision is logged with the route and
 // the reason only.
-import { rm } from 'node:fs/promises';
-import * as grpc from '@grpc/grpc-js';
 import type { AuthConfigIr } from '../ir/auth.ts';
-import { ConfigError, PorticoError } from '../lib/errors.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JsonObject } from '../xds/service-config.ts';
 import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
-import { authorizationService, decodeCheckRequest, encodeCheckResponse } from './check-protocol.ts';
+import { CHECK, decodeCheckRequest, encodeCheckResponse } from './check-protocol.ts';
 import { deny, type Decision } from './decision.ts';
 import { compileAuthConfig, type Authorizer } from './policy.ts';
 
@@ -18,8 +17,6 @@ import { compileAuthConfig, type Authorizer } from './policy.ts';
 const RETIRE_AFTER_MS = 10_000;
 /** How long close() waits for checks in flight. */
 const SHUTDOWN_GRACE_MS = 2_000;
-
-type CheckCall = grpc.ServerUnaryCall<Buffer, Buffer>;
 
 /** A compiled AuthConfig and the JSON it came from, to keep it (its JWKS cache, its channels) while unchanged. */
 interface Compiled {
@@ -29,15 +26,13 @@ interface Compiled {
 
 export class ExtAuthService {
   readonly #log: Logger;
-  // Channelz bookkeeping costs a good share of a unary call in grpc-js; nothing here reads it.
-  readonly #server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  readonly #server: UnaryGrpcServer;
   #authorizers = new Map<string, Compiled>();
 
   constructor(logger: Logger) {
     this.#log = logger;
-    this.#server.addService(authorizationService, {
-      Check: (call: CheckCall, callback: grpc.sendUnaryData<Buffer>) => void this.#check(call.request).then((res) => callback(null, res)),
-    });
+    // #check answers every failure with a denial itself: onError would only see a bug.
+    this.#server = new UnaryGrpcServer({ methods: { [CHECK]: (raw) => this.#check(raw) }, onError: (err) => this.#log.error({ err }, 'check failed') });
   }
 
   /**
@@ -68,13 +63,7 @@ export class ExtAuthService {
 
   /** `unix:/path.sock` or `HOST:PORT` (port 0: any free one); resolves to the address bound. */
   async listen(address: string): Promise<string> {
-    // A socket file left by a previous run would make the bind fail.
-    if (address.startsWith('unix:')) await rm(address.slice('unix:'.length), { force: true });
-    const port = await new Promise<number>((resolve, reject) =>
-      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(new PorticoError('PORTICO_IO', `cannot listen for ext-auth checks on ${address}: ${err.message}`, { cause: err })) : resolve(bound),
-      ),
-    );
+    const port = await this.#server.listen(address);
     const bound = address.startsWith('unix:') ? address : address.replace(/:0$/, `:${port}`);
     this.#log.info({ address: bound }, 'ext-auth service listening');
     return bound;
@@ -82,13 +71,7 @@ export class ExtAuthService {
 
   /** Lets checks in flight finish (Envoys reconnect to the next instance), then cuts what is left. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#server.forceShutdown(), SHUTDOWN_GRACE_MS);
-      this.#server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await this.#server.close(SHUTDOWN_GRACE_MS);
     this.#authorizers.forEach((c) => c.authorizer.close());
   }
 

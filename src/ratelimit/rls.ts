@@ -7,7 +7,8 @@ import type protobuf from 'protobufjs';
 import { envoyRoot } from '../xds/protos.ts';
 import type { Decision, DescriptorStatus, LimitRequest } from './limiter.ts';
 
-const SERVICE = '/envoy.service.ratelimit.v3.RateLimitService';
+/** The method's path: what Envoy's gRPC client POSTs to. */
+export const SHOULD_RATE_LIMIT = '/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit';
 
 /** RateLimitResponse.Code and RateLimitResponse.RateLimit.Unit, as numbers. */
 const CODE = { OK: 1, OVER_LIMIT: 2 } as const;
@@ -82,9 +83,10 @@ export function decodeDecision(bytes: Buffer): WireDecision {
   return typesOf().response.toObject(typesOf().response.decode(bytes), { defaults: true }) as WireDecision;
 }
 
+/** For grpc-js clients (the tests'). */
 export const rateLimitService: ServiceDefinition = {
   ShouldRateLimit: {
-    path: `${SERVICE}/ShouldRateLimit`,
+    path: SHOULD_RATE_LIMIT,
     requestStream: false,
     responseStream: false,
     requestSerialize: encodeRequest,

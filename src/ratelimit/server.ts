@@ -1,11 +1,11 @@
 // The RateLimitService gRPC server Envoy calls (ShouldRateLimit), on TCP or a Unix socket. When Redis cannot
 // count, a domain fails open (every descriptor OK, counted in a metric, logged once per outage) unless it is
 // configured to fail closed: then the call fails with UNAVAILABLE and Envoy's failure_mode_deny denies.
-import * as grpc from '@grpc/grpc-js';
 import { RateLimitError } from '../lib/errors.ts';
+import { GrpcStatus, GrpcStatusError, UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Decision, LimitRequest, Limiter } from './limiter.ts';
-import { rateLimitService } from './rls.ts';
+import { decodeRequest, encodeDecision, SHOULD_RATE_LIMIT } from './rls.ts';
 
 export interface RateLimitServerOptions {
   limiter: Limiter;
@@ -13,9 +13,7 @@ export interface RateLimitServerOptions {
 }
 
 export class RateLimitServer {
-  // Channelz bookkeeping (per-call counters and timestamps nobody reads here) costs about a quarter of the
-  // service's CPU per decision.
-  readonly #server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  readonly #server: UnaryGrpcServer;
   readonly #limiter: Limiter;
   readonly #log: Logger;
   /** Decisions answered OK because Redis could not count, for the metrics. */
@@ -26,52 +24,42 @@ export class RateLimitServer {
   constructor(opts: RateLimitServerOptions) {
     this.#limiter = opts.limiter;
     this.#log = opts.logger;
-    this.#server.addService(rateLimitService, {
-      ShouldRateLimit: (call: grpc.ServerUnaryCall<LimitRequest, Decision>, callback: grpc.sendUnaryData<Decision>) => {
-        this.#limiter.decide(call.request).then(
-          (decision) => {
-            this.#failing = false;
-            callback(null, decision);
-          },
-          (err: unknown) => this.#failed(call.request, err, callback),
-        );
-      },
+    this.#server = new UnaryGrpcServer({
+      methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decodeRequest(bytes)) },
+      onError: (err) => this.#log.error({ err }, 'rate limit decision failed'),
     });
   }
 
   /** `host:port` (port 0: any free one) or `unix:/path`; resolves to the port bound (0 for a socket). */
   listen(address: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
-        if (err) reject(new RateLimitError(`cannot listen on ${address}: ${err.message}`, { cause: err }));
-        else resolve(port);
-      });
-    });
+    return this.#server.listen(address);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.#server.forceShutdown(), 2000);
-      this.#server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.#server.close();
   }
 
-  #failed(req: LimitRequest, err: unknown, callback: grpc.sendUnaryData<Decision>): void {
-    if (!(err instanceof RateLimitError)) {
-      this.#log.error({ err }, 'rate limit decision failed');
-      return callback({ code: grpc.status.INTERNAL, details: 'rate limit decision failed' });
-    }
+  #shouldRateLimit(req: LimitRequest): Promise<Buffer> {
+    return this.#limiter.decide(req).then(
+      (decision) => {
+        this.#failing = false;
+        return encodeDecision(decision);
+      },
+      (err: unknown) => encodeDecision(this.#failed(req, err)),
+    );
+  }
+
+  /** The answer when Redis could not count: OK for every descriptor (fail open), or a thrown UNAVAILABLE. */
+  #failed(req: LimitRequest, err: unknown): Decision {
+    if (!(err instanceof RateLimitError)) throw err;
     const deny = this.#limiter.domain(req.domain)?.failureModeDeny ?? false;
     if (!this.#failing) this.#log.warn({ err: err.message, domain: req.domain }, deny ? 'cannot count: failing closed (UNAVAILABLE; Envoy denies)' : 'cannot count: failing open (every request allowed)');
     this.#failing = true;
     if (deny) {
       this.failedClosed++;
-      return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+      throw new GrpcStatusError(GrpcStatus.UNAVAILABLE, err.message);
     }
     this.failedOpen++;
-    callback(null, { code: 'OK', statuses: req.descriptors.map(() => ({ code: 'OK', remaining: 0, resetSeconds: 0 })) });
+    return { code: 'OK', statuses: req.descriptors.map(() => ({ code: 'OK', remaining: 0, resetSeconds: 0 })) };
   }
 }

@@ -1,8 +1,11 @@
 // Ext-auth benchmark, one run: (1) the service alone — `portico extauth` in its own process (one Node thread, so
-// one core at most) answering gRPC Checks for basic auth (cached), API key and JWT: checks/s, p99, and checks per
-// CPU-second of the service; (2) what it adds in front of Envoy — the same Envoy at 1,000 req/s on a route
-// without auth and on a route with API-key auth, requests alternating between them in one open loop.
-// Run: . scripts/env.sh && node bench/extauth.ts [seconds=5] [concurrency=32]
+// one core at most) answering gRPC Checks for basic auth (cached), API key and JWT: checks/s, p50/p99, and checks
+// per CPU-second of the service; (2) what it adds in front of Envoy — the same Envoy at 1,000 req/s on a route
+// without auth and on a route with API-key auth, in alternating one-second phases (each route at the full rate,
+// both under the same drift of the machine).
+// The service is held to core `core` (`taskset`); this process, Envoy and the echo upstream to the other core.
+// Run: . scripts/env.sh && node bench/extauth.ts [seconds=5] [concurrency=32] [core=1]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,10 +20,9 @@ import { encodeMessage } from '../src/xds/encode.ts';
 import { freePort, startProcess, waitFor } from '../test/support/components.ts';
 import { backend, GATEWAY, route, upstream } from '../test/support/fixtures.ts';
 import { httpRequest } from '../test/support/http.ts';
-import { checkLoop, httpOpenLoop, percentile, type Latencies } from './load.ts';
+import { checkLoop, httpOpenLoop, percentile, type Latencies, type Target } from './load.ts';
 
-const seconds = Number(process.argv[2] ?? 5);
-const concurrency = Number(process.argv[3] ?? 32);
+const [seconds = 5, concurrency = 32, core = 1] = process.argv.slice(2).map(Number);
 const RATE = 1000;
 const API_KEY = { 'api-key': 'bench-key-0123456789' };
 const BASIC = { authorization: `Basic ${Buffer.from('test:test123').toString('base64')}` };
@@ -67,6 +69,20 @@ function summary(what: string, l: Latencies, extra: Record<string, unknown> = {}
   return { what, requests: l.count, errors: l.errors, perSecond: Math.round(l.count / l.seconds), p50Ms: ms(50), p99Ms: ms(99), ...extra };
 }
 
+// Every thread of this process (and what it starts: Envoy, the echo upstream) away from the service's core.
+execFileSync('taskset', ['-a', '-p', '-c', String(1 - core), String(process.pid)], { stdio: 'ignore' });
+/** `phases` one-second open loops at RATE, taking turns between the targets; each target's latencies merged. */
+async function alternating(port: number, targets: Target[], phases: number): Promise<Latencies[]> {
+  const merged = targets.map((): Latencies => ({ count: 0, seconds: 0, ms: [], errors: 0 }));
+  for (let i = 0; i < phases * targets.length; i++) {
+    const m = merged[i % targets.length] as Latencies;
+    const [l] = (await httpOpenLoop(port, [targets[i % targets.length] as Target], RATE, 1)) as [Latencies];
+    Object.assign(m, { count: m.count + l.count, seconds: m.seconds + l.seconds, errors: m.errors + l.errors, ms: m.ms.concat(l.ms) });
+  }
+  for (const m of merged) m.ms.sort((a, b) => a - b);
+  return merged;
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'portico-bench-extauth-'));
 const socket = `unix:${join(dir, 'extauth.sock')}`;
 const echo = await startEcho({ name: 'echo' });
@@ -79,7 +95,7 @@ await writeFile(join(dir, '.secrets/default/bench-key/api-key'), API_KEY['api-ke
 const controller = new Controller({ configDir: dir, xdsAddress: '127.0.0.1:0', adminAddress: 'off', extAuthAddress: socket, logger: silentLogger });
 await controller.start();
 const envoy = await startEnvoy({ envoyBin: findBinary('envoy'), gateway: 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
-const service = await startProcess(resolve(import.meta.dirname, '../bin/portico'), ['extauth', '--listen', socket, '--xds-address', `127.0.0.1:${controller.xdsPort}`, '--log-level', 'warn', '--log-format', 'json'], { name: 'portico extauth' });
+const service = await startProcess('taskset', ['-c', String(core), resolve(import.meta.dirname, '../bin/portico'), 'extauth', '--listen', socket, '--xds-address', `127.0.0.1:${controller.xdsPort}`, '--log-level', 'warn', '--log-format', 'json'], { name: 'portico extauth' });
 try {
   await waitFor(async () => (await httpRequest(port, '/key', { headers: API_KEY }).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: 'Envoy + ext-auth serving /key' });
 
@@ -91,15 +107,18 @@ try {
     const cpu = cpuSeconds(service.pid) - cpuBefore;
     console.log(JSON.stringify(summary(`service alone: ${name}`, l, { concurrency, serviceCpuSeconds: cpu, checksPerCpuSecond: Math.round(l.count / cpu) })));
   }
+  // One check at a time: the service's own latency, without queueing behind other checks.
+  const sequential = await checkLoop(socket, [checkRequest('key', API_KEY)], 1, seconds);
+  console.log(JSON.stringify(summary('service alone: key, one check at a time', sequential, { p999Ms: Number(percentile(sequential.ms, 99.9).toFixed(3)) })));
 
-  // One open loop at RATE going round both routes: they share the load, the moment and any noise on the machine.
-  const targets = [{ path: '/open', headers: {} }, { path: '/key', headers: API_KEY }];
-  await httpOpenLoop(port, targets, RATE, 1); // warm-up
-  const [open, key] = (await httpOpenLoop(port, targets, RATE, 2 * seconds)) as [Latencies, Latencies];
-  console.log(JSON.stringify(summary('Envoy alone (no auth)', open, { totalRate: RATE })));
-  console.log(JSON.stringify(summary('Envoy + ext-auth (API key)', key, { totalRate: RATE })));
-  const added = (p: number) => Number((percentile(key.ms, p) - percentile(open.ms, p)).toFixed(3));
-  console.log(JSON.stringify({ what: 'added by ext-auth', totalRate: RATE, p50Ms: added(50), p99Ms: added(99) }));
+  const open = { path: '/open', headers: {} };
+  const key = { path: '/key', headers: API_KEY };
+  await httpOpenLoop(port, [open, key], RATE, 1); // warm-up
+  const [alone, authed] = await alternating(port, [open, key], 2 * seconds);
+  console.log(JSON.stringify(summary('Envoy alone (no auth)', alone, { rate: RATE })));
+  console.log(JSON.stringify(summary('Envoy + ext-auth (API key)', authed, { rate: RATE })));
+  const added = (p: number) => Number((percentile(authed.ms, p) - percentile(alone.ms, p)).toFixed(3));
+  console.log(JSON.stringify({ what: 'added by ext-auth', rate: RATE, p50Ms: added(50), p99Ms: added(99) }));
 } finally {
   await service.stop();
   await envoy.stop();

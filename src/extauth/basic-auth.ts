@@ -1,7 +1,7 @@
 // HTTP basic auth (RFC 7617) against htpasswd-style hashes. Every failure is a 401 with the realm's challenge,
 // whether the header is missing, malformed, or names an unknown user or a wrong password: the client learns no more.
 // An unknown user's password is still checked, against another user's hash, so that timing does not tell
-// which user names exist.
+// which user names exist. The user name is the request's principal.
 import type { BasicAuthIr } from '../ir/auth.ts';
 import { allow, deny, type Step } from './decision.ts';
 import { verifyPassword } from './passwords.ts';
@@ -15,7 +15,7 @@ export function basicAuthStep(ir: BasicAuthIr): Step {
     if (!credentials) return deny(401, 'basic auth: no credentials', challenge);
     const hash = users.get(credentials.user);
     const ok = await verifyPassword(credentials.password, hash ?? decoy ?? '');
-    return ok && hash !== undefined ? allow() : deny(401, 'basic auth: wrong user or password', challenge);
+    return ok && hash !== undefined ? allow({}, [], credentials.user) : deny(401, 'basic auth: wrong user or password', challenge);
   };
 }
 

@@ -1,10 +1,13 @@
 // envoy.service.auth.v3.Authorization/Check on the wire: the gRPC method (bytes in, bytes out, so a pass-through
-// can forward what Envoy sent as it is), CheckRequest → CheckInput, and Decision ↔ CheckResponse. Decoding reads
-// the few fields the service needs straight off protobufjs's message: this is the hot path.
+// can forward what Envoy sent as it is), CheckRequest → CheckInput, and Decision ↔ CheckResponse (an allow's
+// principal in dynamic_metadata, see ir/auth.ts). Decoding reads the few fields the service needs straight off
+// protobufjs's message: this is the hot path.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
+import { USER_ID_METADATA_KEY } from '../ir/auth.ts';
 import { envoyRoot } from '../xds/protos.ts';
-import type { CheckInput, Decision } from './decision.ts';
+import { toStruct } from '../xds/service-config.ts';
+import { allow, type CheckInput, type Decision } from './decision.ts';
 
 const passThrough = (b: Buffer): Buffer => b;
 
@@ -59,6 +62,7 @@ export function encodeCheckResponse(decision: Decision): Buffer {
     ? {
         status: { code: RPC_OK },
         ok_response: { headers: headerOptions(decision.headers), headers_to_remove: decision.remove },
+        ...(decision.userId !== undefined && { dynamic_metadata: toStruct({ [USER_ID_METADATA_KEY]: decision.userId }) }),
       }
     : {
         status: { code: decision.status === 401 ? RPC_UNAUTHENTICATED : RPC_PERMISSION_DENIED },
@@ -68,17 +72,24 @@ export function encodeCheckResponse(decision: Decision): Buffer {
   return Buffer.from(type.encode(type.fromObject(message)).finish());
 }
 
+/** protobufjs's decoded Struct: a Value's unset string_value reads as the empty string. */
+type DecodedStruct = { fields?: Record<string, { stringValue?: string }> };
+
 interface DecodedResponse {
   status?: { code?: number };
-  ok_response?: { headers?: { header?: { key?: string; value?: string } }[]; headers_to_remove?: string[] };
+  dynamic_metadata?: DecodedStruct | null;
+  ok_response?: { headers?: { header?: { key?: string; value?: string } }[]; headers_to_remove?: string[]; dynamic_metadata?: DecodedStruct | null };
   denied_response?: { status?: { code?: number }; headers?: { header?: { key?: string; value?: string } }[]; body?: string };
 }
 
-/** Another ext_authz service's answer, as a Decision (for passThroughAuth.grpc). */
+/** Another ext_authz service's answer, as a Decision (for passThroughAuth.grpc); its principal, if it names one. */
 export function decodeCheckResponse(raw: Uint8Array, reason: string): Decision {
   const r = checkTypes().response.decode(raw) as DecodedResponse;
   if ((r.status?.code ?? RPC_OK) === RPC_OK) {
-    return { allow: true, headers: headerMap(r.ok_response?.headers), remove: r.ok_response?.headers_to_remove ?? [] };
+    // The deprecated ok_response.dynamic_metadata, when set, wins (as in Envoy).
+    const metadata = r.ok_response?.dynamic_metadata ?? r.dynamic_metadata;
+    const userId = metadata?.fields?.[USER_ID_METADATA_KEY]?.stringValue || undefined;
+    return allow(headerMap(r.ok_response?.headers), r.ok_response?.headers_to_remove ?? [], userId);
   }
   const denied = r.denied_response;
   return { allow: false, status: denied?.status?.code || 403, reason, headers: headerMap(denied?.headers), ...(denied?.body && { body: denied.body }) };

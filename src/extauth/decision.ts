@@ -18,6 +18,11 @@ export interface Allow {
   headers: Record<string, string>;
   /** Removed from the request sent upstream: headers a step sets when it has a value, so no client can forge them. */
   remove: string[];
+  /**
+   * Who was authenticated (a user name, a JWT's `sub`, an API key's Secret), published to Envoy as dynamic
+   * metadata for rate limits per user; absent when the step established no identity.
+   */
+  userId?: string;
 }
 
 export interface Deny {
@@ -33,8 +38,8 @@ export interface Deny {
 /** One configured step (basic auth, API key, JWT, pass-through). */
 export type Step = (input: CheckInput) => Decision | Promise<Decision>;
 
-export function allow(headers: Record<string, string> = {}, remove: string[] = []): Allow {
-  return { allow: true, headers, remove };
+export function allow(headers: Record<string, string> = {}, remove: string[] = [], userId?: string): Allow {
+  return { allow: true, headers, remove, ...(userId !== undefined && { userId }) };
 }
 
 export function deny(status: number, reason: string, headers?: Record<string, string>): Deny {

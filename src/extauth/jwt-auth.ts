@@ -1,6 +1,7 @@
 // JWT bearer tokens checked against each provider's JWKS (fetched from a URL, cached and refreshed by jose, or
 // inline), issuer, audiences and clock skew. No token or a token that does not verify: 401. A valid token whose
-// claims fail requiredClaims: 403. Claims may be passed upstream as headers.
+// claims fail requiredClaims: 403. Claims may be passed upstream as headers. The `sub` claim, when it is a string,
+// is the request's principal.
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtAuthIr, JwtProviderIr } from '../ir/auth.ts';
 import { allow, deny, type Decision, type Step } from './decision.ts';
@@ -48,7 +49,7 @@ async function verify(p: Provider, token: string, mapped: string[]): Promise<Dec
     const value = payload[claim];
     if (value !== undefined) headers[header] = typeof value === 'string' ? value : JSON.stringify(value);
   }
-  return allow(headers, mapped.filter((h) => !(h in headers)));
+  return allow(headers, mapped.filter((h) => !(h in headers)), typeof payload.sub === 'string' ? payload.sub : undefined);
 }
 
 function keySet(p: JwtProviderIr): JWTVerifyGetKey {

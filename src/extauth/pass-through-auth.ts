@@ -1,6 +1,7 @@
 // Delegation to another auth service: a gRPC ext_authz service gets the CheckRequest exactly as Envoy sent it; an
 // HTTP service gets a POST with the allowed request headers, and 2xx allows (copying the allowed response
-// headers upstream). A service that cannot be reached denies with 403, unless failureModeAllow.
+// headers upstream). A service that cannot be reached denies with 403, unless failureModeAllow. The principal is
+// what a gRPC service publishes (its dynamic_metadata `userId`); an HTTP service's answer names none.
 import * as grpc from '@grpc/grpc-js';
 import type { PassThroughIr } from '../ir/auth.ts';
 import { authorizationService, decodeCheckResponse } from './check-protocol.ts';

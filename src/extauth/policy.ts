@@ -1,6 +1,7 @@
 // One AuthConfig compiled into an authorizer: its steps, combined by booleanExpr (default: all, in order). An
 // all-of stops at the first denial and returns it; an any-of stops at the first allow, and when every branch
-// denies returns the first denial (its status and challenge are what the client should see).
+// denies returns the first denial (its status and challenge are what the client should see). The principal is
+// that of the steps that allowed: an any-of's allowing branch, an all-of's first step that established one.
 import type { AuthConfigIr, AuthStepIr } from '../ir/auth.ts';
 import { apiKeyStep } from './api-key-auth.ts';
 import { basicAuthStep } from './basic-auth.ts';
@@ -58,5 +59,5 @@ async function evaluate(expr: Expr, steps: ReadonlyMap<string, Step>, input: Che
 function merge(passed: Allow[]): Allow {
   const headers = Object.assign({}, ...passed.map((p) => p.headers)) as Record<string, string>;
   const remove = [...new Set(passed.flatMap((p) => p.remove))].filter((h) => !(h in headers));
-  return allow(headers, remove);
+  return allow(headers, remove, passed.find((p) => p.userId !== undefined)?.userId);
 }

@@ -2,9 +2,12 @@
 // `rate_limits`) and the rules the rate-limit service matches them against (RateLimitIr). Each RateLimitConfig
 // in use becomes one root of the service's tree, keyed by a first entry only its own actions send
 // (`portico.rlc` = `<namespace>/<name>`, or `portico.rlc-set` for set-style), so two configs never share a
-// counter or shadow each other's rules. ratelimitBasic does the same per option (`portico.basic`).
+// counter or shadow each other's rules. ratelimitBasic does the same per option (`portico.basic`), and tells
+// users apart by the principal ext-auth publishes as dynamic metadata (ir/auth.ts), never by a request header a
+// client could set.
 import type { RateLimitBasic, RateLimitConfigRefs, RateLimitConfigSpec, RateLimitDescriptor, RateLimitSpec } from '../api/ratelimit-types.ts';
 import type { Resource } from '../api/resource.ts';
+import { AUTH_METADATA_NAMESPACE, USER_ID_METADATA_KEY } from '../ir/auth.ts';
 import type { RateLimitActionIr, RateLimitIr, RateLimitPolicyIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
 import type { DescriptorConfig, LimitConfig, Unit } from '../ratelimit/config.ts';
@@ -12,8 +15,13 @@ import type { Setting } from './policies.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 import type { ResourceIndex } from './resources.ts';
 
-/** Where ratelimitBasic finds the authenticated user's id (set by ext-auth); absent: anonymous. */
-const USER_ID_HEADER = 'x-user-id';
+/** The descriptor entry ratelimitBasic makes of ext-auth's principal. */
+const USER_ENTRY = 'portico.user';
+/**
+ * Its value when ext-auth published no principal: the route has no ext-auth, the check failed open, or the
+ * rate-limit filter runs before ext_authz (rateLimitBeforeAuth). A principal spelt the same counts as anonymous.
+ */
+const ANONYMOUS = 'portico.anonymous';
 
 /** The two rate-limit settings of an option; each goes to the first option in precedence that sets it. */
 export const RATE_LIMIT_CONFIGS: Setting = { name: 'rateLimitConfigs', fields: ['rateLimitConfigs'] };
@@ -94,23 +102,33 @@ export class RateLimitResolver {
     });
   }
 
-  /** Anonymous requests (no user id header) are counted per client address, the others per user id. */
+  /**
+   * Anonymous requests (no principal) are counted per client address, the others per principal. Both policies
+   * read the principal: the anonymous one with a default value, so it always sends a descriptor (whose sentinel
+   * only the anonymous branch of the tree matches); the authorized one without, so it sends none for anonymous
+   * requests. An authenticated request's anonymous descriptor (principal, then address) matches nothing.
+   */
   #basicPolicies(option: Resource, basic: RateLimitBasic): RateLimitPolicyIr[] {
     const id = `${option.kind}/${option.metadata.namespace}/${option.metadata.name}`;
     const descriptors: DescriptorConfig[] = [];
     const policies: RateLimitPolicyIr[] = [];
     if (basic.anonymousLimits) {
-      descriptors.push({ key: 'header_match', value: 'portico.anonymous', descriptors: [{ key: 'remote_address', rateLimit: limitOf(basic.anonymousLimits) }] });
-      const anonymous = { descriptorValue: 'portico.anonymous', expectMatch: false, headers: [{ name: USER_ID_HEADER, presentMatch: true }] };
-      policies.push({ actions: [rootAction('portico.basic', id), { headerValueMatch: anonymous }, { remoteAddress: {} }] });
+      descriptors.push({ key: USER_ENTRY, value: ANONYMOUS, descriptors: [{ key: 'remote_address', rateLimit: limitOf(basic.anonymousLimits) }] });
+      policies.push({ actions: [rootAction('portico.basic', id), principalAction(ANONYMOUS), { remoteAddress: {} }] });
     }
     if (basic.authorizedLimits) {
-      descriptors.push({ key: 'portico.user', rateLimit: limitOf(basic.authorizedLimits) });
-      policies.push({ actions: [rootAction('portico.basic', id), { requestHeaders: { headerName: USER_ID_HEADER, descriptorKey: 'portico.user' } }] });
+      descriptors.push({ key: USER_ENTRY, rateLimit: limitOf(basic.authorizedLimits) });
+      policies.push({ actions: [rootAction('portico.basic', id), principalAction()] });
     }
     this.#roots.set(`basic:${id}`, { key: 'portico.basic', value: id, descriptors });
     return policies;
   }
+}
+
+/** ext-auth's principal from the request's dynamic metadata; without one, `defaultValue` or no descriptor. */
+function principalAction(defaultValue?: string): RateLimitActionIr {
+  const metadataKey = { key: AUTH_METADATA_NAMESPACE, path: [{ key: USER_ID_METADATA_KEY }] };
+  return { metadata: { descriptorKey: USER_ENTRY, metadataKey, ...(defaultValue !== undefined && { defaultValue }), source: 'DYNAMIC' } };
 }
 
 function rootAction(key: string, id: string): RateLimitActionIr {

@@ -3,6 +3,16 @@
 // (password hashes, API keys and their metadata): printed only through ir/redact.ts.
 import type { Expr } from '../extauth/expr.ts';
 
+/**
+ * Where an allowed check publishes who was authenticated: CheckResponse.dynamic_metadata, which Envoy stores in
+ * the request's dynamic metadata under this namespace. Envoy (1.40) hard-codes it, whatever the filter
+ * instance's name, so our fail-open instance (`envoy.filters.http.ext_authz/fail-open`) writes there too. Rate
+ * limits read it (ratelimitBasic); a client cannot set dynamic metadata, so it cannot forge an identity there.
+ */
+export const AUTH_METADATA_NAMESPACE = 'envoy.filters.http.ext_authz';
+/** The principal's key in that namespace: basic auth's user, a JWT's `sub`, an API key's Secret `<ns>/<name>`. */
+export const USER_ID_METADATA_KEY = 'userId';
+
 /** On a route or virtual host: check with this AuthConfig, or explicitly not at all (Gloo's `extauth.disable`). */
 export type AuthRefIr = { config: string; failureModeAllow?: true } | { disabled: true };
 

@@ -19,7 +19,13 @@ test('the service is streamed one item per domain: the tree, and its failure mod
   assert.deepEqual(items.map((i) => i.name), ['edge']);
   const [domain] = domainsOf(new Map(items.map((i) => [i.name, i.config])));
   assert.equal(domain?.failureModeDeny, true);
-  assert.deepEqual(domain?.descriptors.map((d) => `${d.key}=${d.value}`), ['portico.basic=VirtualHostOption/default/basic', 'portico.rlc=default/tree', 'portico.rlc-set=default/set']);
+  assert.deepEqual(domain?.descriptors.map((d) => `${d.key}=${d.value}`), [
+    'portico.basic=RouteOption/default/cluster',
+    'portico.basic=VirtualHostOption/default/basic',
+    'portico.rlc=default/per-cluster',
+    'portico.rlc=default/tree',
+    'portico.rlc-set=default/set',
+  ]);
   assert.deepEqual(runPipeline(resources, []).services.get(SERVICE_NODE_KEYS.ratelimit), [], 'nothing without the rateLimit settings');
 });
 

@@ -79,6 +79,7 @@ const HTPASSWD = [
   'alice:$apr1$abcdefgh$Zo4a.zRe7RtZNr9rQ8xtC1',
   'bob:$2y$04$dZjReJH7S66bVQJurxR9qeW7Vg2S1mrtiHawURRcHQy4xEZvOag3K',
   'carol:{SHA}hsAaMBat8aKiQgxhKhAqvbXOPbw=',
+  'dave:$2b$04$JMTt7A.cTAwi1AkCmvZPduBNd9VQHU.dytPEHH.qHDfDJG1ZLP7ri',
 ].join('\n');
 
 function configs(jwksUrl: string, httpAuth: string, grpcAuth: string): string {
@@ -174,9 +175,9 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/basic', { headers: basic('test', 'wrong') })), 401);
   });
 
-  await t.test('htpasswd from a Secret: $apr1$, bcrypt and {SHA} entries', async () => {
+  await t.test('htpasswd from a Secret: $apr1$, bcrypt ($2y$, $2b$) and {SHA} entries', async () => {
     await gw.until('/htpasswd', (r) => r.status === 200, { headers: basic('alice', 'alice-pw') });
-    for (const [user, password] of [['bob', 'bob-pw'], ['carol', 'carol-pw']] as const) {
+    for (const [user, password] of [['bob', 'bob-pw'], ['carol', 'carol-pw'], ['dave', 'dave-pw']] as const) {
       assert.equal(status(await gw.get('/htpasswd', { headers: basic(user, password) })), 200, user);
       assert.equal(status(await gw.get('/htpasswd', { headers: basic(user, 'nope') })), 401, user);
     }
@@ -189,13 +190,15 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/apikey')), 401);
   });
 
-  await t.test('JWT: a valid token → 200 with its claim upstream; none or a bad one → 401; a claim rule failing → 403', async () => {
+  await t.test('JWT: a valid token → 200 with its claim upstream; none, a bad one or another issuer\'s → 401; a claim rule failing → 403', async () => {
     const good = await issuer.sign({ sub: 'ada', scope: 'read write' });
     const ok = await gw.until('/jwt', (r) => r.status === 200, { headers: { authorization: `Bearer ${good}` } });
     assert.equal(ok.json?.headers?.['x-user'], 'ada');
     assert.equal(status(await gw.get('/jwt')), 401);
     assert.equal(status(await gw.get('/jwt', { headers: { authorization: `Bearer ${good.slice(0, -4)}AAAA` } })), 401);
     assert.equal(status(await gw.get('/jwt', { headers: { authorization: `Bearer ${await issuer.sign({ sub: 'ada' }, { audience: 'other' })}` } })), 401);
+    const otherIssuer = await issuer.sign({ sub: 'ada', scope: 'read' }, { issuer: 'https://elsewhere.test' });
+    assert.equal(status(await gw.get('/jwt', { headers: { authorization: `Bearer ${otherIssuer}` } })), 401, 'right key and claims, wrong issuer');
     assert.equal(status(await gw.get('/jwt', { headers: { authorization: `Bearer ${await issuer.sign({ sub: 'ada', scope: 'write' })}` } })), 403);
   });
 

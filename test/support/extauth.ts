@@ -50,7 +50,8 @@ export async function startExtAuth(t: TestContext, address: string, xdsPort: num
 
 export interface JwtIssuer {
   jwksUrl: string;
-  sign(claims: JWTPayload, opts?: { audience?: string; expiresIn?: string }): Promise<string>;
+  /** Signed by this issuer's key; `issuer` overrides the `iss` claim (a token claiming another issuer). */
+  sign(claims: JWTPayload, opts?: { audience?: string; expiresIn?: string; issuer?: string }): Promise<string>;
 }
 
 /** An RS256 key pair whose public half is served as a JWKS on loopback. */
@@ -64,7 +65,7 @@ export async function startJwtIssuer(t: TestContext, issuer: string): Promise<Jw
     sign: (claims, opts = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(issuer)
+        .setIssuer(opts.issuer ?? issuer)
         .setAudience(opts.audience ?? 'portico')
         .setIssuedAt()
         .setExpirationTime(opts.expiresIn ?? '5m')

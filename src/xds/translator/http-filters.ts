@@ -1,5 +1,6 @@
-// HTTP filters as small plug-ins with an explicit order. Later issues register ext_authz,
-// rate limiting, CORS… here; the router is always last because Envoy requires it.
+// HTTP filters as small plug-ins with an explicit order. The ones every listener gets (fault, CORS, buffer, the
+// router) are listed here; translate.ts adds ext_authz and rate limiting when they are configured. The router is
+// always last because Envoy requires it.
 import type { ListenerIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { CORS_PLUGIN } from './cors.ts';

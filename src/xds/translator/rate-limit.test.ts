@@ -53,7 +53,7 @@ test('the service cluster: HTTP/2 to a Unix socket, a static address or a DNS na
 test('route and virtual host rate_limits; a route with its own also takes the host’s (Gloo: both apply)', () => {
   const { vhost } = served(settings);
   assert.equal(vhost.rate_limits.length, 2);
-  const [tree] = vhost.routes;
+  const tree = vhost.routes.find((r: any) => r.match.path_separated_prefix === '/tree');
   assert.deepEqual(tree.route.rate_limits[0].actions, [
     { generic_key: { descriptor_key: 'portico.rlc', descriptor_value: 'default/tree' } },
     { generic_key: { descriptor_value: 'per-client' } },
@@ -64,4 +64,15 @@ test('route and virtual host rate_limits; a route with its own also takes the ho
     { name: 'x-app', invert_match: true, present_match: true },
   ]);
   assert.equal(tree.typed_per_filter_config['envoy.filters.http.ratelimit'].vh_rate_limits, 'INCLUDE');
+});
+
+test('ratelimitBasic reads ext-auth\'s principal from dynamic metadata, never a header; destination_cluster as is', () => {
+  const { vhost } = served(settings);
+  const principal = { descriptor_key: 'portico.user', metadata_key: { key: 'envoy.filters.http.ext_authz', path: [{ key: 'userId' }] }, source: 'DYNAMIC' };
+  assert.deepEqual(vhost.rate_limits.map((r: any) => r.actions.slice(1)), [
+    [{ metadata: { ...principal, default_value: 'portico.anonymous' } }, { remote_address: {} }],
+    [{ metadata: principal }],
+  ]);
+  const cluster = vhost.routes.find((r: any) => r.match.path_separated_prefix === '/cluster');
+  assert.deepEqual(cluster.route.rate_limits[0].actions[1], { destination_cluster: {} });
 });

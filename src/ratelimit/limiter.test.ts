@@ -129,6 +129,15 @@ test('the local cache answers keys over the limit without the counter until the 
   assert.equal((await ask([e('k', 'v')])).code, 'OK');
 });
 
+test('a new configuration empties the local cache: a limit raised mid-window applies at once', async () => {
+  const { ask, limiter } = setup({ descriptors: [{ key: 'k', rateLimit: limit(1, 'hour') }] });
+  await ask([e('k', 'v')]);
+  assert.equal((await ask([e('k', 'v')])).code, 'OVER_LIMIT');
+  limiter.configure([new DomainMatcher({ domain: 'd', descriptors: [{ key: 'k', rateLimit: limit(10, 'hour') }] })]);
+  assert.equal((await ask([e('k', 'v')])).code, 'OK');
+  assert.equal(limiter.stats.cacheHits, 0);
+});
+
 test('hits_addend counts that many requests; unknown domain: no limits', async () => {
   const { limiter } = setup({ descriptors: [{ key: 'k', rateLimit: limit(10) }] });
   const d = await limiter.decide({ domain: 'd', hitsAddend: 4, descriptors: [{ entries: [e('k', 'v')] }] });

@@ -64,7 +64,7 @@ export class Limiter {
   readonly stats: LimiterStats = { decisions: 0, overLimit: 0, shadowOverLimit: 0, cacheHits: 0 };
   readonly #counter: Counter;
   readonly #now: () => number;
-  readonly #cache?: OverLimitCache;
+  #cache?: OverLimitCache;
   #domains = new Map<string, DomainMatcher>();
 
   constructor(opts: LimiterOptions) {
@@ -73,9 +73,13 @@ export class Limiter {
     if (opts.localCache ?? true) this.#cache = new OverLimitCache();
   }
 
-  /** Replaces the whole configuration (one matcher per domain). */
+  /**
+   * Replaces the whole configuration (one matcher per domain). The local cache starts empty: a key it holds was
+   * over the old limit, which a raised one may not be.
+   */
   configure(domains: readonly DomainMatcher[]): void {
     this.#domains = new Map(domains.map((d) => [d.domain, d]));
+    if (this.#cache) this.#cache = new OverLimitCache();
   }
 
   domain(name: string): DomainMatcher | undefined {

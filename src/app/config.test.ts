@@ -47,6 +47,9 @@ test('portico.yaml: errors name the file, the line and the field', () => {
   assert.throws(() => resolveConfig({ sources: { consulKv: {} } }, { extAuth: { address: 'localhost' } }), /extAuth\.address \(--ext-auth-address\): expected/);
   assert.throws(() => resolveConfig({}, {}), /no resource source/);
   assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p', statusPrefix: 'p/status' } } }, {}), /statusPrefix 'p\/status' must lie outside rootKey 'p\/'/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p/.leader' } }, {}), /leaderElection\.key 'p\/\.leader' must lie outside rootKey 'p\/'.*default is 'p-status\/\.leader'/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p/locks/leader' } }, {}), /leaderElection\.key 'p\/locks\/leader' must lie outside/);
+  assert.equal(resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p-locks/leader' } }, {}).leaderElection.key, 'p-locks/leader', 'a key beside the root is fine');
 });
 
 test('portico.yaml rateLimit: Gloo-named settings with defaults; the flag gives the address; errors located', () => {

@@ -209,8 +209,14 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
   }
   const rootKey = kv?.rootKey ?? 'portico';
   const consulKv = kv && { rootKey, statusPrefix: kv.statusPrefix ?? `${rootKey}-status` };
-  if (consulKv && (consulKv.statusPrefix === rootKey || consulKv.statusPrefix.startsWith(`${rootKey}/`))) {
+  // Portico's own writes under the watched root (`<rootKey>/`) would come back as resource changes.
+  const insideRoot = (key: string) => key.startsWith(`${rootKey}/`);
+  if (consulKv && (consulKv.statusPrefix === rootKey || insideRoot(consulKv.statusPrefix))) {
     throw new ConfigError(`sources.consulKv.statusPrefix '${consulKv.statusPrefix}' must lie outside rootKey '${rootKey}/' (statuses would be read back as resources)`);
+  }
+  const lockKey = merged.leaderElection?.key;
+  if (consulKv && lockKey !== undefined && insideRoot(lockKey)) {
+    throw new ConfigError(`leaderElection.key '${lockKey}' must lie outside rootKey '${rootKey}/' (each acquire and release would wake the resource watch, and a key not named with a dot would be reported as a bad resource); the default is '${consulKv.statusPrefix}/.leader'`);
   }
   return {
     ...(merged.xdsAddress && { xdsAddress: merged.xdsAddress }),

@@ -39,7 +39,7 @@ test('portico.yaml: every section read, paths relative to the file, defaults fil
 test('portico.yaml: errors name the file, the line and the field', () => {
   const fails = (text: string, re: RegExp) => assert.throws(() => parseConfigFile(text, 'p.yaml'), (e: unknown) => e instanceof ConfigError && re.test(e.message));
   fails('consul:\n  adress: x\n', /^p\.yaml:2: consul\.adress: .*address/);
-  fails('leaderElection:\n  ttlSeconds: 2\n', /^p\.yaml:2: leaderElection\.ttlSeconds: .*10/);
+  fails('leaderElection:\n  ttlSeconds: 15\n', /^p\.yaml:2: leaderElection\.ttlSeconds: .*20/);
   fails('sources:\n  consulKv: { rootKey: /portico/ }\n', /^p\.yaml:2: sources\.consulKv\.rootKey: must be a KV path/);
   fails('sources: [\n', /^p\.yaml:\d+: YAML syntax error/);
   fails('discovery: { consul: 3 }\n', /discovery\.consul/);

@@ -104,7 +104,7 @@ export class ConsulKvResourceProvider {
   }
 
   #failed(err: unknown, retryInMs: number): void {
-    const e = consulError(err, { doing: `reading ${this.#rootKey}/`, needs: `key_prefix "${this.#rootKey}/" read` }, this.#opts.consul.describe());
+    const e = consulError(err, { doing: `reading ${this.#rootKey}/`, needs: `key_prefix "${this.#rootKey}/" { policy = "read" }` }, this.#opts.consul.describe());
     const problem = `consul KV source: ${e.message}; serving the last good config, retrying`;
     if (problem !== this.#problem) this.#log.error({ code: e.code, retryInMs }, problem);
     this.#problem = problem;

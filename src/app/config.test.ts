@@ -39,7 +39,7 @@ test('portico.yaml: every section read, paths relative to the file, defaults fil
 test('portico.yaml: errors name the file, the line and the field', () => {
   const fails = (text: string, re: RegExp) => assert.throws(() => parseConfigFile(text, 'p.yaml'), (e: unknown) => e instanceof ConfigError && re.test(e.message));
   fails('consul:\n  adress: x\n', /^p\.yaml:2: consul\.adress: .*address/);
-  fails('leaderElection:\n  ttlSeconds: 2\n', /^p\.yaml:2: leaderElection\.ttlSeconds: .*10/);
+  fails('leaderElection:\n  ttlSeconds: 15\n', /^p\.yaml:2: leaderElection\.ttlSeconds: .*20/);
   fails('sources:\n  consulKv: { rootKey: /portico/ }\n', /^p\.yaml:2: sources\.consulKv\.rootKey: must be a KV path/);
   fails('sources: [\n', /^p\.yaml:\d+: YAML syntax error/);
   fails('discovery: { consul: 3 }\n', /discovery\.consul/);
@@ -47,6 +47,9 @@ test('portico.yaml: errors name the file, the line and the field', () => {
   assert.throws(() => resolveConfig({ sources: { consulKv: {} } }, { extAuth: { address: 'localhost' } }), /extAuth\.address \(--ext-auth-address\): expected/);
   assert.throws(() => resolveConfig({}, {}), /no resource source/);
   assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p', statusPrefix: 'p/status' } } }, {}), /statusPrefix 'p\/status' must lie outside rootKey 'p\/'/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p/.leader' } }, {}), /leaderElection\.key 'p\/\.leader' must lie outside rootKey 'p\/'.*default is 'p-status\/\.leader'/);
+  assert.throws(() => resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p/locks/leader' } }, {}), /leaderElection\.key 'p\/locks\/leader' must lie outside/);
+  assert.equal(resolveConfig({ sources: { consulKv: { rootKey: 'p' } }, leaderElection: { key: 'p-locks/leader' } }, {}).leaderElection.key, 'p-locks/leader', 'a key beside the root is fine');
 });
 
 test('portico.yaml rateLimit: Gloo-named settings with defaults; the flag gives the address; errors located', () => {

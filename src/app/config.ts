@@ -9,6 +9,7 @@ import { protoDurationMs } from '../api/duration.ts';
 import { protoDuration } from '../api/validate/gloo-options.ts';
 import { bool, check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
 import type { ConsulOptions } from '../consul/client.ts';
+import { MIN_TTL_SECONDS } from '../consul/leader.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
@@ -29,6 +30,7 @@ export interface ConsulKvSourceConfig {
 export interface LeaderElectionConfig {
   /** Default `<statusPrefix>/.leader`. */
   key?: string;
+  /** A dead leader is replaced within ttlSeconds + lockDelaySeconds (consul/leader.ts). Default 30, at least 20. */
   ttlSeconds: number;
   lockDelaySeconds: number;
 }
@@ -108,7 +110,7 @@ const SCHEMA = obj({
     tokenFile: text,
     tls: tlsFiles,
   }),
-  leaderElection: obj({ key: text, ttlSeconds: int(10, 86_400), lockDelaySeconds: int(0, 60) }),
+  leaderElection: obj({ key: text, ttlSeconds: int(MIN_TTL_SECONDS, 86_400), lockDelaySeconds: int(0, 60) }),
   discovery: obj({ consul: obj({ waitSeconds: int(1, 600) }), ec2: obj({ endpoint: text, intervalSeconds: int(1, 86_400) }) }),
   secrets: obj({ vault }),
   rateLimit: obj({
@@ -209,8 +211,14 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
   }
   const rootKey = kv?.rootKey ?? 'portico';
   const consulKv = kv && { rootKey, statusPrefix: kv.statusPrefix ?? `${rootKey}-status` };
-  if (consulKv && (consulKv.statusPrefix === rootKey || consulKv.statusPrefix.startsWith(`${rootKey}/`))) {
+  // Portico's own writes under the watched root (`<rootKey>/`) would come back as resource changes.
+  const insideRoot = (key: string) => key.startsWith(`${rootKey}/`);
+  if (consulKv && (consulKv.statusPrefix === rootKey || insideRoot(consulKv.statusPrefix))) {
     throw new ConfigError(`sources.consulKv.statusPrefix '${consulKv.statusPrefix}' must lie outside rootKey '${rootKey}/' (statuses would be read back as resources)`);
+  }
+  const lockKey = merged.leaderElection?.key;
+  if (consulKv && lockKey !== undefined && insideRoot(lockKey)) {
+    throw new ConfigError(`leaderElection.key '${lockKey}' must lie outside rootKey '${rootKey}/' (each acquire and release would wake the resource watch, and a key not named with a dot would be reported as a bad resource); the default is '${consulKv.statusPrefix}/.leader'`);
   }
   return {
     ...(merged.xdsAddress && { xdsAddress: merged.xdsAddress }),
@@ -218,7 +226,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     ...(merged.controllerName && { controllerName: merged.controllerName }),
     sources: { ...(dir && { directory: dir as DirectorySourceConfig }), ...(consulKv && { consulKv }) },
     consul: merged.consul ?? {},
-    leaderElection: { ttlSeconds: 15, lockDelaySeconds: 15, ...merged.leaderElection },
+    leaderElection: { ttlSeconds: 30, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
     ...(merged.extAuth?.address && { extAuth: merged.extAuth }),
     ...(merged.secrets?.vault && { secrets: { vault: merged.secrets.vault } }),

@@ -28,15 +28,16 @@ export function consulKvParts(opts: {
   const connection = connectConsul(opts.consul);
   const log = opts.logger.child({ consul: connection.describe() });
   const provider = new ConsulKvResourceProvider({ consul: connection, rootKey: opts.kv.rootKey, logger: log.child({ component: 'consul-kv-source' }) });
+  const lockKey = opts.leaderElection?.key ?? `${opts.kv.statusPrefix}/.leader`;
   const election = new LeaderElection({
     consul: connection,
-    key: opts.leaderElection?.key ?? `${opts.kv.statusPrefix}/.leader`,
+    key: lockKey,
     ...(opts.leaderElection?.ttlSeconds !== undefined && { ttlSeconds: opts.leaderElection.ttlSeconds }),
     ...(opts.leaderElection?.lockDelaySeconds !== undefined && { lockDelaySeconds: opts.leaderElection.lockDelaySeconds }),
     logger: log.child({ component: 'leader-election' }),
     onChange: opts.onLeaderChange,
   });
-  const statusTarget = consulStatusTarget({ consul: connection, prefix: opts.kv.statusPrefix, fence: () => election.fence() });
+  const statusTarget = consulStatusTarget({ consul: connection, prefix: opts.kv.statusPrefix, fence: () => election.fence(), lockKey });
   return {
     provider,
     statusTarget,

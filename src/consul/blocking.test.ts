@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockingQuery, nextIndex, type BlockingAnswer } from './blocking.ts';
+import { BlockingQuery, nextIndex, REQUEST_MARGIN_MS, requestTimeoutMs, type BlockingAnswer } from './blocking.ts';
 
 test('nextIndex: follows the index, resets to 0 when it goes backwards, never blocks on less than 1', () => {
   assert.equal(nextIndex(0, 7), 7);
@@ -11,6 +11,16 @@ test('nextIndex: follows the index, resets to 0 when it goes backwards, never bl
   assert.equal(nextIndex(0, -3), 1);
   assert.equal(nextIndex(5, undefined), 1, 'no X-Consul-Index header');
   assert.equal(nextIndex(5, Number.NaN), 1);
+});
+
+test('requestTimeoutMs: outlasts the longest hold Consul may make (wait + wait/16 jitter), plus a margin', () => {
+  for (const waitMs of [1000, 60_000, 300_000, 600_000]) {
+    const timeout = requestTimeoutMs(waitMs);
+    assert.ok(timeout >= waitMs + waitMs / 16 + REQUEST_MARGIN_MS, `${waitMs} ms wait: ${timeout} ms`);
+    assert.ok(timeout <= waitMs + waitMs / 16 + REQUEST_MARGIN_MS + 1, 'no more than that: a dead connection is noticed');
+  }
+  assert.equal(requestTimeoutMs(300_000), 328_750, "Consul's default wait of 5 minutes");
+  assert.equal(requestTimeoutMs(0), REQUEST_MARGIN_MS, 'a plain read gets the margin alone');
 });
 
 test('BlockingQuery: data on index moves only, back-off on errors, recovery reported, stop aborts a pending request', async () => {

@@ -19,6 +19,20 @@ export function nextIndex(prev: number, returned: number | undefined): number {
   return returned;
 }
 
+/** How long past the wait an answer may still come before the connection is presumed dead (a dead host, a
+ *  half-open connection): one request that Consul never answers must not stall a watch for ever. */
+export const REQUEST_MARGIN_MS = 10_000;
+
+/**
+ * The HTTP timeout for a request that asks Consul to block for `waitMs` (0: a plain read). Consul holds a
+ * blocking query for the wait plus a random jitter of up to wait/16 (so that many watchers do not all come
+ * back at once), so a timeout of just wait + margin could cut a healthy query on a quiet key short and
+ * report Consul as down. Every blocking read in Portico takes its timeout from here.
+ */
+export function requestTimeoutMs(waitMs: number): number {
+  return waitMs + Math.ceil(waitMs / 16) + REQUEST_MARGIN_MS;
+}
+
 /** What one blocking request returned: the index from X-Consul-Index (when there was one) and the data. */
 export interface BlockingAnswer<T> {
   index: number | undefined;

@@ -1,12 +1,14 @@
 // Turns what the consul client throws (a connection error, or a ResponseError carrying the HTTP answer)
-// into one ConsulError that says what Portico was doing and, for a 403, which ACL rule the token lacks, for
-// a TLS mismatch, what does not match and which setting to check.
+// into one ConsulError that says what Portico was doing and, when Consul refused for want of a permission,
+// which ACL rule the token lacks; for a TLS mismatch, what does not match and which setting to check.
+// Consul refuses a request the token may not make with a 403, but an operation of a transaction (/v1/txn,
+// the status writes) with a 409 whose Errors[].What says "Permission denied: … lacks permission …".
 import { ConsulError } from '../lib/errors.ts';
 
 export interface ConsulAction {
   /** e.g. `reading portico/` */
   doing: string;
-  /** The ACL rule that would allow it, e.g. `key_prefix "portico/" read`. */
+  /** The ACL rule that would allow it, as policy HCL: `key_prefix "portico/" { policy = "read" }`. */
   needs: string;
 }
 
@@ -16,8 +18,14 @@ export function consulError(err: unknown, action: ConsulAction, where: string): 
   if (status === 403 && /ACL not found/i.test(reason)) {
     return new ConsulError(`${action.doing} at ${where}: Consul does not know the token (ACL not found); check consul.token / tokenFile`, { cause: err, status });
   }
-  if (status === 403) {
-    return new ConsulError(`permission denied ${action.doing} at ${where}; the token needs ${action.needs}`, { cause: err, status });
+  const refused = txnErrors(err);
+  if (status === 403 || (status === 409 && refused.some((what) => /^Permission denied/i.test(what)))) {
+    // Consul's own words name the exact permission and key (the token's AccessorID, not secret, is left out).
+    const lacks = /lacks permission '[^']+' on "[^"]*"/.exec([bodyOf(err), ...refused].join('\n'))?.[0];
+    return new ConsulError(`permission denied ${action.doing} at ${where}${lacks ? ` (Consul: ${lacks})` : ''}; the token needs ${action.needs}`, { cause: err, status });
+  }
+  if (status === 409 && refused.length) {
+    return new ConsulError(`${action.doing} at ${where} failed: Consul refused the transaction: ${refused.join('; ')}`, { cause: err, status });
   }
   const tls = tlsProblem(err);
   if (tls) return new ConsulError(`TLS mismatch with Consul at ${where} (${action.doing}): ${tls}`, { cause: err, ...(status !== undefined && { status }) });
@@ -49,6 +57,13 @@ export function tlsProblem(err: unknown): string | undefined {
   if (/wrong version number|packet length too long|http request/i.test(text) && /^(EPROTO|ERR_SSL_)/.test(code)) return 'the port answers plain HTTP, not TLS (use an http:// address, or the port of Consul\'s HTTPS listener)';
   if (statusOf(err) === 400 && /HTTP request to an HTTPS server/i.test(bodyOf(err))) return 'the port wants TLS and refused plain HTTP (use an https:// address and consul.tls.caFile)';
   return undefined;
+}
+
+/** The `What` of each failed operation in a refused transaction's answer (409, JSON `{Errors: [...]}`). */
+function txnErrors(err: unknown): string[] {
+  const body = (err as { response?: { body?: unknown } } | undefined)?.response?.body as { Errors?: unknown } | undefined;
+  const errors = body && typeof body === 'object' && !Buffer.isBuffer(body) && Array.isArray(body.Errors) ? (body.Errors as Array<{ What?: unknown }>) : [];
+  return errors.map((e) => String(e?.What ?? ''));
 }
 
 function bodyOf(err: unknown): string {

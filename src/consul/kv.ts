@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { ConsulConnection } from './client.ts';
-import type { BlockingAnswer } from './blocking.ts';
+import { requestTimeoutMs, type BlockingAnswer } from './blocking.ts';
 
 /** One KV entry as the client returns it (the base64 value decoded to text). */
 export interface KvItem {
@@ -34,8 +34,7 @@ export async function kvRead(consul: ConsulConnection, opts: KvReadOptions): Pro
     key: opts.key,
     ...(opts.recurse && { recurse: true }),
     ...(blocking && { index: String(opts.index), wait: `${wait}s` }),
-    // A request Consul never answers (a dead host, a half-open connection) is abandoned after the wait.
-    timeout: ((blocking ? wait : 0) + 15) * 1000,
+    timeout: requestTimeoutMs(blocking ? wait * 1000 : 0),
     ctx,
   } as Parameters<ConsulConnection['client']['kv']['get']>[0])) as unknown as [IncomingMessage, KvItem[] | KvItem | undefined];
   const [res, data] = answer;

@@ -8,6 +8,7 @@
 import type { ConsulConnection } from '../consul/client.ts';
 import { consulError } from '../consul/errors.ts';
 import { kvRead } from '../consul/kv.ts';
+import { ConsulError } from '../lib/errors.ts';
 import type { StatusChanges, StatusTarget } from './writer.ts';
 
 /** The lock that must be held for a write to count: the leader-election key and the leader's session. */
@@ -15,21 +16,26 @@ export type Fence = () => { key: string; session: string } | undefined;
 
 const TXN_MAX_OPS = 64;
 
-export function consulStatusTarget(opts: { consul: ConsulConnection; prefix: string; fence?: Fence }): StatusTarget {
+export function consulStatusTarget(opts: { consul: ConsulConnection; prefix: string; fence?: Fence; lockKey?: string }): StatusTarget {
   const prefix = opts.prefix.replace(/\/+$/, '');
   const where = opts.consul.describe();
-  const needs = `key_prefix "${prefix}/" write`;
+  const needs = `key_prefix "${prefix}/" { policy = "write" }`;
+  // Dot-named keys (the default leader lock) and the lock key wherever it is are not statuses: a status
+  // taken for stale would be deleted.
+  const isStatus = (key: string) => key !== opts.lockKey && !key.slice(prefix.length + 1).split('/').some((s) => s.startsWith('.'));
   return {
     describe: () => `${where} ${prefix}/`,
     locate: (key) => statusKvKey(prefix, key),
     load: async () => {
+      let answer;
       try {
-        const { data } = await kvRead(opts.consul, { key: `${prefix}/`, recurse: true });
-        // Dot-named keys (the leader lock) are not statuses.
-        return new Map(data.filter((i) => !i.Key.slice(prefix.length + 1).split('/').some((s) => s.startsWith('.'))).map((i) => [i.Key, i.Value ?? '']));
+        answer = await kvRead(opts.consul, { key: `${prefix}/`, recurse: true });
       } catch (err) {
         throw consulError(err, { doing: `reading ${prefix}/`, needs }, where);
       }
+      // Statuses the token cannot see could neither be compared nor removed when stale.
+      if (answer.filteredByAcls) throw consulError(new ConsulError('statuses are hidden by ACLs', { status: 403 }), { doing: `reading ${prefix}/`, needs }, where);
+      return new Map(answer.data.filter((i) => isStatus(i.Key)).map((i) => [i.Key, i.Value ?? '']));
     },
     apply: (changes) => applyInTransactions(opts.consul, changes, opts.fence, needs),
   };

@@ -84,3 +84,36 @@ test('sources merge in order; the first to publish a name wins a clash', () => {
   store.flush();
   assert.deepEqual(seen[0]?.resources.map((r) => [r.metadata.name, r.spec]), [['a', { from: 'first' }], ['b', {}]]);
 });
+
+test('a source that owns its generations (Consul KV: ModifyIndex) has them kept: the same in every store, across restarts', () => {
+  const kv = (spec: unknown, generation: number): Resource => ({ ...route('a', spec), metadata: { name: 'a', namespace: 'default', generation } });
+  const generations = (store: ResourceStore, ...snaps: Resource[][]) => {
+    const seen = collect(store);
+    for (const resources of snaps) {
+      store.update('consulKv', { resources, rejected: [], ownGenerations: true });
+      store.flush();
+    }
+    return seen.map((s) => s.resources[0]?.metadata.generation);
+  };
+  // One store saw three writes of the key, another (a second controller, or this one restarted) only the last.
+  assert.deepEqual(generations(new ResourceStore(), [kv({ x: 1 }, 17)], [kv({ x: 2 }, 23)], [kv({ x: 2 }, 31)]), [17, 23, 31], 'every write of the key counts');
+  assert.deepEqual(generations(new ResourceStore(), [kv({ x: 2 }, 31)]), [31]);
+  // Without ownGenerations a value's own generation is not trusted: the store counts.
+  const counted = new ResourceStore();
+  const seen = collect(counted);
+  counted.update('dir', { resources: [kv({ x: 1 }, 99)], rejected: [] });
+  counted.flush();
+  assert.equal(seen[0]?.resources[0]?.metadata.generation, 1);
+});
+
+test('a rejected new version of a source-owned resource keeps the last good one with its generation', () => {
+  const store = new ResourceStore();
+  const seen = collect(store);
+  const good: Resource = { ...route('a', { x: 1 }), metadata: { name: 'a', namespace: 'default', generation: 40 } };
+  store.update('consulKv', { resources: [good], rejected: [], ownGenerations: true });
+  store.flush();
+  const rejected = { id: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'a' }, source: { key: 'portico/x' }, problems: [{ message: 'bad' }] };
+  store.update('consulKv', { resources: [], rejected: [rejected], ownGenerations: true });
+  store.flush();
+  assert.deepEqual(seen.map((s) => s.resources[0]?.metadata.generation), [40, 40]);
+});

@@ -1,7 +1,8 @@
 // Merges what the sources publish, keeps each resource's generation and first-seen time, keeps the last
 // good version of a resource whose new version was rejected, and emits versioned snapshots: a lone edit at
 // once, a burst debounced (hold-off) but never later than a maximum delay, so a stream of edits cannot
-// starve the gateways.
+// starve the gateways. A source that owns its generations (Consul KV: ModifyIndex, the same on every
+// controller and across restarts) has them kept; for the others the store counts spec changes in memory.
 import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
 import type { Rejected } from '../api/parse.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
@@ -36,6 +37,8 @@ export class ResourceStore {
   /** Sources hand back the same objects for unchanged resources, so a hash is computed once per version. */
   readonly #hashes = new WeakMap<Resource, string>();
   readonly #stamped = new WeakMap<Resource, { tracked: Tracked; stamped: Resource }>();
+  /** Resources whose metadata.generation their source set (SourceSnapshot.ownGenerations). */
+  readonly #ownGeneration = new WeakSet<Resource>();
   #current?: StoreSnapshot;
   #version = 0;
   #timer?: NodeJS.Timeout;
@@ -51,6 +54,8 @@ export class ResourceStore {
 
   /** Replaces everything one source publishes. Sources are merged in the order they first published. */
   update(source: string, snap: SourceSnapshot): void {
+    // Remembered per object, so a last good version kept for a rejected one keeps its source's generation.
+    if (snap.ownGenerations) for (const r of snap.resources) if (r.metadata.generation !== undefined) this.#ownGeneration.add(r);
     this.#sources.set(source, snap);
     this.#schedule();
   }
@@ -137,14 +142,15 @@ export class ResourceStore {
     return hash;
   }
 
-  /** Sets generation (bumped on every spec change) and creationTimestamp (first seen). */
+  /** Sets generation (the source's own, or bumped on every spec change) and creationTimestamp (first seen). */
   #stamp(key: string, r: Resource): Resource {
     const specHash = this.#specHash(r);
     const prev = this.#tracked.get(key);
+    const own = this.#ownGeneration.has(r) ? r.metadata.generation : undefined;
     const tracked: Tracked =
-      prev?.specHash === specHash
+      prev && prev.specHash === specHash && (own === undefined || prev.generation === own)
         ? prev
-        : { specHash, generation: (prev?.generation ?? 0) + 1, creationTimestamp: prev?.creationTimestamp ?? this.#now().toISOString() };
+        : { specHash, generation: own ?? (prev?.generation ?? 0) + 1, creationTimestamp: prev?.creationTimestamp ?? this.#now().toISOString() };
     this.#tracked.set(key, tracked);
     // The same source object with the same tracking gets the same stamped object back: unchanged resources
     // keep their identity from one snapshot to the next (less garbage, and caches keyed by object hold).

@@ -1,13 +1,20 @@
-// Resources from Consul KV against a real Consul agent and a real Envoy: a PUT of a route is served, a
-// DELETE removes it, a bad key is reported (naming the key) in the status Portico writes back to Consul
-// while the rest serves, and a Consul outage under traffic fails no request and heals without a restart.
+// Resources from Consul KV against a real Consul agent (ACLs on, default deny; the controller holds a token
+// made from consul/portico-controller.hcl) and a real Envoy: a PUT of a route is served, a DELETE removes
+// it, a bad key is reported (naming the key) in the status Portico writes back to Consul while the rest
+// serves, the generation is the key's ModifyIndex (the same for a controller started later), and a Consul
+// outage under traffic fails no request, still serves an Envoy that connects during it, and heals without a
+// restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { Controller } from '../../src/app/controller.ts';
+import { startEnvoy } from '../../src/app/envoy.ts';
+import type { StatusRecord } from '../../src/status/record.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
 import { requireBinary, waitFor } from '../support/components.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { controllerToken, startConsul, type ConsulAgent } from '../support/consul.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
@@ -20,27 +27,41 @@ const routeAt = (name: string, path: string) =>
       backendRefs:
 ${backend('a')}`);
 
+// Operators' requests (the management token); the controller has only its policy's token.
 async function put(consul: ConsulAgent, key: string, body: string): Promise<void> {
-  const res = await fetch(`${consul.api}/v1/kv/${key}`, { method: 'PUT', body });
+  const res = await consul.fetch(`/v1/kv/${key}`, { method: 'PUT', body });
   assert.equal(res.status, 200, await res.text());
 }
 
 async function del(consul: ConsulAgent, key: string): Promise<void> {
-  assert.equal((await fetch(`${consul.api}/v1/kv/${key}`, { method: 'DELETE' })).status, 200);
+  assert.equal((await consul.fetch(`/v1/kv/${key}`, { method: 'DELETE' })).status, 200);
 }
 
 /** The status Portico wrote to Consul for a route (parsed), or undefined. */
 async function statusIn(consul: ConsulAgent, name: string): Promise<Record<string, unknown> | undefined> {
-  const res = await fetch(`${consul.api}/v1/kv/${STATUS_KEY(name)}?raw`);
+  const res = await consul.fetch(`/v1/kv/${STATUS_KEY(name)}?raw`);
   return res.status === 200 ? (parse(await res.text()) as Record<string, unknown>) : undefined;
 }
 
-async function startKvGateway(t: Parameters<typeof startGateway>[0], consul: ConsulAgent, files: Record<string, string> = {}): Promise<GatewayEnv> {
+async function modifyIndexOf(consul: ConsulAgent, key: string): Promise<number | undefined> {
+  return ((await (await consul.fetch(`/v1/kv/${key}`)).json()) as Array<{ ModifyIndex: number }>)[0]?.ModifyIndex;
+}
+
+async function kvOptions(consul: ConsulAgent) {
+  return {
+    consulKv: { rootKey: 'portico', statusPrefix: 'portico-status' },
+    consul: { address: consul.api, token: await controllerToken(consul) },
+    leaderElection: { ttlSeconds: 20, lockDelaySeconds: 1 },
+  };
+}
+
+async function startKvGateway(t: Parameters<typeof startGateway>[0], consul: ConsulAgent, files: Record<string, string> = {}, ports: string[] = []): Promise<GatewayEnv> {
   return startGateway(t, {
     backends: ['a'],
+    ports,
     // The Gateway and the Upstream come from the directory, the routes from Consul KV: both sources at once.
     files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('a'), ...files },
-    controller: { consulKv: { rootKey: 'portico', statusPrefix: 'portico-status' }, consul: { address: consul.api }, leaderElection: { ttlSeconds: 10, lockDelaySeconds: 1 } },
+    controller: await kvOptions(consul),
   });
 }
 
@@ -49,7 +70,7 @@ async function health(gw: GatewayEnv): Promise<{ status: string; degraded: strin
 }
 
 test('Consul KV: PUT serves a route, consul kv put too, DELETE removes it; statuses land in Consul, only on change', { timeout: 120_000 }, async (t) => {
-  const consul = await startConsul(t);
+  const consul = await startConsul(t, { acl: true });
   const gw = await startKvGateway(t, consul, { 'clash.yaml': routeAt('clash', '/from-dir') });
 
   let started = Date.now();
@@ -58,24 +79,35 @@ test('Consul KV: PUT serves a route, consul kv put too, DELETE removes it; statu
   t.diagnostic(`PUT → served in ${Date.now() - started} ms`);
 
   // The consul CLI, as an operator would use it.
-  await promisify(execFile)(requireBinary('consul'), ['kv', 'put', `-http-addr=${consul.api}`, ROUTE_KEY('cli'), routeAt('cli', '/cli')]);
+  await promisify(execFile)(requireBinary('consul'), ['kv', 'put', `-http-addr=${consul.api}`, ROUTE_KEY('cli'), routeAt('cli', '/cli')], { env: { ...process.env, CONSUL_HTTP_TOKEN: consul.managementToken } });
   await gw.until('/cli', (r) => r.status === 200);
 
-  // The status, in Consul, under its own prefix; the generation follows spec edits.
+  // The status, in Consul, under its own prefix; the generation is the key's ModifyIndex.
   let status: Record<string, unknown> | undefined;
-  await waitFor(async () => (status = await statusIn(consul, 'web'))?.generation === 1, { what: 'the status of web in Consul' });
+  const written = await modifyIndexOf(consul, ROUTE_KEY('web'));
+  await waitFor(async () => (status = await statusIn(consul, 'web'))?.generation === written, { what: () => `the status of web in Consul, generation ${written} (${JSON.stringify(status)})` });
   assert.equal(status?.source, `${ROUTE_KEY('web')}:2`, 'names the key (and the line of the resource in its value)');
   assert.match(JSON.stringify(status?.status), /"type":"Accepted","status":"True"/);
-  const modifyIndex = async () => ((await (await fetch(`${consul.api}/v1/kv/${STATUS_KEY('web')}`)).json()) as Array<{ ModifyIndex: number }>)[0]?.ModifyIndex;
-  const before = await modifyIndex();
+  const before = await modifyIndexOf(consul, STATUS_KEY('web'));
   await put(consul, ROUTE_KEY('cli'), routeAt('cli', '/cli2')); // another route changes: web's status must not be rewritten
   await gw.until('/cli2', (r) => r.status === 200);
   await put(consul, ROUTE_KEY('web'), routeAt('web', '/web2'));
   await gw.until('/web2', (r) => r.status === 200);
-  await waitFor(async () => (await statusIn(consul, 'web'))?.generation === 2, { what: 'generation 2 in Consul' });
-  const after = await modifyIndex();
+  const edited = (await modifyIndexOf(consul, ROUTE_KEY('web'))) ?? 0;
+  assert.ok(written !== undefined && edited > written, 'the generation grows with each write');
+  await waitFor(async () => (await statusIn(consul, 'web'))?.generation === edited, { what: `generation ${edited} in Consul` });
+  const after = await modifyIndexOf(consul, STATUS_KEY('web'));
   assert.ok(after !== undefined && before !== undefined && after > before);
-  assert.equal((await fetch(`${consul.api}/v1/kv/${ROUTE_KEY('web')}?raw`).then((r) => r.text())), routeAt('web', '/web2'), 'the user\'s key is never written');
+  assert.equal(await (await consul.fetch(`/v1/kv/${ROUTE_KEY('web')}?raw`)).text(), routeAt('web', '/web2'), 'the user\'s key is never written');
+
+  // A controller started now (as after a restart, or another HA controller) gives web the same generation.
+  const later = new Controller({ ...(await kvOptions(consul)), xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger });
+  await later.start();
+  t.after(() => later.stop());
+  const generationIn = async (c: Controller) =>
+    ((await (await fetch(`http://127.0.0.1:${c.adminPort}/debug/statuses`)).json()) as StatusRecord[]).find((r) => r.key === 'gateway.networking.k8s.io/HTTPRoute/default/web')?.generation;
+  await waitFor(async () => (await generationIn(later)) === edited, { what: `the later controller to report generation ${edited}` });
+  assert.equal(await generationIn(gw.controller), edited);
 
   // On a name clash the directory wins.
   await put(consul, ROUTE_KEY('clash'), routeAt('clash', '/from-kv'));
@@ -92,7 +124,7 @@ test('Consul KV: PUT serves a route, consul kv put too, DELETE removes it; statu
 });
 
 test('Consul KV: a bad key is reported by name in its status while every other route serves', { timeout: 120_000 }, async (t) => {
-  const consul = await startConsul(t);
+  const consul = await startConsul(t, { acl: true });
   const gw = await startKvGateway(t, consul);
   await put(consul, ROUTE_KEY('good'), routeAt('good', '/good'));
   await put(consul, ROUTE_KEY('mixed'), routeAt('mixed', '/mixed'));
@@ -121,10 +153,22 @@ test('Consul KV: a bad key is reported by name in its status while every other r
   assert.equal((await gw.get('/wrong')).status, 404, 'the mismatched value is not served');
 });
 
-test('Consul down under traffic: no failed request, degraded health, edits flow again after a restart', { timeout: 180_000 }, async (t) => {
-  const consul = await startConsul(t, { persistent: true });
-  const gw = await startKvGateway(t, consul);
+/** A second Gateway, default/gw2 on the port `second`, for an Envoy that connects later. */
+const GATEWAY2 = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw2, namespace: default }
+spec:
+  gatewayClassName: portico
+  listeners:
+    - { name: http, protocol: HTTP, port: \${second}, allowedRoutes: { namespaces: { from: All } } }
+`;
+
+test('Consul down under traffic: no failed request, a newly connecting Envoy is served, degraded health, edits flow again after a restart', { timeout: 180_000 }, async (t) => {
+  const consul = await startConsul(t, { persistent: true, acl: true });
+  const gw = await startKvGateway(t, consul, { 'gateway2.yaml': GATEWAY2 }, ['second']);
   await put(consul, ROUTE_KEY('web'), routeAt('web', '/web'));
+  await put(consul, ROUTE_KEY('web2'), routeAt('web2', '/web2').replace('- name: gw', '- name: gw2'));
   await gw.until('/web', (r) => r.status === 200);
 
   const traffic = startTraffic(t, async () => (await httpRequest(gw.port, '/web')).status);
@@ -137,6 +181,17 @@ test('Consul down under traffic: no failed request, degraded health, edits flow 
   await waitFor(async () => (h = await health(gw)).status === 'degraded' && refused.test(h.degraded.join('\n')), { what: () => `degraded health naming the refused connection (${JSON.stringify(h)})` });
   const metrics = await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/metrics`)).text();
   assert.match(metrics, /^portico_degraded_components [1-9]/m, 'the outage shows as a metric too');
+
+  // An Envoy that connects for the first time while Consul is down gets the last good config, routes from
+  // Consul KV included.
+  const late = await startEnvoy({ envoyBin: requireBinary('envoy'), gateway: 'default/gw2', xdsHost: '127.0.0.1', xdsPort: gw.controller.xdsPort, logger: silentLogger });
+  t.after(() => late.stop());
+  let answer = 0;
+  await waitFor(async () => (answer = await httpRequest(gw.ports.second as number, '/web2').then((r) => r.status, () => 0)) === 200, {
+    timeoutMs: 20_000,
+    what: () => `the Envoy started during the outage to serve /web2 from the KV route (last answer ${answer})`,
+  });
+  assert.equal((await health(gw)).status, 'degraded', 'Consul is still down');
   await new Promise((r) => setTimeout(r, 3000));
   await consul.restart();
   t.diagnostic(`Consul was down ${Date.now() - downAt} ms`);

@@ -1,10 +1,12 @@
 // A real Consul agent for tests on random loopback ports, ready once it has elected itself leader:
 // `consul agent -dev` (in-memory) by default; `persistent: true` runs a single server with a data dir
 // instead (a dev agent forgets everything on restart), so restart() brings it back with its KV data on the
-// same ports. `acl: true` turns ACLs on, default deny, with a known initial management token.
+// same ports. `acl: true` turns ACLs on, default deny, with a known initial management token;
+// `controllerToken(agent)` then makes a token from consul/portico-controller.hcl, the policy an operator
+// gives the controller, and `agent.fetch()` calls the HTTP API as the operator (with the management token).
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { freePorts, raftLeader, requireBinary, startProcess, tempDir, type AfterHook, type ProcessHandle } from './components.ts';
 
 export interface ConsulAgent {
@@ -14,6 +16,8 @@ export interface ConsulAgent {
   serverPort: number;
   /** The management token when started with `acl: true`. */
   managementToken?: string;
+  /** A request to the HTTP API (`path` like `/v1/kv/x`), with the management token when ACLs are on. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   process(): ProcessHandle;
   /** Stops the agent (like a crash of the Consul side: clients see refused connections). */
   stop(): Promise<void>;
@@ -58,7 +62,9 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
   ];
   if (managementToken) {
     const hcl = join(dir, 'acl.hcl');
-    await writeFile(hcl, `acl {\n  enabled = true\n  default_policy = "deny"\n  tokens { initial_management = "${managementToken}" }\n}\n`);
+    // The agent acts with the management token too (its own node registration, anti-entropy), as an
+    // operator's agent has its agent token; the controller never gets it.
+    await writeFile(hcl, `acl {\n  enabled = true\n  default_policy = "deny"\n  tokens {\n    initial_management = "${managementToken}"\n    agent = "${managementToken}"\n  }\n}\n`);
     args.push(`-config-file=${hcl}`);
   }
   const start = () =>
@@ -76,6 +82,7 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
     httpPort: http,
     serverPort: server,
     ...(managementToken && { managementToken }),
+    fetch: (path, init = {}) => fetch(`${api}${path}`, { ...init, headers: { ...(managementToken && { 'x-consul-token': managementToken }), ...(init.headers as Record<string, string>) } }),
     process: () => proc,
     stop: async () => {
       stopped = true;
@@ -87,4 +94,33 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
       stopped = false;
     },
   };
+}
+
+const CONTROLLER_POLICY = resolve(import.meta.dirname, '../../consul/portico-controller.hcl');
+
+/** Creates an ACL policy with these rules and a token holding it; resolves to the token's SecretID. */
+export async function aclToken(agent: ConsulAgent, name: string, rules: string): Promise<string> {
+  if (!agent.managementToken) throw new Error('aclToken needs an agent started with startConsul(t, { acl: true })');
+  const put = async (path: string, body: unknown) => {
+    const res = await agent.fetch(`/v1/acl/${path}`, { method: 'PUT', body: JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`creating ACL ${path} ${name}: Consul answered ${res.status}: ${text}`);
+    return JSON.parse(text) as { SecretID?: string };
+  };
+  await put('policy', { Name: name, Rules: rules });
+  return (await put('token', { Description: name, Policies: [{ Name: name }] })).SecretID as string;
+}
+
+let controllerTokens = 0;
+
+/**
+ * A token with exactly the controller's least-privilege policy, consul/portico-controller.hcl (read on the
+ * root key, write on the status prefix, session write, service and node read), the prefixes changed when
+ * the test uses others, as an operator would. Each call makes a new policy and token.
+ */
+export async function controllerToken(agent: ConsulAgent, opts: { rootKey?: string; statusPrefix?: string } = {}): Promise<string> {
+  const rules = (await readFile(CONTROLLER_POLICY, 'utf8'))
+    .replaceAll('key_prefix "portico-status/"', `key_prefix "${opts.statusPrefix ?? 'portico-status'}/"`)
+    .replaceAll('key_prefix "portico/"', `key_prefix "${opts.rootKey ?? 'portico'}/"`);
+  return aclToken(agent, `portico-controller-${++controllerTokens}`, rules);
 }

@@ -62,3 +62,20 @@ test('values: YAML or JSON; a value naming another resource, several, none or in
   assert.match(formatProblem(badKey.rejected.problems[0]!), /^portico\/gateway.networking.k8s.io\/v1\/HTTPRoute\/web: a HTTPRoute key ends in/);
   assert.deepEqual(parseKvEntry('portico', 'portico/.status/x', 'junk'), { ignored: true });
 });
+
+test("rootKey gloo: Gloo's own key layout (gloo/<group>/<version>/<Kind>/<namespace>/<name>) is read as it is", () => {
+  const key = 'gloo/gloo.solo.io/v1/Upstream/default/foo';
+  const id = { apiVersion: 'gloo.solo.io/v1', kind: 'Upstream', namespace: 'default', name: 'foo' };
+  assert.deepEqual(parseKvKey('gloo', key), { id });
+  assert.equal(resourceKvKey('gloo', id), key);
+  const upstream = 'apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: {name: foo, namespace: default}\nspec:\n  static:\n    hosts: [{addr: 127.0.0.1, port: 8080}]\n';
+  const ok = parseKvEntry('gloo', key, upstream);
+  assert.ok('resource' in ok && ok.resource.metadata.name === 'foo' && ok.resource.source?.key === key, JSON.stringify(ok));
+  assert.deepEqual(parseKvKey('gloo', 'gloo/gateway.networking.k8s.io/v1/HTTPRoute/default/web'), { id: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'web' } });
+  // Gloo itself writes solo-kit's YAML (metadata and the spec fields at the top, no apiVersion/kind/spec):
+  // the layout is shared, the value is not; such a value is rejected naming the key and what is missing.
+  const soloKit = parseKvEntry('gloo', key, 'metadata:\n  name: foo\n  namespace: default\nstatic:\n  hosts:\n  - addr: 127.0.0.1\n    port: 8080\n');
+  assert.ok('rejected' in soloKit);
+  assert.deepEqual(soloKit.rejected.id, id, 'the status lands on gloo.solo.io/Upstream/default/foo');
+  assert.match(soloKit.rejected.problems.map(formatProblem).join('\n'), new RegExp(`^${key}:1: apiVersion: required field is missing`));
+});

@@ -3,6 +3,9 @@
 // resource than its key, is rejected with a problem naming the key; the store keeps that resource's last
 // good version serving and every other key keeps serving. While Consul cannot be reached the source keeps
 // what it last published (Envoy keeps its config) and reports the outage as its problem().
+// A resource's generation is its key's ModifyIndex (as Gloo's resourceVersion is): it grows on every write
+// of the key and is the same on every controller and after a restart, so observedGeneration never goes
+// backwards when another controller takes over writing statuses.
 import type { EventEmitter } from 'node:events';
 import type { Rejected } from '../../api/parse.ts';
 import type { Resource } from '../../api/resource.ts';
@@ -82,7 +85,7 @@ export class ConsulKvResourceProvider {
         continue;
       }
       changed = true;
-      next.set(item.Key, { modifyIndex: item.ModifyIndex, result: parseKvEntry(this.#rootKey, item.Key, item.Value) });
+      next.set(item.Key, { modifyIndex: item.ModifyIndex, result: withGeneration(parseKvEntry(this.#rootKey, item.Key, item.Value), item.ModifyIndex) });
     }
     this.#entries = next;
     if (changed || !this.#published) this.#publish();
@@ -97,11 +100,11 @@ export class ConsulKvResourceProvider {
       else if ('rejected' in result) rejected.push(result.rejected);
     }
     this.#log.debug({ resources: resources.length, rejected: rejected.length }, 'consul KV read');
-    this.#onSnapshot({ resources, rejected });
+    this.#onSnapshot({ resources, rejected, ownGenerations: true });
   }
 
   #failed(err: unknown, retryInMs: number): void {
-    const e = consulError(err, { doing: `reading ${this.#rootKey}/`, needs: `key_prefix "${this.#rootKey}/" read` }, this.#opts.consul.describe());
+    const e = consulError(err, { doing: `reading ${this.#rootKey}/`, needs: `key_prefix "${this.#rootKey}/" { policy = "read" }` }, this.#opts.consul.describe());
     const problem = `consul KV source: ${e.message}; serving the last good config, retrying`;
     if (problem !== this.#problem) this.#log.error({ code: e.code, retryInMs }, problem);
     this.#problem = problem;
@@ -111,4 +114,11 @@ export class ConsulKvResourceProvider {
     this.#log.info({ consul: this.#opts.consul.describe() }, 'consul KV source: reading again');
     this.#problem = undefined;
   }
+}
+
+/** The key's ModifyIndex as the resource's generation (whatever the value says: the user does not set it). */
+function withGeneration(result: KeyResult, modifyIndex: number): KeyResult {
+  if (!('resource' in result)) return result;
+  const { resource } = result;
+  return { resource: { ...resource, metadata: { ...resource.metadata, generation: modifyIndex } } };
 }

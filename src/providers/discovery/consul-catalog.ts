@@ -9,7 +9,10 @@
 // and says so in X-Consul-Results-Filtered-By-ACLs. Such an answer is a failure naming the missing rule
 // (the last endpoints stay in use, as while Consul is away), shown in /healthz and in the statuses of the
 // resources using the service; it is asked again without blocking, so a fixed policy is seen within a
-// back-off step.
+// back-off step. Only non-blocking reads carry that header: a blocking one is served by the agent's
+// streaming backend (its default), which drops hidden instances silently and is not even woken by them.
+// So the first read of each watch is non-blocking, and so is the read after each blocking round that ends
+// without a change (every `waitMs`): hidden instances registered later are noticed within one wait.
 import { EventEmitter } from 'node:events';
 import type { ConsulConnection } from '../../consul/client.ts';
 import { consulError } from '../../consul/errors.ts';
@@ -76,6 +79,8 @@ export class ConsulCatalogProvider {
   readonly #queries = new Map<string, BlockingQuery<HealthEntry[]>>();
   /** Why each failing query fails, by key: what the controller's health shows. */
   readonly #failing = new FailingQueries('Consul service queries');
+  /** Keys whose next read is non-blocking, to see whether ACLs hide instances (see the top of the file). */
+  readonly #audit = new Set<string>();
   /** The DNS-named instances each key last could not serve, as logged (logged again only when they change). */
   readonly #unusable = new Map<string, string>();
   #localDc?: Promise<string | undefined>;
@@ -91,6 +96,7 @@ export class ConsulCatalogProvider {
       if (wanted.has(key)) continue;
       this.#queries.delete(key);
       this.#unusable.delete(key);
+      this.#audit.delete(key);
       if (this.#failing.recover(key)?.denied) this.#opts.onDeniedChange?.();
       void query.stop();
       this.#opts.logger.info({ key }, 'stopped watching consul service');
@@ -123,7 +129,7 @@ export class ConsulCatalogProvider {
   #start(key: string, w: ConsulWatch): void {
     const logger = this.#opts.logger.child({ service: w.service, ...(w.dc && { dc: w.dc }) });
     const query = new BlockingQuery<HealthEntry[]>({
-      query: (index, ctx) => this.#fetch(w, this.#failing.get(key)?.denied ? 0 : index, ctx),
+      query: (index, ctx) => this.#fetch(key, w, this.#audit.delete(key) || this.#failing.get(key)?.denied ? 0 : index, ctx),
       onData: (entries) =>
         void this.#localDcFor(w)
           .then((localDc) => this.#publish(key, logger, endpointsOf(entries, localDc, w.dc)))
@@ -157,7 +163,7 @@ export class ConsulCatalogProvider {
   }
 
   /** One blocking read of the passing instances; `ctx` emits `cancel` when the watch stops. */
-  async #fetch(w: ConsulWatch, index: number, ctx: EventEmitter): Promise<BlockingAnswer<HealthEntry[]>> {
+  async #fetch(key: string, w: ConsulWatch, index: number, ctx: EventEmitter): Promise<BlockingAnswer<HealthEntry[]>> {
     const waitMs = this.#opts.waitMs ?? DEFAULT_WAIT_MS;
     try {
       const options = {
@@ -177,6 +183,7 @@ export class ConsulCatalogProvider {
       if (!header || !/^\d+$/.test(header)) throw new DiscoveryError(`consul answered /v1/health/service/${w.service} without an X-Consul-Index`);
       // Serving the instances left would withdraw the hidden ones from Envoy: keep the last endpoints instead.
       if (res.headers['x-consul-results-filtered-by-acls'] === 'true') throw new ConsulError('instances are hidden by ACLs', { status: 403 });
+      if (index > 0 && Number(header) === index) this.#audit.add(key);
       return { index: Number(header), data: body };
     } catch (err) {
       if (err instanceof DiscoveryError) throw err;

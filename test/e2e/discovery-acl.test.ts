@@ -7,17 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/components.ts';
-import { startConsul, type ConsulAgent } from '../support/consul.ts';
+import { aclToken, startConsul, type ConsulAgent } from '../support/consul.ts';
 import { registerInstance } from '../support/consul-catalog.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { captureLogs } from '../support/logs.ts';
 
-async function acl(consul: ConsulAgent, path: string, body: unknown): Promise<Record<string, string>> {
-  const res = await fetch(`${consul.api}/v1/acl/${path}`, { method: 'PUT', headers: { 'x-consul-token': consul.managementToken ?? '' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  return JSON.parse(text) as Record<string, string>;
+/** Gives the policy made by aclToken() these rules instead, as an operator editing it would. */
+async function updatePolicy(consul: ConsulAgent, name: string, rules: string): Promise<void> {
+  const { ID } = (await (await consul.fetch(`/v1/acl/policy/name/${name}`)).json()) as { ID: string };
+  const res = await consul.fetch(`/v1/acl/policy/${ID}`, { method: 'PUT', body: JSON.stringify({ Name: name, Rules: rules }) });
+  assert.equal(res.status, 200, await res.text());
 }
 
 const FILES = {
@@ -50,13 +50,13 @@ async function resolvedRefs(gw: GatewayEnv, key: string): Promise<Condition | un
 const WAIT_MS = 2000;
 const ROUTE = 'gateway.networking.k8s.io/HTTPRoute/default/web';
 const UPSTREAM = 'gloo.solo.io/Upstream/default/web';
-const DENIED = /^consul discovery: permission denied watching the instances of service web at http:\/\/127\.0\.0\.1:\d+; the token needs service "web" read and node_prefix "" read; the last endpoints stay in use, retrying$/;
+const DENIED = /^consul discovery: permission denied watching the instances of service web at http:\/\/127\.0\.0\.1:\d+; the token needs service "web" \{ policy = "read" \} and node_prefix "" \{ policy = "read" \}; the last endpoints stay in use, retrying$/;
+const NODE_READ = 'node_prefix "" { policy = "read" }';
 
 test('ACLs: a token that may not read a service is named in /healthz, the metric, the log and the statuses; a fixed policy is picked up', { timeout: 180_000 }, async (t) => {
   const consul = await startConsul(t, { acl: true });
   const admin = { token: consul.managementToken as string };
-  const policy = await acl(consul, 'policy', { Name: 'portico-discovery', Rules: 'node_prefix "" { policy = "read" }' });
-  const token = (await acl(consul, 'token', { Description: 'discovery without service read', Policies: [{ Name: 'portico-discovery' }] })).SecretID as string;
+  const token = await aclToken(consul, 'portico-discovery', NODE_READ);
   const logs = captureLogs('info');
   const gw = await startGateway(t, { backends: ['a'], files: FILES, controller: { discovery: { consul: { address: consul.api, token, waitMs: WAIT_MS } }, logger: logs.logger } });
   await registerInstance(consul.api, { id: 'web-a', service: 'web', address: '127.0.0.1', port: gw.backends.a as number }, admin);
@@ -84,7 +84,7 @@ test('ACLs: a token that may not read a service is named in /healthz, the metric
   assert.ok(!logs.text().includes(token), 'the token is never logged');
 
   // The operator adds the rule: served within a back-off step (10 s at most), without a restart.
-  await acl(consul, `policy/${policy.ID}`, { Name: 'portico-discovery', Rules: 'node_prefix "" { policy = "read" }\nservice_prefix "" { policy = "read" }' });
+  await updatePolicy(consul, 'portico-discovery', `${NODE_READ}\nservice_prefix "" { policy = "read" }`);
   await gw.until('/web', (r) => r.status === 200, { timeoutMs: 20_000 });
   await gw.until('/up', (r) => r.status === 200);
   await waitFor(async () => (health = await healthz()).status === 'ok', { what: () => `healthy again (last: ${JSON.stringify(health)})` });

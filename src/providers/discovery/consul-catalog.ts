@@ -188,7 +188,7 @@ export class ConsulCatalogProvider {
     } catch (err) {
       if (err instanceof DiscoveryError) throw err;
       const doing = `watching the instances of service ${w.service}${w.dc ? ` in ${w.dc}` : ''}`;
-      const e = consulError(err, { doing, needs: `service "${w.service}" read and node_prefix "" read` }, this.#opts.connection.describe());
+      const e = consulError(err, { doing, needs: `service "${w.service}" { policy = "read" } and node_prefix "" { policy = "read" }` }, this.#opts.connection.describe());
       if (!tooManyConnections(err)) throw e;
       throw new ConsulError(`${e.message}; ${CONNECTION_LIMIT_HINT}`, { cause: err, ...(e.status !== undefined && { status: e.status }) });
     }
@@ -204,7 +204,7 @@ export class ConsulCatalogProvider {
       .self()
       .then((self) => (self as { Config?: { Datacenter?: string } }).Config?.Datacenter)
       .catch((err: unknown) => {
-        const e = consulError(err, { doing: "reading the agent's datacenter", needs: 'agent_prefix "" read' }, this.#opts.connection.describe());
+        const e = consulError(err, { doing: "reading the agent's datacenter", needs: 'agent_prefix "" { policy = "read" }' }, this.#opts.connection.describe());
         if (!this.#localDcWarned) this.#opts.logger.warn({ code: e.code }, `${e.message}; instances of other datacenters are reached at their LAN addresses until it can be read`);
         this.#localDcWarned = true;
         setTimeout(() => (this.#localDc = undefined), LOCAL_DC_RETRY_MS).unref();

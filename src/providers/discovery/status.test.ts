@@ -46,7 +46,7 @@ const route = (kind: string, name: string): StatusRecord => ({
 const upstream = (name: string): StatusRecord => ({ key: `gloo.solo.io/Upstream/default/${name}`, id: `Upstream default/${name}`, status: { conditions: conditions('Accepted') } });
 
 const RECORDS = [route('HTTPRoute', 'by-service'), route('GRPCRoute', 'mirrored'), route('HTTPRoute', 'fine'), upstream('web'), upstream('other'), upstream('static')];
-const MESSAGE = 'consul discovery: permission denied watching the instances of service web; the token needs service "web" read';
+const MESSAGE = 'consul discovery: permission denied watching the instances of service web; the token needs service "web" { policy = "read" }';
 
 test('a denied service: ResolvedRefs False on the Upstream it feeds and the routes forwarding or mirroring to it', () => {
   const out = withDiscoveryProblems(RECORDS, [GW], new Map([[consulWatchKey({ service: 'web' }), MESSAGE]]));

@@ -19,7 +19,7 @@ import { consulError } from '../../consul/errors.ts';
 import type { ConsulWatch, DiscoveredEndpoint } from '../../ir/endpoints.ts';
 import { ConsulError, DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { BlockingQuery, type BlockingAnswer } from '../../consul/blocking.ts';
+import { BlockingQuery, requestTimeoutMs, type BlockingAnswer } from '../../consul/blocking.ts';
 import { instanceAddress, type HealthEntry } from './consul-addresses.ts';
 import { FailingQueries } from './failing.ts';
 
@@ -173,8 +173,7 @@ export class ConsulCatalogProvider {
         ...(w.consistency && { [w.consistency]: true }),
         index: String(index),
         wait: `${Math.ceil(waitMs / 1000)}s`,
-        // Consul adds up to wait/16 of jitter; past that, the connection is presumed dead.
-        timeout: waitMs + Math.ceil(waitMs / 16) + 10_000,
+        timeout: requestTimeoutMs(waitMs),
         // includeResponse gives us the response, and with it the X-Consul-Index header.
         ctx: Object.assign(ctx, { includeResponse: true }),
       };

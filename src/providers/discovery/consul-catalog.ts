@@ -123,6 +123,8 @@ export class ConsulCatalogProvider {
     const queries = [...this.#queries.values()];
     this.#queries.clear();
     this.#failing.clear();
+    this.#audit.clear();
+    this.#unusable.clear();
     await Promise.all(queries.map((q) => q.stop()));
   }
 

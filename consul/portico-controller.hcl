@@ -27,3 +27,10 @@ service_prefix "" {
 node_prefix "" {
   policy = "read"
 }
+
+# Only for Upstreams naming `dataCenters`: the agent's own datacenter (/v1/agent/self), to tell which
+# instances are in another one and reached at their wan tagged addresses. Without it they are reached at
+# their LAN addresses, and the log says so once.
+agent_prefix "" {
+  policy = "read"
+}

@@ -15,6 +15,7 @@ import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
 import { secretLookup } from '../providers/discovery/ec2.ts';
+import { withDiscoveryProblems } from '../providers/discovery/status.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import { TransitionClock } from '../status/conditions.ts';
@@ -132,6 +133,7 @@ export class Controller extends EventEmitter {
       ...(connection && { consul: { connection, ...(opts.consul?.waitMs && { waitMs: opts.consul.waitMs }) } }),
       ...(opts.ec2 && { ec2: opts.ec2 }),
       onChange: () => this.#serveEndpoints(),
+      onDeniedChange: () => void this.#writeStatuses(),
     });
     return { discovery, close: () => connection?.close() };
   }
@@ -289,7 +291,9 @@ export class Controller extends EventEmitter {
     // With Consul, controllers share the statuses: only the elected leader writes them.
     if (!this.#last || this.#stopped || (this.#kv && !this.#kv.election.isLeader())) return this.#writing;
     const now = new Date().toISOString();
-    const records = this.#nacks.apply(this.#last.output.statuses).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
+    const { statuses, ir } = this.#last.output;
+    const denied = this.#discovery?.discovery.denied() ?? new Map<string, string>();
+    const records = withDiscoveryProblems(this.#nacks.apply(statuses), ir.gateways, denied).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
     this.#writing = Promise.all(this.#writers.map((w) => w.write(records))).then(() => undefined);
     return this.#writing;
   }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
 import { readConfigFile, resolveConfig, type ConfigFile, type PorticoConfig } from '../app/config.ts';
 import { parseHostPort } from '../lib/address.ts';
+import { consulOptions, consulOverrides } from './consul-options.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
 import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
@@ -16,19 +17,11 @@ export function controllerCommand(): Command {
     .addOption(new Option('--config-dir <dir>', 'folder of resource YAML files (watched, any depth): sources.directory.path').env('PORTICO_CONFIG_DIR'))
     .addOption(new Option('--status-dir <dir>', 'where statuses are written (default <config-dir>/.status)').env('PORTICO_STATUS_DIR'))
     .addOption(new Option('--secrets-dir <dir>', 'Secrets as <dir>/<namespace>/<name>/<key> (tls.crt + tls.key, htpasswd, api-key, …), watched (default <config-dir>/.secrets)').env('PORTICO_SECRETS_DIR'))
-    .addOption(new Option('--consul-kv-root <key>', 'read resources from Consul KV under this key (sources.consulKv.rootKey, e.g. portico)').env('PORTICO_CONSUL_KV_ROOT'))
-    .addOption(new Option('--consul-status-prefix <key>', 'where statuses go in Consul KV (default <root>-status)').env('PORTICO_CONSUL_STATUS_PREFIX'))
-    .addOption(new Option('--consul-address <url>', 'Consul HTTP API (default http://127.0.0.1:8500)').env('PORTICO_CONSUL_ADDRESS'))
-    .addOption(new Option('--consul-datacenter <dc>', 'Consul datacenter (default: the agent\'s)').env('PORTICO_CONSUL_DATACENTER'))
-    .addOption(new Option('--consul-token-file <file>', 'Consul ACL token in a file (or PORTICO_CONSUL_TOKEN; never a flag, it would show in ps)').env('PORTICO_CONSUL_TOKEN_FILE'))
-    .addOption(new Option('--consul-ca-file <file>', 'CA of Consul\'s HTTPS certificate (PEM)').env('PORTICO_CONSUL_CA_FILE'))
-    .addOption(new Option('--consul-cert-file <file>', 'client certificate for Consul (PEM)').env('PORTICO_CONSUL_CERT_FILE'))
-    .addOption(new Option('--consul-key-file <file>', 'key of --consul-cert-file (PEM)').env('PORTICO_CONSUL_KEY_FILE'))
     .addOption(new Option('--ratelimit-address <host:port|unix:path>', 'turn rate limiting on: where `portico ratelimit` listens (rateLimit.address; the rest of the rateLimit block stays in the config file)').env('PORTICO_RATELIMIT_ADDRESS'))
     .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...consulOptions(), ...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -68,8 +61,7 @@ function warnIfExposed(logger: Logger, endpoint: 'xds' | 'admin', address: strin
 
 function overridesFrom(given: (name: string) => string | undefined): ConfigFile {
   const dir = { path: given('configDir'), statusDir: given('statusDir'), secretsDir: given('secretsDir') };
-  const kv = { rootKey: given('consulKvRoot'), statusPrefix: given('consulStatusPrefix') };
-  const tls = { caFile: given('consulCaFile'), certFile: given('consulCertFile'), keyFile: given('consulKeyFile') };
+  const { consul, consulKv } = consulOverrides(given);
   const rateLimitAddress = given('ratelimitAddress');
   const vault = vaultOverrides(given);
   return {
@@ -77,14 +69,8 @@ function overridesFrom(given: (name: string) => string | undefined): ConfigFile 
     adminAddress: given('adminAddress'),
     ...(rateLimitAddress && { rateLimit: { address: rateLimitAddress } }),
     ...(given('extAuthAddress') && { extAuth: { address: given('extAuthAddress') as string } }),
-    sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...((kv.rootKey || kv.statusPrefix) && { consulKv: kv }) },
-    consul: {
-      address: given('consulAddress'),
-      datacenter: given('consulDatacenter'),
-      tokenFile: given('consulTokenFile'),
-      token: process.env.PORTICO_CONSUL_TOKEN || undefined,
-      ...(Object.values(tls).some(Boolean) && { tls }),
-    },
+    sources: { ...(Object.values(dir).some(Boolean) && { directory: dir }), ...(consulKv && { consulKv }) },
+    consul,
     ...(vault && { secrets: { vault } }),
   };
 }

@@ -5,6 +5,7 @@ import { bootstrapCommand } from './bootstrap.ts';
 import { controllerCommand } from './controller.ts';
 import { echoCommand } from './echo.ts';
 import { extauthCommand } from './extauth.ts';
+import { getCommand } from './get.ts';
 import { rateLimitCommand } from './ratelimit.ts';
 import { translateCommand } from './translate.ts';
 import { upCommand } from './up.ts';
@@ -18,6 +19,7 @@ const program = new Command('portico')
   .addCommand(bootstrapCommand())
   .addCommand(translateCommand())
   .addCommand(validateCommand())
+  .addCommand(getCommand())
   .addCommand(extauthCommand())
   .addCommand(rateLimitCommand())
   .addCommand(echoCommand());

@@ -6,12 +6,15 @@ import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { redacted } from '../../src/ir/redact.ts';
+import { statusPath } from '../../src/status/file-writer.ts';
+import type { StatusRecord } from '../../src/status/record.ts';
+import { renderStatus } from '../../src/status/writer.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
 import { goldenSuite } from '../support/golden.ts';
@@ -147,6 +150,21 @@ const FLAGS: Record<string, Record<string, string>> = {
   },
   translate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR', '--output': 'PORTICO_OUTPUT' },
   validate: { '--file': 'PORTICO_FILE', '--secrets-dir': 'PORTICO_SECRETS_DIR' },
+  get: {
+    '--namespace': 'PORTICO_NAMESPACE',
+    '--output': 'PORTICO_OUTPUT',
+    '--config': 'PORTICO_CONFIG',
+    '--config-dir': 'PORTICO_CONFIG_DIR',
+    '--status-dir': 'PORTICO_STATUS_DIR',
+    '--consul-kv-root': 'PORTICO_CONSUL_KV_ROOT',
+    '--consul-status-prefix': 'PORTICO_CONSUL_STATUS_PREFIX',
+    '--consul-address': 'PORTICO_CONSUL_ADDRESS',
+    '--consul-datacenter': 'PORTICO_CONSUL_DATACENTER',
+    '--consul-token-file': 'PORTICO_CONSUL_TOKEN_FILE',
+    '--consul-ca-file': 'PORTICO_CONSUL_CA_FILE',
+    '--consul-cert-file': 'PORTICO_CONSUL_CERT_FILE',
+    '--consul-key-file': 'PORTICO_CONSUL_KEY_FILE',
+  },
   echo: {
     '--listen': 'PORTICO_ECHO_LISTEN',
     '--name': 'PORTICO_ECHO_NAME',
@@ -278,6 +296,122 @@ test('validate -f DIR prints each problem as file:line: Kind ns/name: field: mes
 
 test('validate -f on a missing path: one line, exit 1', () => {
   assertOneLineError(portico(['validate', '-f', 'test/cli/testdata/does-not-exist']), /does-not-exist/);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// get: statuses as the controller writes them into a status folder (renderStatus at statusPath), shown
+// like kubectl shows them.
+
+const condition = (type: string, status = 'True', reason = type, message = `${type.toLowerCase()} ok`) => ({ type, status, reason, message, lastTransitionTime: '2026-01-02T03:04:05.000Z' });
+const routeStatus = (...conditions: ReturnType<typeof condition>[]) => ({ parents: [{ parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }, controllerName: 'portico.dev/gateway-controller', conditions }] });
+const GET_STATUSES: StatusRecord[] = [
+  { key: 'gateway.networking.k8s.io/GatewayClass//portico', id: 'GatewayClass portico', source: { file: 'conf/gw.yaml', line: 1 }, generation: 1, status: { conditions: [condition('Accepted')] } },
+  { key: 'gateway.networking.k8s.io/Gateway/default/gw', id: 'Gateway default/gw', source: { file: 'conf/gw.yaml', line: 7 }, generation: 2, status: { conditions: [condition('Accepted'), condition('Programmed')] } },
+  { key: 'gateway.networking.k8s.io/HTTPRoute/default/web', id: 'HTTPRoute default/web', source: { file: 'conf/web.yaml', line: 1 }, generation: 3, status: routeStatus(condition('Accepted'), condition('ResolvedRefs')) },
+  {
+    key: 'gateway.networking.k8s.io/HTTPRoute/team-a/shop',
+    id: 'HTTPRoute team-a/shop',
+    source: { key: 'portico/gateway.networking.k8s.io/v1/HTTPRoute/team-a/shop' },
+    generation: 41,
+    status: routeStatus(condition('Accepted'), condition('ResolvedRefs', 'False', 'BackendNotFound', 'backendRef Upstream team-a/shop-v2 not found')),
+  },
+  { key: 'gloo.solo.io/Upstream/default/echo', id: 'Upstream default/echo', source: { file: 'conf/echo.yaml', line: 1 }, generation: 1, status: { conditions: [condition('Accepted')] } },
+];
+
+/** A status folder as a controller leaves it: the statuses and a file being replaced (and a stray file, when asked). */
+async function statusFolder(t: TestContext, stray = false): Promise<string> {
+  const dir = await tempDir('cli-get', t);
+  const statusDir = join(dir, '.status');
+  for (const r of GET_STATUSES) {
+    const path = statusPath(statusDir, r.key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, renderStatus(r));
+  }
+  await writeFile(join(statusDir, 'gateway.networking.k8s.io', 'Gateway', 'default', '.gw.yaml.tmp'), 'half written');
+  if (stray) await writeFile(join(statusDir, 'notes.yaml'), 'not a status\n');
+  return dir;
+}
+
+describe('portico get', () => {
+  it('a table per kind: NAME, NAMESPACE, the main conditions, GENERATION; a stray file is named on stderr', async (t) => {
+    const dir = await statusFolder(t, true);
+    const res = portico(['get', 'httproutes', '--config-dir', dir]);
+    assert.equal(res.status, 0, show(res));
+    assert.equal(res.stdout, [
+      'NAME   NAMESPACE   ACCEPTED   RESOLVEDREFS   GENERATION',
+      'web    default     True       True           3',
+      'shop   team-a      True       False          41',
+      '',
+    ].join('\n'));
+    assert.match(res.stderr, /^portico: skipped .*notes\.yaml: not laid out as <group>\/<Kind>\/\[<namespace>\/\]<name>\n$/);
+    const gateways = portico(['get', 'gtw', '--status-dir', join(dir, '.status')]);
+    assert.equal(gateways.stdout, 'NAME   NAMESPACE   ACCEPTED   PROGRAMMED   GENERATION\ngw     default     True       True         2\n', show(gateways));
+  });
+
+  it('kinds by kubectl names: plural, singular, any case, short, group-qualified; several at once; all', async (t) => {
+    const dir = await statusFolder(t);
+    const expected = portico(['get', 'httproutes', '--config-dir', dir]).stdout;
+    for (const name of ['httproute', 'HTTPRoute', 'HTTPROUTES', 'httproutes.gateway.networking.k8s.io']) {
+      assert.equal(portico(['get', name, '--config-dir', dir]).stdout, expected, name);
+    }
+    assert.equal(portico(['get', 'upstreams', '--config-dir', dir]).stdout, portico(['get', 'us', '--config-dir', dir]).stdout);
+    const several = portico(['get', 'gc,gtw', '--config-dir', dir]);
+    assert.equal(several.stdout, [
+      'NAME                   NAMESPACE   ACCEPTED   GENERATION',
+      'gatewayclass/portico   -           True       1',
+      '',
+      'NAME         NAMESPACE   ACCEPTED   PROGRAMMED   GENERATION',
+      'gateway/gw   default     True       True         2',
+      '',
+    ].join('\n'), show(several));
+    const all = portico(['get', 'all', '--config-dir', dir]);
+    for (const name of ['gatewayclass/portico', 'gateway/gw', 'httproute/web', 'httproute/shop', 'upstream/echo']) assert.match(all.stdout, new RegExp(`^${name} `, 'm'), show(all));
+  });
+
+  it('-n and a name select; -o wide adds the source and the first problem; -o yaml and json carry every reason and message', async (t) => {
+    const dir = await statusFolder(t);
+    assert.equal(portico(['get', 'httproutes', '-n', 'team-a', '--config-dir', dir]).stdout.split('\n').length, 3, 'the header, shop, and the final newline');
+    const wide = portico(['get', 'httproute', 'shop', '-o', 'wide', '--config-dir', dir]);
+    assert.equal(wide.stdout, [
+      'NAME   NAMESPACE   ACCEPTED   RESOLVEDREFS   GENERATION   SOURCE                                                       MESSAGE',
+      'shop   team-a      True       False          41           portico/gateway.networking.k8s.io/v1/HTTPRoute/team-a/shop   BackendNotFound: backendRef Upstream team-a/shop-v2 not found',
+      '',
+    ].join('\n'), show(wide));
+    const one = parse(portico(['get', 'httproute', 'shop', '-o', 'yaml', '--config-dir', dir]).stdout) as Record<string, unknown>;
+    assert.deepEqual(one, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'shop', namespace: 'team-a', generation: 41 },
+      source: 'portico/gateway.networking.k8s.io/v1/HTTPRoute/team-a/shop',
+      status: GET_STATUSES[3]?.status,
+    });
+    const list = JSON.parse(portico(['get', 'gateways,upstreams', '-o', 'json', '--config-dir', dir]).stdout) as { kind: string; items: { kind: string; metadata: { name: string } }[] };
+    assert.equal(list.kind, 'List');
+    assert.deepEqual(list.items.map((i) => `${i.kind}/${i.metadata.name}`), ['Gateway/gw', 'Upstream/echo']);
+    const none = portico(['get', 'upstreams', '-n', 'nowhere', '--config-dir', dir]);
+    assert.equal(none.status, 0, show(none));
+    assert.equal(none.stdout, '');
+    assert.equal(none.stderr, 'No resources found in namespace nowhere.\n');
+  });
+
+  it('--config portico.yaml: its directory source\'s status folder', async (t) => {
+    const dir = await statusFolder(t);
+    const config = join(dir, 'portico.yaml');
+    await writeFile(config, 'sources:\n  directory:\n    path: .\n');
+    const res = portico(['get', 'gateways', '--config', config]);
+    assert.equal(res.status, 0, show(res));
+    assert.match(res.stdout, /^gw +default +True +True +2$/m);
+  });
+
+  it('clear one-line errors: unknown kind with a suggestion, a name not found, no place given, a missing folder, Consul unreachable', async (t) => {
+    const dir = await statusFolder(t);
+    assertOneLineError(portico(['get', 'httprotues', '--config-dir', dir]), /unknown kind 'httprotues'; did you mean 'httproutes'\? \(kinds: gatewayclasses\/gc, gateways\/gtw, httproutes, .*; or all\)/);
+    assertOneLineError(portico(['get', 'upstreams', 'nope', '-n', 'default', '--config-dir', dir]), /Upstream "nope" not found in namespace default/);
+    assertOneLineError(portico(['get', 'gateways']), /where are the statuses\? --config portico\.yaml, --config-dir DIR/);
+    assertOneLineError(portico(['get', 'gateways', '--status-dir', join(dir, 'missing')]), /status folder '.*missing' cannot be read: ENOENT/);
+    const port = await freePort();
+    assertOneLineError(portico(['get', 'gateways', '--consul-address', `http://127.0.0.1:${port}`]), new RegExp(`reading statuses under portico-status/ at http://127\\.0\\.0\\.1:${port} failed: ECONNREFUSED`));
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------

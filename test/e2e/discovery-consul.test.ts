@@ -2,12 +2,15 @@
 // services with TTL checks. A Service backendRef and a consul Upstream route to the passing instances; a
 // check going critical takes the instance out of traffic within one blocking-query round and only the EDS
 // version moves; passing again brings it back; instances without their own address or port use the node's
-// address and the backendRef's port; a service no route uses is not watched.
+// address and the backendRef's port; tagged addresses count as Consul counts them (a DNS-named instance is
+// reached at its lan_ipv4 tagged address, a wan one is not used in the agent's own datacenter); a service no
+// route uses is not watched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TYPE_URLS } from '../../src/xds/resources.ts';
 import type { Snapshot } from '../../src/xds/cache/snapshot-cache.ts';
 import { waitFor } from '../support/components.ts';
+import { envoyClusterHosts } from '../support/envoy-admin.ts';
 import { startConsul } from '../support/consul.ts';
 import { deregisterInstance, registerInstance, setHealth } from '../support/consul-catalog.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
@@ -92,6 +95,22 @@ test('consul catalog: passing instances only, EDS-only updates, Service and Upst
     await gw.write('legacy.yaml', serviceRoute('legacy', '/legacy', 'legacy', c));
     await untilBackends(gw, '/legacy', ['c']);
     assert.deepEqual(gw.controller.discoveryWatches(), ['consul//legacy', 'consul//web']);
+  });
+
+  await t.test('tagged addresses: a DNS-named instance at its lan_ipv4 (and port); a wan address unused in the agent\'s own datacenter', async () => {
+    // EDS cannot resolve web.internal: without the tagged address Envoy would reject the whole EDS update.
+    await registerInstance(consul.api, { id: 'tagged-a', service: 'tagged', address: 'a.web.internal', port: 1, taggedAddresses: { lan_ipv4: { Address: '127.0.0.1', Port: a } } });
+    await registerInstance(consul.api, { id: 'tagged-b', service: 'tagged', address: '127.0.0.1', port: b, taggedAddresses: { wan: { Address: '203.0.113.10', Port: 1 } } });
+    await gw.write('tagged.yaml', serviceRoute('tagged', '/tagged', 'tagged', 1));
+    await untilBackends(gw, '/tagged', ['a', 'b']);
+    // Only a DNS name and no IP tagged address: left out; an instance registered after it shows that the
+    // catalog answer holding it was applied, and that Envoy took that EDS update.
+    await registerInstance(consul.api, { id: 'tagged-x', service: 'tagged', address: 'x.web.internal', port: c });
+    await registerInstance(consul.api, { id: 'tagged-c', service: 'tagged', address: '127.0.0.1', port: c });
+    await untilBackends(gw, '/tagged', ['a', 'b', 'c']);
+    assert.deepEqual(await envoyClusterHosts(gw.envoy.adminPort, 'service/default/tagged/1'), [a, b, c].map((p) => `127.0.0.1:${p}`).sort());
+    await gw.remove('tagged.yaml');
+    await waitFor(() => !gw.controller.discoveryWatches().includes('consul//tagged'), { timeoutMs: 5000, what: 'the tagged watch to stop' });
   });
 
   await t.test('a deregistered instance leaves; with none left Envoy answers 503', async () => {

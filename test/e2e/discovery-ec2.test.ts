@@ -2,7 +2,9 @@
 // filters become the cluster's hosts in Envoy (read from Envoy's admin API: moto's 10.x addresses are not
 // routable, so no traffic is sent), on the Upstream's port; a terminated instance leaves on the next poll;
 // publicIp switches to the public addresses. Credentials from a Secret: moto keeps instances per account
-// and picks the account by access key, so the hosts Envoy gets show whose credentials were used.
+// and picks the account by access key, so the hosts Envoy gets show whose credentials were used. An EC2
+// outage (moto stopped) is degraded health and a metric, logged once, keeps the last hosts; moto back,
+// the poller recovers and says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import { waitFor } from '../support/components.ts';
 import { envoyClusterHosts } from '../support/envoy-admin.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
+import { captureLogs } from '../support/logs.ts';
 import { startMoto } from '../support/moto.ts';
 
 const REGION = 'eu-west-1';
@@ -131,4 +134,43 @@ test('EC2 credentials from a Secret: its account is listed; a rotation switches 
       for (const value of Object.values(c)) assert.ok(!text.includes(value), `a credential value is in the ${what}`);
     }
   }
+});
+
+test('EC2 outage: /healthz degraded and the metric, the last hosts kept, logged once without a stack; EC2 back: recovered, logged', { timeout: 180_000 }, async (t) => {
+  const moto = await startMoto(t);
+  const web = await run(moto.ec2(REGION), 2, { app: 'web' });
+  const logs = captureLogs('info');
+  const gw = await startGateway(t, {
+    files: { 'gateway.yaml': GATEWAY, 'fleet.yaml': upstream('fleet', `{ region: ${REGION}, port: 8080, filters: [{ kvPair: { key: app, value: web } }] }`) + '---\n' + routeTo('fleet') },
+    controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } }, logger: logs.logger },
+  });
+  const admin = (path: string) => fetch(`http://127.0.0.1:${gw.controller.adminPort}${path}`);
+  const healthz = async () => (await (await admin('/healthz')).json()) as { status: string; degraded: string[] };
+  const metric = async () => /^portico_degraded_components (\d+)$/m.exec(await (await admin('/metrics')).text())?.[1];
+  await hosts(gw, 'upstream/default/fleet', ips(web, 8080));
+  assert.deepEqual(await healthz(), { status: 'ok', degraded: [] });
+
+  await moto.stop();
+  const OUTAGE = new RegExp(`^ec2 discovery: EC2 DescribeInstances in ${REGION} at ${moto.endpoint.replaceAll('.', '\\.')} failed: .*ECONNREFUSED.*; the last instances stay in use, retrying$`);
+  let health = await healthz();
+  await waitFor(async () => (health = await healthz()).status === 'degraded', { what: () => `degraded health (last: ${JSON.stringify(health)})` });
+  assert.equal(health.degraded.length, 1, JSON.stringify(health));
+  assert.match(health.degraded[0] as string, OUTAGE);
+  t.diagnostic(health.degraded[0] as string);
+  assert.equal(await metric(), '1');
+  // Many polls (every 500 ms at most) later: the same hosts, and the outage logged once.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.deepEqual(await envoyClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet'), ips(web, 8080), 'the last hosts stay in use');
+  const lines = logs.entries.filter((e) => OUTAGE.test(String(e.msg)));
+  assert.equal(lines.length, 1, logs.text());
+  assert.equal(lines[0]?.level, 40, 'a warning');
+  assert.ok(!('err' in (lines[0] ?? {})) && !logs.text().includes('    at '), 'no stack trace');
+
+  // moto comes back empty (it keeps nothing): the poller recovers and serves what EC2 lists now.
+  await moto.restart();
+  const back = await run(moto.ec2(REGION), 1, { app: 'web' });
+  await hosts(gw, 'upstream/default/fleet', ips(back, 8080));
+  await waitFor(async () => (health = await healthz()).status === 'ok', { what: () => `healthy again (last: ${JSON.stringify(health)})` });
+  assert.equal(await metric(), '0');
+  assert.equal(logs.entries.filter((e) => e.msg === 'EC2 query answers again').length, 1, logs.text());
 });

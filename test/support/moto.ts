@@ -15,17 +15,24 @@ export interface MotoServer {
   ec2(region?: string, credentials?: AwsCredentials): EC2Client;
   /** Temporary credentials of a role in `account` (STS AssumeRole; moto needs no such role to exist). */
   assumeRole(account: string): Promise<AwsCredentials>;
+  /** Stops the server (an EC2 outage: clients see refused connections). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; moto keeps nothing, so it comes back with no instances. */
+  restart(): Promise<void>;
 }
 
 export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServer> {
   const bin = requireBinary('moto_server');
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const proc = await startProcess(bin, ['-H', '127.0.0.1', '-p', String(port)], {
-    timeoutMs: 60_000,
-    readyWhen: async () => (await fetch(`${endpoint}/moto-api/`)).ok,
-  });
-  t.after(() => proc.stop());
+  const start = () =>
+    startProcess(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+      timeoutMs: 60_000,
+      readyWhen: async () => (await fetch(`${endpoint}/moto-api/`)).ok,
+    });
+  let proc = await start();
+  let stopped = false;
+  t.after(() => (stopped ? undefined : proc.stop()));
   process.env.AWS_ACCESS_KEY_ID ??= 'portico-test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'portico-test';
   const clients: EC2Client[] = [];
@@ -38,6 +45,15 @@ export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServ
       return client;
     },
     assumeRole: (account) => assumeRole(endpoint, account),
+    stop: async () => {
+      stopped = true;
+      await proc.stop();
+    },
+    restart: async () => {
+      if (!stopped) await proc.stop();
+      proc = await start();
+      stopped = false;
+    },
   };
 }
 

@@ -19,6 +19,8 @@ export interface DiscoveryOptions {
   ec2?: { endpoint?: string; intervalMs?: number };
   /** Endpoints changed (called once per burst of changes, after the current task). */
   onChange: () => void;
+  /** The queries whose token may not read their source changed (what denied() returns). */
+  onDeniedChange?: () => void;
 }
 
 export class Discovery {
@@ -33,7 +35,8 @@ export class Discovery {
   constructor(opts: DiscoveryOptions) {
     this.#opts = opts;
     const publish = (key: string, endpoints: DiscoveredEndpoint[]) => this.#publish(key, endpoints);
-    if (opts.consul) this.#consul = new ConsulCatalogProvider({ ...opts.consul, logger: opts.logger.child({ component: 'consul-catalog' }), publish });
+    const onDeniedChange = () => opts.onDeniedChange?.();
+    if (opts.consul) this.#consul = new ConsulCatalogProvider({ ...opts.consul, logger: opts.logger.child({ component: 'consul-catalog' }), publish, onDeniedChange });
     if (opts.ec2) this.#ec2 = new Ec2Provider({ ...opts.ec2, logger: opts.logger.child({ component: 'ec2' }), publish });
   }
 
@@ -60,10 +63,14 @@ export class Discovery {
     return [...(this.#consul?.watching() ?? []), ...(this.#ec2?.watching() ?? [])].sort();
   }
 
-  /** Why discovery is degraded, for the controller's health (empty when every query answers). */
+  /** Why discovery is degraded, for the controller's health: one entry per failing provider (empty when every query answers). */
   problems(): string[] {
-    const consul = this.#consul?.problem();
-    return consul ? [consul] : [];
+    return [this.#consul?.problem(), this.#ec2?.problem()].filter((p): p is string => p !== undefined);
+  }
+
+  /** Watch key → why the token may not read it: shown in the statuses of the resources using it (status.ts). */
+  denied(): ReadonlyMap<string, string> {
+    return this.#consul?.denied() ?? new Map();
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,9 @@
 // an interval (EC2 has no change feed). One poller per distinct query, started when a route first uses it
 // and stopped when none does. Credentials come from the query's Secret (read from the store when the poller
 // starts) or else the AWS SDK's standard chain; `endpoint` points every client elsewhere (moto in tests, a
-// VPC endpoint in production).
+// VPC endpoint in production). A query that fails keeps its last instances serving, is listed in the
+// controller's /healthz `degraded` (and so in portico_degraded_components) until it answers again, and is
+// logged once when it starts failing (no stack: the reason in plain words) and once when it recovers.
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsCredentialsOf, type AwsCredentials } from '../../api/aws-secret.ts';
@@ -14,6 +16,7 @@ import { Backoff } from '../../lib/backoff.ts';
 import { DiscoveryError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
+import { FailingQueries } from './failing.ts';
 
 const DEFAULT_INTERVAL_MS = 30_000;
 
@@ -63,6 +66,7 @@ export class Ec2Provider {
   /** The standard chain's clients, one per region, shared by its pollers. */
   readonly #clients = new Map<string, EC2Client>();
   readonly #pollers = new Map<string, Poller>();
+  readonly #failing = new FailingQueries('EC2 queries');
 
   constructor(opts: Ec2Options) {
     this.#opts = opts;
@@ -78,6 +82,7 @@ export class Ec2Provider {
     for (const [key, poller] of this.#pollers) {
       if (next.get(key)?.credentials.fingerprint === poller.fingerprint) continue;
       this.#pollers.delete(key);
+      this.#failing.recover(key);
       poller.controller.abort();
       this.#opts.logger.info({ key }, 'stopped polling EC2');
     }
@@ -88,9 +93,15 @@ export class Ec2Provider {
     return [...this.#pollers.keys()].sort();
   }
 
+  /** Why EC2 discovery is degraded (the first failing query, and how many more); undefined when all answer. */
+  problem(): string | undefined {
+    return this.#failing.summary();
+  }
+
   stop(): void {
     for (const poller of this.#pollers.values()) poller.controller.abort();
     this.#pollers.clear();
+    this.#failing.clear();
     for (const client of this.#clients.values()) client.destroy();
     this.#clients.clear();
   }
@@ -131,14 +142,26 @@ export class Ec2Provider {
         const endpoints = instanceEndpoints(await this.#describe(client, w, signal), w);
         if (signal.aborted) return;
         backoff.reset();
+        this.#recovered(key);
         this.#opts.publish(key, endpoints);
       } catch (err) {
         if (signal.aborted) return;
         delay = backoff.next();
-        this.#opts.logger.warn({ err, key, retryInMs: delay }, 'EC2 query failed; the last instances stay in use');
+        this.#failed(key, err, delay);
       }
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
+  }
+
+  /** Logged when the query starts failing, not on every retry of the same outage. */
+  #failed(key: string, err: unknown, retryInMs: number): void {
+    const problem = `ec2 discovery: ${(err as Error).message}; the last instances stay in use, retrying`;
+    if (!this.#failing.fail(key, problem)) this.#opts.logger.warn({ key, retryInMs }, problem);
+  }
+
+  #recovered(key: string): void {
+    const failure = this.#failing.recover(key);
+    if (failure) this.#opts.logger.info({ key, failedForMs: Date.now() - failure.since }, 'EC2 query answers again');
   }
 
   async #describe(client: EC2Client, w: Ec2Watch, signal: AbortSignal): Promise<Instance[]> {
@@ -152,7 +175,7 @@ export class Ec2Provider {
       } while (NextToken);
     } catch (err) {
       const credentials = w.secretRef ? ` with credentials from Secret ${w.secretRef.namespace}/${w.secretRef.name}` : '';
-      throw new DiscoveryError(`EC2 DescribeInstances in ${w.region}${this.#opts.endpoint ? ` at ${this.#opts.endpoint}` : ''}${credentials}: ${(err as Error).message}`, { cause: err });
+      throw new DiscoveryError(`EC2 DescribeInstances in ${w.region}${this.#opts.endpoint ? ` at ${this.#opts.endpoint}` : ''}${credentials} failed: ${awsReason(err)}`, { cause: err });
     }
     return instances;
   }
@@ -167,4 +190,18 @@ export class Ec2Provider {
     }
     return client;
   }
+}
+
+/**
+ * Why an AWS call failed, in one line: the service's error code and message (AuthFailure, UnauthorizedOperation…),
+ * or the network error's code (ECONNREFUSED…), which Node may put only in the nested errors of an AggregateError
+ * with an empty message (a name resolving to several addresses, all refused).
+ */
+export function awsReason(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string; errors?: { code?: string; message?: string }[]; $metadata?: { httpStatusCode?: number } };
+  if (e.$metadata?.httpStatusCode) return `AWS answered ${e.$metadata.httpStatusCode} ${e.name ?? ''}: ${e.message ?? ''}`.trim();
+  const nested = e.errors?.find((n) => n.code || n.message);
+  const code = e.code ?? nested?.code;
+  const message = e.message || nested?.message || e.name || String(err);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -139,14 +139,22 @@ async function parseRun(name: string, run: Run, env: Record<string, string>): Pr
   return { ...run, sub, opts: opts ?? assert.fail(`${name}: not parsed`), envVars: new Set(cmd.options.flatMap((o) => o.envVar ?? [])) };
 }
 
-const porticoServices = services.filter(([, s]) => isPortico(s));
-const parsed = new Map<string, Parsed>();
-for (const [name, s] of porticoServices) {
-  const runs = porticoRuns(name, s);
-  assert.equal(runs.length, 1, `${name}: one portico run, found ${runs.length}`);
-  parsed.set(name, await parseRun(name, runs[0] as Run, s.environment ?? {}));
+async function parseAll(): Promise<Map<string, Parsed>> {
+  const all = new Map<string, Parsed>();
+  for (const [name, s] of services.filter(([, s]) => isPortico(s))) {
+    const runs = porticoRuns(name, s);
+    assert.equal(runs.length, 1, `${name}: one portico run, found ${runs.length}`);
+    all.set(name, await parseRun(name, runs[0] as Run, s.environment ?? {}));
+  }
+  return all;
 }
-const run = (name: string): Parsed => parsed.get(name) ?? assert.fail(`${name} runs no portico command`);
+// Every Portico service's run, parsed. A line the CLI refuses fails every test that uses them, with its message.
+const parsing = await parseAll().then((all) => ({ all }), (error: Error) => ({ error }));
+const parsedRuns = (): Map<string, Parsed> => {
+  if ('error' in parsing) throw parsing.error;
+  return parsing.all;
+};
+const run = (name: string): Parsed => parsedRuns().get(name) ?? assert.fail(`${name} runs no portico command`);
 
 // --- ports -------------------------------------------------------------------------------------------
 
@@ -173,7 +181,7 @@ const listening = (p: Parsed) => (LISTENS[p.sub] ?? []).filter((o) => p.opts[o] 
 
 /** Services that mount a volume the bootstrap one-shot writes (Envoy), with the admin port that bootstrap gives them. */
 function bootstrapReaders(): { name: string; adminPort: number }[] {
-  const boot = [...parsed.entries()].find(([, p]) => p.sub === 'bootstrap') ?? assert.fail('no service runs portico bootstrap');
+  const boot = [...parsedRuns().entries()].find(([, p]) => p.sub === 'bootstrap') ?? assert.fail('no service runs portico bootstrap');
   const volumes = new Set((service(boot[0]).volumes ?? []).map((v) => v.split(':')[0]));
   return services
     .filter(([name, s]) => name !== boot[0] && (s.volumes ?? []).some((v) => volumes.has(v.split(':')[0])))
@@ -183,7 +191,7 @@ function bootstrapReaders(): { name: string; adminPort: number }[] {
 /** Every port a service listens on: on the compose network (expose) and on its own loopback. */
 function ownPorts(name: string): Set<number> {
   const ports = exposed(name);
-  const p = parsed.get(name);
+  const p = parsedRuns().get(name);
   if (p) for (const l of listening(p)) ports.add(l.port);
   for (const r of bootstrapReaders()) if (r.name === name) ports.add(r.adminPort);
   return ports;
@@ -227,8 +235,8 @@ describe('docker-compose.yml (not run in CI: no Docker engine here; checked stat
   });
 
   it('parses every portico command line with the real CLI, and sets only PORTICO_* variables it reads', () => {
-    assert.deepEqual([...parsed.values()].map((p) => p.sub).sort(), ['bootstrap', 'controller', 'echo', 'extauth', 'ratelimit']);
-    for (const [name, p] of parsed) {
+    assert.deepEqual([...parsedRuns().values()].map((p) => p.sub).sort(), ['bootstrap', 'controller', 'echo', 'extauth', 'ratelimit']);
+    for (const [name, p] of parsedRuns()) {
       for (const key of Object.keys(service(name).environment ?? {}).filter((k) => k.startsWith('PORTICO_'))) {
         assert.ok(p.envVars.has(key), `${name}: portico ${p.sub} reads no ${key}`);
       }
@@ -236,14 +244,14 @@ describe('docker-compose.yml (not run in CI: no Docker engine here; checked stat
   });
 
   it('exposes exactly the ports each Portico service listens on beyond loopback', () => {
-    for (const [name, p] of parsed) {
+    for (const [name, p] of parsedRuns()) {
       const network = listening(p).filter((l) => !isLoopback(l.host));
       assert.deepEqual(new Set(network.map((l) => l.port)), exposed(name), `${name}: expose = what it listens on beyond loopback`);
     }
   });
 
   it('connects each Portico service to a service and a port that service exposes', () => {
-    for (const [name, p] of parsed) {
+    for (const [name, p] of parsedRuns()) {
       for (const option of CONNECTS[p.sub] ?? []) {
         const value = p.opts[option] ?? assert.fail(`${name}: no --${option}`);
         for (const address of value.split(',')) {
@@ -287,7 +295,7 @@ describe('docker-compose.yml (not run in CI: no Docker engine here; checked stat
   });
 
   it('starts Envoy from the bootstrap the one-shot writes, through a shared volume', () => {
-    const boot = [...parsed.values()].find((p) => p.sub === 'bootstrap') ?? assert.fail('no bootstrap');
+    const boot = [...parsedRuns().values()].find((p) => p.sub === 'bootstrap') ?? assert.fail('no bootstrap');
     const [reader] = bootstrapReaders();
     assert.ok(boot.stdout, 'the bootstrap is written to a file');
     assert.equal(reader?.name, 'envoy');

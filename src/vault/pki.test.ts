@@ -1,9 +1,10 @@
-// The PKI issuer against a fake Vault: what it issues and publishes, what it drops, and that a failing or
-// broken issuance never replaces what serves (and says why, without the key).
+// The PKI issuer against a fake Vault: what it issues and publishes, what it drops, when it renews (two thirds
+// of the lifetime), and that a failing or broken issuance never replaces what serves (and says why, without the key).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CertificateRequest } from '../api/certificate-request.ts';
+import { notAfterOf } from '../lib/certificates.ts';
 import { VaultError } from '../lib/errors.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
 import { waitFor } from '../../test/support/components.ts';
@@ -71,3 +72,33 @@ test('Vault failing or answering a broken pair: nothing published, problem() say
   await waitFor(() => snapshots.length === 1);
   assert.equal(pkiIssuer.problem(), undefined);
 });
+
+test('renews at two thirds of the lifetime: not before, not after', async (t) => {
+  // Fake clocks (Date and setTimeout) so a day-long certificate (what makeCa issues) can be walked through.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  const issuedAt = Date.now();
+  const pki = new FakePki();
+  const { issuer: pkiIssuer, snapshots } = issuer(pki);
+  t.after(() => pkiIssuer.stop());
+  pkiIssuer.want([request]);
+  await settle(() => snapshots.length === 1);
+  const cert = (snapshots[0]?.resources[0]?.spec as { stringData: Record<string, string> }).stringData['tls.crt'] as string;
+  const lifetimeMs = (notAfterOf(cert) as number) - issuedAt;
+  assert.ok(lifetimeMs > 23 * 3600_000, `a day-long certificate (${lifetimeMs} ms)`);
+
+  t.mock.timers.tick(Math.floor(lifetimeMs * 0.65));
+  await settle(() => pki.calls.length > 1);
+  assert.equal(pki.calls.length, 1, 'not renewed at 65 % of the lifetime');
+  t.mock.timers.tick(Math.floor(lifetimeMs * 0.01)); // 66 %: still before 2/3
+  await settle(() => pki.calls.length > 1);
+  assert.equal(pki.calls.length, 1, 'not renewed at 66 % of the lifetime');
+  t.mock.timers.tick(Math.floor(lifetimeMs * 0.01)); // 67 %: just past 2/3
+  await settle(() => snapshots.length === 2);
+  assert.equal(pki.calls.length, 2, 'renewed by 67 % of the lifetime');
+  assert.equal(snapshots.length, 2, 'the renewed certificate is published');
+});
+
+/** Lets the issuer's promises run (the fake clocks leave setImmediate alone) until `done`, or a while. */
+async function settle(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+}

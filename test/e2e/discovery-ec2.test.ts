@@ -8,16 +8,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
 import type { AwsCredentials } from '../../src/api/aws-secret.ts';
 import { statusPath } from '../../src/status/file-writer.ts';
 import { waitFor } from '../support/components.ts';
-import { envoyClusterHosts } from '../support/envoy-admin.ts';
+import { envoyClusterHosts, untilClusterHosts } from '../support/envoy-admin.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { captureLogs } from '../support/logs.ts';
-import { startMoto } from '../support/moto.ts';
+import { instanceHosts, runInstances, startMoto } from '../support/moto.ts';
 
 const REGION = 'eu-west-1';
 
@@ -33,34 +33,11 @@ const routeTo = (name: string) =>
   route(name, `    - matches: [{ path: { type: PathPrefix, value: /${name} } }]
       backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: ${name} }]`);
 
-async function run(ec2: EC2Client, count: number, tags: Record<string, string>): Promise<Instance[]> {
-  const out = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: 'ami-12c6146b',
-      MinCount: count,
-      MaxCount: count,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
-    }),
-  );
-  return out.Instances ?? [];
-}
-
-const ips = (list: Instance[], port: number, field: 'PrivateIpAddress' | 'PublicIpAddress' = 'PrivateIpAddress') => list.map((i) => `${i[field]}:${port}`).sort();
-
-/** Waits until Envoy's hosts of `cluster` are `expected`. */
-async function hosts(gw: GatewayEnv, cluster: string, expected: string[]): Promise<void> {
-  let last: string[] | undefined;
-  await waitFor(async () => {
-    last = await envoyClusterHosts(gw.envoy.adminPort, cluster);
-    return JSON.stringify(last) === JSON.stringify(expected);
-  }, { timeoutMs: 15_000, intervalMs: 100, what: () => `Envoy's ${cluster} hosts to be ${expected.join(', ')} (last: ${last?.join(', ')})` });
-}
-
 test('EC2: tagged running instances become Envoy hosts on the Upstream port; terminated ones leave; publicIp', { timeout: 180_000 }, async (t) => {
   const moto = await startMoto(t);
   const ec2 = moto.ec2(REGION);
-  const web = await run(ec2, 2, { app: 'web', team: 'shop' });
-  await run(ec2, 1, { app: 'batch', team: 'shop' });
+  const web = await runInstances(ec2, 2, { app: 'web', team: 'shop' });
+  await runInstances(ec2, 1, { app: 'batch', team: 'shop' });
 
   const gw = await startGateway(t, {
     files: {
@@ -69,10 +46,10 @@ test('EC2: tagged running instances become Envoy hosts on the Upstream port; ter
     },
     controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } } },
   });
-  await hosts(gw, 'upstream/default/fleet', ips(web, 8080));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(web, 8080));
 
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [web[0]?.InstanceId as string] }));
-  await hosts(gw, 'upstream/default/fleet', ips(web.slice(1), 8080));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(web.slice(1), 8080));
 
   // moto gives running instances public IPs too; publicIp picks those, on Gloo's default port 80.
   await gw.write('public.yaml', upstream('public', `{ region: ${REGION}, publicIp: true, filters: [{ key: team }] }`) + '---\n' + routeTo('public'));
@@ -80,7 +57,7 @@ test('EC2: tagged running instances become Envoy hosts on the Upstream port; ter
   const running = (described.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   assert.equal(running.length, 2);
   assert.ok(running.every((i) => i.PublicIpAddress), 'moto gave every running instance a public IP');
-  await hosts(gw, 'upstream/default/public', ips(running, 80, 'PublicIpAddress'));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/public', instanceHosts(running, 80, 'PublicIpAddress'));
   assert.deepEqual(gw.controller.discoveryWatches().length, 2);
 });
 
@@ -95,9 +72,9 @@ test('EC2 credentials from a Secret: its account is listed; a rotation switches 
   const moto = await startMoto(t);
   const [a, b] = [await moto.assumeRole('111111111111'), await moto.assumeRole('222222222222')];
   // Same tags in three accounts: the environment's (the standard chain's), A's and B's.
-  const inEnvAccount = await run(moto.ec2(REGION), 2, { app: 'web' });
-  const inA = await run(moto.ec2(REGION, a), 1, { app: 'web' });
-  const inB = await run(moto.ec2(REGION, b), 2, { app: 'web' });
+  const inEnvAccount = await runInstances(moto.ec2(REGION), 2, { app: 'web' });
+  const inA = await runInstances(moto.ec2(REGION, a), 1, { app: 'web' });
+  const inB = await runInstances(moto.ec2(REGION, b), 2, { app: 'web' });
   assert.equal(new Set([...inEnvAccount, ...inA, ...inB].map((i) => i.PrivateIpAddress)).size, 5);
 
   const logs: string[] = [];
@@ -106,17 +83,17 @@ test('EC2 credentials from a Secret: its account is listed; a rotation switches 
     controller: { discovery: { ec2: { endpoint: moto.endpoint, intervalMs: 500 } }, logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }) },
   });
   await writeCredentials(gw, a);
-  await hosts(gw, 'upstream/default/fleet', ips(inA, 80));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(inA, 80));
 
   await writeCredentials(gw, b);
-  await hosts(gw, 'upstream/default/fleet', ips(inB, 80));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(inB, 80));
   assert.equal(gw.controller.discoveryWatches().length, 1, 'the rotation replaced the poller');
   const debugIr = async () => (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/debug/ir`)).text();
   const irServing = await debugIr();
   assert.match(irServing, /"secretRef": \{\s*"namespace": "default",\s*"name": "aws"\s*\}/);
 
   await gw.remove('.secrets/default/aws/aws_secret_access_key');
-  await hosts(gw, 'upstream/default/fleet', []);
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', []);
   const key = 'gloo.solo.io/Upstream/default/fleet';
   let resolved: unknown;
   await waitFor(async () => {
@@ -138,7 +115,7 @@ test('EC2 credentials from a Secret: its account is listed; a rotation switches 
 
 test('EC2 outage: /healthz degraded and the metric, the last hosts kept, logged once without a stack; EC2 back: recovered, logged', { timeout: 180_000 }, async (t) => {
   const moto = await startMoto(t);
-  const web = await run(moto.ec2(REGION), 2, { app: 'web' });
+  const web = await runInstances(moto.ec2(REGION), 2, { app: 'web' });
   const logs = captureLogs('info');
   const gw = await startGateway(t, {
     files: { 'gateway.yaml': GATEWAY, 'fleet.yaml': upstream('fleet', `{ region: ${REGION}, port: 8080, filters: [{ kvPair: { key: app, value: web } }] }`) + '---\n' + routeTo('fleet') },
@@ -147,7 +124,7 @@ test('EC2 outage: /healthz degraded and the metric, the last hosts kept, logged 
   const admin = (path: string) => fetch(`http://127.0.0.1:${gw.controller.adminPort}${path}`);
   const healthz = async () => (await (await admin('/healthz')).json()) as { status: string; degraded: string[] };
   const metric = async () => /^portico_degraded_components (\d+)$/m.exec(await (await admin('/metrics')).text())?.[1];
-  await hosts(gw, 'upstream/default/fleet', ips(web, 8080));
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(web, 8080));
   assert.deepEqual(await healthz(), { status: 'ok', degraded: [] });
 
   await moto.stop();
@@ -160,7 +137,7 @@ test('EC2 outage: /healthz degraded and the metric, the last hosts kept, logged 
   assert.equal(await metric(), '1');
   // Many polls (every 500 ms at most) later: the same hosts, and the outage logged once.
   await new Promise((r) => setTimeout(r, 4000));
-  assert.deepEqual(await envoyClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet'), ips(web, 8080), 'the last hosts stay in use');
+  assert.deepEqual(await envoyClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet'), instanceHosts(web, 8080), 'the last hosts stay in use');
   const lines = logs.entries.filter((e) => OUTAGE.test(String(e.msg)));
   assert.equal(lines.length, 1, logs.text());
   assert.equal(lines[0]?.level, 40, 'a warning');
@@ -168,8 +145,8 @@ test('EC2 outage: /healthz degraded and the metric, the last hosts kept, logged 
 
   // moto comes back empty (it keeps nothing): the poller recovers and serves what EC2 lists now.
   await moto.restart();
-  const back = await run(moto.ec2(REGION), 1, { app: 'web' });
-  await hosts(gw, 'upstream/default/fleet', ips(back, 8080));
+  const back = await runInstances(moto.ec2(REGION), 1, { app: 'web' });
+  await untilClusterHosts(gw.envoy.adminPort, 'upstream/default/fleet', instanceHosts(back, 8080));
   await waitFor(async () => (health = await healthz()).status === 'ok', { what: () => `healthy again (last: ${JSON.stringify(health)})` });
   assert.equal(await metric(), '0');
   assert.equal(logs.entries.filter((e) => e.msg === 'EC2 query answers again').length, 1, logs.text());

@@ -1,5 +1,7 @@
 // Reading what a running Envoy has applied, from its admin API: the hosts of each cluster (EDS as served),
 // and its counters.
+import { waitFor } from './components.ts';
+
 export interface ClusterHost {
   address: string;
   port: number;
@@ -16,6 +18,15 @@ export async function envoyClusterHosts(adminPort: number, cluster: string): Pro
   const status = ((await res.json()) as ClustersJson).cluster_statuses?.find((c) => c.name === cluster);
   if (!status) return undefined;
   return (status.host_statuses ?? []).flatMap((h) => (h.address?.socket_address ? [`${h.address.socket_address.address}:${h.address.socket_address.port_value}`] : [])).sort();
+}
+
+/** Waits until Envoy's hosts of `cluster` are `expected` (sorted `address:port`). */
+export async function untilClusterHosts(adminPort: number, cluster: string, expected: string[]): Promise<void> {
+  let last: string[] | undefined;
+  await waitFor(async () => {
+    last = await envoyClusterHosts(adminPort, cluster);
+    return JSON.stringify(last) === JSON.stringify(expected);
+  }, { timeoutMs: 15_000, intervalMs: 100, what: () => `Envoy's ${cluster} hosts to be ${expected.join(', ')} (last: ${last?.join(', ')})` });
 }
 
 /** The value of one of Envoy's counters or gauges, e.g. `listener_manager.listener_modified`. */

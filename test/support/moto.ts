@@ -4,7 +4,7 @@
 // apart by access key: `assumeRole` gives credentials of another account, whose instances no other
 // credentials see.
 import type { TestContext } from 'node:test';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsCredentials } from '../../src/api/aws-secret.ts';
 import { freePort, requireBinary, startProcess } from './components.ts';
 
@@ -55,6 +55,24 @@ export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServ
       stopped = false;
     },
   };
+}
+
+/** Starts `count` instances (of an AMI moto knows) tagged `tags`. */
+export async function runInstances(ec2: EC2Client, count: number, tags: Record<string, string>): Promise<Instance[]> {
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      MinCount: count,
+      MaxCount: count,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+    }),
+  );
+  return out.Instances ?? [];
+}
+
+/** `address:port` of each instance, sorted: how Envoy's cluster hosts read (see envoyClusterHosts). */
+export function instanceHosts(list: Instance[], port: number, field: 'PrivateIpAddress' | 'PublicIpAddress' = 'PrivateIpAddress'): string[] {
+  return list.map((i) => `${i[field]}:${port}`).sort();
 }
 
 /** STS's query API by hand (the STS SDK client is not a dependency); moto checks no signature. */

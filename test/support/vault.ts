@@ -1,15 +1,20 @@
 // A real OpenBao (`bao`, the Vault API) server for tests, on a random loopback port, set up by vault/setup.sh
 // (KV v2, PKI, the controller's policy and AppRole). Not a dev server: it keeps its data in a file store, so
 // kill() and restart() are a real outage — the restarted server comes back sealed and, once unseal()ed,
-// still holds every secret, CA and login. A missing `bao` fails the test with how to install it.
+// still holds every secret, CA and login. A missing `bao` fails the test with how to install it. Also: what a
+// controller shows anyone (logs, statuses, /debug), for asserting that no secret value is among it.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, requireBinary, startProcess, tempDir, waitFor, type AfterHook, type ProcessHandle } from './components.ts';
+import type { GatewayEnv } from './gateway.ts';
+import { httpRequest as httpGet } from './http.ts';
+import type { CapturedLogs } from './logs.ts';
 import { writeCertificates, type TestCertificates } from './tls.ts';
 
 const SETUP = join(import.meta.dirname, '../../vault/setup.sh');
@@ -29,6 +34,8 @@ export interface VaultServer {
   unseal(): Promise<void>;
   /** Writes a KV v2 secret (`path` below `secret/data/`). */
   kvPut(path: string, data: Record<string, string>): Promise<void>;
+  /** Sets a KV v2 secret's custom_metadata, all of it (`path` below `secret/metadata/`): its Secret's labels. */
+  kvLabels(path: string, labels: Record<string, string>): Promise<void>;
 }
 
 /** A free port whose successor is free too: a server puts its cluster listener on port + 1. */
@@ -108,6 +115,7 @@ disable_mlock = true
     },
     unseal,
     kvPut: async (path, data) => void (await api('POST', `secret/data/${path}`, { data }, rootToken)),
+    kvLabels: async (path, labels) => void (await api('POST', `secret/metadata/${path}`, { custom_metadata: labels }, rootToken)),
   };
 }
 
@@ -128,4 +136,29 @@ function call(address: string, tls: TestCertificates | undefined, method: string
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/**
+ * Everything a controller shows anyone, by where: its log lines (and those of `others`, e.g. a service's),
+ * every status file, and the admin's /debug pages. For asserting that no secret value is shown.
+ */
+export async function shownByController(gw: GatewayEnv, logs: CapturedLogs[]): Promise<Record<string, string>> {
+  const dir = gw.controller.statusDir;
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+  const statuses = await Promise.all(files.map((f) => readFile(join(f.parentPath, f.name), 'utf8')));
+  const debug = async (page: string) => (await httpGet(gw.controller.adminPort, `/debug/${page}`)).body;
+  return {
+    log: logs.map((l) => l.text()).join(''),
+    'status files': statuses.join('\n---\n'),
+    '/debug/statuses': await debug('statuses'),
+    '/debug/problems': await debug('problems'),
+    '/debug/ir': await debug('ir'),
+  };
+}
+
+/** Fails naming where and which value shows, never the value itself (the failure is shown too). */
+export function assertNotShown(shown: Record<string, string>, values: Record<string, string>): void {
+  for (const [where, text] of Object.entries(shown)) {
+    for (const [what, value] of Object.entries(values)) assert.ok(!text.includes(value), `${what} shows in the ${where}`);
+  }
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
 import { FolderWatchers } from '../folder-watchers.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
-import { keepGoodPair, secretKey, secretResource, type SecretResource } from './secret.ts';
+import { keepGoodPair, secretKey, secretResource, withLabels, type SecretResource } from './secret.ts';
 
 export type { SecretResource } from './secret.ts';
 
@@ -114,7 +114,7 @@ async function readSecret(dir: string, namespace: string, name: string, rejected
     const problem = { source: { file: labelsFile }, resource: `Secret ${namespace}/${name}`, field: 'metadata.labels', message: `${LABELS_FILE} must be a YAML mapping of label names to values; the Secret has no labels until it is` };
     rejected.push({ id: { apiVersion: 'v1', kind: 'Secret', namespace, name }, source: { file: labelsFile }, problems: [problem] });
   }
-  return labels ? { ...secret, metadata: { ...secret.metadata, labels } } : secret;
+  return labels ? withLabels(secret, labels) : secret;
 }
 
 const LABELS_FILE = '.labels';

@@ -1,6 +1,6 @@
 // What every secret source shares: the Secret resource a set of keys makes (TLS when it holds tls.crt or
-// tls.key, else Opaque), and keeping the last good certificate pair serving while a new one does not check
-// out (a rotation half written, or a bad one). Values are never logged or put in messages.
+// tls.key, else Opaque) with its labels, and keeping the last good certificate pair serving while a new one
+// does not check out (a rotation half written, or a bad one). Values are never logged or put in messages.
 import { OPAQUE_SECRET_TYPE, TLS_SECRET_TYPE, type SecretSpec } from '../../api/core-types.ts';
 import type { Rejected } from '../../api/parse.ts';
 import { resourceId, type Resource } from '../../api/resource.ts';
@@ -14,12 +14,20 @@ export function secretResource(namespace: string, name: string, stringData: Secr
   return { apiVersion: 'v1', kind: 'Secret', metadata: { namespace, name }, spec: { type: tls ? TLS_SECRET_TYPE : OPAQUE_SECRET_TYPE, stringData }, source };
 }
 
+/** The Secret with these labels (none: no `labels` at all), which AuthConfigs select API keys by. */
+export function withLabels(s: SecretResource, labels: Record<string, string> | undefined): SecretResource {
+  const metadata = { ...s.metadata };
+  delete metadata.labels;
+  return { ...s, metadata: labels && Object.keys(labels).length ? { ...metadata, labels } : metadata };
+}
+
 export function secretKey(s: SecretResource): string {
   return `${s.metadata.namespace}/${s.metadata.name}`;
 }
 
 /**
- * A pair that does not check out, where a good one served before, keeps the good one serving and is reported
+ * A pair that does not check out, where a good one served before, keeps the good one's values serving (the
+ * labels and source stay the new read's) and is reported
  * as rejected (`where` says where the bad key lives): the Secret's status and the log say why. A Secret that
  * was never good is passed on as it is, so the listener using it says why.
  */
@@ -36,5 +44,5 @@ export function keepGoodPair(secret: SecretResource, previous: SecretResource | 
     source,
     problems: [{ source, resource: resourceId(secret), message: `${check.field} ${check.message}; the previous certificate keeps serving` }],
   });
-  return previous;
+  return { ...secret, spec: previous.spec };
 }

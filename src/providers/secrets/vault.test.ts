@@ -1,5 +1,5 @@
 // The Vault KV v2 source against a fake Vault: what a poll costs (data read only when current_version moves),
-// what it publishes, a bad rotation keeping the good pair, and an outage keeping everything.
+// what it publishes, custom_metadata as labels, a bad rotation keeping the good pair, and an outage keeping everything.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +17,8 @@ const wildcard = testdata.find((s) => s.metadata.name === 'wildcard')?.spec.stri
 /** KV v2 in memory: path below the root → versions; counts the data reads. */
 class FakeKv implements VaultReader {
   secrets = new Map<string, Record<string, unknown>[]>();
+  /** custom_metadata by path: changing it makes no new version, as in Vault. */
+  custom = new Map<string, Record<string, string>>();
   /** Paths whose current version is (soft-)deleted. */
   deleted = new Set<string>();
   dataReads: string[] = [];
@@ -37,7 +39,10 @@ class FakeKv implements VaultReader {
     const versions = this.secrets.get(key ?? '');
     if (!versions) return undefined;
     const deleted = this.deleted.has(key ?? '');
-    if (kind === 'metadata') return { current_version: versions.length, versions: { [versions.length]: { deletion_time: deleted ? '2026-01-01T00:00:00Z' : '', destroyed: false } } } as T;
+    if (kind === 'metadata') {
+      const current = { deletion_time: deleted ? '2026-01-01T00:00:00Z' : '', destroyed: false };
+      return { current_version: versions.length, custom_metadata: this.custom.get(key ?? '') ?? null, versions: { [versions.length]: current } } as T;
+    }
     if (deleted) return undefined;
     this.dataReads.push(key ?? '');
     return { data: versions.at(-1) } as T;
@@ -84,6 +89,30 @@ test('a poll reads data only for secrets whose version moved, and publishes only
   assert.deepEqual(snapshots.at(-1)?.resources.map((r) => r.metadata.name), ['shop'], 'a deleted current version withdraws the Secret');
 });
 
+test("custom_metadata is the Secret's labels: a label change is published with no data read", async (t) => {
+  const kv = new FakeKv();
+  kv.put('team-a/key-a', { 'api-key': 'k1' });
+  kv.custom.set('team-a/key-a', { tier: 'gold', team: 'infra' });
+  kv.put('team-a/key-b', { 'api-key': 'k2' });
+  const { source, snapshots, started } = start(kv);
+  t.after(() => source.stop());
+  await started;
+  const labels = () => snapshots.at(-1)?.resources.map((r) => [r.metadata.name, r.metadata.labels]);
+  assert.deepEqual(labels(), [['key-a', { team: 'infra', tier: 'gold' }], ['key-b', undefined]]);
+
+  kv.custom.set('team-a/key-b', { team: 'infra' }); // `kv metadata put -custom-metadata team=infra`
+  kv.custom.delete('team-a/key-a');
+  await sleep(100);
+  assert.equal(snapshots.length, 2, 'a label change alone is published');
+  assert.deepEqual(labels(), [['key-a', undefined], ['key-b', { team: 'infra' }]]);
+  assert.ok(!('labels' in (snapshots[1]?.resources[0]?.metadata ?? {})), 'labels removed, not left empty');
+  assert.equal(kv.dataReads.length, 2, 'labels come with the metadata: no data read');
+
+  kv.put('team-a/key-b', { 'api-key': 'k3' });
+  await sleep(100);
+  assert.deepEqual(labels(), [['key-a', undefined], ['key-b', { team: 'infra' }]], 'a new version keeps the labels');
+});
+
 test('a version whose pair does not match keeps the good pair serving, reported for as long as it stands', async (t) => {
   const kv = new FakeKv();
   kv.put('default/shop', shop);
@@ -91,8 +120,10 @@ test('a version whose pair does not match keeps the good pair serving, reported 
   t.after(() => source.stop());
   await started;
   kv.put('default/shop', { 'tls.crt': shop['tls.crt'], 'tls.key': wildcard['tls.key'] });
+  kv.custom.set('default/shop', { tier: 'edge' });
   await sleep(100);
   const last = snapshots.at(-1);
+  assert.deepEqual(last?.resources[0]?.metadata.labels, { tier: 'edge' }, 'the good pair serves under the new labels');
   assert.equal(last?.resources[0]?.spec && (last.resources[0].spec as { stringData: Record<string, string> }).stringData['tls.key'], shop['tls.key']);
   assert.equal(last?.rejected[0]?.problems[0]?.message, 'tls.key does not match the certificate in tls.crt; the previous certificate keeps serving');
   assert.deepEqual(last?.rejected[0]?.source, { key: 'secret/data/portico/default/shop#tls.key' });

@@ -1,7 +1,9 @@
 // Secrets from Vault KV v2: `<mount>/data/<rootKey>/<namespace>/<name>` is the Secret `<namespace>/<name>`,
-// each key of its data one key of the Secret (tls.crt + tls.key make a TLS Secret, anything else Opaque).
+// each key of its data one key of the Secret (tls.crt + tls.key make a TLS Secret, anything else Opaque), and
+// the secret's custom_metadata its labels (what AuthConfigs select API keys by).
 // KV v2 has no change feed, so the source polls: each round LISTs the namespaces and their secrets and reads
-// every secret's metadata; only a secret whose current_version moved has its data read again. A new
+// every secret's metadata; only a secret whose current_version moved has its data read again. Labels come
+// with the metadata, so a label change (which makes no new version) costs no data read either. A new
 // version therefore reaches Envoy within one interval, as an SDS update only. While Vault cannot be reached
 // the source publishes nothing new (the store and Envoy keep the last certificates), reports the outage as
 // its problem(), retries with back-off, and warns about served certificates that will expire meanwhile.
@@ -13,7 +15,7 @@ import { notAfterOf } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { VaultClient } from '../../vault/client.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
-import { keepGoodPair, secretKey, secretResource, type SecretResource } from './secret.ts';
+import { keepGoodPair, secretKey, secretResource, withLabels, type SecretResource } from './secret.ts';
 
 export interface VaultKvOptions {
   /** The KV v2 mount; default `secret`. */
@@ -37,9 +39,13 @@ interface Entry {
   rejected?: Rejected;
 }
 
-/** What `<mount>/metadata/<path>` answers (the fields Portico uses); deletion_time is '' while not deleted. */
+/**
+ * What `<mount>/metadata/<path>` answers (the fields Portico uses); deletion_time is '' while not deleted,
+ * custom_metadata null while none is set.
+ */
 interface KvMetadata {
   current_version?: number;
+  custom_metadata?: Record<string, unknown> | null;
   versions?: Record<string, { deletion_time?: string; destroyed?: boolean }>;
 }
 
@@ -138,8 +144,9 @@ export class VaultSecretProvider {
     const version = meta?.current_version ?? 0;
     const current = meta?.versions?.[String(version)];
     if (current?.destroyed || current?.deletion_time) return undefined;
+    const labels = labelsOf(meta?.custom_metadata);
     const previous = this.#entries.get(`${namespace}/${name}`);
-    if (previous && previous.version === version) return previous;
+    if (previous && previous.version === version) return sameLabels(previous.secret, labels) ? previous : { ...previous, secret: withLabels(previous.secret, labels) };
     const path = this.dataPath(namespace, name);
     const data = await this.#client.read<{ data?: Record<string, unknown> }>(path);
     if (!data?.data) return undefined;
@@ -148,7 +155,7 @@ export class VaultSecretProvider {
       if (typeof value === 'string') stringData[key] = value;
       else this.#log.warn({ path, key }, `Vault secret ${path}: key ${key} is not a string and is left out`);
     }
-    const fresh = secretResource(namespace, name, stringData, { key: path });
+    const fresh = withLabels(secretResource(namespace, name, stringData, { key: path }), labels);
     const rejected: Rejected[] = [];
     const secret = keepGoodPair(fresh, previous?.secret, (key) => ({ key: `${path}#${key}` }), rejected);
     return { version, secret, ...(rejected[0] && { rejected: rejected[0] }) };
@@ -164,8 +171,8 @@ export class VaultSecretProvider {
     const entries = [...this.#entries.values()];
     const resources = entries.map((e) => e.secret);
     const rejected = entries.flatMap((e) => (e.rejected ? [e.rejected] : []));
-    // The versions say everything that can change what is served: no need to hash the values.
-    const fingerprint = JSON.stringify([...this.#entries].map(([k, e]) => [k, e.version]));
+    // The versions and labels say everything that can change what is served: no need to hash the values.
+    const fingerprint = JSON.stringify([...this.#entries].map(([k, e]) => [k, e.version, e.secret.metadata.labels ?? {}]));
     if (fingerprint === this.#published) return;
     this.#published = fingerprint;
     this.#log.info({ secrets: [...this.#entries.keys()] }, 'Vault secrets loaded');
@@ -199,4 +206,14 @@ export class VaultSecretProvider {
       this.#log.error({ secret: key, notAfter: new Date(notAfter).toISOString() }, `the certificate of Secret ${key} (${secret.source?.key}) expires at ${new Date(notAfter).toISOString()}, in ${Math.round((notAfter - now) / 60_000)} min, and Vault cannot be reached to read a newer one`);
     }
   }
+}
+
+/** custom_metadata as labels, sorted (so comparing them is comparing their JSON); Vault keeps only strings there. */
+function labelsOf(custom: Record<string, unknown> | null | undefined): Record<string, string> | undefined {
+  const entries = Object.entries(custom ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return entries.length ? Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) : undefined;
+}
+
+function sameLabels(secret: SecretResource, labels: Record<string, string> | undefined): boolean {
+  return JSON.stringify(secret.metadata.labels ?? {}) === JSON.stringify(labels ?? {});
 }

@@ -70,7 +70,7 @@ function summary(what: string, l: Latencies, extra: Record<string, unknown> = {}
 }
 
 // Every thread of this process (and what it starts: Envoy, the echo upstream) away from the service's core.
-execFileSync('taskset', ['-a', '-p', '-c', String(1 - core), String(process.pid)], { stdio: 'ignore' });
+if (core >= 0) execFileSync('taskset', ['-a', '-p', '-c', String(1 - core), String(process.pid)], { stdio: 'ignore' });
 /** `phases` one-second open loops at RATE, taking turns between the targets; each target's latencies merged. */
 async function alternating(port: number, targets: Target[], phases: number): Promise<Latencies[]> {
   const merged = targets.map((): Latencies => ({ count: 0, seconds: 0, ms: [], errors: 0 }));
@@ -95,7 +95,8 @@ await writeFile(join(dir, '.secrets/default/bench-key/api-key'), API_KEY['api-ke
 const controller = new Controller({ configDir: dir, xdsAddress: '127.0.0.1:0', adminAddress: 'off', extAuthAddress: socket, logger: silentLogger });
 await controller.start();
 const envoy = await startEnvoy({ envoyBin: findBinary('envoy'), gateway: 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
-const service = await startProcess('taskset', ['-c', String(core), resolve(import.meta.dirname, '../bin/portico'), 'extauth', '--listen', socket, '--xds-address', `127.0.0.1:${controller.xdsPort}`, '--log-level', 'warn', '--log-format', 'json'], { name: 'portico extauth' });
+const pinned = core >= 0 ? ['taskset', ['-c', String(core), resolve(import.meta.dirname, '../bin/portico')]] as const : [resolve(import.meta.dirname, '../bin/portico'), []] as const;
+const service = await startProcess(pinned[0], [...pinned[1], 'extauth', '--listen', socket, '--xds-address', `127.0.0.1:${controller.xdsPort}`, '--log-level', 'warn', '--log-format', 'json'], { name: 'portico extauth' });
 try {
   await waitFor(async () => (await httpRequest(port, '/key', { headers: API_KEY }).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: 'Envoy + ext-auth serving /key' });
 

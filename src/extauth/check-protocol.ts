@@ -68,8 +68,9 @@ export function encodeCheckResponse(decision: Decision): Buffer {
         status: { code: decision.status === 401 ? RPC_UNAUTHENTICATED : RPC_PERMISSION_DENIED },
         denied_response: { status: { code: decision.status }, headers: headerOptions(decision.headers ?? {}), body: decision.body ?? '' },
       };
-  const type = checkTypes().response;
-  return Buffer.from(type.encode(type.fromObject(message)).finish());
+  // Plain objects straight into encode (no fromObject): the shapes above are the wire's, enums as numbers.
+  const bytes = checkTypes().response.encode(message).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** protobufjs's decoded Struct: a Value's unset string_value reads as the empty string. */
@@ -95,8 +96,11 @@ export function decodeCheckResponse(raw: Uint8Array, reason: string): Decision {
   return { allow: false, status: denied?.status?.code || 403, reason, headers: headerMap(denied?.headers), ...(denied?.body && { body: denied.body }) };
 }
 
+/** HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD: a client's value never survives. */
+const OVERWRITE_IF_EXISTS_OR_ADD = 2;
+
 function headerOptions(headers: Record<string, string>): object[] {
-  return Object.entries(headers).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+  return Object.entries(headers).map(([key, value]) => ({ header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }));
 }
 
 function headerMap(options: { header?: { key?: string; value?: string } }[] = []): Record<string, string> {

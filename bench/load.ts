@@ -1,8 +1,15 @@
 // Load generators for the ext-auth benchmark: a closed loop of gRPC Check calls (throughput), and an open loop of
-// HTTP requests at a fixed rate (latency at a given load, not distorted by waiting for slow answers).
-import { Agent, request } from 'node:http';
+// HTTP requests at a fixed rate (latency at a given load, not distorted by waiting for slow answers), by vegeta.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect } from 'node:net';
+import { findBinary } from '../src/lib/binaries.ts';
+
+const run = promisify(execFile);
 
 export interface Latencies {
   count: number;
@@ -68,42 +75,32 @@ export interface Target {
 }
 
 /**
- * `rate` GETs per second for `seconds`, sent on schedule whatever the answers' pace (kept-alive connections),
- * going round the targets in turn: each target's latencies are measured under the same load at the same time.
+ * `rate` GETs per second for `seconds`, sent on schedule whatever the answers' pace, by vegeta (a Go generator:
+ * a Node one on the same two cores set the very tail it was to measure), going round the targets in turn: each
+ * target's latencies are measured under the same load at the same moments. Built by `scripts/setup.sh vegeta`.
  */
 export async function httpOpenLoop(port: number, targets: Target[], rate: number, seconds: number): Promise<Latencies[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const results = targets.map(() => ({ ms: [] as number[], errors: 0 }));
-  const pending: Promise<void>[] = [];
-  const started = performance.now();
-  const total = rate * seconds;
-  for (let sent = 0; sent < total; ) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const i = sent % targets.length;
-      const { path, headers } = targets[i] as Target;
-      const r = results[i] as (typeof results)[number];
-      pending.push(get(agent, port, path, headers).then((d) => void (d < 0 ? r.errors++ : r.ms.push(d))));
+  const dir = await mkdtemp(join(tmpdir(), 'portico-vegeta-'));
+  try {
+    const file = join(dir, 'targets.txt');
+    await writeFile(file, targets.map((t) => [`GET http://127.0.0.1:${port}${t.path}`, ...Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`)].join('\n')).join('\n\n') + '\n');
+    const vegeta = findBinary('vegeta');
+    const attack = `${vegeta} attack -targets=${file} -rate=${rate}/s -duration=${seconds}s -keepalive=true -timeout=10s | ${vegeta} encode --to json`;
+    const { stdout } = await run('sh', ['-c', attack], { maxBuffer: 1 << 30 });
+    const results = targets.map(() => ({ ms: [] as number[], errors: 0 }));
+    const byPath = new Map(targets.map((t, i) => [`http://127.0.0.1:${port}${t.path}`, results[i] as (typeof results)[number]]));
+    for (const line of stdout.split('\n')) {
+      if (!line) continue;
+      const hit = JSON.parse(line) as { url: string; code: number; latency: number };
+      const r = byPath.get(hit.url);
+      if (!r) continue;
+      if (hit.code === 200) r.ms.push(hit.latency / 1e6);
+      else r.errors++;
     }
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    return results.map((r) => ({ count: r.ms.length, seconds, ms: r.ms.sort((a, b) => a - b), errors: r.errors }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  await Promise.all(pending);
-  agent.destroy();
-  const elapsed = (performance.now() - started) / 1000;
-  return results.map((r) => ({ count: r.ms.length, seconds: elapsed, ms: r.ms.sort((a, b) => a - b), errors: r.errors }));
-}
-
-/** The request's latency in ms, or -1 when it failed or was not answered 200. */
-function get(agent: Agent, port: number, path: string, headers: Record<string, string>): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - t0 : -1));
-    });
-    req.on('error', () => resolve(-1));
-    req.end();
-  });
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -5,12 +5,13 @@
 #   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad moto
 #   scripts/setup.sh envoy consul     # only these
 #   scripts/setup.sh ratelimit-peer   # envoyproxy/ratelimit, for bench/ratelimit.ts only (never by default)
+#   scripts/setup.sh vegeta           # the HTTP load generator of bench/extauth.ts only (never by default)
 #
 # Versions: scripts/versions.env. Then `. scripts/env.sh` puts $PORTICO_CACHE/bin first on PATH.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 all=(node envoy redis consul openbao nomad moto)
-known=("${all[@]}" ratelimit-peer)
+known=("${all[@]}" ratelimit-peer vegeta)
 if (($# == 0)); then set -- "${all[@]}"; fi
 for c in "$@"; do
   case " ${known[*]} " in

@@ -30,9 +30,21 @@ async function explained(wait: Promise<void>, diagnose: () => Promise<string>): 
   }
 }
 
-/** The ports of an allocation, by network label. */
+/**
+ * The ports of an allocation, by network label. Asked again while Nomad answers with an error: on a loaded
+ * machine a just-listed allocation can answer 500 "alloc lookup failed" for a moment.
+ */
 async function allocPorts(nomad: NomadAgent, allocId: string): Promise<Record<string, number>> {
-  const alloc = (await (await fetch(`${nomad.api}/v1/allocation/${allocId}`)).json()) as { AllocatedResources: { Shared: { Ports: { Label: string; Value: number }[] } } };
+  type Alloc = { AllocatedResources: { Shared: { Ports: { Label: string; Value: number }[] } } };
+  let last = '';
+  let alloc: Alloc | undefined;
+  await waitFor(async () => {
+    const res = await fetch(`${nomad.api}/v1/allocation/${allocId}`);
+    if (res.ok) alloc = (await res.json()) as Alloc;
+    else last = `${res.status} ${await res.text()}`;
+    return res.ok;
+  }, { timeoutMs: 15_000, intervalMs: 250, what: () => `Nomad to describe allocation ${allocId} (last answer: ${last})` });
+  if (!alloc) throw new Error(`no allocation ${allocId}`);
   return Object.fromEntries(alloc.AllocatedResources.Shared.Ports.map((p) => [p.Label, p.Value]));
 }
 

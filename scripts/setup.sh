@@ -29,6 +29,7 @@ for c in "$@"; do
   t0=$(date +%s)
   case "$c" in
     consul | openbao | nomad) cmd=("$here/setup/go-component.sh" "$c") ;;
+    ratelimit-peer | vegeta) cmd=("$here/setup/go-tool.sh" "$c") ;;
     *) cmd=("$here/setup/$c.sh") ;;
   esac
   if ! "${cmd[@]}"; then

@@ -170,6 +170,9 @@ test('Consul down under traffic: no failed request, a newly connecting Envoy is 
   await put(consul, ROUTE_KEY('web'), routeAt('web', '/web'));
   await put(consul, ROUTE_KEY('web2'), routeAt('web2', '/web2').replace('- name: gw', '- name: gw2'));
   await gw.until('/web', (r) => r.status === 200);
+  // gw2's route must be in the controller's config before Consul goes (no Envoy serves gw2 yet to show it).
+  const debugIr = async () => (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/debug/ir`)).text();
+  await waitFor(async () => (await debugIr()).includes('/web2'), { what: "the controller's IR to hold gw2's route /web2" });
 
   const traffic = startTraffic(t, async () => (await httpRequest(gw.port, '/web')).status);
 

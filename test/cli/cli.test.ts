@@ -60,11 +60,8 @@ function assertOneLineError(res: SpawnSyncReturns<string>, mentions: RegExp): vo
 // ---------------------------------------------------------------------------------------------------------
 // --help: every flag documented, each with its PORTICO_* variable.
 
-/** Every flag of every subcommand and the environment variable that sets it. This is the CLI's contract. */
-const FLAGS: Record<string, Record<string, string>> = {
-  controller: {
-    '--config': 'PORTICO_CONFIG',
-    '--config-dir': 'PORTICO_CONFIG_DIR',
+/** The Consul flags the controller and `get` share (cli/consul-options.ts). */
+const CONSUL_FLAGS = {
     '--consul-kv-root': 'PORTICO_CONSUL_KV_ROOT',
     '--consul-status-prefix': 'PORTICO_CONSUL_STATUS_PREFIX',
     '--consul-address': 'PORTICO_CONSUL_ADDRESS',
@@ -73,6 +70,14 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--consul-ca-file': 'PORTICO_CONSUL_CA_FILE',
     '--consul-cert-file': 'PORTICO_CONSUL_CERT_FILE',
     '--consul-key-file': 'PORTICO_CONSUL_KEY_FILE',
+};
+
+/** Every flag of every subcommand and the environment variable that sets it. This is the CLI's contract. */
+const FLAGS: Record<string, Record<string, string>> = {
+  controller: {
+    '--config': 'PORTICO_CONFIG',
+    '--config-dir': 'PORTICO_CONFIG_DIR',
+    ...CONSUL_FLAGS,
     '--status-dir': 'PORTICO_STATUS_DIR',
     '--secrets-dir': 'PORTICO_SECRETS_DIR',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
@@ -156,14 +161,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--config': 'PORTICO_CONFIG',
     '--config-dir': 'PORTICO_CONFIG_DIR',
     '--status-dir': 'PORTICO_STATUS_DIR',
-    '--consul-kv-root': 'PORTICO_CONSUL_KV_ROOT',
-    '--consul-status-prefix': 'PORTICO_CONSUL_STATUS_PREFIX',
-    '--consul-address': 'PORTICO_CONSUL_ADDRESS',
-    '--consul-datacenter': 'PORTICO_CONSUL_DATACENTER',
-    '--consul-token-file': 'PORTICO_CONSUL_TOKEN_FILE',
-    '--consul-ca-file': 'PORTICO_CONSUL_CA_FILE',
-    '--consul-cert-file': 'PORTICO_CONSUL_CERT_FILE',
-    '--consul-key-file': 'PORTICO_CONSUL_KEY_FILE',
+    ...CONSUL_FLAGS,
   },
   echo: {
     '--listen': 'PORTICO_ECHO_LISTEN',

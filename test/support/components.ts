@@ -241,3 +241,30 @@ export async function startProcess(bin: string, args: readonly string[], opts: S
   }
   return handle;
 }
+
+export interface Restartable {
+  process(): ProcessHandle;
+  /** Stops it (a component outage under test); it is not stopped again at the end. */
+  stop(): Promise<void>;
+  /** Starts it again (stopping it first if it runs). */
+  restart(): Promise<void>;
+}
+
+/** A component process a test can stop and start again; stopped at the end of the test if it runs then. */
+export async function restartable(t: AfterHook, start: () => Promise<ProcessHandle>): Promise<Restartable> {
+  let proc = await start();
+  let stopped = false;
+  t.after(() => (stopped ? undefined : proc.stop()));
+  return {
+    process: () => proc,
+    stop: async () => {
+      stopped = true;
+      await proc.stop();
+    },
+    restart: async () => {
+      if (!stopped) await proc.stop();
+      proc = await start();
+      stopped = false;
+    },
+  };
+}

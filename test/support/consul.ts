@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { freePorts, raftLeader, requireBinary, startProcess, tempDir, type AfterHook, type ProcessHandle } from './components.ts';
+import { freePorts, raftLeader, requireBinary, restartable, startProcess, tempDir, type AfterHook, type ProcessHandle } from './components.ts';
 
 export interface ConsulAgent {
   /** `http://127.0.0.1:<port>` */
@@ -74,25 +74,14 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
       // The leader endpoint answers "" until the single dev server has elected itself.
       readyWhen: async () => (await raftLeader(api)) !== '',
     });
-  let proc = await start();
-  let stopped = false;
-  t.after(() => (stopped ? undefined : proc.stop()));
+  const proc = await restartable(t, start);
   return {
     api,
     httpPort: http,
     serverPort: server,
     ...(managementToken && { managementToken }),
     fetch: (path, init = {}) => fetch(`${api}${path}`, { ...init, headers: { ...(managementToken && { 'x-consul-token': managementToken }), ...(init.headers as Record<string, string>) } }),
-    process: () => proc,
-    stop: async () => {
-      stopped = true;
-      await proc.stop();
-    },
-    restart: async () => {
-      if (!stopped) await proc.stop();
-      proc = await start();
-      stopped = false;
-    },
+    ...proc,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { TestContext } from 'node:test';
 import { EC2Client, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsCredentials } from '../../src/api/aws-secret.ts';
-import { freePort, requireBinary, startProcess } from './components.ts';
+import { freePort, requireBinary, restartable, startProcess } from './components.ts';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: the `endpoint` of AWS SDK clients. */
@@ -30,9 +30,7 @@ export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServ
       timeoutMs: 60_000,
       readyWhen: async () => (await fetch(`${endpoint}/moto-api/`)).ok,
     });
-  let proc = await start();
-  let stopped = false;
-  t.after(() => (stopped ? undefined : proc.stop()));
+  const proc = await restartable(t, start);
   process.env.AWS_ACCESS_KEY_ID ??= 'portico-test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'portico-test';
   const clients: EC2Client[] = [];
@@ -45,15 +43,8 @@ export async function startMoto(t: Pick<TestContext, 'after'>): Promise<MotoServ
       return client;
     },
     assumeRole: (account) => assumeRole(endpoint, account),
-    stop: async () => {
-      stopped = true;
-      await proc.stop();
-    },
-    restart: async () => {
-      if (!stopped) await proc.stop();
-      proc = await start();
-      stopped = false;
-    },
+    stop: proc.stop,
+    restart: proc.restart,
   };
 }
 

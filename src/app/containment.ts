@@ -1,0 +1,271 @@
+// Containment of Envoy's rejections, one gateway at a time. Envoy accepts or rejects a whole resource type
+// (one RouteConfiguration holds every route of a port), and the ADS server never resends a rejected version:
+// without containment one tenant's bad route would freeze every later edit on the port. So when Envoy rejects
+// a version, the resources that changed since the version every Envoy of the gateway last accepted are the
+// suspects: they are withheld (the controller serves them at their last accepted version, or leaves them out)
+// and tried again a group at a time; a rejected group is halved until each resource Envoy refuses is found
+// alone and stays withheld, while every other resource, and every edit arriving meanwhile, is served.
+//
+// Pure: the controller feeds it resource changes, its pushes and Envoy's answers, and asks what to withhold.
+// `T` is whatever the controller needs back once a push is accepted (its inputs, the new fall-back).
+
+/** The versions a push carries, per type URL (only the types whose answer decides the push). */
+export type Versions = Readonly<Record<string, string>>;
+
+/** Why a resource is withheld: the Envoy answer that convicted it. */
+export interface Rejection {
+  nodeId: string;
+  typeUrl: string;
+  version: string;
+  message: string;
+}
+
+/** What became of a push: decided at once (nothing new for Envoy, or a version it already refused) or later. */
+export type PushResult = 'accepted' | 'rejected' | 'pending';
+
+interface Push<T> {
+  versions: Versions;
+  /** Per awaited type, the Envoys yet to accept it; `undefined` when no Envoy was connected (the first answer decides). */
+  waiting: Map<string, Set<string> | undefined>;
+  /** The awaited types some Envoy has accepted already. */
+  answered: Set<string>;
+  /** The group tried (while containing); absent for an ordinary push. */
+  group?: readonly string[];
+  /** An ordinary push: the changed keys it carried and their change sequence numbers. */
+  carried: ReadonlyMap<string, number>;
+  payload: T;
+}
+
+/** What the controller pushed for a plan: the versions to wait on, the Envoys connected, its payload. */
+export interface Pushed<T> {
+  versions: Versions;
+  nodes: readonly string[];
+  payload: T;
+}
+
+/** A safety net: pushes settled at once in one serve() (each one shrinks a group or convicts a resource). */
+const MAX_PUSHES_PER_SERVE = 256;
+
+/** How many refused versions per type are remembered, so a plan that reproduces one is settled without Envoy. */
+const REMEMBERED_REJECTIONS = 32;
+
+export class Containment<T> {
+  /** Per type, the version every Envoy of the gateway last accepted. */
+  #accepted: Record<string, string> = {};
+  #acceptedPayload?: T;
+  readonly #refused = new Map<string, Map<string, Rejection>>();
+  #seq = 0;
+  /** Keys served but not yet accepted, with the sequence number of their latest change. */
+  readonly #unconfirmed = new Map<string, number>();
+  /** Keys changed while containing, tried next as one group (edits by other tenants are served first). */
+  #fresh = new Set<string>();
+  /** Suspect groups still to try, first first. */
+  readonly #queue: string[][] = [];
+  readonly #bad = new Map<string, Rejection>();
+  #push?: Push<T>;
+  /** The group the last plan() included, handed to the push that follows. */
+  #trying?: string[];
+
+  /** Resources (store keys) whose content changed, appeared or went away. */
+  changed(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const wasBad = this.#bad.delete(key);
+      this.#dropFromQueue(key);
+      // A changed bad resource (its owner's fix) is tried again before it is served; so is every edit while
+      // suspects remain, or it could be blamed for their rejection.
+      if (wasBad || this.containing()) this.#fresh.add(key);
+      else this.#unconfirmed.set(key, ++this.#seq);
+    }
+    // Once containing, what was served but never accepted is tried with the fresh edits, never pushed
+    // alongside a group (a rejection would then blame the group for it).
+    if (!this.containing()) return;
+    for (const key of this.#unconfirmed.keys()) this.#fresh.add(key);
+    this.#unconfirmed.clear();
+  }
+
+  /** Whether suspects remain to be tried (or one group is being tried). */
+  containing(): boolean {
+    return this.#fresh.size > 0 || this.#queue.length > 0 || this.#push?.group !== undefined || this.#trying !== undefined;
+  }
+
+  /** While a tried group awaits Envoy's answer nothing else may be pushed: its answer would be lost. */
+  busy(): boolean {
+    return this.#push?.group !== undefined;
+  }
+
+  /**
+   * Pushes until Envoy's answer is needed: `push` serves the gateway with the keys given withheld. A push
+   * settled at once (nothing new for Envoy, or a version it refused before) is followed by the next plan, and
+   * a rejection that convicted a resource by the push that leaves it out.
+   */
+  serve(push: (withheld: ReadonlySet<string>) => Pushed<T>): void {
+    for (let i = 0; i < MAX_PUSHES_PER_SERVE && !this.busy(); i++) {
+      const convicted = this.#bad.size;
+      const p = push(this.plan());
+      const result = this.pushed(p.versions, p.nodes, p.payload);
+      if (result === 'pending') return;
+      if (!this.containing() && (result === 'accepted' || this.#bad.size === convicted)) return;
+    }
+  }
+
+  /**
+   * The keys to withhold in the next push. While containing, it also picks the next group to try (the fresh
+   * edits first, then the queue), which the next push carries.
+   */
+  plan(): ReadonlySet<string> {
+    if (!this.#push?.group && !this.#trying) this.#trying = this.#nextGroup();
+    const trying = new Set(this.#trying ?? []);
+    const withheld = new Set<string>(this.#bad.keys());
+    for (const key of this.#fresh) if (!trying.has(key)) withheld.add(key);
+    for (const group of this.#queue) for (const key of group) withheld.add(key);
+    return withheld;
+  }
+
+  /**
+   * Records a push of `versions` to the Envoys connected now (`nodes`, node ids). `payload` comes back from
+   * accepted() once Envoy accepts it.
+   */
+  pushed(versions: Versions, nodes: readonly string[], payload: T): PushResult {
+    const group = this.#trying;
+    this.#trying = undefined;
+    const waiting = new Map<string, Set<string> | undefined>();
+    // A group carries nothing unconfirmed (changed() moved it to the fresh edits when containment began).
+    const carried = group ? new Map<string, number>() : new Map(this.#unconfirmed);
+    this.#push = { versions, waiting, answered: new Set(), carried, payload, ...(group && { group }) };
+    for (const [typeUrl, version] of Object.entries(versions)) {
+      if (this.#accepted[typeUrl] === version) continue;
+      const refused = this.#refused.get(typeUrl)?.get(version);
+      if (refused) {
+        this.#reject(refused);
+        return 'rejected';
+      }
+      waiting.set(typeUrl, nodes.length ? new Set(nodes) : undefined);
+    }
+    return this.#settle();
+  }
+
+  /** An Envoy accepted `version` of `typeUrl`; undefined when that says nothing about the current push. */
+  ack(nodeId: string, typeUrl: string, version: string): PushResult | undefined {
+    const push = this.#push;
+    if (!push || push.versions[typeUrl] !== version || !push.waiting.has(typeUrl)) return undefined;
+    const nodes = push.waiting.get(typeUrl);
+    nodes?.delete(nodeId);
+    push.answered.add(typeUrl);
+    if (!nodes || nodes.size === 0) push.waiting.delete(typeUrl);
+    return this.#settle();
+  }
+
+  /**
+   * An Envoy refused a version. Only a refusal of the current push counts: a late one is history, and one of
+   * a version accepted already (a newly started Envoy disagreeing) names no suspect.
+   */
+  nack(rejection: Rejection): PushResult | undefined {
+    const push = this.#push;
+    const { typeUrl, version } = rejection;
+    if (!push || push.versions[typeUrl] !== version || this.#accepted[typeUrl] === version) return undefined;
+    this.#reject(rejection);
+    return 'rejected';
+  }
+
+  /** An Envoy went away: the current push no longer waits for it. */
+  disconnected(nodeId: string): PushResult | undefined {
+    const push = this.#push;
+    if (!push) return undefined;
+    for (const [typeUrl, nodes] of push.waiting) {
+      if (!nodes?.delete(nodeId) || nodes.size > 0) continue;
+      // Every other Envoy accepted it: done. Nobody did: like a push to no Envoy, the next to answer decides.
+      if (push.answered.has(typeUrl)) push.waiting.delete(typeUrl);
+      else push.waiting.set(typeUrl, undefined);
+    }
+    return this.#settle();
+  }
+
+  /** The tried group got no answer in time: it goes back to the end of the queue and containment moves on. */
+  expire(): void {
+    const group = this.#push?.group;
+    if (!group) return;
+    this.#push = undefined;
+    const untouched = group.filter((k) => !this.#fresh.has(k));
+    if (untouched.length) this.#queue.push(untouched);
+  }
+
+  /** What the last accepted push carried (the fall-back for withheld resources); undefined before any. */
+  accepted(): T | undefined {
+    return this.#acceptedPayload;
+  }
+
+  /** The resources found bad, each with the rejection that convicted it. */
+  bad(): ReadonlyMap<string, Rejection> {
+    return this.#bad;
+  }
+
+  #settle(): PushResult {
+    if (!this.#push) return 'accepted';
+    if (this.#push.waiting.size > 0) return 'pending';
+    this.#accept();
+    return 'accepted';
+  }
+
+  #accept(): void {
+    const push = this.#push;
+    if (!push) return;
+    this.#push = undefined;
+    this.#accepted = { ...this.#accepted, ...push.versions };
+    this.#acceptedPayload = push.payload;
+    for (const [key, seq] of push.carried) if (this.#unconfirmed.get(key) === seq) this.#unconfirmed.delete(key);
+  }
+
+  #reject(rejection: Rejection): void {
+    const push = this.#push;
+    if (!push) return;
+    this.#push = undefined;
+    this.#remember(rejection);
+    if (push.group) {
+      // Keys edited since the push are fresh: their new content is tried on its own.
+      this.#split(push.group.filter((k) => !this.#fresh.has(k)), rejection);
+      return;
+    }
+    // An ordinary push was refused: what it carried since the last accepted version is suspect. Keys changed
+    // after it was pushed never reached Envoy: they are tried first, as fresh edits.
+    const suspects = [...push.carried.keys()];
+    for (const key of this.#unconfirmed.keys()) if (!push.carried.has(key)) this.#fresh.add(key);
+    this.#unconfirmed.clear();
+    this.#split(suspects, rejection);
+  }
+
+  #split(group: readonly string[], rejection: Rejection): void {
+    if (group.length === 0) return;
+    if (group.length === 1) {
+      this.#bad.set(group[0] as string, rejection);
+      return;
+    }
+    const half = Math.ceil(group.length / 2);
+    this.#queue.unshift(group.slice(0, half), group.slice(half));
+  }
+
+  #remember(rejection: Rejection): void {
+    const versions = this.#refused.get(rejection.typeUrl) ?? new Map<string, Rejection>();
+    this.#refused.set(rejection.typeUrl, versions);
+    versions.set(rejection.version, rejection);
+    if (versions.size > REMEMBERED_REJECTIONS) versions.delete(versions.keys().next().value as string);
+  }
+
+  #nextGroup(): string[] | undefined {
+    if (this.#fresh.size > 0) {
+      const group = [...this.#fresh];
+      this.#fresh = new Set();
+      return group;
+    }
+    return this.#queue.shift();
+  }
+
+  #dropFromQueue(key: string): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const group = this.#queue[i] as string[];
+      const at = group.indexOf(key);
+      if (at < 0) continue;
+      group.splice(at, 1);
+      if (group.length === 0) this.#queue.splice(i, 1);
+    }
+  }
+}

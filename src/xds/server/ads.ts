@@ -1,6 +1,6 @@
 // The ADS gRPC server Envoys connect to (state of the world over one stream, AggregatedDiscoveryService).
 // Each Envoy is keyed by `node.cluster` = `<namespace>/<gateway>` and served that key's snapshot.
-// Emits `ack` and `nack` events; `proxies()` is the view for the admin endpoint.
+// Emits `ack`, `nack` and `disconnect` events; `proxies()` is the view for the admin endpoint.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { bearerMatches } from '../../lib/bearer.ts';
@@ -12,6 +12,12 @@ import { adsService, type DiscoveryResponse, type IncomingRequest } from './disc
 import { type AckEvent, AdsStream, type NackEvent, type ProxyStatus, type StreamIo } from './stream.ts';
 
 export type { AckEvent, NackEvent, ProxyStatus, ProxyTypeStatus } from './stream.ts';
+
+/** A proxy that had identified itself went away (what it ACKed or NACKed no longer stands for a live Envoy). */
+export interface DisconnectEvent {
+  nodeId: string;
+  nodeKey: string;
+}
 
 export interface AdsTlsOptions {
   /** PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS). */
@@ -34,7 +40,7 @@ type AdsCall = grpc.ServerDuplexStream<IncomingRequest, DiscoveryResponse>;
 /** How long close() lets streams end by themselves before cutting the connections. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent] }> {
+export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]; disconnect: [DisconnectEvent] }> {
   readonly #opts: AdsServerOptions;
   readonly #log: Logger;
   readonly #server = new grpc.Server();
@@ -100,6 +106,8 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
     const end = () => {
       if (!this.#streams.delete(call)) return;
       stream.close();
+      const node = stream.status();
+      if (node) this.emit('disconnect', { nodeId: node.nodeId, nodeKey: node.nodeKey });
       log.info('proxy disconnected');
     };
     call.on('data', (incoming: IncomingRequest) => this.#onRequest(stream, incoming, log));

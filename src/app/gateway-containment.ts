@@ -42,6 +42,8 @@ export interface GatewayContainmentOptions {
 interface State {
   machine: Containment<Inputs>;
   timer?: NodeJS.Timeout;
+  /** The last pinned inputs and what they were made of: the same plan gets the same object (translated once). */
+  pinned?: { resources: Resource[]; fallback: Inputs | undefined; withheld: string; inputs: Inputs };
   /** The bad keys last reported, to notice a change. */
   reported: string;
 }
@@ -84,12 +86,12 @@ export class GatewayContainment {
     const state = this.#gateways.get(gateway);
     if (!state) return;
     state.machine.serve((withheld) => {
-      const inputs = withheld.size ? pinned(this.#resources, withheld, state.machine.accepted()) : this.#byKey;
+      const inputs = withheld.size ? this.#pinnedInputs(state, withheld) : this.#byKey;
       const snapshot = this.#opts.push(gateway, inputs, withheld);
       return { versions: decidingVersions(snapshot), nodes: this.#opts.nodes(gateway), payload: inputs };
     });
     this.#watchTimeout(gateway, state);
-    this.#reportIfChanged(state);
+    this.#reportIfChanged(gateway, state);
   }
 
   ack(e: AckEvent): void {
@@ -121,6 +123,16 @@ export class GatewayContainment {
     for (const state of this.#gateways.values()) clearTimeout(state.timer);
   }
 
+  #pinnedInputs(state: State, withheld: ReadonlySet<string>): Inputs {
+    const fallback = state.machine.accepted();
+    const key = [...withheld].sort().join('\n');
+    const last = state.pinned;
+    if (last && last.resources === this.#resources && last.fallback === fallback && last.withheld === key) return last.inputs;
+    const inputs = pinned(this.#resources, withheld, fallback);
+    state.pinned = { resources: this.#resources, fallback, withheld: key, inputs };
+    return inputs;
+  }
+
   #answered(gateway: string, answer: (m: Containment<Inputs>) => PushResult | undefined): void {
     const state = this.#gateways.get(gateway);
     if (!state) return;
@@ -147,11 +159,13 @@ export class GatewayContainment {
     state.timer.unref();
   }
 
-  #reportIfChanged(state: State): void {
+  #reportIfChanged(gateway: string, state: State): void {
     const reported = [...state.machine.bad().keys()].join('\n');
     if (reported === state.reported) return;
     state.reported = reported;
-    this.#opts.logger.warn({ withheld: [...state.machine.bad().keys()] }, 'Envoy rejects these resources: they are withheld, the rest is served');
+    const withheld = [...state.machine.bad().keys()];
+    if (withheld.length) this.#opts.logger.warn({ gateway, withheld }, 'Envoy rejects these resources: they are withheld, the rest of the gateway is served');
+    else this.#opts.logger.info({ gateway }, 'no resource is withheld from the gateway any more');
     this.#opts.onWithheldChange();
   }
 }

@@ -294,11 +294,18 @@ export class Controller extends EventEmitter {
     for (const key of xds.keys()) this.#containment.serve(key);
   }
 
-  /** Serves one gateway (called by its containment) and returns what the cache now holds for it. */
+  /**
+   * Serves one gateway (called by its containment, also from Envoy's answers and timers) and returns what the
+   * cache now holds for it. A translation that throws keeps the previous snapshot, like a store snapshot would.
+   */
   #pushGateway(gateway: string, inputs: Inputs, withheld: ReadonlySet<string>): Snapshot | undefined {
-    const resources = withheld.size ? this.#pinnedResources(gateway, inputs) : this.#last?.output.xds.get(gateway);
-    const endpoints = withheld.size ? undefined : this.#endpoints.get(gateway);
-    if (resources) this.#serve(gateway, endpoints ? { ...resources, [TYPE_URLS.endpoint]: endpoints } : resources);
+    try {
+      const resources = withheld.size ? this.#pinnedResources(gateway, inputs) : this.#last?.output.xds.get(gateway);
+      const endpoints = withheld.size ? undefined : this.#endpoints.get(gateway);
+      if (resources) this.#serve(gateway, endpoints ? { ...resources, [TYPE_URLS.endpoint]: endpoints } : resources);
+    } catch (err) {
+      this.#log.error({ err, gateway, withheld: [...withheld] }, 'translating the gateway with resources withheld failed; Envoy keeps the previous config');
+    }
     return this.#cache.get(gateway);
   }
 

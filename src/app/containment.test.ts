@@ -313,3 +313,35 @@ describe('Containment', () => {
     assert.equal(c.busy(), false);
   });
 });
+
+describe('Containment with dependencies', () => {
+  /** `gw` must be served for any route to be; a route `bad` then makes Envoy refuse the config. */
+  function run(rank?: (key: string) => number): string[] {
+    const c = new Containment<Config>(rank ? { rank } : {});
+    const current = new Map([['r-bad', 'bad'], ['gw', 'gateway'], ['r-ok', 'good']]);
+    let version = '';
+    let bad = false;
+    c.changed(current.keys()); // a new gateway: everything is a suspect, nothing accepted to fall back on
+    const serve = () =>
+      c.serve((withheld) => {
+        const served = new Map([...current].filter(([k]) => !withheld.has(k)));
+        const effective = served.has('gw') ? served : new Map<string, string>();
+        version = versionOf(effective);
+        bad = [...effective.values()].includes('bad');
+        return { versions: { [ROUTES]: version }, nodes: ['e1'], payload: effective };
+      });
+    serve();
+    for (let i = 0; i < 50; i++) {
+      const result = bad ? c.nack({ nodeId: 'e1', typeUrl: ROUTES, version, message: 'x' }) : c.ack('e1', ROUTES, version);
+      if (result === 'rejected' || (result === 'accepted' && c.containing())) serve();
+      else if (result === 'accepted') break;
+    }
+    return [...c.bad().keys()];
+  }
+
+  it('tries what others depend on first, so the resource at fault is the one withheld', () => {
+    assert.deepEqual(run((key) => (key.startsWith('r-') ? 1 : 0)), ['r-bad']);
+    // Without the order, the group [r-bad] is tried while gw is withheld, passes untested, and gw is blamed.
+    assert.deepEqual(run(), ['gw']);
+  });
+});

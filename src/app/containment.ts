@@ -49,7 +49,17 @@ const MAX_PUSHES_PER_SERVE = 256;
 /** How many refused versions per type are remembered, so a plan that reproduces one is settled without Envoy. */
 const REMEMBERED_REJECTIONS = 32;
 
+export interface ContainmentOptions {
+  /**
+   * Orders suspects before a group is halved: lower ranks first. Resources depend on each other (a route
+   * produces nothing without its Gateway, an option nothing without its route), and a group tried while what it
+   * depends on is withheld would be accepted without being tested; so what others depend on goes first.
+   */
+  rank?(key: string): number;
+}
+
 export class Containment<T> {
+  readonly #rank: (key: string) => number;
   /** Per type, the version every Envoy of the gateway last accepted. */
   #accepted: Record<string, string> = {};
   #acceptedPayload?: T;
@@ -65,6 +75,10 @@ export class Containment<T> {
   #push?: Push<T>;
   /** The group the last plan() included, handed to the push that follows. */
   #trying?: string[];
+
+  constructor(opts: ContainmentOptions = {}) {
+    this.#rank = opts.rank ?? (() => 0);
+  }
 
   /** Resources (store keys) whose content changed, appeared or went away. */
   changed(keys: Iterable<string>): void {
@@ -239,8 +253,9 @@ export class Containment<T> {
       this.#bad.set(group[0] as string, rejection);
       return;
     }
-    const half = Math.ceil(group.length / 2);
-    this.#queue.unshift(group.slice(0, half), group.slice(half));
+    const ordered = [...group].sort((a, b) => this.#rank(a) - this.#rank(b));
+    const half = Math.ceil(ordered.length / 2);
+    this.#queue.unshift(ordered.slice(0, half), ordered.slice(half));
   }
 
   #remember(rejection: Rejection): void {

@@ -74,7 +74,7 @@ export class GatewayContainment {
       const state = this.#gateways.get(key);
       if (state) state.machine.changed(changed);
       else {
-        const machine = new Containment<Inputs>();
+        const machine = new Containment<Inputs>({ rank: dependencyRank });
         machine.changed(byKey.keys());
         this.#gateways.set(key, { machine, reported: '' });
       }
@@ -168,6 +168,16 @@ export class GatewayContainment {
     else this.#opts.logger.info({ gateway }, 'no resource is withheld from the gateway any more');
     this.#opts.onWithheldChange();
   }
+}
+
+/**
+ * Routes depend on Gateways, backends and the rest; route and virtual-host options depend on the routes and
+ * Gateways they attach to. Containment tries what others depend on first (see ContainmentOptions.rank).
+ */
+function dependencyRank(key: string): number {
+  const kind = key.split('/')[1];
+  if (kind === 'HTTPRoute' || kind === 'GRPCRoute') return 1;
+  return kind === 'RouteOption' || kind === 'VirtualHostOption' ? 2 : 0;
 }
 
 function decidingVersions(snapshot: Snapshot | undefined): Record<string, string> {

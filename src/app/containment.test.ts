@@ -12,14 +12,17 @@ type Config = ReadonlyMap<string, string>;
  */
 class World {
   readonly current = new Map<string, string>();
-  readonly c = new Containment<Config>();
+  readonly c: Containment<Config>;
   readonly envoys = new Map<string, Config>();
   /** What the gateway serves now (the last push) and its version. */
   pushedConfig: Config = new Map();
   pushedVersion = '';
   pushes = 0;
+  /** The size of each config an Envoy accepted, in order. */
+  readonly acceptedSizes: number[] = [];
 
-  constructor(envoys: string[] = ['e1']) {
+  constructor(envoys: string[] = ['e1'], rank?: (key: string) => number) {
+    this.c = new Containment<Config>(rank ? { rank } : {});
     for (const e of envoys) this.envoys.set(e, new Map());
   }
 
@@ -54,7 +57,10 @@ class World {
     const result = bad
       ? this.c.nack({ nodeId: envoy, typeUrl: ROUTES, version: this.pushedVersion, message: `refused ${bad[0]}` })
       : this.c.ack(envoy, ROUTES, this.pushedVersion);
-    if (!bad) this.envoys.set(envoy, this.pushedConfig);
+    if (!bad) {
+      this.envoys.set(envoy, this.pushedConfig);
+      this.acceptedSizes.push(this.pushedConfig.size);
+    }
     if (result === 'rejected' || (result === 'accepted' && this.c.containing())) this.serve();
   }
 
@@ -311,6 +317,49 @@ describe('Containment', () => {
     });
     assert.deepEqual([...c.bad().keys()], ['b']);
     assert.equal(c.busy(), false);
+  });
+});
+
+describe('Containment with nothing accepted yet (a controller that just started)', () => {
+  const rank = (key: string) => (key.startsWith('r') ? 1 : 0);
+
+  it('leaves windows out one at a time, so Envoy keeps almost all of its config while the bad route is found', () => {
+    const w = new World(['e1'], rank);
+    w.edit({ gw: 'gateway', ...routes(1000), r617: 'bad' });
+    w.settle();
+    assert.deepEqual(w.bad(), ['r617']);
+    assert.equal(Object.keys(w.served()).length, 1000, 'the gateway and every other route');
+    assert.ok(Math.min(...w.acceptedSizes) >= 1000 - 1000 / 16, `accepted configs of ${Math.min(...w.acceptedSizes)} resources at least`);
+    assert.ok(w.pushes < 40, `${w.pushes} pushes`);
+  });
+
+  it('with bad routes in several windows every window is refused, then halving finds them all', () => {
+    const w = new World(['e1'], rank);
+    w.edit({ gw: 'gateway', ...routes(100), r3: 'bad', r97: 'bad' });
+    w.settle();
+    assert.deepEqual(w.bad(), ['r3', 'r97']);
+    assert.equal(Object.keys(w.served()).length, 99);
+  });
+
+  it('a window that gets no answer is tried again later', () => {
+    const w = new World(['e1'], rank);
+    w.edit({ gw: 'gateway', ...routes(64), r40: 'bad' });
+    w.answer(); // refused: the first window is left out and nobody answers
+    assert.equal(w.c.busy(), true);
+    w.c.expire();
+    w.serve();
+    w.settle();
+    assert.deepEqual(w.bad(), ['r40']);
+  });
+
+  it('a route edited during the search is tried on its own afterwards', () => {
+    const w = new World(['e1'], rank);
+    w.edit({ gw: 'gateway', ...routes(64), r40: 'bad' });
+    w.answer();
+    w.edit({ r5: 'bad-5' });
+    w.settle();
+    assert.deepEqual(w.bad(), ['r40', 'r5']);
+    assert.equal(Object.keys(w.served()).length, 63);
   });
 });
 

@@ -5,6 +5,10 @@
 // suspects: they are withheld (the controller serves them at their last accepted version, or leaves them out)
 // and tried again a group at a time; a rejected group is halved until each resource Envoy refuses is found
 // alone and stays withheld, while every other resource, and every edit arriving meanwhile, is served.
+// With nothing accepted yet to fall back on (a controller that just started, whose Envoys still serve what the
+// previous one gave them), a withheld resource would be left out, so halving would serve Envoy halves of its
+// config; there, windows of the suspects are left out one at a time first, each refused window costing nothing
+// (Envoy keeps its config), until one is accepted: then only that window is halved.
 //
 // Pure: the controller feeds it resource changes, its pushes and Envoy's answers, and asks what to withhold.
 // `T` is whatever the controller needs back once a push is accepted (its inputs, the new fall-back).
@@ -29,12 +33,25 @@ interface Push<T> {
   waiting: Map<string, Set<string> | undefined>;
   /** The awaited types some Envoy has accepted already. */
   answered: Set<string>;
-  /** The group tried (while containing); absent for an ordinary push. */
-  group?: readonly string[];
+  /** What the push tried (while containing); absent for an ordinary push. */
+  trial?: Trial;
   /** An ordinary push: the changed keys it carried and their change sequence numbers. */
   carried: ReadonlyMap<string, number>;
   payload: T;
 }
+
+/** A group served to see if Envoy accepts it, or a window left out to see if Envoy accepts the rest. */
+type Trial = { include: readonly string[] } | { exclude: readonly string[] };
+
+/** The cold search: windows still to leave out, and what to halve if every one of them is refused. */
+interface Windows {
+  left: string[][];
+  suspects: readonly string[];
+  rejection: Rejection;
+}
+
+/** Into how many windows the suspects are cut when there is nothing to fall back on; fewer suspects are halved. */
+const COLD_WINDOWS = 16;
 
 /** What the controller pushed for a plan: the versions to wait on, the Envoys connected, its payload. */
 export interface Pushed<T> {
@@ -54,6 +71,7 @@ export interface ContainmentOptions {
    * Orders suspects before a group is halved: lower ranks first. Resources depend on each other (a route
    * produces nothing without its Gateway, an option nothing without its route), and a group tried while what it
    * depends on is withheld would be accepted without being tested; so what others depend on goes first.
+   * Rank 0 resources are never left out to try the rest (without them there may be nothing to try).
    */
   rank?(key: string): number;
 }
@@ -73,8 +91,9 @@ export class Containment<T> {
   readonly #queue: string[][] = [];
   readonly #bad = new Map<string, Rejection>();
   #push?: Push<T>;
-  /** The group the last plan() included, handed to the push that follows. */
-  #trying?: string[];
+  #windows?: Windows;
+  /** What the last plan() tries, handed to the push that follows. */
+  #trying?: Trial;
 
   constructor(opts: ContainmentOptions = {}) {
     this.#rank = opts.rank ?? (() => 0);
@@ -85,6 +104,7 @@ export class Containment<T> {
     for (const key of keys) {
       const wasBad = this.#bad.delete(key);
       this.#dropFromQueue(key);
+      this.#dropFromWindows(key);
       // A changed bad resource (its owner's fix) is tried again before it is served; so is every edit while
       // suspects remain, or it could be blamed for their rejection.
       if (wasBad || this.containing()) this.#fresh.add(key);
@@ -99,12 +119,12 @@ export class Containment<T> {
 
   /** Whether suspects remain to be tried (or one group is being tried). */
   containing(): boolean {
-    return this.#fresh.size > 0 || this.#queue.length > 0 || this.#push?.group !== undefined || this.#trying !== undefined;
+    return this.#fresh.size > 0 || this.#queue.length > 0 || this.#windows !== undefined || this.busy() || this.#trying !== undefined;
   }
 
   /** While a tried group awaits Envoy's answer nothing else may be pushed: its answer would be lost. */
   busy(): boolean {
-    return this.#push?.group !== undefined;
+    return this.#push?.trial !== undefined;
   }
 
   /**
@@ -123,15 +143,17 @@ export class Containment<T> {
   }
 
   /**
-   * The keys to withhold in the next push. While containing, it also picks the next group to try (the fresh
-   * edits first, then the queue), which the next push carries.
+   * The keys to withhold in the next push. While containing, it also picks what to try next (a window of the
+   * cold search, then the fresh edits, then the queue), which the next push carries.
    */
   plan(): ReadonlySet<string> {
-    if (!this.#push?.group && !this.#trying) this.#trying = this.#nextGroup();
-    const trying = new Set(this.#trying ?? []);
+    if (!this.busy() && !this.#trying) this.#trying = this.#nextTrial();
+    const trial = this.#trying;
+    const included = new Set(trial && 'include' in trial ? trial.include : []);
     const withheld = new Set<string>(this.#bad.keys());
-    for (const key of this.#fresh) if (!trying.has(key)) withheld.add(key);
+    for (const key of this.#fresh) if (!included.has(key)) withheld.add(key);
     for (const group of this.#queue) for (const key of group) withheld.add(key);
+    if (trial && 'exclude' in trial) for (const key of trial.exclude) withheld.add(key);
     return withheld;
   }
 
@@ -140,12 +162,12 @@ export class Containment<T> {
    * accepted() once Envoy accepts it.
    */
   pushed(versions: Versions, nodes: readonly string[], payload: T): PushResult {
-    const group = this.#trying;
+    const trial = this.#trying;
     this.#trying = undefined;
     const waiting = new Map<string, Set<string> | undefined>();
-    // A group carries nothing unconfirmed (changed() moved it to the fresh edits when containment began).
-    const carried = group ? new Map<string, number>() : new Map(this.#unconfirmed);
-    this.#push = { versions, waiting, answered: new Set(), carried, payload, ...(group && { group }) };
+    // A trial carries nothing unconfirmed (changed() moved it to the fresh edits when containment began).
+    const carried = trial ? new Map<string, number>() : new Map(this.#unconfirmed);
+    this.#push = { versions, waiting, answered: new Set(), carried, payload, ...(trial && { trial }) };
     for (const [typeUrl, version] of Object.entries(versions)) {
       if (this.#accepted[typeUrl] === version) continue;
       const refused = this.#refused.get(typeUrl)?.get(version);
@@ -194,12 +216,16 @@ export class Containment<T> {
     return this.#settle();
   }
 
-  /** The tried group got no answer in time: it goes back to the end of the queue and containment moves on. */
+  /** The trial got no answer in time: it goes back to the end of its queue and containment moves on. */
   expire(): void {
-    const group = this.#push?.group;
-    if (!group) return;
+    const trial = this.#push?.trial;
+    if (!trial) return;
     this.#push = undefined;
-    const untouched = group.filter((k) => !this.#fresh.has(k));
+    if ('exclude' in trial) {
+      this.#windows?.left.push([...trial.exclude]);
+      return;
+    }
+    const untouched = trial.include.filter((k) => !this.#fresh.has(k));
     if (untouched.length) this.#queue.push(untouched);
   }
 
@@ -227,6 +253,12 @@ export class Containment<T> {
     this.#accepted = { ...this.#accepted, ...push.versions };
     this.#acceptedPayload = push.payload;
     for (const [key, seq] of push.carried) if (this.#unconfirmed.get(key) === seq) this.#unconfirmed.delete(key);
+    const windows = this.#windows;
+    if (windows && push.trial && 'exclude' in push.trial) {
+      // Everything but this window is accepted: what Envoy refuses is in it.
+      this.#windows = undefined;
+      this.#split(push.trial.exclude, windows.rejection);
+    }
   }
 
   #reject(rejection: Rejection): void {
@@ -234,9 +266,18 @@ export class Containment<T> {
     if (!push) return;
     this.#push = undefined;
     this.#remember(rejection);
-    if (push.group) {
+    const trial = push.trial;
+    if (trial && 'exclude' in trial) {
+      // Refused without this window too. Every window refused: several are at fault; halve them all.
+      const windows = this.#windows;
+      if (windows?.left.length) return;
+      this.#windows = undefined;
+      if (windows) this.#split(windows.suspects, windows.rejection);
+      return;
+    }
+    if (trial) {
       // Keys edited since the push are fresh: their new content is tried on its own.
-      this.#split(push.group.filter((k) => !this.#fresh.has(k)), rejection);
+      this.#split(trial.include.filter((k) => !this.#fresh.has(k)), rejection);
       return;
     }
     // An ordinary push was refused: what it carried since the last accepted version is suspect. Keys changed
@@ -244,7 +285,18 @@ export class Containment<T> {
     const suspects = [...push.carried.keys()];
     for (const key of this.#unconfirmed.keys()) if (!push.carried.has(key)) this.#fresh.add(key);
     this.#unconfirmed.clear();
-    this.#split(suspects, rejection);
+    if (this.#acceptedPayload === undefined) this.#windows = this.#coldWindows(suspects, rejection);
+    if (!this.#windows) this.#split(suspects, rejection);
+  }
+
+  /** Windows of the suspects that may be left out (rank above 0), when there are enough of them to cut. */
+  #coldWindows(suspects: readonly string[], rejection: Rejection): Windows | undefined {
+    const windowable = suspects.filter((k) => this.#rank(k) > 0);
+    if (windowable.length < 2 * COLD_WINDOWS) return undefined;
+    const size = Math.ceil(windowable.length / COLD_WINDOWS);
+    const left: string[][] = [];
+    for (let i = 0; i < windowable.length; i += size) left.push(windowable.slice(i, i + size));
+    return { left, suspects, rejection };
   }
 
   #split(group: readonly string[], rejection: Rejection): void {
@@ -265,13 +317,28 @@ export class Containment<T> {
     if (versions.size > REMEMBERED_REJECTIONS) versions.delete(versions.keys().next().value as string);
   }
 
-  #nextGroup(): string[] | undefined {
+  #nextTrial(): Trial | undefined {
+    const window = this.#windows?.left.shift();
+    if (window) return { exclude: window };
     if (this.#fresh.size > 0) {
-      const group = [...this.#fresh];
+      const include = [...this.#fresh];
       this.#fresh = new Set();
-      return group;
+      return { include };
     }
-    return this.#queue.shift();
+    const group = this.#queue.shift();
+    return group && { include: group };
+  }
+
+  /** A changed key's new content is tried as a fresh edit, not as part of the cold search. */
+  #dropFromWindows(key: string): void {
+    const windows = this.#windows;
+    if (!windows) return;
+    windows.suspects = windows.suspects.filter((k) => k !== key);
+    for (const window of windows.left) {
+      const at = window.indexOf(key);
+      if (at >= 0) window.splice(at, 1);
+    }
+    windows.left = windows.left.filter((w) => w.length > 0);
   }
 
   #dropFromQueue(key: string): void {

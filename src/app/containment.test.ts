@@ -302,6 +302,18 @@ describe('Containment', () => {
     assert.equal(c.containing(), false);
   });
 
+  it('a type Envoy accepted in a push refused for another type is not waited for again', () => {
+    // A controller that just started: listeners and routes are both new to it; Envoy accepts the listeners
+    // (which the ADS server then never sends again) and refuses the routes.
+    const c = new Containment<string>();
+    c.changed(['a', 'b']);
+    c.serve(() => ({ versions: { Listener: 'l1', [ROUTES]: 'r1' }, nodes: ['e1'], payload: 'p1' }));
+    assert.equal(c.ack('e1', 'Listener', 'l1'), 'pending');
+    assert.equal(c.nack({ nodeId: 'e1', typeUrl: ROUTES, version: 'r1', message: 'no' }), 'rejected');
+    c.serve(() => ({ versions: { Listener: 'l1', [ROUTES]: 'r2' }, nodes: ['e1'], payload: 'p2' }));
+    assert.equal(c.ack('e1', ROUTES, 'r2'), 'accepted');
+  });
+
   it('a plan that reproduces a refused version is rejected without asking Envoy again', () => {
     const c = new Containment<string>();
     c.changed(['a']);

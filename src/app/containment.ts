@@ -187,7 +187,7 @@ export class Containment<T> {
     const nodes = push.waiting.get(typeUrl);
     nodes?.delete(nodeId);
     push.answered.add(typeUrl);
-    if (!nodes || nodes.size === 0) push.waiting.delete(typeUrl);
+    if (!nodes || nodes.size === 0) this.#typeAccepted(push, typeUrl);
     return this.#settle();
   }
 
@@ -210,7 +210,7 @@ export class Containment<T> {
     for (const [typeUrl, nodes] of push.waiting) {
       if (!nodes?.delete(nodeId) || nodes.size > 0) continue;
       // Every other Envoy accepted it: done. Nobody did: like a push to no Envoy, the next to answer decides.
-      if (push.answered.has(typeUrl)) push.waiting.delete(typeUrl);
+      if (push.answered.has(typeUrl)) this.#typeAccepted(push, typeUrl);
       else push.waiting.set(typeUrl, undefined);
     }
     return this.#settle();
@@ -237,6 +237,15 @@ export class Containment<T> {
   /** The resources found bad, each with the rejection that convicted it. */
   bad(): ReadonlyMap<string, Rejection> {
     return this.#bad;
+  }
+
+  /**
+   * Every Envoy accepted this type's version: that holds even if another type of the push is refused, and a
+   * later push with the same version of it (which the ADS server does not send again) must not wait for it.
+   */
+  #typeAccepted(push: Push<T>, typeUrl: string): void {
+    push.waiting.delete(typeUrl);
+    this.#accepted[typeUrl] = push.versions[typeUrl] as string;
   }
 
   #settle(): PushResult {

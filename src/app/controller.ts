@@ -186,6 +186,7 @@ export class Controller extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();

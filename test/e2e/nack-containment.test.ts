@@ -2,13 +2,16 @@
 // route that passes validation but that Envoy refuses is withheld and says so in its own status, while tenant
 // B's edits are served in the usual time, a newly started Envoy gets every route but A's bad one, and A's fix
 // is served. Prints how long B's edit takes while A's route is being contained.
+import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDocuments } from '../../src/api/parse.ts';
 import { runPipeline } from '../../src/app/pipeline.ts';
+import { Controller } from '../../src/app/controller.ts';
 import { startEnvoy } from '../../src/app/envoy.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { statusPath } from '../../src/status/file-writer.ts';
 import { waitFor } from '../support/components.ts';
 import { fill, GATEWAY, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
@@ -49,8 +52,8 @@ spec:
   nsRoute('a', 'bad', '/a/bad', '      filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: Host, value: evil.example } ] } }]\n'),
 ];
 
-function bulkRoutes(): string {
-  return Array.from({ length: ROUTES }, (_, i) => nsRoute('b', `r-${i}`, `/b/svc-${i}`)).join('---\n');
+function bulkRoutes(count = ROUTES): string {
+  return Array.from({ length: count }, (_, i) => nsRoute('b', `r-${i}`, `/b/svc-${i}`)).join('---\n');
 }
 
 /** The first candidate that Portico accepts (parses, translates, route Accepted), or undefined. */
@@ -126,4 +129,47 @@ test("one tenant's route Envoy refuses is contained: the other tenant's edits ar
   await gw.until('/a/fixed', (r) => r.status === 200, { timeoutMs: 20_000 });
   await waitFor(async () => (await acceptedOf(gw, A_BAD))?.status === 'True', { timeoutMs: 10_000, intervalMs: 50, what: "A's fixed route to be accepted" });
   assert.equal((await gw.get('/b/svc-0')).status, 200);
+});
+
+test('a restarted controller finds the bad route again while Envoy keeps serving the others', async (t) => {
+  const routes = 200;
+  const gw = await startGateway(t, {
+    files: { 'gateway.yaml': GATEWAY, 'a/upstream.yaml': upstream('echo', 'a'), 'b/upstream.yaml': upstream('echo', 'b'), 'b/bulk.yaml': bulkRoutes(routes) },
+  });
+  const bad = badRoute(gw.port);
+  if (!bad) {
+    t.skip('portico validate rejects every known input Envoy refuses');
+    return;
+  }
+  await gw.until(`/b/svc-${routes - 1}`, (r) => r.status === 200, { timeoutMs: 30_000 });
+  await gw.write('a/bad.yaml', bad);
+  await waitFor(async () => (await acceptedOf(gw, A_BAD))?.reason === 'RejectedByEnvoy', { timeoutMs: 20_000, intervalMs: 50, what: "A's route to report Envoy's rejection" });
+
+  // A new controller on the same xDS port: nothing accepted to fall back on, the bad route a suspect again.
+  // A's status file goes, so its rejection being reported again shows the new controller found it.
+  const xdsPort = gw.controller.xdsPort;
+  await gw.controller.stop();
+  await rm(statusPath(gw.controller.statusDir, A_BAD), { force: true });
+  let sampling = true;
+  let misses = 0;
+  let samples = 0;
+  t.after(() => {
+    sampling = false;
+  });
+  const sampler = (async () => {
+    for (let i = 0; sampling; i = (i + 1) % routes, samples++) if ((await gw.get(`/b/svc-${i}`).catch(() => undefined))?.status !== 200) misses++;
+  })();
+  const controller = new Controller({ configDir: gw.configDir, xdsAddress: `127.0.0.1:${xdsPort}`, adminAddress: 'off', logger: silentLogger });
+  await controller.start();
+  t.after(() => controller.stop());
+  await waitFor(async () => (await acceptedOf(gw, A_BAD))?.reason === 'RejectedByEnvoy', { timeoutMs: 20_000, intervalMs: 50, what: "A's route to be found again" });
+  const probes = [0, 57, routes - 1].map((i) => `/b/svc-${i}`);
+  const allServed = async () => (await Promise.all(probes.map((p) => gw.get(p).then((r) => r.status, () => 0)))).every((s) => s === 200);
+  await waitFor(allServed, { timeoutMs: 20_000, intervalMs: 50, what: "B's routes served by the new controller" });
+  await timedEdit(gw, 'b/after-restart.yaml', 'after-restart', '/b/after-restart');
+  sampling = false;
+  await sampler;
+  t.diagnostic(`restart with a contained route among ${routes}: ${misses} of ${samples} requests to B's routes missed`);
+  assert.equal(JSON.stringify(controller.config('default/gw')).includes('httproute/a/bad'), false, "A's route is withheld");
+  assert.ok(misses <= samples / 4, `${misses} of ${samples} requests missed`);
 });

@@ -70,7 +70,7 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, o
     out.rules.push({
       matches: compileMatches(route, rule, i),
       policies: { ...extra.policies, ...rulePolicies(filters) },
-      action: unsupported.length ? () => internalError() : (direct.action ?? ruleAction(filters, backends, forward)),
+      action: unsupported.length ? () => internalError() : extra.deny ? () => ({ type: 'directResponse', status: extra.deny as number }) : (direct.action ?? ruleAction(filters, backends, forward)),
     });
   });
   return out;

@@ -19,8 +19,8 @@ interface LedgerEntry {
   policy: Resource;
   attachedTo: Set<string>;
   overridden: Set<string>;
-  /** Problems found while applying it (a missing target, a shadow upstream that does not exist). */
-  issues: { field: string; message: string }[];
+  /** Problems found while applying it (a missing target, a shadow upstream that does not exist or is refused). */
+  issues: { field: string; message: string; reason: string }[];
 }
 
 export class PolicyLedger {
@@ -33,8 +33,9 @@ export class PolicyLedger {
     for (const policy of policies) this.#entry(policy);
   }
 
-  issue(policy: Resource, field: string, message: string): void {
-    this.#entry(policy).issues.push({ field, message });
+  /** `reason` is ResolvedRefs' when the issue is about a reference (default BackendNotFound). */
+  issue(policy: Resource, field: string, message: string, reason = NOT_FOUND): void {
+    this.#entry(policy).issues.push({ field, message, reason });
   }
 
   /**
@@ -78,7 +79,9 @@ export class PolicyLedger {
         ? { reason: 'TargetNotFound', message: describe(missing) }
         : { reason: 'Accepted', message: `not attached to any ${this.#what} yet` };
     const out = [condition(r, 'Accepted', accepted.reason === 'Accepted', accepted)];
-    if (refs.length) out.push(condition(r, 'ResolvedRefs', false, { reason: 'BackendNotFound', message: describe(refs) }));
+    // RefNotPermitted (the Gateway API's reason) when any reference is refused.
+    const reason = refs.find((i) => i.reason !== NOT_FOUND)?.reason ?? NOT_FOUND;
+    if (refs.length) out.push(condition(r, 'ResolvedRefs', false, { reason, message: describe(refs) }));
     if (e.overridden.size) out.push(condition(r, 'Overridden', true, { reason: 'Overridden', message: sorted(e.overridden).join('; ') }));
     return out;
   }
@@ -90,6 +93,8 @@ export class PolicyLedger {
     return entry;
   }
 }
+
+const NOT_FOUND = 'BackendNotFound';
 
 /** Messages in a fixed order, whatever order the resources came in. */
 function sorted(messages: Set<string>): string[] {

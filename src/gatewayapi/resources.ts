@@ -7,7 +7,7 @@ import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSp
 import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
-import { referencePermission, type RefPermission } from './reference-grants.ts';
+import { referencePermission, referenceRefusal, type RefPermission, type RefRefusal } from './reference-grants.ts';
 
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
@@ -34,6 +34,8 @@ export interface ResourceIndex {
   namespaceLabels(namespace: string): Record<string, string>;
   /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
   permits: RefPermission;
+  /** Why a reference from `referrer` (its own group and kind, its namespace) is refused; undefined when permitted. */
+  refusal: RefRefusal;
 }
 
 /** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
@@ -59,6 +61,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const directResponseByName = byName(directResponses);
   const rateLimitConfigs = ofKind<RateLimitConfigSpec>(RATELIMIT_GROUP, 'RateLimitConfig');
   const rateLimitConfigByName = byName(rateLimitConfigs);
+  const permits = referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant'));
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -79,7 +82,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     rateLimitConfigs,
     rateLimitConfig: (namespace, name) => rateLimitConfigByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
-    permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
+    permits,
+    refusal: referenceRefusal(permits),
   };
 }
 

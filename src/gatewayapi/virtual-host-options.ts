@@ -1,7 +1,9 @@
 // VirtualHostOptions (Gloo's gateway.solo.io/v1) on a Gateway, or on one of its listeners (sectionName): their
 // header changes, CORS policy and retries apply to every virtual host of the listener, beneath the routes (a
 // route's own setting of the same kind wins; see xds/translator/route.ts). Between options, setting by setting:
-// those naming the listener before those naming the whole Gateway, oldest first.
+// those naming the listener before those naming the whole Gateway, oldest first. An `extauth` whose AuthConfig
+// does not resolve (missing, or refused for want of a ReferenceGrant) denies (403) every route of the
+// listener that does not set its own auth: never served unchecked.
 import type { VirtualHostOptionSpec } from '../api/gloo-types.ts';
 import { resourceId, type Resource } from '../api/resource.ts';
 import type { VirtualHostIr } from '../ir/types.ts';
@@ -16,7 +18,10 @@ import type { StatusEntry } from './status.ts';
 
 type VirtualHostOption = Resource<VirtualHostOptionSpec>;
 
-export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits' | 'auth'>;
+export type VirtualHostPolicies = Pick<VirtualHostIr, 'requestHeaders' | 'responseHeaders' | 'cors' | 'retry' | 'rateLimits' | 'auth'> & {
+  /** The listener's extauth does not resolve: its routes without their own auth are denied (403). */
+  authUnresolved?: true;
+};
 
 const SETTINGS: readonly Setting[] = [
   REQUEST_HEADERS,
@@ -34,10 +39,10 @@ export class VirtualHostOptionResolver {
 
   constructor(index: ResourceIndex, gateways: readonly GatewayContext[], problems: FieldProblem[], rateLimits: RateLimitResolver, auth: AuthConfigResolver) {
     const reported = new Set<string>();
-    const report = (option: VirtualHostOption) => (field: string, message: string) => {
+    const report = (option: VirtualHostOption) => (field: string, message: string, reason?: string) => {
       if (reported.has(`${resourceId(option)}|${field}`)) return;
       reported.add(`${resourceId(option)}|${field}`);
-      this.#ledger.issue(option, field, message);
+      this.#ledger.issue(option, field, message, reason);
       problems.push(problemAt(option, field, message));
     };
     this.#ledger = new PolicyLedger(index.virtualHostOptions, 'Gateway listener');
@@ -51,16 +56,16 @@ export class VirtualHostOptionResolver {
         if (!ordered.length) continue;
         const where = `${resourceId(gateway.resource)} listener ${listener.spec.name}`;
         const winners = this.#ledger.settle(ordered, where, SETTINGS, () => undefined);
-        const limits = rateLimits.policies(winners, (option, field, message) => {
-          this.#ledger.issue(option, field, message);
+        const limits = rateLimits.policies(winners, (option, field, message, reason) => {
+          this.#ledger.issue(option, field, message, reason);
           problems.push(problemAt(option, field, message));
         });
         const authOption = winners.get('extauth');
-        const ref = authOption && auth.ref(authOption, authOption.spec.options?.extauth, where, report(authOption));
+        const use = authOption && auth.use(authOption, authOption.spec.options?.extauth, where, report(authOption));
         this.#byListener.set(listener, {
           ...policiesOf((name) => winners.get(name)?.spec.options),
           ...(limits.length && { rateLimits: limits }),
-          ...(ref && { auth: ref }),
+          ...(use && ('ref' in use ? { auth: use.ref } : { authUnresolved: true as const })),
         });
       }
     }

@@ -2,6 +2,7 @@
 // setting by setting, which one applies where, and keeps a ledger per option so that its status can say where
 // it applies, what overrode it, and which of its targets or references are missing.
 import { resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import { creationOrder } from './precedence.ts';
 import { condition, statusEntry, type Because, type Condition, type StatusEntry } from './status.ts';
 
 /** A group of option fields that act as one setting: the first option in precedence that sets any of them wins. */
@@ -111,9 +112,8 @@ function isSet(options: unknown, path: string): boolean {
   return v !== undefined && v !== null;
 }
 
-/** Oldest first (creationTimestamp; none counts as oldest), then namespace/name: the order among equals. */
+/** Oldest first (creationOrder: none counts as oldest), then namespace/name: the order among equals. */
 export function byAge(a: Resource, b: Resource): number {
-  const created = (r: Resource) => (r.metadata.creationTimestamp ? Date.parse(r.metadata.creationTimestamp) : 0);
   const name = (r: Resource) => `${r.metadata.namespace}/${r.metadata.name}`;
-  return created(a) - created(b) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
+  return creationOrder(a) - creationOrder(b) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
 }

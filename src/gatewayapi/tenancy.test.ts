@@ -417,3 +417,76 @@ spec: { from: [${from}], to: [${to}] }
     assert.deepEqual(webRoute(translate([...base, ...g]))?.action, INTERNAL_ERROR);
   }
 });
+
+// A rule whose auth-carrying option no longer resolves is denied, never served unchecked, and says why.
+const AUTH_OPTION = `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: guard, namespace: team-b }
+spec: { options: { extauth: { configRef: { name: auth } } } }
+`;
+const OWN_AUTH = `
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: auth, namespace: team-b }
+spec:
+  configs:
+    - basicAuth: { apr: { users: { alice: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } } }
+`;
+const guarded = route(`backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: echo }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.solo.io, kind: RouteOption, name: guard } }]`);
+
+function resolvedRefs(out: TranslateResult, id: string) {
+  return conditionsOf(out, id).find((k) => k.type === 'ResolvedRefs');
+}
+
+test('fail closed: a rule whose ExtensionRef RouteOption (carrying extauth) is deleted answers 500 and says why', () => {
+  const before = translate(parse(`${BASE}---${guarded}---${AUTH_OPTION}---${OWN_AUTH}`));
+  assert.deepEqual(webRoute(before)?.auth, { config: 'team-b/auth' });
+  assert.deepEqual(webRoute(before)?.action, toEcho);
+
+  const after = translate(parse(`${BASE}---${guarded}---${OWN_AUTH}`));
+  assert.deepEqual(webRoute(after)?.action, INTERNAL_ERROR, 'not served without the check it named');
+  assert.equal(webRoute(after)?.auth, undefined);
+  const why = resolvedRefs(after, 'HTTPRoute team-b/web');
+  assert.equal(why?.status, 'False');
+  assert.equal(why?.reason, 'RouteOptionNotFound');
+  assert.match(why?.message ?? '', /RouteOption team-b\/guard not found .*answers 500/);
+});
+
+test('fail closed: a rule whose RouteOption names a deleted AuthConfig is denied (403), and the route and option say why', () => {
+  const out = translate(parse(`${BASE}---${guarded}---${AUTH_OPTION}`));
+  assert.deepEqual(webRoute(out)?.action, FORBIDDEN);
+  assert.equal(webRoute(out)?.auth, undefined, 'Envoy answers itself: the ext-auth service is not asked');
+  const route = resolvedRefs(out, 'HTTPRoute team-b/web');
+  assert.equal(route?.reason, 'AuthConfigNotResolved');
+  assert.match(route?.message ?? '', /extauth of RouteOption team-b\/guard does not resolve .*denied \(403\)/);
+  const option = resolvedRefs(out, 'RouteOption team-b/guard');
+  assert.equal(option?.reason, 'AuthConfigNotFound');
+});
+
+test('fail closed: a VirtualHostOption whose AuthConfig is gone denies the routes that inherit it, not those with their own', () => {
+  const vho = `
+apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata: { name: vho, namespace: team-b }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: gw }]
+  options: { extauth: { configRef: { name: gone } } }
+`;
+  const open = `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: open, namespace: team-b }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: public }]
+  options: { extauth: { disable: true } }
+`;
+  const pub = route(`matches: [{ path: { value: /public } }]
+      backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: echo }]`, 'HTTPRoute', 'public');
+  const out = translate(parse(`${BASE}---${route()}---${pub}---${vho}---${open}`));
+  assert.deepEqual(webRoute(out)?.action, FORBIDDEN, 'inherits the unresolvable check: denied');
+  assert.deepEqual(routeNamed(out, 'httproute/team-b/public/rule/0/match/0')?.action, toEcho, 'its own extauth (disabled) wins, as it would over a valid one');
+  assert.equal(gatewayOf(out)?.listeners[0]?.virtualHosts[0]?.auth, undefined);
+  assert.equal(resolvedRefs(out, 'VirtualHostOption team-b/vho')?.reason, 'AuthConfigNotFound');
+});

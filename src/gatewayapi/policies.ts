@@ -3,6 +3,7 @@
 // it applies, what overrode it, and which of its targets or references are missing.
 import { resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { creationOrder } from './precedence.ts';
+import { REF_NOT_PERMITTED } from './reference-grants.ts';
 import { condition, statusEntry, type Because, type Condition, type StatusEntry } from './status.ts';
 
 /** A group of option fields that act as one setting: the first option in precedence that sets any of them wins. */
@@ -65,7 +66,10 @@ export class PolicyLedger {
     return winners;
   }
 
-  /** Accepted (False: TargetNotFound when it applies nowhere because its targets are missing), ResolvedRefs, Overridden. */
+  /**
+   * Accepted (False when it applies nowhere: TargetNotFound, or RefNotPermitted when a target is in another
+   * namespace), ResolvedRefs, Overridden.
+   */
   statuses(): StatusEntry[] {
     return [...this.#entries.values()].map((e) => statusEntry(e.policy, { conditions: this.#conditions(e) }));
   }
@@ -77,7 +81,7 @@ export class PolicyLedger {
     const accepted: Because = e.attachedTo.size
       ? { reason: 'Accepted', message: `applies to ${sorted(e.attachedTo).join(', ')}${missing.length ? `; ${describe(missing)}` : ''}` }
       : missing.length
-        ? { reason: 'TargetNotFound', message: describe(missing) }
+        ? { reason: missing.find((i) => i.reason === REF_NOT_PERMITTED)?.reason ?? 'TargetNotFound', message: describe(missing) }
         : { reason: 'Accepted', message: `not attached to any ${this.#what} yet` };
     const out = [condition(r, 'Accepted', accepted.reason === 'Accepted', accepted)];
     // RefNotPermitted (the Gateway API's reason) when any reference is refused.

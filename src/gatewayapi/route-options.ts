@@ -18,6 +18,7 @@ import type { Filters } from './filters.ts';
 import { bufferOf, corsOf, faultsOf, hashPolicyOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf, rewriteOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
 import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
+import { REF_NOT_PERMITTED } from './reference-grants.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
@@ -172,7 +173,8 @@ export class RouteOptionResolver {
       const field = `spec.targetRefs[${i}]`;
       const route = this.#index.routes.find((r) => r.kind === 'HTTPRoute' && r.metadata.namespace === namespace && r.metadata.name === ref.name);
       if (ref.namespace !== undefined && ref.namespace !== namespace) {
-        this.#report(option, field, `a RouteOption applies only to HTTPRoutes of its own namespace (${namespace}), not ${ref.namespace}`);
+        // Never across namespaces, grant or not (Gloo's targetRefs are local): checked before any lookup.
+        this.#report(option, field, `a RouteOption applies only to HTTPRoutes of its own namespace (${namespace}), not ${ref.namespace}`, REF_NOT_PERMITTED);
       } else if (!route) {
         this.#report(option, field, `HTTPRoute ${namespace}/${ref.name} not found`);
       } else if (ref.sectionName !== undefined && !(route.spec.rules ?? []).some((r) => r.name === ref.sectionName)) {

@@ -490,3 +490,41 @@ spec:
   assert.equal(gatewayOf(out)?.listeners[0]?.virtualHosts[0]?.auth, undefined);
   assert.equal(resolvedRefs(out, 'VirtualHostOption team-b/vho')?.reason, 'AuthConfigNotFound');
 });
+
+test('tenancy: RouteOption and VirtualHostOption targetRefs never cross namespaces, and say so alike whether the target exists', () => {
+  const teamAOptions = `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: hijack, namespace: team-a }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, namespace: team-b }]
+  options: { extauth: { disable: true } }
+---
+apiVersion: gateway.solo.io/v1
+kind: VirtualHostOption
+metadata: { name: hijack, namespace: team-a }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: gw, namespace: team-b }]
+  options: { extauth: { disable: true } }
+`;
+  const grants = `
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: everything, namespace: team-b }
+spec:
+  from: [{ group: gateway.solo.io, kind: RouteOption, namespace: team-a }, { group: gateway.solo.io, kind: VirtualHostOption, namespace: team-a }]
+  to: [{ group: gateway.networking.k8s.io, kind: HTTPRoute }, { group: gateway.networking.k8s.io, kind: Gateway }]
+`;
+  const targets = [...parse(BASE), ...parse(route())];
+  const present = translate([...targets, ...parse(teamAOptions), ...parse(grants)]);
+  assert.deepEqual(webRoute(present)?.auth, undefined, 'not attached, even with a grant');
+  assert.deepEqual(gatewayOf(present)?.listeners[0]?.virtualHosts[0]?.auth, undefined);
+  for (const id of ['RouteOption team-a/hijack', 'VirtualHostOption team-a/hijack']) {
+    const accepted = conditionsOf(present, id).find((k) => k.type === 'Accepted');
+    assert.equal(accepted?.status, 'False');
+    assert.equal(accepted?.reason, 'RefNotPermitted');
+  }
+  const absent = translate(parse(teamAOptions));
+  const teamA = (out: TranslateResult) => JSON.stringify(out.statuses.filter((s) => s.id.includes(' team-a/')));
+  assert.equal(teamA(present), teamA(absent), "team-a's statuses do not tell whether team-b's route and Gateway exist");
+});

@@ -13,6 +13,7 @@ import type { GatewayContext, ListenerContext } from './gateway.ts';
 import { corsOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
 import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
+import { REF_NOT_PERMITTED } from './reference-grants.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
@@ -92,14 +93,15 @@ function targetsOf(index: ResourceIndex, ledger: PolicyLedger, problems: FieldPr
   return index.virtualHostOptions.flatMap((option) => {
     const { namespace } = option.metadata;
     return (option.spec.targetRefs ?? []).flatMap((ref, i): Targeting[] => {
-      const report = (field: string, message: string) => {
-        ledger.issue(option, field, message);
+      const report = (field: string, message: string, reason?: string) => {
+        ledger.issue(option, field, message, reason);
         problems.push(problemAt(option, field, message));
         return [];
       };
       const field = `spec.targetRefs[${i}]`;
       if (ref.namespace !== undefined && ref.namespace !== namespace) {
-        return report(field, `a VirtualHostOption applies only to Gateways of its own namespace (${namespace}), not ${ref.namespace}`);
+        // Never across namespaces, grant or not (Gloo's targetRefs are local): checked before any lookup.
+        return report(field, `a VirtualHostOption applies only to Gateways of its own namespace (${namespace}), not ${ref.namespace}`, REF_NOT_PERMITTED);
       }
       const gateway = index.gateways.find((g) => g.metadata.namespace === namespace && g.metadata.name === ref.name);
       if (!gateway) return report(field, `Gateway ${namespace}/${ref.name} not found`);

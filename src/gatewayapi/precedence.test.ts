@@ -5,19 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDocuments } from '../api/parse.ts';
 import type { Resource } from '../api/resource.ts';
+import { gatewayWith } from '../../test/support/fixtures.ts';
 import { translate } from './translate.ts';
 
-const BASE = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec: { gatewayClassName: portico, listeners: [{ name: http, port: 80, protocol: HTTP }] }
-`;
+const BASE = gatewayWith('    - { name: http, port: 80, protocol: HTTP }');
 
 /** A route on /same to its own Upstream (so the winner shows in the IR); `meta` adds to its metadata. */
 function contender(name: string, meta = ''): string {

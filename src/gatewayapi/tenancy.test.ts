@@ -10,23 +10,13 @@ import type { SecretSpec } from '../api/core-types.ts';
 import { parseDocuments } from '../api/parse.ts';
 import type { Resource } from '../api/resource.ts';
 import type { GatewayIr, RouteIr } from '../ir/types.ts';
+import { gatewayWith } from '../../test/support/fixtures.ts';
 import { translate, type TranslateResult } from './translate.ts';
 
 const TLS = join(import.meta.dirname, 'testdata', 'secrets', 'default', 'shop');
 
 /** team-b's Gateway and local Upstream, which every case builds on. */
-const BASE = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: portico }
-spec: { controllerName: portico.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: team-b }
-spec:
-  gatewayClassName: portico
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
+const BASE = `${gatewayWith('    - { name: http, port: 80, protocol: HTTP }').replace('namespace: default', 'namespace: team-b')}
 ---
 apiVersion: gloo.solo.io/v1
 kind: Upstream

@@ -7,7 +7,7 @@ import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSp
 import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
-import { referencePermission, referenceRefusal, type RefPermission, type RefRefusal } from './reference-grants.ts';
+import { referencePermission, referenceRefusal, type RefRefusal } from './reference-grants.ts';
 
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
@@ -32,9 +32,11 @@ export interface ResourceIndex {
   rateLimitConfig(namespace: string, name: string): Resource<RateLimitConfigSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
-  /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
-  permits: RefPermission;
-  /** Why a reference from `referrer` (its own group and kind, its namespace) is refused; undefined when permitted. */
+  /**
+   * Why a reference from `referrer` (its own group and kind, its namespace) is refused: no ReferenceGrant in
+   * the target's namespace permits it; undefined when permitted (always within one namespace). The one check
+   * every cross-namespace reference goes through, before the target is looked up.
+   */
   refusal: RefRefusal;
 }
 
@@ -61,7 +63,6 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
   const directResponseByName = byName(directResponses);
   const rateLimitConfigs = ofKind<RateLimitConfigSpec>(RATELIMIT_GROUP, 'RateLimitConfig');
   const rateLimitConfigByName = byName(rateLimitConfigs);
-  const permits = referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant'));
   const namespaces = new Map(ofKind<unknown>('', 'Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   return {
     classes: ofKind(GATEWAY_GROUP, 'GatewayClass'),
@@ -82,8 +83,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     rateLimitConfigs,
     rateLimitConfig: (namespace, name) => rateLimitConfigByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
-    permits,
-    refusal: referenceRefusal(permits),
+    refusal: referenceRefusal(referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant'))),
   };
 }
 

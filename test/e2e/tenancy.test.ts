@@ -1,7 +1,8 @@
 // Auth that cannot be resolved fails closed, with a real Envoy and Portico's ext-auth service: deleting the
 // RouteOption that carried `extauth` (named by an ExtensionRef) turns its rule into 500s, not into an open
-// route; deleting the AuthConfig denies with 403; and another team's AuthConfig is used only once its
-// namespace grants it, while the refusal in between denies too. Each step says why in a status.
+// route; deleting the AuthConfig denies with 403; another team's AuthConfig is used only once its namespace
+// grants it, while the refusal in between denies too; and another team's API keys (named, or picked by a label
+// selector) open nothing until that team grants them. Each step says why in a status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/components.ts';
@@ -49,6 +50,27 @@ spec:
   to: [{ group: enterprise.gloo.solo.io, kind: AuthConfig }]
 `;
 
+/** default's AuthConfig naming team-a's Secret team-a/key, and selecting team-a's Secrets labelled `team: a`. */
+const KEYS = `
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: keys, namespace: default }
+spec:
+  configs:
+    - apiKeyAuth:
+        apiKeySecretRefs: [{ name: key, namespace: team-a }]
+        labelSelector: { team: a }
+`;
+
+const SECRETS_GRANT = `
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: default-authconfigs, namespace: team-a }
+spec:
+  from: [{ group: enterprise.gloo.solo.io, kind: AuthConfig, namespace: default }]
+  to: [{ group: '', kind: Secret }]
+`;
+
 type Conditions = { type: string; status: string; reason: string; message: string }[];
 
 /** Every condition in a status, at any depth (a route's are per parent). */
@@ -70,7 +92,7 @@ async function condition(gw: GatewayEnv, key: string, type: string, reason: stri
   return found as Conditions[number];
 }
 
-test('auth that no longer resolves denies (500 for a deleted ExtensionRef RouteOption, 403 for a missing or refused AuthConfig)', async (t) => {
+test('auth that no longer resolves denies (500 for a deleted ExtensionRef RouteOption, 403 for a missing or refused AuthConfig), and refused API keys open nothing', async (t) => {
   const socket = await extAuthSocket(t);
   const gw = await startGateway(t, {
     files: {
@@ -112,5 +134,20 @@ test('auth that no longer resolves denies (500 for a deleted ExtensionRef RouteO
     await gw.write('grant.yaml', GRANT);
     await gw.until('/guarded', (r) => r.status === 200, { headers: TEST_USER });
     assert.equal((await gw.get('/guarded')).status, 401);
+  });
+
+  await t.test("another team's API keys, named or selected by label, open nothing until that team grants them", async () => {
+    await gw.write('.secrets/team-a/key/api-key', 'team-a-key-123');
+    await gw.write('.secrets/team-a/labelled/api-key', 'team-a-key-456');
+    await gw.write('.secrets/team-a/labelled/.labels', 'team: a\n');
+    await gw.write('auth.yaml', KEYS);
+    await gw.write('option.yaml', option('{ name: keys }'));
+    await gw.until('/guarded', (r) => r.status === 401, { headers: { 'api-key': 'team-a-key-123' } });
+    const refused = await condition(gw, 'enterprise.gloo.solo.io/AuthConfig/default/keys', 'ResolvedRefs', 'RefNotPermitted');
+    assert.doesNotMatch(refused.message, /labelled|team-a-key/, 'the selector refuses silently, and no value shows');
+    assert.equal((await gw.get('/guarded', { headers: { 'api-key': 'team-a-key-456' } })).status, 401);
+    await gw.write('grant-secrets.yaml', SECRETS_GRANT);
+    await gw.until('/guarded', (r) => r.status === 200, { headers: { 'api-key': 'team-a-key-123' } });
+    assert.equal((await gw.get('/guarded', { headers: { 'api-key': 'team-a-key-456' } })).status, 200);
   });
 });

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+import type { Resource } from '../api/resource.ts';
 import type { SecretIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { notIssuedYet, PKI_OPTIONS, upstreamPkiRequest, type PkiAsk } from './pki.ts';
@@ -53,9 +53,8 @@ function resolveSecretRef(u: Resource<UpstreamSpec>, index: ResourceIndex): Upst
   if (!ref) return undefined;
   const namespace = ref.namespace ?? u.metadata.namespace;
   const target = `Secret ${namespace}/${ref.name}`;
-  if (!index.permits({ group: GLOO_GROUP, kind: 'Upstream', namespace: u.metadata.namespace }, { group: '', kind: 'Secret', namespace, name: ref.name })) {
-    return fail('RefNotPermitted', `${target} is in another namespace, and no ReferenceGrant there lets Upstreams of namespace ${u.metadata.namespace} refer to it`);
-  }
+  const refused = index.refusal(u, { group: '', kind: 'Secret', namespace, name: ref.name });
+  if (refused) return fail(refused.reason, refused.message);
   const secret = index.secret(namespace, ref.name);
   if (!secret) return fail('InvalidCertificateRef', `${target} not found (no secret source has ${namespace}/${ref.name})`);
   return usableClientSecret(u, secret, target, 'spec.sslConfig.secretRef');

@@ -1,6 +1,6 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
-import { backendObjectReference, group, HTTP_METHODS, headerName, kindName, objectName, portNumber, preciseHostname } from './common.ts';
+import { backendObjectReference, group, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, objectName, portNumber, preciseHostname } from './common.ts';
 import { bool, distinct, int, list, obj, oneOf, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
@@ -17,7 +17,7 @@ const CONFIG_FIELD = {
 /** Only these may appear more than once in one filter list. */
 const REPEATABLE = ['RequestMirror', 'ExtensionRef'];
 
-const httpHeader = obj({ name: required(headerName), value: required(str({ minLength: 1, maxLength: 4096 })) });
+const httpHeader = obj({ name: required(modifiableHeaderName), value: required(headerValue(4096, 1)) });
 
 /** "Only one action for a given header name is permitted" (names compare case-insensitively). */
 const oneActionPerHeader: Rule = (m: { set?: { name: string }[]; add?: { name: string }[]; remove?: string[] }, report) => {
@@ -38,7 +38,7 @@ const headerModifier = obj(
   {
     set: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
     add: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
-    remove: list(headerName, { max: 16 }),
+    remove: list(modifiableHeaderName, { max: 16 }),
   },
   oneActionPerHeader,
 );
@@ -55,8 +55,9 @@ const valueFitsModifierType: Rule = (p: Record<string, unknown>, report) => {
 const pathModifier = obj(
   {
     type: required(oneOf('ReplaceFullPath', 'ReplacePrefixMatch')),
-    replaceFullPath: str({ maxLength: 1024 }),
-    replacePrefixMatch: str({ maxLength: 1024 }),
+    // Envoy takes both as header values (path_redirect, prefix_rewrite…): no NUL, CR or LF.
+    replaceFullPath: headerValue(1024),
+    replacePrefixMatch: headerValue(1024),
   },
   valueFitsModifierType,
 );

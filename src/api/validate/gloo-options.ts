@@ -1,7 +1,9 @@
 // Gloo's RouteOption and VirtualHostOption (gateway.solo.io/v1) with Gloo's own field names, so that existing
 // Gloo YAML carries over. Options Portico does not implement yet are known fields whose use is reported, never
 // silently ignored; any other field is unknown, with a suggestion.
-import { HTTP_METHODS, headerName, kindName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
+import { originRegex } from '../../xds/translator/cors.ts';
+import { controlCharProblem, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
+import { envoyFormatProblem } from './envoy-format.ts';
 import { PROTO_DURATION_PATTERN } from '../duration.ts';
 import { extauthOption } from './auth-config.ts';
 import { rateLimitOptions } from './ratelimit.ts';
@@ -37,21 +39,25 @@ const retries = obj({
   retryPolicyIdleTimeout: unsupported('retries.retryPolicyIdleTimeout is not supported by Portico yet'),
 });
 
+/** Gloo passes header values to Envoy as format strings (`%REQ(x)%`): no NUL, CR, LF, and only known operators. */
+const formattedHeaderValue = str({ maxLength: 16384, check: (v) => controlCharProblem(v) ?? envoyFormatProblem(v) });
+
 const headerValueOption = obj({
-  header: required(obj({ key: required(headerName), value: required(str({ maxLength: 16384 })) })),
+  header: required(obj({ key: required(modifiableHeaderName), value: required(formattedHeaderValue) })),
   append: bool,
   headerSecretRef: unsupported('headers from secrets are not supported by Portico yet'),
 });
 
 const headerManipulation = obj({
   requestHeadersToAdd: list(headerValueOption),
-  requestHeadersToRemove: list(headerName),
+  requestHeadersToRemove: list(modifiableHeaderName),
   responseHeadersToAdd: list(headerValueOption),
-  responseHeadersToRemove: list(headerName),
+  responseHeadersToRemove: list(modifiableHeaderName),
 });
 
 const cors = obj({
-  allowOrigin: list(str({ minLength: 1 })),
+  // Each origin becomes an RE2 regex (`*` matching anything): it must fit Envoy's program size too.
+  allowOrigin: list(str({ minLength: 1, maxLength: 1024, check: (o) => re2Problem(originRegex(o)) })),
   allowOriginRegex: list(regex),
   allowMethods: list(oneOf(...HTTP_METHODS)),
   allowHeaders: list(headerName),
@@ -120,9 +126,10 @@ const onePathRewrite: Rule = (o: { prefixRewrite?: string; regexRewrite?: unknow
 const routeOptions = obj({
   timeout: protoDuration,
   retries,
-  prefixRewrite: str(),
-  regexRewrite: obj({ pattern: required(obj({ regex: required(regex) })), substitution: required(str()) }),
-  hostRewrite: str({ minLength: 1 }),
+  // Envoy takes rewrites as header values: no NUL, CR or LF.
+  prefixRewrite: headerValue(1024),
+  regexRewrite: obj({ pattern: required(obj({ regex: required(regex) })), substitution: required(headerValue(1024)) }),
+  hostRewrite: headerValue(253, 1),
   autoHostRewrite: bool,
   headerManipulation,
   cors,
@@ -148,7 +155,16 @@ function targetRefs(kind: string): Schema {
 }
 
 /** DirectResponse: Gloo Gateway's CRD limits (a status from 200 to 599, a body of at most 4 KiB). */
-export const directResponseSpec: ObjectSchema = obj({ status: required(int(200, 599)), body: str({ maxLength: 4096 }) });
+/** Envoy's default max_direct_response_body_size_bytes: 4096 bytes, which fewer characters reach in UTF-8. */
+const DIRECT_RESPONSE_BODY_BYTES = 4096;
+
+export const directResponseSpec: ObjectSchema = obj({
+  status: required(int(200, 599)),
+  body: str({
+    maxLength: DIRECT_RESPONSE_BODY_BYTES,
+    check: (b) => (Buffer.byteLength(b) > DIRECT_RESPONSE_BODY_BYTES ? `must be at most ${DIRECT_RESPONSE_BODY_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(b)})` : undefined),
+  }),
+});
 
 export const routeOptionSpec: ObjectSchema = obj({
   targetRefs: targetRefs('HTTPRoute'),

@@ -1,6 +1,8 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
 import { backendObjectReference, group, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, objectName, portNumber, preciseHostname } from './common.ts';
+import { originRegex } from '../../xds/translator/cors.ts';
+import { re2Problem } from './regex.ts';
 import { bool, distinct, int, list, obj, oneOf, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
@@ -92,6 +94,8 @@ const corsOrigin = str({
   pattern: /^\*$|^https?:\/\/(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)(:[0-9]{1,5})?$/,
   patternName: 'origin (http or https://host[:port], where the host may start with "*."; or "*" alone)',
   maxLength: 253,
+  // Envoy matches each origin with an RE2 regex made of it, which must fit its program size.
+  check: (o) => re2Problem(originRegex(o)),
 });
 
 const cors = obj({

@@ -4,7 +4,7 @@
 import { originRegex } from '../../xds/translator/cors.ts';
 import { controlCharProblem, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
 import { envoyFormatProblem } from './envoy-format.ts';
-import { PROTO_DURATION_PATTERN } from '../duration.ts';
+import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
 import { extauthOption } from './auth-config.ts';
 import { rateLimitOptions } from './ratelimit.ts';
 import { re2Problem } from './regex.ts';
@@ -14,6 +14,9 @@ import { bool, int, list, num, obj, oneOf, required, str, unsupported, type Obje
 export const protoDuration = str({ pattern: PROTO_DURATION_PATTERN, patternName: 'duration (seconds with an "s", decimals allowed: 5s, 0.25s)' });
 
 const regex = str({ minLength: 1, check: re2Problem });
+
+/** Envoy's `duration.gt: 0s` fields (a fault's fixed delay). */
+const positiveDuration = str({ ...protoDuration, check: (d) => ((protoDurationMs(d) ?? 0) > 0 ? undefined : 'must be greater than 0s') });
 
 /** Envoy's `retry_on` conditions (HTTP and gRPC). */
 const RETRY_CONDITIONS = [
@@ -72,7 +75,7 @@ const percentage = num(0, 100);
 /** Gloo refuses an abort without a status (Envoy would have nothing to answer with). */
 const faults = obj({
   abort: obj({ percentage, httpStatus: required(int(200, 599)) }),
-  delay: obj({ percentage, fixedDelay: required(protoDuration) }),
+  delay: obj({ percentage, fixedDelay: required(positiveDuration) }),
 });
 
 const shadowing = obj({

@@ -11,6 +11,9 @@ import { cacheRoot } from './binaries.ts';
 /** Envoy's default `re2.max_program_size.error_level`: a larger program makes Envoy reject the resource. */
 export const ENVOY_MAX_PROGRAM_SIZE = 100;
 
+/** Said once at start by the controller and by `portico validate` when the addon is missing. */
+export const RE2_MISSING = "the RE2 addon is not installed ('scripts/setup.sh re2'): regexes get a syntax check only, their program size is not measured, so Envoy may refuse one that Portico accepts";
+
 export type Re2Measure = { programSize: number } | { error: string };
 
 interface Addon {

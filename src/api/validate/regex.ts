@@ -13,9 +13,15 @@ const RE2_MAX_REPEAT = 1000;
 export function re2Problem(pattern: string): string | undefined {
   const measured = measureRe2(pattern);
   if (measured === undefined) return jsFallbackProblem(pattern);
-  if ('error' in measured) return `invalid RE2 regular expression: ${measured.error}`;
+  if ('error' in measured) return re2RuleProblem(pattern) ?? `invalid RE2 regular expression: ${measured.error.slice(0, 200)}`;
   if (measured.programSize <= ENVOY_MAX_PROGRAM_SIZE) return undefined;
   return `RE2 program size ${measured.programSize} is above Envoy's limit of ${ENVOY_MAX_PROGRAM_SIZE} (re2.max_program_size.error_level): simplify the pattern (each repetition of a bounded {m,n} and each literal character adds to it)`;
+}
+
+/** The RE2 rule a pattern breaks, said in plain words (RE2's own message for these is terse), if the scan knows it. */
+function re2RuleProblem(pattern: string): string | undefined {
+  const scan = scanRe2(pattern);
+  return typeof scan === 'string' ? undefined : scan.problem;
 }
 
 function jsFallbackProblem(pattern: string): string | undefined {

@@ -68,6 +68,10 @@ test('validation corpus: every resource portico validate accepts, Envoy accepts'
       `${resourceCount} parsed resources), ${cases.length - accepted.length} rejected by validate, ${accepted.length} accepted, ` +
       `${wrong.length} accepted but refused by Envoy or ext-auth`,
   );
+  for (const kind of new Set(cases.map((c) => c.kind))) {
+    const of = cases.filter((c) => c.kind === kind);
+    t.diagnostic(`  ${kind}: ${of.length} cases, ${of.filter((c) => !accepted.includes(c)).length} rejected, ${of.filter((c) => accepted.includes(c)).length} accepted`);
+  }
   const describe = (c: CorpusCase) => `${c.id} ${c.kind} ${c.field} = ${c.shown}`;
   const failures = [
     ...wrong.map((w) => `accepted by portico validate, refused: ${describe(w.item)}: ${w.error}`),

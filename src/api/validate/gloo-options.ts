@@ -51,10 +51,13 @@ const headerValueOption = obj({
   headerSecretRef: unsupported('headers from secrets are not supported by Portico yet'),
 });
 
+/** Envoy's max_items on request_headers_to_add and response_headers_to_add. */
+const HEADERS_TO_ADD_MAX = 1000;
+
 const headerManipulation = obj({
-  requestHeadersToAdd: list(headerValueOption),
+  requestHeadersToAdd: list(headerValueOption, { max: HEADERS_TO_ADD_MAX }),
   requestHeadersToRemove: list(modifiableHeaderName),
-  responseHeadersToAdd: list(headerValueOption),
+  responseHeadersToAdd: list(headerValueOption, { max: HEADERS_TO_ADD_MAX }),
   responseHeadersToRemove: list(modifiableHeaderName),
 });
 

@@ -185,6 +185,10 @@ const OPTIONS: FieldRow[] = [
   row('RouteOption', 'options.headerManipulation.requestHeadersToAdd[].header.key', V.MODIFIED_HEADER_NAME, (v, id) => routeOption(id, { headerManipulation: { requestHeadersToAdd: headerOption(v, 'v') } })),
   row('RouteOption', 'options.headerManipulation.requestHeadersToAdd[].header.value', V.FORMAT_HEADER_VALUE, (v, id) => routeOption(id, { headerManipulation: { requestHeadersToAdd: headerOption('x-a', v) } })),
   row('RouteOption', 'options.headerManipulation.responseHeadersToAdd[].header.value', V.FORMAT_HEADER_VALUE, (v, id) => routeOption(id, { headerManipulation: { responseHeadersToAdd: headerOption('x-a', v) } })),
+  // Envoy takes at most 1000 headers to add.
+  row('RouteOption', 'options.headerManipulation.requestHeadersToAdd (count)', family([1, 1000], [1001]), (v, id) => routeOption(id, {
+    headerManipulation: { requestHeadersToAdd: Array.from({ length: v }, (_, i) => ({ header: { key: `x-h${i}`, value: 'v' } })) },
+  })),
   row('RouteOption', 'options.headerManipulation.requestHeadersToRemove[]', V.MODIFIED_HEADER_NAME, (v, id) => routeOption(id, { headerManipulation: { requestHeadersToRemove: [v] } })),
   row('RouteOption', 'options.headerManipulation.responseHeadersToRemove[]', V.MODIFIED_HEADER_NAME, (v, id) => routeOption(id, { headerManipulation: { responseHeadersToRemove: [v] } })),
   row('RouteOption', 'options.cors.allowOrigin[]', V.GLOO_ORIGIN, (v, id) => routeOption(id, { cors: { allowOrigin: [v] } })),

@@ -1,18 +1,20 @@
 // The acceptance test of "what `portico validate` accepts, Envoy accepts": the generated corpus
 // (test/support/corpus) goes through the code path of `portico validate` (readInput → runPipeline →
-// inputProblems); what it accepts is translated and checked by Envoy itself (`envoy --mode validate`), and the
-// AuthConfigs by the ext-auth service's compiler. Zero accepted-but-refused is the bar. Valid values must be
+// inputProblems); what it accepts is translated and checked by Envoy itself (`envoy --mode validate`), and what
+// Portico's own services get by their compilers (ext-auth, rate limit). Zero accepted-but-refused is the bar. Valid values must be
 // accepted and invalid ones rejected too, so the table keeps saying what it means.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { runPipeline } from '../../src/app/pipeline.ts';
+import { runPipeline, type PipelineOutput } from '../../src/app/pipeline.ts';
 import { inputProblems, readInput } from '../../src/cli/input.ts';
 import { compileAuthConfig } from '../../src/extauth/policy.ts';
 import type { AuthConfigIr } from '../../src/ir/auth.ts';
 import { formatProblem, type FieldProblem } from '../../src/lib/errors.ts';
 import { re2Addon, re2AddonPath } from '../../src/lib/re2.ts';
+import { domainsOf } from '../../src/ratelimit/items.ts';
+import { DomainMatcher } from '../../src/ratelimit/matcher.ts';
 import { SERVICE_NODE_KEYS } from '../../src/xds/service-config.ts';
 import { requireBinary, tempDir } from '../support/components.ts';
 import { baseWorld } from '../support/corpus/build.ts';
@@ -46,27 +48,20 @@ test('validation corpus: every resource portico validate accepts, Envoy accepts'
 
   // Envoy: all accepted cases in one bootstrap; on a refusal, bisect down to the cases responsible.
   const envoyRefused = await bisect(accepted, (subset) => envoyValidate(envoy, dir, staticBootstrap(translated(subset).xds)));
-  // The ext-auth service: each AuthConfig it would be sent must compile.
-  const authRefused = accepted.filter((c) => c.kind === 'AuthConfig').flatMap((c) => {
-    const items = translated([c]).services.get(SERVICE_NODE_KEYS.extauth) ?? [];
-    return items.flatMap((item) => {
-      try {
-        compileAuthConfig(item.config as unknown as AuthConfigIr);
-        return [];
-      } catch (err) {
-        return [{ item: c, error: `ext-auth refuses it: ${(err as Error).message}` }];
-      }
-    });
+  // Portico's own services: each AuthConfig must compile in the ext-auth service, each rate-limit domain in the
+  // rate-limit service (either would NACK its whole configuration otherwise).
+  const serviceRefused = accepted.filter((c) => SERVICE_KINDS.includes(c.kind)).flatMap((c) => {
+    const refusal = serviceRefusal(translated([c]).services);
+    return refusal ? [{ item: c, error: refusal }] : [];
   });
-
-  const wrong = [...envoyRefused, ...authRefused];
+  const wrong = [...envoyRefused, ...serviceRefused];
   const validRejected = cases.filter((c) => c.expect === 'valid' && byFile.has(`${c.id}.yaml`));
   const invalidAccepted = accepted.filter((c) => c.expect === 'invalid');
   const resourceCount = cases.reduce((n, c) => n + (resources.get(`${c.id}.yaml`)?.length ?? 0), 0);
   t.diagnostic(
     `corpus: ${cases.length} generated cases (${count(cases, 'valid')} valid, ${count(cases, 'invalid')} invalid, ${count(cases, 'edge')} edge; ` +
       `${resourceCount} parsed resources), ${cases.length - accepted.length} rejected by validate, ${accepted.length} accepted, ` +
-      `${wrong.length} accepted but refused by Envoy or ext-auth`,
+      `${wrong.length} accepted but refused by Envoy or a Portico service`,
   );
   for (const kind of new Set(cases.map((c) => c.kind))) {
     const of = cases.filter((c) => c.kind === kind);
@@ -81,6 +76,20 @@ test('validation corpus: every resource portico validate accepts, Envoy accepts'
   assert.deepEqual(failures, []);
   assert.ok(cases.length >= 500, `at least 500 cases (got ${cases.length})`);
 });
+
+/** Kinds whose cases also reach Portico's own services. */
+const SERVICE_KINDS = ['AuthConfig', 'RateLimitConfig', 'RouteOption', 'VirtualHostOption'];
+
+function serviceRefusal(services: PipelineOutput['services']): string | undefined {
+  try {
+    for (const item of services.get(SERVICE_NODE_KEYS.extauth) ?? []) compileAuthConfig(item.config as unknown as AuthConfigIr);
+    const limits = services.get(SERVICE_NODE_KEYS.ratelimit) ?? [];
+    for (const domain of domainsOf(new Map(limits.map((i) => [i.name, i.config])))) new DomainMatcher(domain);
+    return undefined;
+  } catch (err) {
+    return `refused by Portico's service: ${(err as Error).message}`;
+  }
+}
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();

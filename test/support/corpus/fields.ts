@@ -128,6 +128,10 @@ const GATEWAY: FieldRow[] = [
 const staticHosts = (addr = '127.0.0.1', port = 9000) => ({ static: { hosts: [{ addr, port }] } });
 
 const UPSTREAM: FieldRow[] = [
+  row('Upstream', 'metadata.name', V.OBJECT_NAME, (v, id) => {
+    const name = v === 'a' ? id : v;
+    return [{ ...upstreamWithRoute(id, staticHosts())[0], metadata: { name, namespace: 'default' } }, httpRoute(id, { backendRefs: [toUpstream(name)] })];
+  }),
   row('Upstream', 'static.hosts[].addr', V.IP_ADDRESS, (v, id) => upstreamWithRoute(id, staticHosts(v))),
   row('Upstream', 'static.hosts[].port', V.PORT, (v, id) => upstreamWithRoute(id, staticHosts('127.0.0.1', v))),
   row('Upstream', 'loadBalancerConfig', family(

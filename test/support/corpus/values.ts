@@ -109,7 +109,8 @@ export const IP_ADDRESS: ValueFamily = {
 export const PORT: ValueFamily = { valid: [1, 80, 65535], invalid: [0, 65536, -1, 1.5, '80'] };
 
 export const OBJECT_NAME: ValueFamily = {
-  valid: ['a', 'a-b.c', `${x(60)}`],
+  // Names end up in Envoy's cluster, route and stat names: the longest must still be accepted there.
+  valid: ['a', 'a-b.c', `${x(60)}`, x(253), `${x(120)}.${x(120)}`],
   invalid: ['A', 'a_b', x(254), '', '-a'],
 };
 

@@ -38,12 +38,15 @@ const methodFitsType: Rule = (m: { type?: string; service?: string; method?: str
   }
 };
 
-/** Service and method regexes become one path regex (gatewayapi/matches.ts): it too must fit Envoy's program size. */
+/**
+ * Service and method regexes become one path regex, and so does an exact method without a service
+ * (gatewayapi/matches.ts): it too must fit Envoy's program size.
+ */
 const pathRegexFits: Rule = (m: GRPCRouteMatch, report) => {
   const path = grpcMatch(m).path;
-  if (m.method?.type !== 'RegularExpression' || path?.type !== 'RegularExpression') return;
+  if (path?.type !== 'RegularExpression') return;
   const problem = re2Problem(path.value);
-  if (problem) report(['method'], `service and method make the path regex ${quote(path.value)}, which Envoy would refuse: ${problem}`);
+  if (problem) report(['method'], `this match becomes the path regex ${quote(path.value)}, which Envoy would refuse: ${problem}`);
 };
 
 const match = obj({

@@ -100,7 +100,8 @@ const GRPC_ROUTE: FieldRow[] = [
   row('GRPCRoute', 'matches[].method service × method (RegularExpression)', family([{ service: 'a.*', method: 'Get.*' }, { service: '[a-z]{1,10}', method: '[a-z]{1,10}' }], [{ service: '[a-z]{1,30}', method: '[a-z]{1,30}' }]), (v, id) => [
     grpcRoute(id, { matches: [{ method: { type: 'RegularExpression', ...v } }] }),
   ]),
-  row('GRPCRoute', 'matches[].method (Exact)', family([{ service: 'helloworld.Greeter', method: 'SayHello' }, { service: 'a.B' }, { method: 'M' }], [{ service: 'a b' }, { method: 'a.b' }, {}]), (v, id) => [
+  // A method without a service is matched by a regex: a long name is too large a program.
+  row('GRPCRoute', 'matches[].method (Exact)', family([{ service: 'helloworld.Greeter', method: 'SayHello' }, { service: 'a.B' }, { method: 'M' }, { service: `a.${'B'.repeat(1000)}` }, { service: 's.S', method: 'M'.repeat(1000) }], [{ service: 'a b' }, { method: 'a.b' }, {}, { method: 'M'.repeat(200) }]), (v, id) => [
     grpcRoute(id, { matches: [{ method: { type: 'Exact', ...v } }] }),
   ]),
   row('GRPCRoute', 'matches[].headers[].name', V.MATCH_HEADER_NAME, (v, id) => [grpcRoute(id, { matches: [{ headers: [{ name: v, value: 'x' }] }] })]),

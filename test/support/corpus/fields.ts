@@ -116,6 +116,8 @@ const TLS = { certificateRefs: [{ name: 'wildcard' }] };
 
 const GATEWAY: FieldRow[] = [
   row('Gateway', 'listeners[].hostname', V.HOSTNAME, (v, id, port) => [gatewayDoc(id, [listener(port, { hostname: v })]), httpRoute(id, {}, { hostnames: undefined }, id)]),
+  // An HTTPS listener's hostname becomes its filter chain's SNI match.
+  row('Gateway', 'listeners[].hostname (HTTPS)', family(['a.example.com', 'b-c.example.com', `${'x'.repeat(63)}.example.com`], ['A.example.com', '1.2.3.4', 'a..example.com', 'a b.example.com']), (v, id, port) => [gatewayDoc(id, [listener(port, { protocol: 'HTTPS', hostname: v, tls: TLS })]), httpRoute(id, {}, { hostnames: undefined }, id)]),
   row('Gateway', 'listeners[].port', family([1, 65535], [0, 65536, '80']), (v, id) => [gatewayDoc(id, [listener(v)])]),
   row('Gateway', 'listeners[] protocol and tls', family([{ protocol: 'HTTPS', tls: TLS, hostname: 'a.example.com' }, { protocol: 'HTTP' }], [{ protocol: 'HTTPS' }, { protocol: 'HTTP', tls: TLS }, { protocol: 'FOO' }, { protocol: 'HTTPS', tls: { mode: 'Passthrough', ...TLS } }]), (v, id, port) => [
     gatewayDoc(id, [listener(port, v)]),
@@ -216,6 +218,10 @@ const OPTIONS: FieldRow[] = [
   row('VirtualHostOption', 'options.headerManipulation.responseHeadersToAdd[].header.value', V.FORMAT_HEADER_VALUE, (v, id, port) => virtualHostOption(id, { headerManipulation: { responseHeadersToAdd: headerOption('x-a', v) } }, port)),
   row('VirtualHostOption', 'options.headerManipulation.requestHeadersToAdd[].header.key', V.MODIFIED_HEADER_NAME, (v, id, port) => virtualHostOption(id, { headerManipulation: { requestHeadersToAdd: headerOption(v, 'v') } }, port)),
   row('VirtualHostOption', 'options.cors.allowOriginRegex[]', V.REGEX, (v, id, port) => virtualHostOption(id, { cors: { allowOriginRegex: [v] } }, port)),
+  row('VirtualHostOption', 'options.cors.allowOrigin[]', V.GLOO_ORIGIN, (v, id, port) => virtualHostOption(id, { cors: { allowOrigin: [v] } }, port)),
+  row('VirtualHostOption', 'options.cors.exposeHeaders[]', V.MATCH_HEADER_NAME, (v, id, port) => virtualHostOption(id, { cors: { allowOrigin: ['*'], exposeHeaders: [v] } }, port)),
+  row('VirtualHostOption', 'options.headerManipulation.responseHeadersToRemove[]', V.MODIFIED_HEADER_NAME, (v, id, port) => virtualHostOption(id, { headerManipulation: { responseHeadersToRemove: [v] } }, port)),
+  row('VirtualHostOption', 'options.retries.perTryTimeout', V.PROTO_DURATION, (v, id, port) => virtualHostOption(id, { retries: { perTryTimeout: v } }, port)),
   row('VirtualHostOption', 'options.retries.retryOn', family(['5xx', 'gateway-error,reset'], ['nope', '']), (v, id, port) => virtualHostOption(id, { retries: { retryOn: v } }, port)),
 ];
 

@@ -61,9 +61,9 @@ const apiKeyAuth = obj(
 );
 
 /**
- * A local JWKS, read the way the ext-auth service reads it (jose's createLocalJWKSet), and each public key
- * imported as jose does on Node (a JWK KeyObject): one bad JWKS would otherwise make the service refuse the
- * whole configuration it is sent.
+ * A local JWKS, read the way the ext-auth service reads it (jose's createLocalJWKSet: a bad document would make
+ * the service refuse the whole configuration it is sent), and each public key parsed by Node's crypto, which
+ * WebCrypto's importKey (what jose calls, asynchronously, when a token names the key) parses it with.
  */
 const jwks = str({ minLength: 1, check: jwksProblem });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { measureRe2, re2Addon } from '../../lib/re2.ts';
@@ -17,4 +18,10 @@ test('regexes are measured with RE2 as Envoy compiles them (needs scripts/setup.
   assert.equal(re2Problem('(a'), 'invalid RE2 regular expression: missing ): (a');
   assert.equal(re2Problem('a(?=b)'), 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported by RE2');
   assert.equal(re2Problem('(?P<id>[0-9]+)[[:alpha:]]'), undefined);
+});
+
+test('without the addon: a syntax check in JavaScript, and no program size (said at start by the controller and validate)', () => {
+  const script = `import('${new URL('./regex.ts', import.meta.url).href}').then((m) => console.log(JSON.stringify(['a(?=b)', '(?P<x>a)[[:alpha:]]', '/v[0-9]{1,200}/.*'].map(m.re2Problem))))`;
+  const out = execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', '-e', script], { env: { ...process.env, PORTICO_RE2_ADDON: '/nonexistent/re2-measure.node' }, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), ['lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported by RE2', null, null]);
 });

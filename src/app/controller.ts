@@ -224,9 +224,10 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, rateLimit, extAuthAddress } = this.#opts;
+      const { controllerName, rateLimit, extAuthAddress, vault } = this.#opts;
       const output = runPipeline(snapshot.resources, snapshot.rejected, {
         ...(controllerName && { controllerName }),
+        ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
         ...(rateLimit && { rateLimit }),
         ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
       });

@@ -7,6 +7,7 @@ import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSp
 import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
+import { pkiRolePermission, type PkiRoleGrant, type PkiRolePermission } from './pki-roles.ts';
 import { referencePermission, referenceRefusal, type RefRefusal } from './reference-grants.ts';
 
 export interface ResourceIndex {
@@ -38,10 +39,15 @@ export interface ResourceIndex {
    * every cross-namespace reference goes through, before the target is looked up.
    */
   refusal: RefRefusal;
+  /** Whether the controller's list (pki-roles.ts) lets a namespace use a Vault PKI role. */
+  pkiRolePermitted: PkiRolePermission;
 }
 
-/** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
-export function indexResources(resources: Resource[], problems: FieldProblem[]): ResourceIndex {
+/**
+ * Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy.
+ * `pkiRoles` is the controller's list of who may use which Vault PKI role (default: pki-roles.ts).
+ */
+export function indexResources(resources: Resource[], problems: FieldProblem[], pkiRoles?: readonly PkiRoleGrant[]): ResourceIndex {
   const byKey = new Map<string, Resource>();
   for (const r of resources) {
     const first = byKey.get(resourceKey(r));
@@ -84,6 +90,7 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     rateLimitConfig: (namespace, name) => rateLimitConfigByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
     refusal: referenceRefusal(referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant'))),
+    pkiRolePermitted: pkiRolePermission(pkiRoles),
   };
 }
 

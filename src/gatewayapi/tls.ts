@@ -82,8 +82,9 @@ export function checkListenerTls(gw: Resource, spec: GatewayListener, field: str
     }
   };
   (spec.tls?.certificateRefs ?? []).forEach((ref, i) => use(resolveCertificate(gw, ref, index), `${field}.tls.certificateRefs[${i}]`));
-  const pki = pkiRequest(gw, spec);
+  const pki = pkiRequest(gw, spec, index.pkiRolePermitted);
   if (pki.request) use(resolvePkiCertificate(pki.request, index), `${field}.tls.options`);
+  else if (pki.refused) use(pki.refused, `${field}.tls.options`);
   else if (!spec.tls?.certificateRefs?.length) use({ reason: 'InvalidCertificateRef', message: `no certificate: name one in tls.certificateRefs or ask Vault PKI for one (${PKI_OPTIONS.role})` }, `${field}.tls`);
   if (spec.hostname && secrets.length && !names.some((n) => certificateCovers(n, spec.hostname as string))) {
     problems.push(problemAt(gw, `${field}.hostname`, `no certificate of this listener is for ${spec.hostname} (they are for ${names.join(', ') || 'no DNS name'}); clients will reject it`));

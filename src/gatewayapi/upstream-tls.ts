@@ -20,13 +20,13 @@ export type UpstreamSecret = { secret: SecretIr; trustedCa?: string } | { unreso
 
 /** The Upstream's client certificate (secretRef or Vault PKI), or why it cannot have one; undefined: none asked for. */
 export function upstreamClientCertificate(u: Resource<UpstreamSpec>, index: ResourceIndex): UpstreamSecret | undefined {
-  const pki = upstreamPkiRequest(u);
-  return pki.request || pki.problem ? resolvePki(u, pki, index) : resolveSecretRef(u, index);
+  const pki = upstreamPkiRequest(u, index.pkiRolePermitted);
+  return pki.request || pki.problem || pki.refused ? resolvePki(u, pki, index) : resolveSecretRef(u, index);
 }
 
-/** What the Upstream asks Vault PKI for (its annotations), if anything. */
-export function upstreamCertificateRequest(u: Resource<UpstreamSpec>): CertificateRequest | undefined {
-  return upstreamPkiRequest(u).request;
+/** What the Upstream asks Vault PKI for (its annotations), if anything and if its namespace may. */
+export function upstreamCertificateRequest(u: Resource<UpstreamSpec>, index: ResourceIndex): CertificateRequest | undefined {
+  return upstreamPkiRequest(u, index.pkiRolePermitted).request;
 }
 
 /** Why the Upstream's client certificate cannot be used, as a problem on the field at fault. */
@@ -41,6 +41,7 @@ function fail(reason: string, message: string, field = 'spec.sslConfig.secretRef
 
 function resolvePki(u: Resource<UpstreamSpec>, pki: PkiAsk, index: ResourceIndex): UpstreamSecret {
   const at = 'metadata.annotations';
+  if (pki.refused) return fail(pki.refused.reason, pki.refused.message, at);
   if (!pki.request) return fail('UnsupportedValue', pki.problem ?? '', at);
   if (u.spec.sslConfig?.secretRef || u.spec.sslConfig?.sslFiles?.tlsCert) return fail('UnsupportedValue', `${PKI_OPTIONS.role} and sslConfig.secretRef or sslFiles.tlsCert are alternatives (one client certificate)`, at);
   const secret = index.secret(pki.request.namespace, pki.request.secretName);

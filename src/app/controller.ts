@@ -218,6 +218,7 @@ export class Controller extends EventEmitter {
         problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
         ir: () => (this.#last ? redactSecrets(this.#last.output.ir) : {}),
       },
+      onError: (err, path) => this.#log.error({ path, error: (err as Error).message }, 'admin request failed'),
     }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
   }

@@ -53,7 +53,7 @@ export async function startRateLimitService(opts: RateLimitServiceOptions): Prom
   const server = new RateLimitServer({ limiter, logger: log });
   const port = await server.listen(opts.listen);
   stream?.start();
-  const admin = opts.adminAddress ? await startServiceAdmin(opts.adminAddress, { limiter, server, counter, stream }) : undefined;
+  const admin = opts.adminAddress ? await startServiceAdmin(opts.adminAddress, { limiter, server, counter, stream, log }) : undefined;
   log.info({ listen: opts.listen, port, admin: admin?.port }, 'rate limit service listening');
   return {
     port,
@@ -74,6 +74,7 @@ interface Parts {
   server: RateLimitServer;
   counter: RedisCounter;
   stream: ServiceConfigClient | undefined;
+  log: Logger;
 }
 
 function startServiceAdmin(address: string, p: Parts) {
@@ -83,6 +84,7 @@ function startServiceAdmin(address: string, p: Parts) {
     ready: () => !p.stream || p.stream.version !== '',
     degraded,
     debug: { stats: () => p.limiter.stats },
+    onError: (err, path) => p.log.error({ path, error: (err as Error).message }, 'admin request failed'),
     metrics: rateLimitMetrics({
       stats: p.limiter.stats,
       failedOpen: () => p.server.failedOpen,

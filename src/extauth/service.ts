@@ -5,7 +5,7 @@
 // the reason only.
 import type { AuthConfigIr } from '../ir/auth.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
+import { UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JsonObject } from '../xds/service-config.ts';
 import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
@@ -29,10 +29,10 @@ export class ExtAuthService {
   readonly #server: UnaryGrpcServer;
   #authorizers = new Map<string, Compiled>();
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, serving: GrpcServing = {}) {
     this.#log = logger;
-    // #check answers every failure with a denial itself: onError would only see a bug.
-    this.#server = new UnaryGrpcServer({ methods: { [CHECK]: (raw) => this.#check(raw) }, onError: (err) => this.#log.error({ err }, 'check failed') });
+    // #check answers every failure with a denial itself: onError would only see a bug (or a failed accept).
+    this.#server = new UnaryGrpcServer({ ...serving, methods: { [CHECK]: (raw) => this.#check(raw) }, onError: (err) => this.#log.error({ err }, 'check failed') });
   }
 
   /**

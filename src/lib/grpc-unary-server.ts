@@ -99,6 +99,9 @@ export interface UnaryServerOptions {
   security?: GrpcServerSecurity;
 }
 
+/** How a service's server is exposed: its caps and its TLS and token (the `portico extauth`/`ratelimit` flags). */
+export type GrpcServing = Pick<UnaryServerOptions, 'limits' | 'security'>;
+
 /** A message's prefix: a compressed flag and a 4-byte big-endian length. */
 const PREFIX_BYTES = 5;
 

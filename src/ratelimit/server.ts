@@ -2,12 +2,12 @@
 // count, a domain fails open (every descriptor OK, counted in a metric, logged once per outage) unless it is
 // configured to fail closed: then the call fails with UNAVAILABLE and Envoy's failure_mode_deny denies.
 import { RateLimitError } from '../lib/errors.ts';
-import { GrpcStatus, GrpcStatusError, UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
+import { GrpcStatus, GrpcStatusError, UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Decision, LimitRequest, Limiter } from './limiter.ts';
 import { decodeRequest, encodeDecision, SHOULD_RATE_LIMIT } from './rls.ts';
 
-export interface RateLimitServerOptions {
+export interface RateLimitServerOptions extends GrpcServing {
   limiter: Limiter;
   logger: Logger;
 }
@@ -25,6 +25,8 @@ export class RateLimitServer {
     this.#limiter = opts.limiter;
     this.#log = opts.logger;
     this.#server = new UnaryGrpcServer({
+      ...(opts.limits && { limits: opts.limits }),
+      ...(opts.security && { security: opts.security }),
       methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decodeRequest(bytes)) },
       onError: (err) => this.#log.error({ err }, 'rate limit decision failed'),
     });

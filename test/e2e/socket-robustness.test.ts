@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { authorizationService, CHECK, decodeCheckResponse } from '../../src/extauth/check-protocol.ts';
+import { CHECK, decodeCheckResponse } from '../../src/extauth/check-protocol.ts';
 import { SHOULD_RATE_LIMIT } from '../../src/ratelimit/rls.ts';
 import { freePorts, startProcess, tempDir, type ProcessHandle } from '../support/components.ts';
 import { CORPUS, sendCorpus, type ProbeTarget } from '../support/malformed-requests.ts';

@@ -122,7 +122,7 @@ function request(session: ClientHttp2Session, headers: Record<string, string | s
   });
 }
 
-const grpcMessage = (length: number, payload = Buffer.alloc(0)) => Buffer.concat([Buffer.from([0]), u32(length), payload]);
+const grpcMessage = (length: number, payload: Buffer = Buffer.alloc(0)) => Buffer.concat([Buffer.from([0]), u32(length), payload]);
 const h2 = (name: string, use: (session: ClientHttp2Session, t: ProbeTarget) => Promise<unknown>): Probe => ({ name, send: (t) => withSession(t.port, (s) => use(s, t)) });
 
 // ---- the corpus -------------------------------------------------------------------------------------------

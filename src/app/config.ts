@@ -13,6 +13,7 @@ import { MIN_TTL_SECONDS } from '../consul/leader.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { ANY, type PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { readSecretFile } from '../lib/secret-file.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 
@@ -287,12 +288,7 @@ function serviceTransport(block: { tls?: ServiceTransport['tls']; tokenFile?: st
 }
 
 function readToken(file: string, field: string): string {
-  let token: string;
-  try {
-    token = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`${field} '${file}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const token = readSecretFile(file, field);
   // Envoy sends it as an HTTP/2 header value: one word of visible ASCII.
   if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(`${field}: the token in '${file}' must be one word of visible ASCII characters`);
   return token;

@@ -27,6 +27,7 @@ import { PorticoError } from './errors.ts';
 /** The gRPC status codes this server answers with (grpc/doc/statuscodes.md). */
 export const GrpcStatus = {
   OK: 0,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,

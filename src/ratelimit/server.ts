@@ -27,7 +27,7 @@ export class RateLimitServer {
     this.#server = new UnaryGrpcServer({
       ...(opts.limits && { limits: opts.limits }),
       ...(opts.security && { security: opts.security }),
-      methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decodeRequest(bytes)) },
+      methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decoded(bytes)) },
       onError: (err) => this.#log.error({ err }, 'rate limit decision failed'),
     });
   }
@@ -63,5 +63,14 @@ export class RateLimitServer {
     }
     this.failedOpen++;
     return { code: 'OK', statuses: req.descriptors.map(() => ({ code: 'OK', remaining: 0, resetSeconds: 0 })) };
+  }
+}
+
+/** A request that is no RateLimitRequest is the caller's mistake (INVALID_ARGUMENT), not a failure to log as ours. */
+function decoded(bytes: Buffer): LimitRequest {
+  try {
+    return decodeRequest(bytes);
+  } catch (err) {
+    throw new GrpcStatusError(GrpcStatus.INVALID_ARGUMENT, `malformed RateLimitRequest: ${(err as Error).message}`);
   }
 }

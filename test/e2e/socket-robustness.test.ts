@@ -24,6 +24,8 @@ interface Started {
   proc: ProcessHandle;
   /** Errors its process guard logged (each one a crash it prevented). */
   caught(): number;
+  /** Its log lines at level error or above (bad input is the caller's mistake, not an error of the process). */
+  errors(): string[];
 }
 
 /** `bin/portico <args>` with JSON logs, ready when `readyWhen` holds; stopped after the test. */
@@ -32,8 +34,13 @@ async function portico(t: TestContext, args: string[], readyWhen: () => Promise<
   // A process that died is reported by the test itself; every other one must still be stopped.
   t.after(() => proc.stop().catch(() => undefined));
   let caught = 0;
-  proc.child.stderr?.on('data', (chunk: Buffer) => (caught += chunk.toString().split('"unexpected error').length - 1));
-  return { proc, caught: () => caught };
+  const errors: string[] = [];
+  proc.child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    caught += text.split('"unexpected error').length - 1;
+    errors.push(...text.split('\n').filter((line) => /"level":(5\d|60)/.test(line)));
+  });
+  return { proc, caught: () => caught, errors: () => errors };
 }
 
 const ok = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).status === 200;
@@ -108,6 +115,9 @@ test('the malformed-request corpus to every port: no process exits, none needs i
   t.diagnostic(`crashes: ${exited.length} processes exited, ${caught} errors caught by a process guard`);
   for (const p of exited) p.proc.assertRunning(); // throws with the output tail
   assert.equal(caught, 0, processes.map((p) => `${p.proc.name}: ${p.caught()} caught\n${p.caught() ? p.proc.output() : ''}`).join('\n'));
+  const errorLines = processes.flatMap((p) => p.errors().map((line) => `${p.proc.name}: ${line.slice(0, 300)}`));
+  t.diagnostic(`log lines at level error: ${errorLines.length}`);
+  assert.deepEqual(errorLines, [], 'bad input is logged as the caller’s mistake, never as an error of the process');
 
   // Each still answers a normal request.
   assert.ok(await ok(`http://127.0.0.1:${admin}/healthz`), 'controller admin /healthz');

@@ -1,7 +1,8 @@
 // No request to any Portico port crashes or wedges the process. The real processes (`bin/portico controller`,
 // `extauth`, `ratelimit` with a real redis-server, `echo`) as child processes; the malformed-request corpus
 // (test/support/malformed-requests.ts) to every port they listen on: admin (with a token), xDS, ext-auth (in h2c, and
-// a second one with mutual TLS and a token), rate-limit and its admin (no token), echo. Then each process must still
+// a second one with mutual TLS and a token: the corpus both as raw bytes and inside TLS with the token), rate-limit
+// and its admin (no token), echo. Then each process must still
 // run, must not have needed its process guard (an error it caught is a crash prevented, counted as one: the causes
 // are to be fixed where they are), and must answer a normal request.
 import assert from 'node:assert/strict';
@@ -99,7 +100,14 @@ test('the malformed-request corpus to every port: no process exits, none needs i
     { name: 'controller admin', port: admin, grpcPath: '/', owner: controllerP },
     { name: 'controller xDS', port: xds, grpcPath: ADS_PATH, owner: controllerP },
     { name: 'ext-auth', port: extauth, grpcPath: CHECK, owner: extauthP },
-    { name: 'ext-auth (mutual TLS, token)', port: extauthTls, grpcPath: CHECK, owner: extauthTlsP },
+    { name: 'ext-auth (mutual TLS, token): the bytes as they are', port: extauthTls, grpcPath: CHECK, owner: extauthTlsP },
+    {
+      name: 'ext-auth (mutual TLS, token): inside TLS, with the token',
+      port: extauthTls,
+      grpcPath: CHECK,
+      owner: extauthTlsP,
+      inside: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, servername: 'localhost', token: 'corpus-token' },
+    },
     { name: 'rate-limit', port: ratelimit, grpcPath: SHOULD_RATE_LIMIT, owner: ratelimitP },
     { name: 'rate-limit admin', port: ratelimitAdmin, grpcPath: '/', owner: ratelimitP },
     { name: 'echo', port: echo, grpcPath: '/', owner: echoP },

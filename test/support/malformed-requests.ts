@@ -12,6 +12,11 @@ export interface ProbeTarget {
   port: number;
   /** A gRPC method the port serves (for the probes that speak gRPC); '/' for an HTTP/1.1 port. */
   grpcPath: string;
+  /**
+   * Send every probe inside TLS with this client's credentials (and the HTTP/2 ones with this token), to reach
+   * what is behind the handshake and the token check. Without it the bytes go as they are, TLS port or not.
+   */
+  inside?: { ca: string; cert: string; key: string; servername: string; token?: string };
 }
 
 export interface Probe {
@@ -27,9 +32,9 @@ const BOUND_MS = 1500;
 type Ending = 'half-close' | 'reset' | 'wait';
 
 /** Connects, writes each chunk (with `gapMs` between them), ends as told, and resolves when closed or at the bound. */
-function raw(port: number, chunks: readonly (string | Buffer)[], ending: Ending = 'half-close', gapMs = 0, boundMs = BOUND_MS): Promise<void> {
+function raw(t: ProbeTarget, chunks: readonly (string | Buffer)[], ending: Ending = 'half-close', gapMs = 0, boundMs = BOUND_MS): Promise<void> {
   return new Promise((resolve) => {
-    const socket = netConnect(port, '127.0.0.1');
+    const socket = t.inside ? tlsConnect({ port: t.port, host: '127.0.0.1', ...t.inside }) : netConnect(t.port, '127.0.0.1');
     const timer = setTimeout(() => socket.destroy(), boundMs + gapMs * chunks.length);
     socket.on('error', () => {});
     socket.on('data', () => {});
@@ -37,7 +42,7 @@ function raw(port: number, chunks: readonly (string | Buffer)[], ending: Ending 
       clearTimeout(timer);
       resolve();
     });
-    socket.on('connect', async () => {
+    socket.on(t.inside ? 'secureConnect' : 'connect', async () => {
       for (const chunk of chunks) {
         if (socket.destroyed) return;
         socket.write(chunk);
@@ -45,12 +50,14 @@ function raw(port: number, chunks: readonly (string | Buffer)[], ending: Ending 
       }
       if (socket.destroyed) return;
       if (ending === 'half-close') socket.end();
-      if (ending === 'reset') socket.resetAndDestroy();
+      // A TLS socket cannot send a TCP RST: it is closed at once instead.
+      if (ending === 'reset' && t.inside) socket.destroy();
+      else if (ending === 'reset') socket.resetAndDestroy();
     });
   });
 }
 
-const http1 = (name: string, request: string | Buffer, ending: Ending = 'half-close'): Probe => ({ name, send: (t) => raw(t.port, [request], ending) });
+const http1 = (name: string, request: string | Buffer, ending: Ending = 'half-close'): Probe => ({ name, send: (t) => raw(t, [request], ending) });
 const get = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\nhost: portico\r\n${extra}\r\n`;
 
 /** A fixed pseudo-random byte string (xorshift): the same junk every run, so a failure can be replayed. */
@@ -86,13 +93,13 @@ function frame(type: number, flags: number, stream: number, payload: Buffer = Bu
 const POST_HEADERS = Buffer.from([0x83, 0x86, 0x84]);
 const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 const many = (count: number, make: (i: number) => Buffer) => Buffer.concat(Array.from({ length: count }, (_, i) => make(i)));
-const h2raw = (name: string, frames: Buffer, ending: Ending = 'wait'): Probe => ({ name, send: (t) => raw(t.port, [PREFACE, frame(FRAME.SETTINGS, 0, 0), frames], ending) });
+const h2raw = (name: string, frames: Buffer, ending: Ending = 'wait'): Probe => ({ name, send: (t) => raw(t, [PREFACE, frame(FRAME.SETTINGS, 0, 0), frames], ending) });
 
 // ---- node:http2 -------------------------------------------------------------------------------------------
 
 /** An HTTP/2 session to the port, handed to `use`, destroyed at the bound (or when `use` is done). */
-async function withSession(port: number, use: (session: ClientHttp2Session) => Promise<unknown> | void): Promise<void> {
-  const session = h2connect(`http://127.0.0.1:${port}`);
+async function withSession(t: ProbeTarget, use: (session: ClientHttp2Session) => Promise<unknown> | void): Promise<void> {
+  const session = t.inside ? h2connect(`https://127.0.0.1:${t.port}`, t.inside) : h2connect(`http://127.0.0.1:${t.port}`);
   session.on('error', () => {});
   const timer = setTimeout(() => session.destroy(), BOUND_MS);
   try {
@@ -122,8 +129,17 @@ function request(session: ClientHttp2Session, headers: Record<string, string | s
   });
 }
 
+/** The session, its requests carrying the target's token (a probe's own `authorization` still wins). */
+function authorized(session: ClientHttp2Session, t: ProbeTarget): ClientHttp2Session {
+  const token = t.inside?.token;
+  if (token === undefined) return session;
+  const request = session.request.bind(session);
+  session.request = (headers, options) => request({ authorization: `Bearer ${token}`, ...headers }, options);
+  return session;
+}
+
 const grpcMessage = (length: number, payload: Buffer = Buffer.alloc(0)) => Buffer.concat([Buffer.from([0]), u32(length), payload]);
-const h2 = (name: string, use: (session: ClientHttp2Session, t: ProbeTarget) => Promise<unknown>): Probe => ({ name, send: (t) => withSession(t.port, (s) => use(s, t)) });
+const h2 = (name: string, use: (session: ClientHttp2Session, t: ProbeTarget) => Promise<unknown>): Probe => ({ name, send: (t) => withSession(t, (s) => use(authorized(s, t), t)) });
 
 // ---- the corpus -------------------------------------------------------------------------------------------
 
@@ -182,9 +198,9 @@ export const CORPUS: readonly Probe[] = [
   http1('connection: half-closed mid-headers', 'GET /healthz HTTP/1.1\r\nhost:'),
   http1('connection: reset mid-headers', 'GET /healthz HTTP/1.1\r\nhost: p\r\nx-a:', 'reset'),
   http1('connection: reset mid-body', 'POST / HTTP/1.1\r\nhost: p\r\ncontent-length: 100\r\n\r\nabc', 'reset'),
-  { name: 'connection: slow client, a byte per 200 ms (bounded)', send: (t) => raw(t.port, [...get('/healthz')].slice(0, 15), 'reset', 200, 500) },
-  { name: 'connection: slow HTTP/2 preface, a byte per 200 ms (bounded)', send: (t) => raw(t.port, [...PREFACE].slice(0, 15), 'reset', 200, 500) },
-  { name: 'connection: 50 connections opened and left', send: (t) => Promise.all(Array.from({ length: 50 }, () => raw(t.port, [], 'wait', 0, 500))).then(() => undefined) },
+  { name: 'connection: slow client, a byte per 200 ms (bounded)', send: (t) => raw(t, [...get('/healthz')].slice(0, 15), 'reset', 200, 500) },
+  { name: 'connection: slow HTTP/2 preface, a byte per 200 ms (bounded)', send: (t) => raw(t, [...PREFACE].slice(0, 15), 'reset', 200, 500) },
+  { name: 'connection: 50 connections opened and left', send: (t) => Promise.all(Array.from({ length: 50 }, () => raw(t, [], 'wait', 0, 500))).then(() => undefined) },
   {
     name: 'tls: ClientHello to the port',
     send: (t) =>

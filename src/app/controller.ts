@@ -13,6 +13,7 @@ import type { GatewayIr } from '../ir/types.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { RE2_MISSING, re2Addon, re2AddonPath } from '../lib/re2.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
 import { secretLookup } from '../providers/discovery/ec2.ts';
 import { withDiscoveryProblems } from '../providers/discovery/status.ts';
@@ -28,6 +29,7 @@ import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
+import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
@@ -63,6 +65,8 @@ export interface ControllerOptions {
   rateLimit?: RateLimitSettings;
   /** Where Envoy reaches Portico's ext-auth service (`unix:/path` or `HOST:PORT`); absent: routes with auth are denied. */
   extAuthAddress?: string;
+  /** TLS and a token towards it (config file `extAuth.tls`, `extAuth.tokenFile`). */
+  extAuthTransport?: ServiceTransport;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
@@ -183,6 +187,7 @@ export class Controller extends EventEmitter {
       await this.#kv.provider.start((snap) => this.#store.update('consulKv', snap));
     }
     this.#log.info({ configDir: this.#opts.configDir && resolve(this.#opts.configDir), consulKv: this.#opts.consulKv?.rootKey, statusDir: this.statusDir || undefined, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
+    if (!re2Addon()) this.#log.warn({ looked: re2AddonPath() }, RE2_MISSING);
   }
 
   async stop(): Promise<void> {
@@ -243,16 +248,18 @@ export class Controller extends EventEmitter {
         problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
         ir: () => (this.#last ? redactSecrets(this.#last.output.ir) : {}),
       },
+      onError: (err, path) => this.#log.error({ path, error: (err as Error).message }, 'admin request failed'),
     }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
   }
 
   #pipelineOptions(): PipelineOptions {
-    const { controllerName, rateLimit, extAuthAddress } = this.#opts;
+    const { controllerName, rateLimit, extAuthAddress, extAuthTransport, vault } = this.#opts;
     return {
       ...(controllerName && { controllerName }),
+      ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
       ...(rateLimit && { rateLimit }),
-      ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
+      ...(extAuthAddress && { extAuth: { address: extAuthAddress, ...extAuthTransport } }),
     };
   }
 

@@ -4,7 +4,8 @@
 import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
-import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
+import type { PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
+import { translate, type TranslateOptions, type TranslateResult } from '../gatewayapi/translate.ts';
 import type { GatewayIr, Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   rateLimit?: RateLimitSettings;
   /** Portico's ext-auth service, which the ext_authz filters call. */
   extAuth?: ExtAuthTarget;
+  /** Who may use which Vault PKI role (`secrets.vault.pki.roles`); absent: the default (gatewayapi/pki-roles.ts). */
+  pkiRoles?: readonly PkiRoleGrant[];
 }
 
 export interface PipelineOutput {
@@ -35,7 +38,7 @@ export interface PipelineOutput {
 }
 
 export function runPipeline(resources: Resource[], rejected: Rejected[], opts: PipelineOptions = {}): PipelineOutput {
-  const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
+  const result = translate(resources, translateOptions(opts));
   return {
     ir: result.ir,
     certificateRequests: result.certificateRequests,
@@ -51,7 +54,7 @@ export function runPipeline(resources: Resource[], rejected: Rejected[], opts: P
  * served with some resources withheld (see pinned()), the other gateways from the store as it is.
  */
 export function runGatewayPipeline(resources: Resource[], gatewayKey: string, opts: PipelineOptions = {}): { gateway: GatewayIr; xds: XdsResources } | undefined {
-  const { ir } = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
+  const { ir } = translate(resources, translateOptions(opts));
   const gateway = ir.gateways.find((g) => g.key === gatewayKey);
   return gateway && { gateway, xds: translateGateway(gateway, xdsOptions(opts)) };
 }
@@ -69,6 +72,10 @@ export function pinned(resources: readonly Resource[], withheld: ReadonlySet<str
   }
   // In the store's order (by key), so the translation sees them as it would have.
   return new Map(out.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function translateOptions(opts: PipelineOptions): TranslateOptions {
+  return { ...(opts.controllerName && { controllerName: opts.controllerName }), ...(opts.pkiRoles && { pkiRoles: opts.pkiRoles }) };
 }
 
 function xdsOptions(opts: PipelineOptions): XdsTranslatorOptions {

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { loggerFrom, logOptions, readFlagFile, readTokenFile } from './options.ts';
+import { loggerFrom, logOptions, readFlagFile, readTokenFile, securityFrom, securityOptions } from './options.ts';
+import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -15,7 +16,9 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--config-file <file>', "instead of --xds-address: a static configuration in envoyproxy/ratelimit's YAML").env('PORTICO_RATELIMIT_CONFIG_FILE'))
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
     .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
-  for (const o of logOptions()) cmd.addOption(o);
+  // The controller's admin flags, with this service's variables (PORTICO_RATELIMIT_ADMIN_*, as its --admin-address).
+  const adminSecurityOptions = securityOptions('admin').map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
+  for (const o of [...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
@@ -24,9 +27,14 @@ export function rateLimitCommand(): Command {
       ...(opts.xdsTokenFile && { token: readTokenFile(opts.xdsTokenFile, '--xds-token-file') }),
       ...(opts.xdsTlsCa && { tls: { ca: readFlagFile(opts.xdsTlsCa, '--xds-tls-ca') } }),
     };
+    const serving = listenSecurityFrom(opts);
+    warnIfPlaintext(logger, opts.listen, serving);
+    const adminSecurity = securityFrom('admin', opts);
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({
         listen: opts.listen,
+        serving,
+        adminSecurity,
         redisUrl: opts.redis,
         ...(xds && { xds }),
         ...(opts.configFile && { configFile: opts.configFile }),

@@ -12,7 +12,7 @@ import { TYPE_URLS } from '../../src/xds/resources.ts';
 import { AdsServer, type NackEvent } from '../../src/xds/server/ads.ts';
 import { translateGateway } from '../../src/xds/translator/translate.ts';
 import { freePort, waitFor } from '../support/components.ts';
-import { startGateway } from '../support/gateway.ts';
+import { startGateway, STRICT_REGEX_ENVOY } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 
@@ -81,10 +81,11 @@ test('the controller contains an Envoy rejection: the route is withheld and says
   const gw = await startGateway(t, {
     backends: ['a'],
     files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('a'), 'ok.yaml': route('ok', `    - matches: [{ path: { type: PathPrefix, value: /ok } }]\n      backendRefs:\n${backend('a')}`) },
+    envoyArgs: STRICT_REGEX_ENVOY,
   });
   await gw.until('/ok', (r) => r.status === 200);
-  // Valid RE2 and within our validator's limits, but past Envoy's default regex program size: Envoy NACKs.
-  const huge = route('huge', `    - matches: [{ path: { type: RegularExpression, value: '/[a-z]{900}' } }]\n      backendRefs:\n${backend('a')}`);
+  // Valid RE2 within Portico's limit (Envoy's default), but this Envoy is run stricter: it NACKs.
+  const huge = route('huge', `    - matches: [{ path: { type: RegularExpression, value: '/[a-z]{40}' } }]\n      backendRefs:\n${backend('a')}`);
   await gw.write('huge.yaml', huge);
   const accepted = async () => {
     const parents = ((await gw.status('gateway.networking.k8s.io/HTTPRoute/default/huge'))?.status as { parents?: { conditions: { type: string; status: string; reason: string; message: string }[] }[] } | undefined)?.parents;
@@ -96,7 +97,7 @@ test('the controller contains an Envoy rejection: the route is withheld and says
   await gw.until('/later', (r) => r.status === 200);
   assert.equal((await gw.get('/ok')).status, 200);
 
-  await gw.write('huge.yaml', huge.replace('{900}', '{9}'));
+  await gw.write('huge.yaml', huge.replace('{40}', '{9}'));
   await gw.until('/abcdefghi', (r) => r.status === 200);
   await waitFor(async () => (await accepted())?.status === 'True', { timeoutMs: 10_000, intervalMs: 50, what: 'the fixed route to be accepted' });
   const programmed = ((await gw.status('gateway.networking.k8s.io/Gateway/default/gw'))?.status as { conditions: { type: string; status: string }[] }).conditions.find((c) => c.type === 'Programmed');

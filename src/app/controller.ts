@@ -26,6 +26,8 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import type { TokenEntry } from '../xds/server/identity.ts';
+import type { ServingCertificate } from '../xds/server/serving-certificate.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
@@ -52,10 +54,12 @@ export interface ControllerOptions {
   xdsAddress?: string;
   /** Default `127.0.0.1:19000`; `off` disables it. */
   adminAddress?: string;
-  /** Serve xDS over TLS (PEM contents); with `ca`, Envoys must present a client certificate it signed. */
-  xdsTls?: AdsTlsOptions;
-  /** When set, every Envoy must send `authorization: Bearer <token>` on its ADS stream. */
-  xdsToken?: string;
+  /** Serve xDS over TLS (PEM contents, or a certificate renewed while serving); with `ca`, clients must present a certificate it signed, whose SPIFFE ID is their identity. */
+  xdsTls?: AdsTlsOptions | ServingCertificate;
+  /** The trust domain of the clients' SPIFFE IDs (default portico.local). */
+  xdsTrustDomain?: string;
+  /** Per-identity tokens clients send as `authorization: Bearer <token>` on their ADS stream. */
+  xdsTokens?: readonly TokenEntry[];
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   controllerName?: string;
@@ -109,7 +113,7 @@ export class Controller extends EventEmitter {
     super();
     this.#opts = opts;
     this.#log = opts.logger;
-    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, token: opts.xdsToken });
+    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
     if (opts.configDir) {
       this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });

@@ -75,3 +75,22 @@ export function makeCertificates(): TestCertificates {
   const client = issueCertificate(ca, 'envoy', 'extendedKeyUsage=clientAuth');
   return { ca: ca.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key };
 }
+
+/** A client certificate whose identity is the URI SAN `uri` (a SPIFFE ID such as Vault PKI issues with `uri_sans`). */
+export function issueUriCertificate(ca: KeyPair, uri: string): KeyPair {
+  return issueCertificate(ca, uri.split('/').pop() || 'client', `subjectAltName=URI:${uri}\nextendedKeyUsage=clientAuth`);
+}
+
+export interface IdentityCertificates {
+  ca: KeyPair;
+  server: KeyPair;
+  /** One client certificate per SPIFFE ID asked for. */
+  clients: Record<string, KeyPair>;
+}
+
+/** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate for each SPIFFE ID. */
+export function makeIdentityCertificates(spiffeIds: string[]): IdentityCertificates {
+  const ca = makeCa();
+  const server = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  return { ca, server, clients: Object.fromEntries(spiffeIds.map((id) => [id, issueUriCertificate(ca, id)])) };
+}

@@ -25,9 +25,8 @@ import { StatusWriter } from '../status/writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
-import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenEntry } from '../xds/server/identity.ts';
-import type { ServingCertificate } from '../xds/server/serving-certificate.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
@@ -38,6 +37,7 @@ import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
+import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -54,8 +54,8 @@ export interface ControllerOptions {
   xdsAddress?: string;
   /** Default `127.0.0.1:19000`; `off` disables it. */
   adminAddress?: string;
-  /** Serve xDS over TLS (PEM contents, or a certificate renewed while serving); with `ca`, clients must present a certificate it signed, whose SPIFFE ID is their identity. */
-  xdsTls?: AdsTlsOptions | ServingCertificate;
+  /** Serve xDS over TLS (from files or Vault PKI, renewed while serving); with a CA, clients must present a certificate it signed, whose SPIFFE ID is their identity. */
+  xdsTls?: XdsTlsSource;
   /** The trust domain of the clients' SPIFFE IDs (default portico.local). */
   xdsTrustDomain?: string;
   /** Per-identity tokens clients send as `authorization: Bearer <token>` on their ADS stream. */
@@ -90,6 +90,7 @@ export class Controller extends EventEmitter {
   readonly #nacks = new NackTracker();
   readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
+  readonly #xdsCertificate?: XdsCertificate;
   readonly #provider?: FileResourceProvider;
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
@@ -113,7 +114,9 @@ export class Controller extends EventEmitter {
     super();
     this.#opts = opts;
     this.#log = opts.logger;
-    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
+    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
+    if (opts.xdsTls) this.#xdsCertificate = xdsCertificate(opts.xdsTls, this.#vault?.client, this.#log.child({ component: 'xds-tls' }));
+    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
     if (opts.configDir) {
       this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
@@ -127,7 +130,6 @@ export class Controller extends EventEmitter {
       this.#writers.push(this.#kvWriter);
     }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
-    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
     this.#wantCertificates = certificateWants(this.#vault, this.#log);
   }
 
@@ -170,6 +172,7 @@ export class Controller extends EventEmitter {
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();
+    this.#xdsCertificate?.stop();
     await this.#vault?.stop();
     this.#store.close();
     await this.#discovery?.discovery.stop();
@@ -202,6 +205,7 @@ export class Controller extends EventEmitter {
     const degraded = () => [
       ...(this.#kv?.problems() ?? []),
       ...(this.#vault?.problems() ?? []),
+      ...[this.#xdsCertificate?.problem()].filter((p): p is string => p !== undefined),
       ...(this.#discovery?.discovery.problems() ?? []),
       ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
     ];

@@ -8,12 +8,12 @@ import { isLoopback, readableFile, readTokenFile, xdsClientTlsFiles, xdsClientTl
 
 export function bootstrapCommand(): Command {
   const cmd = new Command('bootstrap')
-    .description("print the Envoy bootstrap YAML for one Gateway (node.cluster = '<namespace>/<name>')")
+    .description("print the Envoy bootstrap YAML for one Gateway (node.cluster = '<namespace>/<name>'; its identity, by client certificate or token, must be gateway/<namespace>/<name>)")
     .addOption(new Option('--gateway <namespace/name>', 'the Gateway this Envoy serves').makeOptionMandatory().env('PORTICO_GATEWAY'))
     .addOption(new Option('--xds-address <host:port,…>', "the controllers' ADS servers (several for HA: Envoy fails over)").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
     .addOption(new Option('--admin-port <port>', "Envoy's admin port (on 127.0.0.1)").default('19001').env('PORTICO_ENVOY_ADMIN_PORT'))
     .addOption(new Option('--node-id <id>', 'node id (default <gateway>/<hostname>)').env('PORTICO_NODE_ID'))
-    .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' with the token in this file (it is written into the bootstrap: keep the output private)").env('PORTICO_XDS_TOKEN_FILE'));
+    .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' with the Gateway's token (its gateway/<namespace>/<name> line in the controller's --xds-tokens-file) in this file; it is written into the bootstrap: keep the output private").env('PORTICO_XDS_TOKEN_FILE'));
   // Envoy-side names (PORTICO_ENVOY_*): the controller's PORTICO_XDS_TLS_* name its own certificate and CA.
   for (const o of xdsClientTlsOptions('Envoy', 'PORTICO_ENVOY')) cmd.addOption(o);
   return cmd.action((opts) => {

@@ -1,14 +1,13 @@
 import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
 import { readConfigFile, resolveConfig, type ConfigFile, type PorticoConfig } from '../app/config.ts';
-import { parseHostPort } from '../lib/address.ts';
 import { consulOptions, consulOverrides } from './consul-options.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
-import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
+import { adminAddressOption, adminSecurityFrom, allowsInsecure, adminSecurityOptions, checkExposure, loggerFrom, logOptions, xdsAddressOption, xdsSecurityFrom, xdsSecurityOptions, type XdsSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 import { vaultOptions, vaultOverrides } from './vault-options.ts';
 import { vaultOptionsFrom } from '../app/vault.ts';
-import type { Logger } from '../lib/logger.ts';
+import type { XdsTlsSource } from '../app/xds-certificate.ts';
 
 export function controllerCommand(): Command {
   const cmd = new Command('controller')
@@ -21,7 +20,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...consulOptions(), ...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...consulOptions(), ...xdsSecurityOptions(), ...adminSecurityOptions(), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -30,17 +29,22 @@ export function controllerCommand(): Command {
     // Flags are checked and files read before anything listens: a typo fails at once, with one line.
     const xdsAddress = config.xdsAddress ?? opts.xdsAddress;
     const adminAddress = config.adminAddress ?? opts.adminAddress;
-    const xdsSecurity = securityFrom('xds', opts);
-    const adminSecurity = securityFrom('admin', opts);
+    const xdsSecurity = xdsSecurityFrom(opts);
+    const adminSecurity = adminSecurityFrom(opts);
     const discovery = discoveryFrom({ discovery: given('discovery'), consulWait: given('consulWait'), ec2Endpoint: given('ec2Endpoint'), ec2Interval: given('ec2Interval') }, config.discovery, config.consul);
-    warnIfExposed(logger, 'xds', xdsAddress, xdsSecurity);
-    if (adminAddress !== 'off') warnIfExposed(logger, 'admin', adminAddress, adminSecurity);
+    const xdsTls = xdsTlsSource(xdsSecurity);
+    const xdsExposed = checkExposure('xds', xdsAddress, { tls: Boolean(xdsTls), clientAuth: Boolean(xdsSecurity.tokens || xdsSecurity.tls?.pems.ca || xdsSecurity.vault?.ca) }, allowsInsecure('xds', opts, command.getOptionValueSource('xdsAllowInsecure')));
+    if (xdsExposed) logger.warn({ xdsAddress }, 'INSECURE: --xds-allow-insecure: xDS listens beyond loopback without TLS and client authentication; anyone who reaches it can claim any Gateway and read its TLS keys, and any API key');
+    if (adminAddress !== 'off' && checkExposure('admin', adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) }, allowsInsecure('admin', opts, command.getOptionValueSource('adminAllowInsecure')))) {
+      logger.warn({ adminAddress }, 'INSECURE: --admin-allow-insecure: the admin endpoint listens beyond loopback without TLS and client authentication; anyone who reaches it reads /debug/*');
+    }
     const controller = new Controller({
       ...controllerOptions(config),
       xdsAddress,
       adminAddress,
-      ...(xdsSecurity.tls && { xdsTls: xdsSecurity.tls }),
-      ...(xdsSecurity.token && { xdsToken: xdsSecurity.token }),
+      ...(xdsTls && { xdsTls }),
+      xdsTrustDomain: xdsSecurity.trustDomain,
+      ...(xdsSecurity.tokens && { xdsTokens: xdsSecurity.tokens }),
       adminSecurity,
       ...(discovery && { discovery }),
       logger,
@@ -52,11 +56,9 @@ export function controllerCommand(): Command {
   });
 }
 
-/** Plaintext beyond loopback lets anyone who can reach the endpoint read what it serves (and any token). */
-function warnIfExposed(logger: Logger, endpoint: 'xds' | 'admin', address: string, security: EndpointSecurity): void {
-  const { host } = parseHostPort(address, `--${endpoint}-address`);
-  if (isLoopback(host) || security.tls) return;
-  logger.warn({ [`${endpoint}Address`]: address }, `${endpoint} is served in plaintext beyond loopback: anyone who can reach it can read what it serves (and any token); set --${endpoint}-tls-cert/--${endpoint}-tls-key`);
+function xdsTlsSource(x: XdsSecurity): XdsTlsSource | undefined {
+  if (x.vault) return { vault: x.vault };
+  return x.tls && { pems: x.tls.pems, files: x.tls.files };
 }
 
 function overridesFrom(given: (name: string) => string | undefined): ConfigFile {

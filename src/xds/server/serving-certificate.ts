@@ -25,7 +25,8 @@ export interface ServingPems {
  * connection is ever dropped for want of one.
  */
 class RenewableCredentials extends grpc.ServerCredentials {
-  constructor(mutual: boolean, initial: SecureContextOptions) {
+  /** Without `initial`, grpc-js closes every connection until the first renew(). */
+  constructor(mutual: boolean, initial: SecureContextOptions | undefined) {
     super({ requestCert: mutual, rejectUnauthorized: mutual }, initial);
   }
 
@@ -39,20 +40,24 @@ class RenewableCredentials extends grpc.ServerCredentials {
 }
 
 export class ServingCertificate {
-  #pems: ServingPems;
+  #pems?: ServingPems;
   readonly #credentials: RenewableCredentials;
   /** Whether clients must present a certificate: fixed at start, as the server's TLS options are. */
   readonly mutual: boolean;
 
-  constructor(initial: ServingPems) {
-    const why = problemOf(initial);
-    if (why) throw new ConfigError(`xDS TLS: ${why}`);
-    this.#pems = initial;
-    this.mutual = initial.ca !== undefined;
-    this.#credentials = new RenewableCredentials(this.mutual, contextOptions(initial));
+  /** With `initial` (checked now); or `{ mutual }` alone: none yet (one is being issued), connections are closed until update(). */
+  constructor(initial: ServingPems | { mutual: boolean }) {
+    if ('cert' in initial) {
+      const why = problemOf(initial);
+      if (why) throw new ConfigError(`xDS TLS: ${why}`);
+      this.#pems = initial;
+    }
+    this.mutual = 'cert' in initial ? initial.ca !== undefined : initial.mutual;
+    this.#credentials = new RenewableCredentials(this.mutual, this.#pems && contextOptions(this.#pems));
   }
 
-  get pems(): ServingPems {
+  /** What serves now (undefined before the first certificate). */
+  get pems(): ServingPems | undefined {
     return this.#pems;
   }
 
@@ -102,7 +107,8 @@ export function watchCertificateFiles(serving: ServingCertificate, files: Certif
       log.warn({ error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'xDS TLS: a certificate file cannot be read; the current certificate keeps serving');
       return;
     }
-    if (next.cert === serving.pems.cert && next.key === serving.pems.key && next.ca === serving.pems.ca) return;
+    const now = serving.pems;
+    if (now && next.cert === now.cert && next.key === now.key && next.ca === now.ca) return;
     const why = serving.update(next);
     if (why) log.warn({ files: paths }, `xDS TLS: the changed files are not used (${why}); the current certificate keeps serving`);
     else log.info({ fingerprint: fingerprintOf(next.cert) }, 'xDS TLS: serving the renewed certificate from its files');

@@ -13,7 +13,7 @@ export type XdsTlsSource =
   /** PEM contents read at start; with `files`, re-read when they change. */
   | { pems: ServingPems; files?: CertificateFiles }
   /** Issued by `<mount>/issue/<role>` for `names` (the first is the common name); `ca` is the client CA (mutual TLS), read at start. */
-  | { vault: { mount: string; role: string; names: string[]; ca?: string } };
+  | { vault: { mount: string; role: string; names: string[]; ca?: string; /** Requested lifetime; default: the role's. */ ttlSeconds?: number } };
 
 export interface XdsCertificate {
   serving: ServingCertificate;
@@ -28,7 +28,7 @@ export function xdsCertificate(source: XdsTlsSource, vault: VaultWriter | undefi
     const stop = source.files ? watchCertificateFiles(serving, source.files, log) : () => {};
     return { serving, problem: () => undefined, stop };
   }
-  const { mount, role, names, ca } = source.vault;
+  const { mount, role, names, ca, ttlSeconds } = source.vault;
   if (!vault) throw new ConfigError('--xds-tls-vault-role needs the Vault connection (--vault-address and a --vault-* login, or secrets.vault)');
   const serving = new ServingCertificate({ mutual: ca !== undefined });
   const issuer = new PkiIssuer({ client: vault, logger: log });
@@ -39,7 +39,7 @@ export function xdsCertificate(source: XdsTlsSource, vault: VaultWriter | undefi
     const why = serving.update({ cert: data['tls.crt'], key: data['tls.key'], ...(ca && { ca }) });
     if (why) log.error(`xDS TLS: the certificate Vault issued is not used (${why})`);
   });
-  issuer.want([{ namespace: 'portico', secretName: 'xds-serving-certificate', mount, role, commonName: names[0]!, altNames: names.slice(1).sort(), requestedBy: ["the controller's xDS server"] }]);
+  issuer.want([{ namespace: 'portico', secretName: 'xds-serving-certificate', mount, role, commonName: names[0]!, altNames: names.slice(1).sort(), ...(ttlSeconds && { ttlSeconds }), requestedBy: ["the controller's xDS server"] }]);
   return {
     serving,
     problem: () => issuer.problem()?.replace(/^Vault PKI:/, 'xDS serving certificate from Vault PKI:'),

@@ -22,7 +22,8 @@ import { freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '.
 import { fill } from '../support/fixtures.ts';
 import { httpRequest, httpsRequest } from '../support/http.ts';
 import { captureLogs } from '../support/logs.ts';
-import { issueCertificate, issueUriCertificate, makeCa, type KeyPair } from '../support/tls.ts';
+import { issueCertificate, issueUriCertificate, makeCa, servedFingerprint, type KeyPair } from '../support/tls.ts';
+import { startVault } from '../support/vault.ts';
 import { FakeEnvoy, type FakeEnvoyOptions } from '../support/xds-client.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -265,3 +266,54 @@ async function scenario(t: TestContext, mode: Mode): Promise<void> {
 test('xDS identities by client certificate (SPIFFE ID): each client gets its own config only', { timeout: 240_000 }, (t) => scenario(t, 'certificates'));
 
 test('xDS identities by per-identity token: each client gets its own config only', { timeout: 240_000 }, (t) => scenario(t, 'tokens'));
+
+test('Vault PKI: the controller serves xDS with a certificate Vault issues and renews without a restart; client identities issued by Vault (uri_sans) are honoured', { timeout: 240_000 }, async (t) => {
+  const vault = await startVault(t);
+  const write = async (path: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${vault.address}/v1/${path}`, { method: 'POST', headers: { 'x-vault-token': vault.rootToken }, body: JSON.stringify(body) });
+    const json = (await res.json()) as { data?: Record<string, string>; errors?: string[] };
+    assert.ok(res.ok, `${path}: ${res.status} ${json.errors?.join('; ')}`);
+    return json.data ?? {};
+  };
+  // What docs/security.md sets up: a role that may only issue Portico SPIFFE IDs of the trust domain, as client certificates.
+  await write('pki/roles/portico-xds-client', { allowed_uri_sans: `spiffe://${TRUST_DOMAIN}/*`, allow_any_name: true, require_cn: false, server_flag: false, client_flag: true, ttl: '1h' });
+  const issued = await write('pki/issue/portico-xds-client', { uri_sans: `spiffe://${TRUST_DOMAIN}/gateway/team-b/gw` });
+  const client = { ca: vault.ca.cert, cert: issued.certificate!, key: issued.private_key! };
+
+  const [xdsPort] = (await freePorts(1)) as [number];
+  const logs = captureLogs('info');
+  const controller = new Controller({
+    configDir: await tempDir('portico-xds-vault-', t),
+    xdsAddress: `127.0.0.1:${xdsPort}`,
+    adminAddress: 'off',
+    vault: { address: vault.address, auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId } },
+    // Renewed at two thirds of its lifetime: a new certificate every 6 s or so.
+    xdsTls: { vault: { mount: 'pki', role: 'portico-gateway', names: ['localhost'], ca: vault.ca.cert, ttlSeconds: 9 } },
+    xdsTrustDomain: TRUST_DOMAIN,
+    logger: logs.logger,
+  });
+  await controller.start();
+  t.after(() => controller.stop());
+
+  let first = '';
+  await waitFor(async () => Boolean((first = await servedFingerprint(xdsPort).catch(() => ''))), { timeoutMs: 30_000, what: () => `the Vault-issued certificate to be served:\n${logs.text().slice(-3000)}` });
+  const connect = (cluster: string) => {
+    const envoy = new FakeEnvoy({ port: xdsPort, cluster, tls: client });
+    t.after(() => envoy.close());
+    envoy.subscribe(TYPE_URLS.cluster);
+    return envoy;
+  };
+  const own = connect('team-b/gw');
+  await waitFor(() => logs.entries.some((e) => e.msg === 'proxy connected' && e.identity === 'gateway/team-b/gw'), { timeoutMs: 15_000, what: () => `the Vault-issued identity to connect:\n${logs.text().slice(-3000)}` });
+  assert.equal((await connect('team-a/gw').ended).code, grpc.status.PERMISSION_DENIED, "the Vault-issued identity of team-b does not get team-a's Gateway");
+
+  // Renewed: a new connection gets the new certificate, and the stream opened before carries on.
+  let renewed = '';
+  await waitFor(async () => (renewed = await servedFingerprint(xdsPort).catch(() => first)) !== first, { timeoutMs: 30_000, what: () => `a renewed certificate:\n${logs.text().slice(-3000)}` });
+  connect('team-b/gw');
+  await waitFor(() => logs.entries.filter((e) => e.msg === 'proxy connected' && e.identity === 'gateway/team-b/gw').length === 2, { timeoutMs: 15_000, what: () => `a new stream on the renewed certificate:\n${logs.text().slice(-3000)}` });
+  const ended = await Promise.race([own.ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+  assert.equal(ended, false, 'the stream opened on the first certificate is still up');
+  assert.notEqual(renewed, first);
+  assert.ok(!logs.text().includes('PRIVATE KEY'), 'no key in the log');
+});

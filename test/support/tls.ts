@@ -1,6 +1,7 @@
 // Throwaway certificates for TLS tests, made with the openssl CLI: a CA, and certificates it issues for
 // whatever names a test needs. Without openssl the test fails and says how to install it (never skips).
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,4 +94,15 @@ export function makeIdentityCertificates(spiffeIds: string[]): IdentityCertifica
   const ca = makeCa();
   const server = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
   return { ca, server, clients: Object.fromEntries(spiffeIds.map((id) => [id, issueUriCertificate(ca, id)])) };
+}
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:`port` is served (offering h2, as gRPC does). */
+export function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
 }

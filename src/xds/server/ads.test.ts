@@ -3,12 +3,11 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureLogs } from '../../../test/support/logs.ts';
-import { issueCertificate, makeCa, makeCertificates, makeIdentityCertificates } from '../../../test/support/tls.ts';
+import { issueCertificate, makeCa, makeCertificates, makeIdentityCertificates, servedFingerprint } from '../../../test/support/tls.ts';
 import { FakeEnvoy, type FakeEnvoyOptions } from '../../../test/support/xds-client.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { SnapshotCache } from '../cache/snapshot-cache.ts';
@@ -425,13 +424,3 @@ describe('AdsServer', () => {
 
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 
-/** The fingerprint of the certificate a new TLS connection to the server is given. */
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => {
-      resolve(socket.getPeerCertificate().fingerprint256);
-      socket.destroy();
-    });
-    socket.on('error', reject);
-  });
-}

@@ -3,7 +3,7 @@ import { Controller } from '../app/controller.ts';
 import { readConfigFile, resolveConfig, type ConfigFile, type PorticoConfig } from '../app/config.ts';
 import { consulOptions, consulOverrides } from './consul-options.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
-import { adminAddressOption, adminSecurityFrom, allowsInsecure, adminSecurityOptions, checkExposure, loggerFrom, logOptions, xdsAddressOption, xdsSecurityFrom, xdsSecurityOptions, type XdsSecurity } from './options.ts';
+import { adminAddressOption, adminSecurityFrom, adminSecurityOptions, guardExposure, loggerFrom, logOptions, xdsAddressOption, xdsSecurityFrom, xdsSecurityOptions, type XdsSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 import { vaultOptions, vaultOverrides } from './vault-options.ts';
 import { vaultOptionsFrom } from '../app/vault.ts';
@@ -33,11 +33,9 @@ export function controllerCommand(): Command {
     const adminSecurity = adminSecurityFrom(opts);
     const discovery = discoveryFrom({ discovery: given('discovery'), consulWait: given('consulWait'), ec2Endpoint: given('ec2Endpoint'), ec2Interval: given('ec2Interval') }, config.discovery, config.consul);
     const xdsTls = xdsTlsSource(xdsSecurity);
-    const xdsExposed = checkExposure('xds', xdsAddress, { tls: Boolean(xdsTls), clientAuth: Boolean(xdsSecurity.tokens || xdsSecurity.tls?.pems.ca || xdsSecurity.vault?.ca) }, allowsInsecure('xds', opts, command.getOptionValueSource('xdsAllowInsecure')));
-    if (xdsExposed) logger.warn({ xdsAddress }, 'INSECURE: --xds-allow-insecure: xDS listens beyond loopback without TLS and client authentication; anyone who reaches it can claim any Gateway and read its TLS keys, and any API key');
-    if (adminAddress !== 'off' && checkExposure('admin', adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) }, allowsInsecure('admin', opts, command.getOptionValueSource('adminAllowInsecure')))) {
-      logger.warn({ adminAddress }, 'INSECURE: --admin-allow-insecure: the admin endpoint listens beyond loopback without TLS and client authentication; anyone who reaches it reads /debug/*');
-    }
+    const xdsClientAuth = Boolean(xdsSecurity.tokens || xdsSecurity.tls?.pems.ca || xdsSecurity.vault?.ca);
+    guardExposure(command, logger, 'xds', xdsAddress, { tls: Boolean(xdsTls), clientAuth: xdsClientAuth });
+    if (adminAddress !== 'off') guardExposure(command, logger, 'admin', adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) });
     const controller = new Controller({
       ...controllerOptions(config),
       xdsAddress,

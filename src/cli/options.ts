@@ -1,5 +1,5 @@
 // Flags shared by several subcommands; every flag can also be set by a PORTICO_* environment variable.
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseHostPort } from '../lib/address.ts';
@@ -70,17 +70,20 @@ function tlsOptions(endpoint: Endpoint): Option[] {
   ];
 }
 
+const INSECURE_RISK: Record<Endpoint, string> = { xds: "any client may claim any Gateway's config, its TLS keys and every API key included", admin: 'anyone who reaches it reads /debug/*' };
+
 /** The flag that lets an endpoint listen beyond loopback without TLS and client authentication. */
-const allowInsecureOption = (endpoint: Endpoint, what: string) =>
-  new Option(`--${endpoint}-allow-insecure`, `let ${endpoint} listen beyond loopback without TLS and client authentication (a trusted network only: ${what})`).env(`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`);
+export const allowInsecureOption = (endpoint: Endpoint) =>
+  new Option(`--${endpoint}-allow-insecure`, `let ${endpoint} listen beyond loopback without TLS and client authentication (a trusted network only: ${INSECURE_RISK[endpoint]})`).env(`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`);
 
 /**
  * Whether an --<endpoint>-allow-insecure flag is on. Commander turns a boolean flag on whenever its variable
  * is set, even to `false`; for a flag that lowers security only `true`, `1` or `yes` counts.
  */
-export function allowsInsecure(endpoint: Endpoint, opts: Record<string, unknown>, source: string | undefined): boolean {
-  if (!opts[`${endpoint}AllowInsecure`]) return false;
-  if (source !== 'env') return true;
+function allowsInsecure(endpoint: Endpoint, command: Command): boolean {
+  const name = `${endpoint}AllowInsecure`;
+  if (!command.opts()[name]) return false;
+  if (command.getOptionValueSource(name) !== 'env') return true;
   return /^(true|1|yes)$/i.test(process.env[`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`] ?? '');
 }
 
@@ -89,7 +92,7 @@ export function adminSecurityOptions(): Option[] {
   return [
     ...tlsOptions('admin'),
     new Option('--admin-token-file <file>', "require 'authorization: Bearer <token>' on /debug/* and /metrics (/healthz and /readyz stay open), with the token in this file").env('PORTICO_ADMIN_TOKEN_FILE'),
-    allowInsecureOption('admin', 'anyone who reaches it reads /debug/*'),
+    allowInsecureOption('admin'),
   ];
 }
 
@@ -101,7 +104,7 @@ export function xdsSecurityOptions(): Option[] {
     new Option('--xds-tls-vault-name <name,…>', 'the DNS names of the Vault-issued serving certificate (the first is its common name); clients check one of them (--xds-tls-server-name)').env('PORTICO_XDS_TLS_VAULT_NAME'),
     new Option('--xds-tokens-file <file>', "per-identity tokens: lines '<identity> <token>' (identity gateway/<namespace>/<name>, service/extauth or service/ratelimit); a client sends its token as 'authorization: Bearer <token>'").env('PORTICO_XDS_TOKENS_FILE'),
     new Option('--xds-trust-domain <domain>', "trust domain of the clients' certificate identities (URI SAN spiffe://<domain>/gateway/<namespace>/<name>, …)").default(DEFAULT_TRUST_DOMAIN).env('PORTICO_XDS_TRUST_DOMAIN'),
-    allowInsecureOption('xds', "any client may claim any Gateway's config, TLS keys included"),
+    allowInsecureOption('xds'),
     // Removed: one shared token let any client read every Gateway's keys. Kept only to say what replaces it.
     new Option('--xds-token-file <file>').hideHelp(),
   ];
@@ -170,13 +173,16 @@ function readTokensFile(path: string): TokenEntry[] {
 
 /**
  * Secure by default: an endpoint beyond loopback needs TLS and a way to tell clients apart (client
- * certificates or tokens), unless its --<endpoint>-allow-insecure flag says the network is trusted.
- * Returns whether it listens insecurely beyond loopback (the caller warns), throws when that is not allowed.
+ * certificates or tokens), unless its --<endpoint>-allow-insecure flag says the network is trusted — then it
+ * says so loudly at every start. Throws (a one-line ConfigError naming that flag) when it is not allowed.
  */
-export function checkExposure(endpoint: Endpoint, address: string, secured: { tls: boolean; clientAuth: boolean }, allowInsecure: boolean): boolean {
+export function guardExposure(command: Command, logger: Logger, endpoint: Endpoint, address: string, secured: { tls: boolean; clientAuth: boolean }): void {
   const { host } = parseHostPort(address, `--${endpoint}-address`);
-  if (isLoopback(host) || (secured.tls && secured.clientAuth)) return false;
-  if (allowInsecure) return true;
+  if (isLoopback(host) || (secured.tls && secured.clientAuth)) return;
+  if (allowsInsecure(endpoint, command)) {
+    logger.warn({ [`${endpoint}Address`]: address }, `INSECURE: --${endpoint}-allow-insecure: ${endpoint} listens beyond loopback without TLS and client authentication; ${INSECURE_RISK[endpoint]}`);
+    return;
+  }
   const missing = [...(secured.tls ? [] : ['TLS']), ...(secured.clientAuth ? [] : ['client authentication'])].join(' and ');
   const how = endpoint === 'xds'
     ? '--xds-tls-cert/--xds-tls-key (or --xds-tls-vault-role) with --xds-tls-ca (client certificates) and/or --xds-tokens-file'

@@ -135,6 +135,8 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--echo': 'PORTICO_ECHO',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--admin-address': 'PORTICO_ADMIN_ADDRESS',
+    '--xds-allow-insecure': 'PORTICO_XDS_ALLOW_INSECURE',
+    '--admin-allow-insecure': 'PORTICO_ADMIN_ALLOW_INSECURE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -615,6 +617,9 @@ test('controller: beyond loopback without TLS and client authentication it refus
   assertOneLineError(controller(['--xds-address', '0.0.0.0:0', '--admin-address', 'off'], { PORTICO_XDS_ALLOW_INSECURE: 'false' }), /--xds-allow-insecure/);
   assertOneLineError(controller(['--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0']), /--admin-address 0\.0\.0\.0:0 is beyond loopback without TLS and client authentication: .*--admin-allow-insecure \(PORTICO_ADMIN_ALLOW_INSECURE=true\)/);
   assertOneLineError(controller(['--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0', '--admin-tls-cert', s.serverCert, '--admin-tls-key', s.serverKey]), /--admin-address .* without client authentication/);
+  // `portico up` has no TLS flags: beyond loopback it needs the same explicit opt-outs.
+  assertOneLineError(portico(['up', dir, '--xds-address', '0.0.0.0:0']), /--xds-address 0\.0\.0\.0:0 is beyond loopback .*--xds-allow-insecure/);
+  assertOneLineError(portico(['up', dir, '--admin-address', '0.0.0.0:0']), /--admin-address 0\.0\.0\.0:0 is beyond loopback .*--admin-allow-insecure/);
 
   // Secured (TLS and client certificates or tokens), or explicitly allowed: it starts, and says it loudly when insecure.
   const [xdsPort, adminPort] = await freePorts(2);

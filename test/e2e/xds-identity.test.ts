@@ -1,5 +1,5 @@
 // Identities on xDS, against real Envoys (bootstrapped by `portico bootstrap`) and the real ext-auth service
-// (`portico extauth`): each client proves who it is — by the SPIFFE ID of its client certificate, or by its own
+// (`portico extauth`, `portico ratelimit`): each client proves who it is — by the SPIFFE ID of its client certificate, or by its own
 // token — and receives only its own config. Team-a's Envoy serves HTTPS with team-a's key and checks API keys
 // through ext-auth; an Envoy with team-b's identity claiming team-a's Gateway gets nothing (and the controller
 // logs who asked for what); the ext-auth identity gets no Gateway (no TLS keys); a gateway identity gets no
@@ -23,6 +23,7 @@ import { fill } from '../support/fixtures.ts';
 import { httpRequest, httpsRequest } from '../support/http.ts';
 import { captureLogs } from '../support/logs.ts';
 import { issueCertificate, issueUriCertificate, makeCa, servedFingerprint, type KeyPair } from '../support/tls.ts';
+import { startRedis } from '../support/redis.ts';
 import { startVault } from '../support/vault.ts';
 import { FakeEnvoy, type FakeEnvoyOptions } from '../support/xds-client.ts';
 
@@ -214,6 +215,15 @@ async function scenario(t: TestContext, mode: Mode): Promise<void> {
     env: { PORTICO_NODE: process.execPath },
   });
   t.after(() => extauth.stop());
+  // The real rate-limit service, as its own identity (its stream connects; this config has no limits to give it).
+  const redis = await startRedis(t);
+  const [rlsPort] = (await freePorts(1)) as [number];
+  const ratelimit = await startProcess(PORTICO, ['ratelimit', '--listen', `127.0.0.1:${rlsPort}`, '--redis', redis.url, '--admin-address', 'off', '--xds-address', `127.0.0.1:${xdsPort}`, '--log-format', 'json', ...credentials(s, mode, 'service/ratelimit').flags], {
+    name: 'portico ratelimit',
+    cwd: ROOT,
+    env: { PORTICO_NODE: process.execPath },
+  });
+  t.after(() => ratelimit.stop());
 
   // Happy path: each Gateway's Envoy with its own identity serves traffic; team-a's over HTTPS with its key,
   // API keys checked by ext-auth.
@@ -228,6 +238,7 @@ async function scenario(t: TestContext, mode: Mode): Promise<void> {
   await waitFor(async () => (await httpRequest(portB, '/').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 60_000, what: () => `team-b's Envoy to serve; envoy:\n${envoyB.proc.output()}` });
   const identities = logs.entries.filter((e) => e.msg === 'proxy connected').map((e) => `${e.identity} ${e.nodeKey}`);
   for (const expected of ['service/extauth portico:extauth', 'gateway/team-a/gw team-a/gw', 'gateway/team-b/gw team-b/gw']) assert.ok(identities.includes(expected), `${expected} in ${identities.join(', ')}`);
+  await waitFor(() => logs.entries.some((e) => e.msg === 'proxy connected' && e.identity === 'service/ratelimit' && e.nodeKey === 'portico:ratelimit'), { timeoutMs: 30_000, what: () => `the rate-limit service to connect as service/ratelimit:\n${ratelimit.output()}` });
 
   // A proxy with team-b's identity bootstrapped for team-a's Gateway: refused, logged, and it gets nothing.
   const thief = await startEnvoy(t, s, 'thief', 'team-a/gw', xdsPort, credentials(s, mode, 'gateway/team-b/gw').flags);
@@ -257,7 +268,7 @@ async function scenario(t: TestContext, mode: Mode): Promise<void> {
 
   // Still serving the right ones; no credential in any log.
   assert.equal((await getA({ 'x-api-key': API_KEY })).status, 200);
-  const everything = logs.text() + extauth.output() + envoyA.proc.output() + thief.proc.output();
+  const everything = logs.text() + extauth.output() + ratelimit.output() + envoyA.proc.output() + thief.proc.output();
   for (const id of IDENTITIES) assert.ok(!everything.includes(s.tokens[id]), `the token of ${id} appears in a log`);
   assert.ok(!everything.includes(API_KEY), 'the API key appears in a log');
   assert.ok(!everything.includes('PRIVATE KEY'), 'a private key appears in a log');

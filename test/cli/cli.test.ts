@@ -529,6 +529,13 @@ describe('portico bootstrap', () => {
     assert.equal(check.status, 0, `envoy --mode validate rejected the TLS bootstrap:\n${show(check)}`);
   });
 
+  it("warns when the client certificate names another identity than the Gateway's", async (t) => {
+    const s = await writeSecrets(t);
+    const res = portico(['bootstrap', '--gateway', 'team-b/gw', '--xds-address', 'localhost:18000', '--xds-tls-ca', s.ca, '--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey]);
+    assert.equal(res.status, 0, show(res));
+    assert.match(res.stderr, /^portico: warning: --xds-tls-cert names gateway\/default\/gw, not gateway\/team-b\/gw: a controller that identifies clients by certificate refuses this Envoy\n$/);
+  });
+
   it('an IP server name is matched as an IP SAN and not sent as SNI', async (t) => {
     const s = await writeSecrets(t);
     const res = portico(['bootstrap', '--gateway', 'default/gw', '--xds-address', '127.0.0.1:18000', '--xds-tls-ca', s.ca]);

@@ -73,7 +73,7 @@ export function identityFromCertificate(der: Buffer, trustDomain: string): Certi
   } catch {
     return { ok: false, reason: 'the client certificate cannot be parsed' };
   }
-  const uris = uriSans(sans);
+  const uris = uriSansOf(sans);
   const found = new Map<string, XdsIdentity>();
   for (const uri of uris) {
     const id = identityFromSpiffeId(uri, trustDomain);
@@ -85,8 +85,17 @@ export function identityFromCertificate(der: Buffer, trustDomain: string): Certi
   return { ok: false, reason: `the client certificate carries no identity spiffe://${trustDomain}/{gateway/<namespace>/<name>|service/extauth|service/ratelimit} (${seen})` };
 }
 
+/** The URI SANs of a certificate (PEM or DER); [] when it cannot be parsed. */
+export function certificateUris(cert: string | Buffer): string[] {
+  try {
+    return uriSansOf(new X509Certificate(cert).subjectAltName ?? '');
+  } catch {
+    return [];
+  }
+}
+
 /** The `URI:` entries of Node's subjectAltName text (values with special characters come JSON-quoted). */
-function uriSans(subjectAltName: string): string[] {
+function uriSansOf(subjectAltName: string): string[] {
   const out: string[] = [];
   for (const m of subjectAltName.matchAll(/(?:^|, )URI:("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
     const raw = m[1]!;

@@ -7,10 +7,9 @@
 import { unwatchFile, watchFile, readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { checkKeyPair } from '../../lib/certificates.ts';
+import { checkKeyPair, fingerprintOf } from '../../lib/certificates.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { fingerprintOf } from '../../vault/pki.ts';
 
 /** PEM texts. With `ca`, clients must present a certificate it signed (mutual TLS). */
 export interface ServingPems {

@@ -612,6 +612,11 @@ test('controller: bad flags and unreadable secret files give one line and exit 1
   // The one shared token is gone: it let any client read every Gateway's keys. The error says what replaces it.
   assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--xds-token-file', bad]), /--xds-token-file was replaced by --xds-tokens-file/);
   assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--xds-trust-domain', 'Portico Local']), /--xds-trust-domain: 'Portico Local' is not a SPIFFE trust domain/);
+  const vaultPki = (...args: string[]) => portico(['controller', '--config-dir', dir, '--admin-address', 'off', ...args]);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki'), /--xds-tls-vault-role: expected <mount>\/<role>/);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki/portico-xds'), /--xds-tls-vault-role needs --xds-tls-vault-name/);
+  assertOneLineError(vaultPki('--xds-tls-vault-name', 'localhost'), /--xds-tls-vault-name needs --xds-tls-vault-role/);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki/portico-xds', '--xds-tls-vault-name', 'localhost'), /--xds-tls-vault-role needs the Vault connection/);
 });
 
 test('controller: beyond loopback without TLS and client authentication it refuses to start, naming the flag that allows it', { timeout: 60_000 }, async (t) => {

@@ -29,7 +29,8 @@ import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenEntry } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
-import { startAdmin, type AdminSecurity } from './admin.ts';
+import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
+import { contextOptions, ServingCertificate, watchCertificateFiles, type CertificateFiles } from '../xds/server/serving-certificate.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
@@ -62,6 +63,8 @@ export interface ControllerOptions {
   xdsTokens?: readonly TokenEntry[];
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
+  /** The files adminSecurity.tls was read from: re-read when they change. */
+  adminTlsFiles?: CertificateFiles;
   controllerName?: string;
   /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
   rateLimit?: RateLimitSettings;
@@ -101,7 +104,8 @@ export class Controller extends EventEmitter {
   #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
   readonly #assignments = new LoadAssignments();
-  #admin?: { port: number; close(): Promise<void> };
+  #admin?: AdminServer;
+  #stopAdminTlsWatch?: () => void;
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
   #writing: Promise<void> = Promise.resolve();
@@ -181,6 +185,7 @@ export class Controller extends EventEmitter {
     for (const w of this.#writers) w.close();
     await this.#kv?.stop();
     await this.#ads.close();
+    this.#stopAdminTlsWatch?.();
     await this.#admin?.close();
   }
 
@@ -228,6 +233,17 @@ export class Controller extends EventEmitter {
       },
     }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
+    this.#watchAdminCertificate(this.#admin);
+  }
+
+  /** The admin endpoint's certificate files, re-read when they change, as xDS's. */
+  #watchAdminCertificate(admin: AdminServer): void {
+    const tls = this.#opts.adminSecurity?.tls;
+    const files = this.#opts.adminTlsFiles;
+    if (!tls || !files) return;
+    const serving = new ServingCertificate(tls, 'admin TLS');
+    serving.onChange((pems) => admin.renew(contextOptions(pems)));
+    this.#stopAdminTlsWatch = watchCertificateFiles(serving, files, this.#log.child({ component: 'admin' }));
   }
 
   #apply(snapshot: StoreSnapshot): void {

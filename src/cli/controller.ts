@@ -44,6 +44,7 @@ export function controllerCommand(): Command {
       xdsTrustDomain: xdsSecurity.trustDomain,
       ...(xdsSecurity.tokens && { xdsTokens: xdsSecurity.tokens }),
       adminSecurity,
+      ...(adminSecurity.files && { adminTlsFiles: adminSecurity.files }),
       ...(discovery && { discovery }),
       logger,
     });

@@ -110,11 +110,11 @@ export function xdsSecurityOptions(): Option[] {
   ];
 }
 
-/** Reads the admin endpoint's files: PEM contents and the token (never echoed). */
-export function adminSecurityFrom(opts: Record<string, unknown>): EndpointSecurity {
+/** Reads the admin endpoint's files: PEM contents (and their paths, to watch) and the token (never echoed). */
+export function adminSecurityFrom(opts: Record<string, unknown>): EndpointSecurity & { files?: { cert: string; key: string; ca?: string } } {
   const tls = tlsFrom('admin', opts);
   const tokenFile = opts.adminTokenFile as string | undefined;
-  return { ...(tls && { tls: tls.pems }), ...(tokenFile && { token: readTokenFile(tokenFile, '--admin-token-file') }) };
+  return { ...(tls && { tls: tls.pems, files: tls.files }), ...(tokenFile && { token: readTokenFile(tokenFile, '--admin-token-file') }) };
 }
 
 export interface XdsSecurity {

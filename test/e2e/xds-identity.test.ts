@@ -5,9 +5,10 @@
 // logs who asked for what); the ext-auth identity gets no Gateway (no TLS keys); a gateway identity gets no
 // ext-auth config (no API keys); nobody's credential shows in a log.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -327,4 +328,46 @@ test('Vault PKI: the controller serves xDS with a certificate Vault issues and r
   assert.equal(ended, false, 'the stream opened on the first certificate is still up');
   assert.notEqual(renewed, first);
   assert.ok(!logs.text().includes('PRIVATE KEY'), 'no key in the log');
+});
+
+test('portico controller re-reads the xDS and admin certificate files when they change, and new connections get the new ones', { timeout: 120_000 }, async (t) => {
+  const dir = await tempDir('portico-cert-files-', t);
+  const ca = makeCa();
+  const issue = () => issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  // Replaced as Vault Agent, Nomad templates and cert-manager do it: a new file renamed over the old one.
+  const put = async (pair: KeyPair) => {
+    for (const [name, text] of [['tls.crt', pair.cert], ['tls.key', pair.key]] as const) {
+      await writeFile(join(dir, `.${name}.new`), text, { mode: 0o600 });
+      await rename(join(dir, `.${name}.new`), join(dir, name));
+    }
+  };
+  const first = issue();
+  await put(first);
+  await writeFile(join(dir, 'tokens'), 'gateway/default/gw t0k3n\n', { mode: 0o600 });
+  const [xdsPort, adminPort] = (await freePorts(2)) as [number, number];
+  const files = ['--xds-tls-cert', join(dir, 'tls.crt'), '--xds-tls-key', join(dir, 'tls.key'), '--admin-tls-cert', join(dir, 'tls.crt'), '--admin-tls-key', join(dir, 'tls.key')];
+  const controller = await startProcess(PORTICO, ['controller', '--config-dir', dir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--xds-tokens-file', join(dir, 'tokens'), '--log-format', 'json', ...files], {
+    name: 'portico controller',
+    cwd: ROOT,
+    env: { PORTICO_NODE: process.execPath },
+    readyWhen: async () => (await httpsRequest(adminPort, '/readyz', { servername: 'localhost', ca: ca.cert })).status === 200,
+  });
+  t.after(() => controller.stop());
+  const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+  assert.equal(await servedFingerprint(xdsPort), fingerprint(first.cert));
+  assert.equal(await servedFingerprint(adminPort), fingerprint(first.cert));
+
+  const second = issue();
+  await put(second);
+  await waitFor(async () => (await servedFingerprint(xdsPort)) === fingerprint(second.cert) && (await servedFingerprint(adminPort)) === fingerprint(second.cert), {
+    timeoutMs: 30_000,
+    what: () => `both endpoints to serve the renewed certificate; controller:\n${controller.output()}`,
+  });
+  // gRPC and HTTPS both work on it.
+  const envoy = new FakeEnvoy({ port: xdsPort, cluster: 'default/gw', token: 't0k3n', tls: { ca: ca.cert } });
+  t.after(() => envoy.close());
+  envoy.subscribe(TYPE_URLS.cluster);
+  await waitFor(() => controller.output().includes('"identity":"gateway/default/gw"'), { timeoutMs: 15_000, what: () => `the stream on the renewed certificate:\n${controller.output()}` });
+  assert.equal((await httpsRequest(adminPort, '/healthz', { servername: 'localhost', ca: ca.cert })).status, 200);
+  controller.assertRunning();
 });

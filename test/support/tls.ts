@@ -96,10 +96,10 @@ export function makeIdentityCertificates(spiffeIds: string[]): IdentityCertifica
   return { ca, server, clients: Object.fromEntries(spiffeIds.map((id) => [id, issueUriCertificate(ca, id)])) };
 }
 
-/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:`port` is served (offering h2, as gRPC does). */
+/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:`port` is served (offering h2 for gRPC and http/1.1 for HTTPS). */
 export function servedFingerprint(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'] }, () => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
       resolve(socket.getPeerCertificate().fingerprint256);
       socket.destroy();
     });

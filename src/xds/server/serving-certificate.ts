@@ -1,9 +1,9 @@
-// The ADS server's own certificate (and the CA its clients' certificates must chain to), replaceable while
-// the server runs: the server credentials below hand each update to grpc-js's TLS server (its watcher calls
-// `setSecureContext`), so a renewed certificate is served to every new connection without a restart, and the
-// connections already open keep theirs. Updates come from the certificate files (re-read when they change)
-// or from Vault PKI (renewed before it expires). A pair that does not check out never replaces the one
-// serving: a rotation half written to disk must not take xDS down.
+// A server's own certificate (and the CA its clients' certificates must chain to), replaceable while it runs:
+// the ADS server's (the credentials below hand each update to grpc-js's TLS server, whose watcher calls
+// `setSecureContext`) and the admin endpoint's (through onChange). A renewed certificate is served to every new
+// connection without a restart; the connections already open keep theirs. Updates come from the certificate
+// files (re-read when they change) or from Vault PKI (renewed before it expires). A pair that does not check
+// out never replaces the one serving: a rotation half written to disk must not take the endpoint down.
 import { unwatchFile, watchFile, readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -40,19 +40,22 @@ class RenewableCredentials extends grpc.ServerCredentials {
 
 export class ServingCertificate {
   #pems?: ServingPems;
-  readonly #credentials: RenewableCredentials;
+  #credentials?: RenewableCredentials;
+  readonly #listeners: ((pems: ServingPems) => void)[] = [];
   /** Whether clients must present a certificate: fixed at start, as the server's TLS options are. */
   readonly mutual: boolean;
+  /** Names the endpoint in messages, e.g. `xDS TLS`, `admin TLS`. */
+  readonly name: string;
 
   /** With `initial` (checked now); or `{ mutual }` alone: none yet (one is being issued), connections are closed until update(). */
-  constructor(initial: ServingPems | { mutual: boolean }) {
+  constructor(initial: ServingPems | { mutual: boolean }, name = 'xDS TLS') {
+    this.name = name;
     if ('cert' in initial) {
       const why = problemOf(initial);
-      if (why) throw new ConfigError(`xDS TLS: ${why}`);
+      if (why) throw new ConfigError(`${name}: ${why}`);
       this.#pems = initial;
     }
     this.mutual = 'cert' in initial ? initial.ca !== undefined : initial.mutual;
-    this.#credentials = new RenewableCredentials(this.mutual, this.#pems && contextOptions(this.#pems));
   }
 
   /** What serves now (undefined before the first certificate). */
@@ -65,17 +68,28 @@ export class ServingCertificate {
     const why = problemOf(next) ?? (this.mutual && !next.ca ? 'the client CA is missing (mutual TLS stays on)' : undefined);
     if (why) return why;
     this.#pems = next;
-    this.#credentials.renew(contextOptions(next));
+    for (const listener of this.#listeners) listener(next);
     return undefined;
+  }
+
+  /** Calls `listener` with each certificate update() accepts (an HTTPS server's setSecureContext, say). */
+  onChange(listener: (pems: ServingPems) => void): void {
+    this.#listeners.push(listener);
   }
 
   /** The gRPC server credentials that follow this certificate (one server binds them). */
   credentials(): grpc.ServerCredentials {
+    if (!this.#credentials) {
+      const credentials = new RenewableCredentials(this.mutual, this.#pems && contextOptions(this.#pems));
+      this.onChange((pems) => credentials.renew(contextOptions(pems)));
+      this.#credentials = credentials;
+    }
     return this.#credentials;
   }
 }
 
-function contextOptions(p: ServingPems): SecureContextOptions {
+/** The TLS options of a certificate, for grpc-js or node:https (`setSecureContext`). */
+export function contextOptions(p: ServingPems): SecureContextOptions {
   return { cert: p.cert, key: p.key, ...(p.ca && { ca: p.ca }) };
 }
 
@@ -103,14 +117,14 @@ export function watchCertificateFiles(serving: ServingCertificate, files: Certif
     try {
       next = { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), ...(files.ca && { ca: readFileSync(files.ca, 'utf8') }) };
     } catch (err) {
-      log.warn({ error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'xDS TLS: a certificate file cannot be read; the current certificate keeps serving');
+      log.warn({ error: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, `${serving.name}: a certificate file cannot be read; the current certificate keeps serving`);
       return;
     }
     const now = serving.pems;
     if (now && next.cert === now.cert && next.key === now.key && next.ca === now.ca) return;
     const why = serving.update(next);
-    if (why) log.warn({ files: paths }, `xDS TLS: the changed files are not used (${why}); the current certificate keeps serving`);
-    else log.info({ fingerprint: fingerprintOf(next.cert) }, 'xDS TLS: serving the renewed certificate from its files');
+    if (why) log.warn({ files: paths }, `${serving.name}: the changed files are not used (${why}); the current certificate keeps serving`);
+    else log.info({ fingerprint: fingerprintOf(next.cert) }, `${serving.name}: serving the renewed certificate from its files`);
   };
   for (const p of paths) watchFile(p, { interval: intervalMs, persistent: false }, reload);
   return () => {

@@ -26,7 +26,7 @@ import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
 import { AdsServer } from '../xds/server/ads.ts';
-import type { TokenEntry } from '../xds/server/identity.ts';
+import type { TokenTable } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
@@ -59,8 +59,8 @@ export interface ControllerOptions {
   xdsTls?: XdsTlsSource;
   /** The trust domain of the clients' SPIFFE IDs (default portico.local). */
   xdsTrustDomain?: string;
-  /** Per-identity tokens clients send as `authorization: Bearer <token>` on their ADS stream. */
-  xdsTokens?: readonly TokenEntry[];
+  /** Per-identity tokens clients send as `authorization: Bearer <token>` on their ADS stream (replaceable while serving). */
+  xdsTokens?: TokenTable;
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
   /** The files adminSecurity.tls was read from: re-read when they change. */

@@ -8,6 +8,8 @@ import { runUntilSignal } from './signals.ts';
 import { vaultOptions, vaultOverrides } from './vault-options.ts';
 import { vaultOptionsFrom } from '../app/vault.ts';
 import type { XdsTlsSource } from '../app/xds-certificate.ts';
+import { TokenTable } from '../xds/server/identity.ts';
+import { watchTokensFile } from './xds-tokens.ts';
 
 export function controllerCommand(): Command {
   const cmd = new Command('controller')
@@ -36,13 +38,14 @@ export function controllerCommand(): Command {
     const xdsClientAuth = Boolean(xdsSecurity.tokens || xdsSecurity.tls?.pems.ca || xdsSecurity.vault?.ca);
     guardExposure(command, logger, 'xds', xdsAddress, { tls: Boolean(xdsTls), clientAuth: xdsClientAuth });
     if (adminAddress !== 'off') guardExposure(command, logger, 'admin', adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) });
+    const tokens = xdsSecurity.tokens && new TokenTable(xdsSecurity.tokens.entries);
     const controller = new Controller({
       ...controllerOptions(config),
       xdsAddress,
       adminAddress,
       ...(xdsTls && { xdsTls }),
       xdsTrustDomain: xdsSecurity.trustDomain,
-      ...(xdsSecurity.tokens && { xdsTokens: xdsSecurity.tokens }),
+      ...(tokens && { xdsTokens: tokens }),
       adminSecurity,
       ...(adminSecurity.files && { adminTlsFiles: adminSecurity.files }),
       ...(discovery && { discovery }),
@@ -50,7 +53,11 @@ export function controllerCommand(): Command {
     });
     await runUntilSignal(logger, async () => {
       await controller.start();
-      return () => controller.stop();
+      const stopTokens = tokens && xdsSecurity.tokens && watchTokensFile(xdsSecurity.tokens.file, tokens, logger.child({ component: 'ads' }));
+      return () => {
+        stopTokens?.();
+        return controller.stop();
+      };
     });
   });
 }

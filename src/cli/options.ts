@@ -122,7 +122,7 @@ export interface XdsSecurity {
   tls?: { pems: { cert: string; key: string; ca?: string }; files: { cert: string; key: string; ca?: string } };
   /** From --xds-tls-vault-role: where the serving certificate is issued (the client CA, if any, from --xds-tls-ca). */
   vault?: { mount: string; role: string; names: string[]; ca?: string };
-  tokens?: TokenEntry[];
+  tokens?: { entries: TokenEntry[]; file: string };
   trustDomain: string;
 }
 
@@ -132,7 +132,7 @@ export function xdsSecurityFrom(opts: Record<string, unknown>): XdsSecurity {
   const trustDomain = String(opts.xdsTrustDomain ?? DEFAULT_TRUST_DOMAIN);
   if (!isTrustDomain(trustDomain)) throw new ConfigError(`--xds-trust-domain: '${trustDomain}' is not a SPIFFE trust domain (lowercase letters, digits, '.', '-', '_')`);
   const tokensFile = opts.xdsTokensFile as string | undefined;
-  const out: XdsSecurity = { trustDomain, ...(tokensFile && { tokens: readTokensFile(tokensFile) }) };
+  const out: XdsSecurity = { trustDomain, ...(tokensFile && { tokens: { entries: readTokensFile(tokensFile), file: tokensFile } }) };
   const vaultRole = opts.xdsTlsVaultRole as string | undefined;
   if (!vaultRole) {
     if (opts.xdsTlsVaultName) throw new ConfigError('--xds-tls-vault-name needs --xds-tls-vault-role');
@@ -159,7 +159,8 @@ function tlsFrom(endpoint: Endpoint, opts: Record<string, unknown>): XdsSecurity
   };
 }
 
-function readTokensFile(path: string): TokenEntry[] {
+/** The entries of a --xds-tokens-file; a ConfigError names the file and line, never a token. */
+export function readTokensFile(path: string): TokenEntry[] {
   const text = readFlagFile(path, '--xds-tokens-file');
   try {
     const entries = parseTokens(text);

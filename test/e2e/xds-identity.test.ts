@@ -17,7 +17,7 @@ import { Controller } from '../../src/app/controller.ts';
 import { startEcho } from '../../src/echo/server.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { TYPE_URLS } from '../../src/xds/resources.ts';
-import { parseTokens } from '../../src/xds/server/identity.ts';
+import { parseTokens, TokenTable } from '../../src/xds/server/identity.ts';
 import { SERVICE_CONFIG_TYPE_URL } from '../../src/xds/service-config.ts';
 import { freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
 import { fill } from '../support/fixtures.ts';
@@ -202,7 +202,7 @@ async function scenario(t: TestContext, mode: Mode): Promise<void> {
     // Mutual TLS: the certificates are the identities. Tokens: TLS for the server only, a token per identity.
     xdsTls: { pems: { cert: pem('server.crt'), key: pem('server.key'), ...(mode === 'certificates' && { ca: pem('ca.crt') }) } },
     xdsTrustDomain: TRUST_DOMAIN,
-    ...(mode === 'tokens' && { xdsTokens: parseTokens(readFileSync(tokensFile, 'utf8')) }),
+    ...(mode === 'tokens' && { xdsTokens: new TokenTable(parseTokens(readFileSync(tokensFile, 'utf8'))) }),
     logger: logs.logger,
   });
   await controller.start();
@@ -330,7 +330,7 @@ test('Vault PKI: the controller serves xDS with a certificate Vault issues and r
   assert.ok(!logs.text().includes('PRIVATE KEY'), 'no key in the log');
 });
 
-test('portico controller re-reads the xDS and admin certificate files when they change, and new connections get the new ones', { timeout: 120_000 }, async (t) => {
+test('portico controller re-reads the xDS and admin certificate files and the tokens file when they change: new connections get the new certificate, a revoked token stops working', { timeout: 120_000 }, async (t) => {
   const dir = await tempDir('portico-cert-files-', t);
   const ca = makeCa();
   const issue = () => issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
@@ -369,5 +369,19 @@ test('portico controller re-reads the xDS and admin certificate files when they 
   envoy.subscribe(TYPE_URLS.cluster);
   await waitFor(() => controller.output().includes('"identity":"gateway/default/gw"'), { timeoutMs: 15_000, what: () => `the stream on the renewed certificate:\n${controller.output()}` });
   assert.equal((await httpsRequest(adminPort, '/healthz', { servername: 'localhost', ca: ca.cert })).status, 200);
+
+  // The token is revoked (replaced by another): a new stream with it is refused, one with the new token accepted.
+  await writeFile(join(dir, '.tokens.new'), 'gateway/default/gw n3w-t0k3n\n', { mode: 0o600 });
+  await rename(join(dir, '.tokens.new'), join(dir, 'tokens'));
+  await waitFor(() => controller.output().includes('xDS tokens: re-read the tokens file'), { timeoutMs: 15_000, what: () => `the tokens file to be re-read:\n${controller.output()}` });
+  const revoked = new FakeEnvoy({ port: xdsPort, cluster: 'default/gw', token: 't0k3n', tls: { ca: ca.cert } });
+  t.after(() => revoked.close());
+  revoked.subscribe(TYPE_URLS.cluster);
+  assert.equal((await revoked.ended).code, grpc.status.UNAUTHENTICATED);
+  const renewed = new FakeEnvoy({ port: xdsPort, cluster: 'default/gw', nodeId: 'default/gw/renewed', token: 'n3w-t0k3n', tls: { ca: ca.cert } });
+  t.after(() => renewed.close());
+  renewed.subscribe(TYPE_URLS.cluster);
+  await waitFor(() => controller.output().includes('"nodeId":"default/gw/renewed"'), { timeoutMs: 15_000, what: () => `the stream with the new token:\n${controller.output()}` });
+  assert.ok(!controller.output().includes('t0k3n'), 'no token in the log');
   controller.assertRunning();
 });

@@ -6,7 +6,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../resources.ts';
 import { AdsServer } from '../server/ads.ts';
-import { parseTokens } from '../server/identity.ts';
+import { parseTokens, TokenTable } from '../server/identity.ts';
 import type { AckEvent, NackEvent } from '../server/stream.ts';
 import { fromStruct, type JsonObject, SERVICE_NODE_KEYS, serviceConfigResources, toStruct } from '../service-config.ts';
 import { ServiceConfigClient } from './service-config-client.ts';
@@ -15,7 +15,7 @@ const KEY = SERVICE_NODE_KEYS.extauth;
 const serve = (cache: SnapshotCache, items: { name: string; config: JsonObject }[]) => cache.set(KEY, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });
 
 async function startServer(t: TestContext, cache: SnapshotCache, port = 0) {
-  const server = new AdsServer({ cache, logger: silentLogger, tokens: parseTokens('service/extauth s3cret') });
+  const server = new AdsServer({ cache, logger: silentLogger, tokens: new TokenTable(parseTokens('service/extauth s3cret')) });
   const bound = await server.listen('127.0.0.1', port);
   t.after(() => server.close());
   return { server, port: bound };

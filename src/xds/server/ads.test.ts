@@ -13,7 +13,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { TYPE_URLS as T, type XdsResources } from '../resources.ts';
 import { AdsServer, type AdsServerOptions } from './ads.ts';
-import { parseTokens } from './identity.ts';
+import { parseTokens, TokenTable } from './identity.ts';
 import { ServingCertificate, watchCertificateFiles } from './serving-certificate.ts';
 import type { ReceivedResponse } from './discovery.ts';
 
@@ -271,7 +271,7 @@ describe('AdsServer', () => {
 
   it('per-identity tokens: each token gets its own node only; no, unknown or foreign tokens get nothing', async (t) => {
     const logs = captureLogs();
-    const tokens = parseTokens('gateway/ns/gw tok-gw\ngateway/other/gw tok-other\nservice/extauth tok-x\n');
+    const tokens = new TokenTable(parseTokens('gateway/ns/gw tok-gw\ngateway/other/gw tok-other\nservice/extauth tok-x\n'));
     const { cache, server, connect } = await start(t, { tokens, logger: logs.logger });
     cache.set('ns/gw', config());
     cache.set('other/gw', config({ endpoint: '10.9.9.9' }));
@@ -309,7 +309,7 @@ describe('AdsServer', () => {
     const ids = [`spiffe://${td}/gateway/ns/gw`, `spiffe://${td}/service/extauth`, 'spiffe://other.example/gateway/ns/gw'];
     const certs = makeIdentityCertificates(ids);
     const tls = { cert: certs.server.cert, key: certs.server.key, ca: certs.ca.cert };
-    const { cache, connect } = await start(t, { tls, tokens: parseTokens('gateway/ns/gw tok-gw\nservice/extauth tok-x') });
+    const { cache, connect } = await start(t, { tls, tokens: new TokenTable(parseTokens('gateway/ns/gw tok-gw\nservice/extauth tok-x')) });
     cache.set('ns/gw', config());
     cache.set('portico:extauth', {});
     const as = (id: string) => ({ ca: certs.ca.cert, cert: certs.clients[id]!.cert, key: certs.clients[id]!.key });

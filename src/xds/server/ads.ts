@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { byKey } from '../../lib/stable.ts';
 import type { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { adsService, type DiscoveryResponse, type IncomingRequest } from './discovery.ts';
-import { ANONYMOUS, DEFAULT_TRUST_DOMAIN, formatIdentity, identityFromCertificate, identityOfToken, type TokenEntry, type XdsIdentity } from './identity.ts';
+import { ANONYMOUS, DEFAULT_TRUST_DOMAIN, formatIdentity, identityFromCertificate, type TokenTable, type XdsIdentity } from './identity.ts';
 import { ServingCertificate, type ServingPems } from './serving-certificate.ts';
 import { type AckEvent, AdsStream, type NackEvent, type ProxyStatus, type StreamIo } from './stream.ts';
 
@@ -25,8 +25,8 @@ export interface AdsServerOptions {
   tls?: AdsTlsOptions | ServingCertificate;
   /** The SPIFFE trust domain of client certificates' identities (default portico.local). */
   trustDomain?: string;
-  /** Per-identity bearer tokens (`authorization: Bearer <token>`). */
-  tokens?: readonly TokenEntry[];
+  /** Per-identity bearer tokens (`authorization: Bearer <token>`); the table may be replaced while serving. */
+  tokens?: TokenTable;
 }
 
 type AdsCall = grpc.ServerDuplexStream<IncomingRequest, DiscoveryResponse>;
@@ -149,7 +149,7 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
 
   /** Which client authentication is on: none means every client is anonymous (loopback or --xds-allow-insecure). */
   #authMethods(): string[] {
-    return [...(this.#tls?.mutual ? ['certificate'] : []), ...(this.#opts.tokens?.length ? ['token'] : [])];
+    return [...(this.#tls?.mutual ? ['certificate'] : []), ...(this.#opts.tokens?.size ? ['token'] : [])];
   }
 
   /**
@@ -180,9 +180,9 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
   #tokenIdentity(metadata: grpc.Metadata): { ok: true; identity: XdsIdentity } | { ok: false; reason: string } | undefined {
     const tokens = this.#opts.tokens;
     const header = metadata.get('authorization')[0];
-    if (!tokens?.length || typeof header !== 'string') return undefined;
+    if (!tokens?.size || typeof header !== 'string') return undefined;
     const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    const identity = identityOfToken(tokens, token);
+    const identity = tokens.identify(token);
     return identity ? { ok: true, identity } : { ok: false, reason: 'the bearer token is not one of this server\'s tokens' };
   }
 }

@@ -160,3 +160,24 @@ export function identityOfToken(entries: readonly TokenEntry[], presented: strin
   for (const e of entries) if (secretEquals(presented, e.token)) found = e.identity;
   return found;
 }
+
+/** The tokens a server accepts now: replaced as a whole when the tokens file changes (a revoked token stops working at once). */
+export class TokenTable {
+  #entries: readonly TokenEntry[];
+
+  constructor(entries: readonly TokenEntry[]) {
+    this.#entries = entries;
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  identify(presented: string): XdsIdentity | undefined {
+    return identityOfToken(this.#entries, presented);
+  }
+
+  replace(entries: readonly TokenEntry[]): void {
+    this.#entries = entries;
+  }
+}

@@ -87,13 +87,17 @@ function allowsInsecure(endpoint: Endpoint, command: Command): boolean {
   return /^(true|1|yes)$/i.test(process.env[`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`] ?? '');
 }
 
-/** The admin endpoint's flags. */
-export function adminSecurityOptions(): Option[] {
+/** An admin endpoint's HTTPS and token flags (the controller's, and the rate-limit service's with its own variables). */
+export function adminTlsTokenOptions(): Option[] {
   return [
     ...tlsOptions('admin'),
     new Option('--admin-token-file <file>', "require 'authorization: Bearer <token>' on /debug/* and /metrics (/healthz and /readyz stay open), with the token in this file").env('PORTICO_ADMIN_TOKEN_FILE'),
-    allowInsecureOption('admin'),
   ];
+}
+
+/** The controller's admin endpoint's flags. */
+export function adminSecurityOptions(): Option[] {
+  return [...adminTlsTokenOptions(), allowInsecureOption('admin')];
 }
 
 /** The ADS server's flags: TLS, and how clients prove their identity (docs/security.md). */

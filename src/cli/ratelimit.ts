@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
+import { adminSecurityFrom, adminTlsTokenOptions, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
+import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -14,8 +15,11 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--config-file <file>', "instead of --xds-address: a static configuration in envoyproxy/ratelimit's YAML").env('PORTICO_RATELIMIT_CONFIG_FILE'))
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
     .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
+  // The controller's admin flags, with this service's variables (PORTICO_RATELIMIT_ADMIN_*, as its --admin-address).
+  const adminSecurityOptions = adminTlsTokenOptions().map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
   // Service-side names (PORTICO_RATELIMIT_XDS_TLS_*), as extauth's: the controller's PORTICO_XDS_TLS_* name its own certificate.
-  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT'), ...logOptions()]) cmd.addOption(o);
+  const xdsOptions = xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT');
+  for (const o of [...xdsOptions, ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
@@ -25,9 +29,14 @@ export function rateLimitCommand(): Command {
       ...(opts.xdsTokenFile && { token: readTokenFile(opts.xdsTokenFile, '--xds-token-file') }),
       ...(tls && { tls }),
     };
+    const serving = listenSecurityFrom(opts);
+    warnIfPlaintext(logger, opts.listen, serving);
+    const adminSecurity = adminSecurityFrom(opts);
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({
         listen: opts.listen,
+        serving,
+        adminSecurity,
         redisUrl: opts.redis,
         ...(xds && { xds }),
         ...(opts.configFile && { configFile: opts.configFile }),

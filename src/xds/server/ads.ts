@@ -10,6 +10,7 @@ import { byKey } from '../../lib/stable.ts';
 import type { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { adsService, type DiscoveryResponse, type IncomingRequest } from './discovery.ts';
 import { ANONYMOUS, DEFAULT_TRUST_DOMAIN, formatIdentity, identityFromCertificate, type TokenTable, type XdsIdentity } from './identity.ts';
+import { ADS_SERVER_OPTIONS } from './limits.ts';
 import { ServingCertificate, type ServingPems } from './serving-certificate.ts';
 import { type AckEvent, AdsStream, type NackEvent, type ProxyStatus, type StreamIo } from './stream.ts';
 
@@ -38,7 +39,7 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
   readonly #opts: AdsServerOptions;
   readonly #log: Logger;
   readonly #tls?: ServingCertificate;
-  readonly #server = new grpc.Server();
+  readonly #server = new grpc.Server(ADS_SERVER_OPTIONS);
   readonly #streams = new Map<AdsCall, AdsStream>();
 
   constructor(opts: AdsServerOptions) {

@@ -9,9 +9,10 @@ import type { AuthRefIr } from '../../ir/auth.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
 import type { HttpFilterPlugin } from './http-filters.ts';
+import { serviceGrpc, serviceTransportSocket, type ServiceTransport } from './service-transport.ts';
 
-/** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`. */
-export interface ExtAuthTarget {
+/** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`; and its TLS and token, if any. */
+export interface ExtAuthTarget extends ServiceTransport {
   address: string;
 }
 
@@ -28,7 +29,7 @@ const PER_ROUTE_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_au
 /** Envoy's default (200 ms) is shorter than a cold bcrypt check or a JWKS fetch; the service's own timeouts are 5 s. */
 const CHECK_TIMEOUT_MS = 6_000;
 
-function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
+function plugin(name: string, failureModeAllow: boolean, transport: ServiceTransport): HttpFilterPlugin {
   return {
     name,
     // After CORS (preflights are answered without credentials), before buffering.
@@ -36,14 +37,17 @@ function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
     disabled: true,
     build: () => ({
       '@type': EXT_AUTHZ_TYPE,
-      grpc_service: { envoy_grpc: { cluster_name: EXT_AUTH_CLUSTER }, timeout: duration(CHECK_TIMEOUT_MS) },
+      grpc_service: serviceGrpc(EXT_AUTH_CLUSTER, transport, { timeout: duration(CHECK_TIMEOUT_MS) }),
       transport_api_version: 'V3',
       failure_mode_allow: failureModeAllow,
     }),
   };
 }
 
-export const EXT_AUTHZ_PLUGINS: readonly HttpFilterPlugin[] = [plugin(EXT_AUTHZ_FILTER, false), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true)];
+/** The two filters, calling the service as `target` says (no target: a plaintext cluster without endpoints). */
+export function extAuthzPlugins(target: ServiceTransport = {}): HttpFilterPlugin[] {
+  return [plugin(EXT_AUTHZ_FILTER, false, target), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true, target)];
+}
 
 /** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */
 export function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {
@@ -71,6 +75,7 @@ export function extAuthCluster(target: ExtAuthTarget | undefined): XdsObject {
         explicit_http_config: { http2_protocol_options: {} },
       },
     },
+    ...serviceTransportSocket(target ?? {}),
   };
 }
 

@@ -57,6 +57,9 @@ export interface EndpointSecurity {
 
 type Endpoint = 'xds' | 'admin';
 
+/** What can listen beyond loopback: the controller's endpoints, and a data-path service's gRPC `--listen`. */
+type Exposed = Endpoint | 'listen';
+
 const CLIENTS: Record<Endpoint, string> = { xds: 'clients (Envoys, services)', admin: 'clients' };
 
 /** The TLS flags of one of the controller's endpoints: `--xds-…` for ADS, `--admin-…` for admin. */
@@ -70,21 +73,35 @@ function tlsOptions(endpoint: Endpoint): Option[] {
   ];
 }
 
-const INSECURE_RISK: Record<Endpoint, string> = { xds: "any client may claim any Gateway's config, its TLS keys and every API key included", admin: 'anyone who reaches it reads /debug/*' };
+const INSECURE_RISK: Record<Exposed, string> = {
+  xds: "any client may claim any Gateway's config, its TLS keys and every API key included",
+  admin: 'anyone who reaches it reads /debug/*',
+  listen: "anyone who reaches it may call the service (and read a token on the wire)",
+};
+
+/** The flags that secure each, for the refusal's message. */
+const SECURE_HOW: Record<Exposed, string> = {
+  xds: '--xds-tls-cert/--xds-tls-key (or --xds-tls-vault-role) with --xds-tls-ca (client certificates) and/or --xds-tokens-file',
+  admin: '--admin-tls-cert/--admin-tls-key with --admin-tls-ca and/or --admin-token-file',
+  listen: '--listen-tls-cert/--listen-tls-key with --listen-tls-ca and/or --listen-token-file',
+};
+
+/** The variable of --<exposed>-allow-insecure; `env` is the subcommand's prefix (PORTICO, PORTICO_RATELIMIT, …). */
+const allowInsecureEnv = (exposed: Exposed, env: string) => `${env}_${exposed.toUpperCase()}_ALLOW_INSECURE`;
 
 /** The flag that lets an endpoint listen beyond loopback without TLS and client authentication. */
-export const allowInsecureOption = (endpoint: Endpoint) =>
-  new Option(`--${endpoint}-allow-insecure`, `let ${endpoint} listen beyond loopback without TLS and client authentication (a trusted network only: ${INSECURE_RISK[endpoint]})`).env(`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`);
+export const allowInsecureOption = (exposed: Exposed, env = 'PORTICO') =>
+  new Option(`--${exposed}-allow-insecure`, `let ${exposed} listen beyond loopback without TLS and client authentication (a trusted network only: ${INSECURE_RISK[exposed]})`).env(allowInsecureEnv(exposed, env));
 
 /**
- * Whether an --<endpoint>-allow-insecure flag is on. Commander turns a boolean flag on whenever its variable
+ * Whether an --<exposed>-allow-insecure flag is on. Commander turns a boolean flag on whenever its variable
  * is set, even to `false`; for a flag that lowers security only `true`, `1` or `yes` counts.
  */
-function allowsInsecure(endpoint: Endpoint, command: Command): boolean {
-  const name = `${endpoint}AllowInsecure`;
+function allowsInsecure(exposed: Exposed, command: Command, env: string): boolean {
+  const name = `${exposed}AllowInsecure`;
   if (!command.opts()[name]) return false;
   if (command.getOptionValueSource(name) !== 'env') return true;
-  return /^(true|1|yes)$/i.test(process.env[`PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE`] ?? '');
+  return /^(true|1|yes)$/i.test(process.env[allowInsecureEnv(exposed, env)] ?? '');
 }
 
 /** An admin endpoint's HTTPS and token flags (the controller's, and the rate-limit service's with its own variables). */
@@ -178,21 +195,21 @@ export function readTokensFile(path: string): TokenEntry[] {
 
 /**
  * Secure by default: an endpoint beyond loopback needs TLS and a way to tell clients apart (client
- * certificates or tokens), unless its --<endpoint>-allow-insecure flag says the network is trusted — then it
+ * certificates or tokens), unless its --<exposed>-allow-insecure flag says the network is trusted — then it
  * says so loudly at every start. Throws (a one-line ConfigError naming that flag) when it is not allowed.
+ * A unix socket is local by nature. `env` is the prefix of the subcommand's variables.
  */
-export function guardExposure(command: Command, logger: Logger, endpoint: Endpoint, address: string, secured: { tls: boolean; clientAuth: boolean }): void {
-  const { host } = parseHostPort(address, `--${endpoint}-address`);
+export function guardExposure(command: Command, logger: Logger, exposed: Exposed, address: string, secured: { tls: boolean; clientAuth: boolean }, env = 'PORTICO'): void {
+  if (address.startsWith('unix:')) return;
+  const flag = exposed === 'listen' ? '--listen' : `--${exposed}-address`;
+  const { host } = parseHostPort(address, flag);
   if (isLoopback(host) || (secured.tls && secured.clientAuth)) return;
-  if (allowsInsecure(endpoint, command)) {
-    logger.warn({ [`${endpoint}Address`]: address }, `INSECURE: --${endpoint}-allow-insecure: ${endpoint} listens beyond loopback without TLS and client authentication; ${INSECURE_RISK[endpoint]}`);
+  if (allowsInsecure(exposed, command, env)) {
+    logger.warn({ [`${exposed}Address`]: address }, `INSECURE: --${exposed}-allow-insecure: ${exposed} listens beyond loopback without TLS and client authentication; ${INSECURE_RISK[exposed]}`);
     return;
   }
   const missing = [...(secured.tls ? [] : ['TLS']), ...(secured.clientAuth ? [] : ['client authentication'])].join(' and ');
-  const how = endpoint === 'xds'
-    ? '--xds-tls-cert/--xds-tls-key (or --xds-tls-vault-role) with --xds-tls-ca (client certificates) and/or --xds-tokens-file'
-    : '--admin-tls-cert/--admin-tls-key with --admin-tls-ca and/or --admin-token-file';
-  throw new ConfigError(`--${endpoint}-address ${address} is beyond loopback without ${missing}: set ${how}, or, on a trusted network only, --${endpoint}-allow-insecure (PORTICO_${endpoint.toUpperCase()}_ALLOW_INSECURE=true); see docs/security.md`);
+  throw new ConfigError(`${flag} ${address} is beyond loopback without ${missing}: set ${SECURE_HOW[exposed]}, or, on a trusted network only, --${exposed}-allow-insecure (${allowInsecureEnv(exposed, env)}=true); see docs/security.md`);
 }
 
 /** 127.0.0.0/8, ::1 and localhost: where plaintext and an unencrypted token are acceptable. */

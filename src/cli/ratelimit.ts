@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { adminSecurityFrom, adminTlsTokenOptions, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
-import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
+import { adminSecurityFrom, adminTlsTokenOptions, allowInsecureOption, guardExposure, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
+import { listenClientAuth, listenSecurityFrom, listenSecurityOptions } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -19,8 +19,8 @@ export function rateLimitCommand(): Command {
   const adminSecurityOptions = adminTlsTokenOptions().map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
   // Service-side names (PORTICO_RATELIMIT_XDS_TLS_*), as extauth's: the controller's PORTICO_XDS_TLS_* name its own certificate.
   const xdsOptions = xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT');
-  for (const o of [...xdsOptions, ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, ...logOptions()]) cmd.addOption(o);
-  return cmd.action(async (opts) => {
+  for (const o of [...xdsOptions, ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, allowInsecureOption('admin', 'PORTICO_RATELIMIT'), ...logOptions()]) cmd.addOption(o);
+  return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
     const tls = xdsClientTls(opts);
@@ -30,8 +30,9 @@ export function rateLimitCommand(): Command {
       ...(tls && { tls }),
     };
     const serving = listenSecurityFrom(opts);
-    warnIfPlaintext(logger, opts.listen, serving);
+    guardExposure(command, logger, 'listen', opts.listen, { tls: Boolean(serving.security?.tls), clientAuth: listenClientAuth(serving) }, 'PORTICO_RATELIMIT');
     const adminSecurity = adminSecurityFrom(opts);
+    if (opts.adminAddress !== 'off') guardExposure(command, logger, 'admin', opts.adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) }, 'PORTICO_RATELIMIT');
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({
         listen: opts.listen,

@@ -654,6 +654,11 @@ test('controller: beyond loopback without TLS and client authentication it refus
   assertOneLineError(portico(['up', dir, '--xds-address', '0.0.0.0:0']), /--xds-address 0\.0\.0\.0:0 is beyond loopback .*--xds-allow-insecure/);
   assertOneLineError(portico(['up', dir, '--admin-address', '0.0.0.0:0']), /--admin-address 0\.0\.0\.0:0 is beyond loopback .*--admin-allow-insecure/);
 
+  // The data-path services' gRPC --listen (and the rate-limit service's admin) follow the same rule.
+  assertOneLineError(portico(['extauth', '--listen', '0.0.0.0:0']), /--listen 0\.0\.0\.0:0 is beyond loopback without TLS and client authentication: .*--listen-allow-insecure \(PORTICO_EXTAUTH_LISTEN_ALLOW_INSECURE=true\)/);
+  assertOneLineError(portico(['extauth', '--listen', '0.0.0.0:0', '--listen-tls-cert', s.serverCert, '--listen-tls-key', s.serverKey]), /--listen 0\.0\.0\.0:0 is beyond loopback without client authentication/);
+  assertOneLineError(portico(['ratelimit', '--listen', '0.0.0.0:0', '--xds-address', '127.0.0.1:1']), /--listen-allow-insecure \(PORTICO_RATELIMIT_LISTEN_ALLOW_INSECURE=true\)/);
+  assertOneLineError(portico(['ratelimit', '--admin-address', '0.0.0.0:0', '--xds-address', '127.0.0.1:1']), /--admin-address 0\.0\.0\.0:0 is beyond loopback .*--admin-allow-insecure \(PORTICO_RATELIMIT_ADMIN_ALLOW_INSECURE=true\)/);
   // Secured (TLS and client certificates or tokens), or explicitly allowed: it starts, and says it loudly when insecure.
   const [xdsPort, adminPort] = await freePorts(2);
   const started = await startProcess(PORTICO, [

@@ -1,0 +1,9 @@
+// A bcrypt check off the service's event loop: bcrypt is slow on purpose (tens of ms per check), and bcryptjs's
+// "async" compare still runs in the loop in chunks of up to 100 ms, so a flood of wrong passwords would stall
+// every other check. Messages: {password, hash} in, {ok} out; one check at a time per worker.
+import { parentPort } from 'node:worker_threads';
+import bcrypt from 'bcryptjs';
+
+parentPort?.on('message', ({ password, hash }: { password: string; hash: string }) => {
+  parentPort?.postMessage({ ok: bcrypt.compareSync(password, hash) });
+});

@@ -61,6 +61,8 @@ test('an AuthConfig that cannot be compiled is reported and denies; the others a
   assert.deepEqual(service.apply(new Map([['ns/keys', CONFIG], ['ns/jwt', jwt(JSON.stringify({ keys: [key] })) as unknown as JsonObject]])), []);
   const rejected = service.apply(new Map([['ns/keys', CONFIG], ['ns/other', other], ['ns/jwt', jwt('{"keys": [1]}') as unknown as JsonObject]]));
   assert.deepEqual(rejected, ['AuthConfig ns/jwt: JSON Web Key Set malformed']);
+  const broken = jwt('{"keys": [1]}') as unknown as JsonObject;
+  assert.deepEqual(service.apply(new Map([['ns/keys', CONFIG], ['ns/other', other], ['ns/jwt', broken]])), rejected, 'still reported while unchanged');
   assert.equal((await check('ns/keys', { 'api-key': KEY })).allow, true);
   assert.equal((await check('ns/other', { 'api-key': KEY })).allow, true, 'the new AuthConfig of the same version applied');
   assert.deepEqual(await check('ns/jwt', { authorization: 'Bearer x' }), { allow: false, status: 403, reason: 'denied', headers: {} }, 'fails closed');

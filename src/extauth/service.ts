@@ -52,14 +52,11 @@ export class ExtAuthService {
     for (const [name, config] of items) {
       const source = JSON.stringify(config);
       const current = this.#authorizers.get(name);
-      if (current?.source === source) {
-        next.set(name, current);
-        continue;
-      }
-      const compiled = this.#compile(name, config, source);
+      const compiled = current?.source === source ? current : this.#compile(name, config, source);
+      if (compiled !== current) recompiled++;
+      // Reported again while unchanged: every version that carries it is applied without it.
       if (compiled.failed) rejected.push(`AuthConfig ${name}: ${compiled.failed}`);
       next.set(name, compiled);
-      recompiled++;
     }
     const kept = new Set(next.values());
     const retired = [...this.#authorizers.values()].filter((c) => !kept.has(c));

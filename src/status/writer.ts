@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { Backoff, type BackoffOptions } from '../lib/backoff.ts';
 import { formatSource } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { capText } from '../lib/text.ts';
 import { capStatus } from './caps.ts';
 import type { StatusRecord } from './record.ts';
 
@@ -32,6 +33,9 @@ export interface StatusTarget {
    */
   apply(changes: StatusChanges): Promise<ReadonlyMap<string, Error>>;
 }
+
+/** Why one status could not be written, as logged and shown in problem(). */
+const MAX_REASON = 512;
 
 export class StatusWriter {
   readonly #target: StatusTarget;
@@ -144,7 +148,7 @@ export class StatusWriter {
   }
 
   #reportUnwritten(failed: ReadonlyMap<string, Error>, ids: ReadonlyMap<string, string>): void {
-    const now = new Map([...failed].map(([loc, err]) => [loc, { id: ids.get(loc) ?? `the stale status at ${loc}`, reason: err.message }]));
+    const now = new Map([...failed].map(([loc, err]) => [loc, { id: ids.get(loc) ?? `the stale status at ${loc}`, reason: capText(err.message, MAX_REASON) }]));
     for (const [loc, { id, reason }] of now) {
       if (this.#unwritten.get(loc)?.reason !== reason) this.#log.error({ resource: id, location: loc, error: reason }, 'a status could not be written; the others were');
     }

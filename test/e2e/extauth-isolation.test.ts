@@ -1,6 +1,7 @@
 // One AuthConfig that cannot compile (a JWKS of `{"keys":[1]}`) with a real Envoy and the ext-auth service: its
 // routes fail closed (denied, even with a token its last good version accepted), its status says why, and an edit
-// of another AuthConfig in the same version (a revoked API key) still takes effect.
+// of another AuthConfig in the same version (a revoked API key) still takes effect. Also: a token without `exp` is
+// refused unless the provider opts out with `requireExpiration: false`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -24,7 +25,7 @@ spec:
     extauth: { configRef: { name: ${name} } }
 `;
 
-const configs = (key: string, jwks: string) => `
+const configs = (key: string, jwks: string, good: string) => `
 apiVersion: enterprise.gloo.solo.io/v1
 kind: AuthConfig
 metadata: { name: keys, namespace: default }
@@ -36,6 +37,12 @@ kind: AuthConfig
 metadata: { name: jwt, namespace: default }
 spec:
   configs: [{ jwt: { providers: { local: { jwks: { local: { key: '${jwks}' } } } } } }]
+---
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: noexp, namespace: default }
+spec:
+  configs: [{ jwt: { providers: { local: { jwks: { local: { key: '${good}' } }, requireExpiration: false } } } }]
 `;
 
 test('ext-auth: an AuthConfig that cannot compile denies its routes and says why; the others apply the same version', { timeout: 120_000 }, async (t) => {
@@ -43,14 +50,15 @@ test('ext-auth: an AuthConfig that cannot compile denies its routes and says why
   const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] });
   const token = await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setExpirationTime('10m').sign(privateKey);
   const bearer = { authorization: `Bearer ${token}` };
+  const forever = { authorization: `Bearer ${await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).sign(privateKey)}` };
   const socket = await extAuthSocket(t);
   const gw = await startGateway(t, {
     files: {
       'gateway.yaml': GATEWAY,
       'upstream.yaml': upstream('echo'),
-      'route.yaml': route('auth', [rule('keys'), rule('jwt')].join('\n')),
-      'options.yaml': [option('keys'), option('jwt')].join('---'),
-      'auth.yaml': configs('key-a', jwks),
+      'route.yaml': route('auth', [rule('keys'), rule('jwt'), rule('noexp')].join('\n')),
+      'options.yaml': [option('keys'), option('jwt'), option('noexp')].join('---'),
+      'auth.yaml': configs('key-a', jwks, jwks),
     },
     backends: ['echo'],
     controller: { extAuthAddress: socket },
@@ -60,9 +68,11 @@ test('ext-auth: an AuthConfig that cannot compile denies its routes and says why
   await startExtAuth(t, socket, gw.controller.xdsPort);
   await gw.until('/keys', (r) => r.status === 200, { headers: { 'x-api-key': 'key-a-123' } });
   await gw.until('/jwt', (r) => r.status === 200, { headers: bearer });
+  assert.equal((await gw.get('/jwt', { headers: forever })).status, 401, 'a token without exp');
+  assert.equal((await gw.get('/noexp', { headers: forever })).status, 200, 'accepted where the provider opts out (requireExpiration: false)');
 
   // One edit, one version: key-a revoked for key-b, and the JWKS broken.
-  await gw.write('auth.yaml', configs('key-b', '{"keys":[1]}'));
+  await gw.write('auth.yaml', configs('key-b', '{"keys":[1]}', jwks));
   await gw.until('/keys', (r) => r.status === 401, { headers: { 'x-api-key': 'key-a-123' } });
   assert.equal((await gw.get('/keys', { headers: { 'x-api-key': 'key-b-456' } })).status, 200, 'the other AuthConfig applied the new version');
   await gw.until('/jwt', (r) => r.status === 403, { headers: bearer });

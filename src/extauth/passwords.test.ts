@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { basicAuthStep } from './basic-auth.ts';
-import { QUEUE_MAX } from './bcrypt-pool.ts';
+import { BcryptPool, QUEUE_MAX } from './bcrypt-pool.ts';
 import { SuccessCache, successes, verifyPassword } from './passwords.ts';
 
 const sha = (password: string) => `{SHA}${createHash('sha1').update(password).digest('base64')}`;
@@ -51,4 +51,13 @@ test('past the queue bound a basic-auth check is answered 503 at once; the queue
   const statuses = decisions.map((d) => (d.allow ? 200 : d.status));
   assert.ok(statuses.includes(503) && statuses.includes(401) && !statuses.includes(200), JSON.stringify([...new Set(statuses)]));
   assert.ok(statuses.filter((s) => s === 503).length <= 20);
+});
+
+test('bcrypt workers that cannot start: checks still answer, in the event loop, with a warning', async () => {
+  const warned = new Promise<Error>((r) => process.once('warning', r));
+  const pool = new BcryptPool(new URL('./no-such-worker.ts', import.meta.url));
+  const hash = bcrypt.hashSync('right', 4);
+  assert.deepEqual(await Promise.all([pool.compare('right', hash), pool.compare('wrong', hash)]), [true, false]);
+  assert.match((await warned).message, /bcrypt worker threads cannot start/);
+  assert.equal(await pool.compare('right', hash), true);
 });

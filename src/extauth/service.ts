@@ -71,7 +71,8 @@ export class ExtAuthService {
       return { source, authorizer: compileAuthConfig(config as unknown as AuthConfigIr) };
     } catch (err) {
       // The message names the part that failed (jose's, ours); it never quotes a credential: inline JWKS are public.
-      const failed = capText((err as Error).message, MAX_REASON);
+      // One line: the NACK carries one line per AuthConfig.
+      const failed = capText((err as Error).message.replace(/\s+/g, ' '), MAX_REASON);
       this.#log.error({ authConfig: name, error: failed }, 'AuthConfig cannot be compiled; its routes are denied until it is fixed');
       const reason = `AuthConfig ${JSON.stringify(name)} could not be compiled`;
       return { source, failed, authorizer: { check: async () => deny(403, reason), close: () => {} } };

@@ -55,8 +55,13 @@ test('jwt: the algorithms follow the keys: a key\'s alg, else its family; none a
   assert.match(String(outcome(await check(family, forged))), /^401 jwt: p: ERR_JOSE_ALG_NOT_ALLOWED/, 'HS256 with the public key');
 });
 
-test('jwt: an inline JWKS that cannot be used fails at compile time, saying why without quoting it', () => {
+test('jwt: an inline JWKS jose cannot read fails at compile time, saying why without quoting it', () => {
   assert.throws(() => jwtStep({ providers: [provider([1 as unknown as JWK])] }), /JSON Web Key Set malformed/);
   assert.throws(() => jwtStep({ providers: [{ ...provider([]), jwks: { inline: '{"keys": [' } }] }), { message: 'jwt provider p: the inline JWKS is not JSON' });
-  assert.throws(() => jwtStep({ providers: [provider([{ kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' }])] }), /has no public signing key/);
+});
+
+test('jwt: a JWKS with no public signing key (empty, or only a shared secret) accepts no token', async () => {
+  for (const keys of [[], [{ kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' }]]) {
+    assert.match(String(outcome(await check(provider(keys), await sign('RS256', '1m')))), /^401 jwt: p: ERR_JOSE_ALG_NOT_ALLOWED/);
+  }
 });

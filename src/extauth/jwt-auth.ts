@@ -86,9 +86,8 @@ function provider(ir: JwtProviderIr): Provider {
     throw new Error(`jwt provider ${ir.name}: the inline JWKS is not JSON`);
   }
   const keys = createLocalJWKSet(jwks); // throws on a malformed set ({"keys":[1]})
-  const algorithms = [...new Set(jwks.keys.flatMap(algorithmsOf))];
-  if (!algorithms.length) throw new Error(`jwt provider ${ir.name}: the inline JWKS has no public signing key (RSA, EC P-256/384/521 or Ed25519)`);
-  return { ir, keys, algorithms };
+  // No public signing key (`{"keys": []}`, only `oct` keys): an empty list, and jose accepts no token.
+  return { ir, keys, algorithms: [...new Set(jwks.keys.flatMap(algorithmsOf))] };
 }
 
 /** What a key may verify: its `alg` when it names one (and it is a public-key algorithm), else its family's. */

@@ -1,14 +1,23 @@
-// One AuthConfig that cannot compile (a JWKS of `{"keys":[1]}`) with a real Envoy and the ext-auth service: its
-// routes fail closed (denied, even with a token its last good version accepted), its status says why, and an edit
-// of another AuthConfig in the same version (a revoked API key) still takes effect. Also: a token without `exp` is
-// refused unless the provider opts out with `requireExpiration: false`.
-import { test } from 'node:test';
+// ext-auth with a real Envoy and the service: a token without `exp` is refused unless its provider opts out
+// (YAML → validate → IR → service → Envoy); and one AuthConfig the service cannot compile fails closed (denied,
+// even with a token its last good version accepted) while an edit of another AuthConfig in the same version (a
+// revoked API key) takes effect, and the version's NACK names it.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { AuthConfigIr } from '../../src/ir/auth.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { SnapshotCache } from '../../src/xds/cache/snapshot-cache.ts';
+import { TYPE_URLS } from '../../src/xds/resources.ts';
+import { AdsServer } from '../../src/xds/server/ads.ts';
+import type { NackEvent } from '../../src/xds/server/stream.ts';
+import { type JsonObject, SERVICE_NODE_KEYS, serviceConfigResources } from '../../src/xds/service-config.ts';
 import { waitFor } from '../support/components.ts';
 import { extAuthSocket, startExtAuth } from '../support/extauth.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway } from '../support/gateway.ts';
+
+const NAMES = ['keys', 'jwt', 'noexp'];
 
 const rule = (name: string) => `    - name: ${name}
       matches: [{ path: { type: PathPrefix, value: /${name} } }]
@@ -25,65 +34,84 @@ spec:
     extauth: { configRef: { name: ${name} } }
 `;
 
-const configs = (key: string, jwks: string, good: string) => `
+const authConfig = (name: string, step: string) => `
 apiVersion: enterprise.gloo.solo.io/v1
 kind: AuthConfig
-metadata: { name: keys, namespace: default }
+metadata: { name: ${name}, namespace: default }
 spec:
-  configs: [{ apiKeyAuth: { headerName: x-api-key, apiKeySecretRefs: [{ name: ${key} }] } }]
----
-apiVersion: enterprise.gloo.solo.io/v1
-kind: AuthConfig
-metadata: { name: jwt, namespace: default }
-spec:
-  configs: [{ jwt: { providers: { local: { jwks: { local: { key: '${jwks}' } } } } } }]
----
-apiVersion: enterprise.gloo.solo.io/v1
-kind: AuthConfig
-metadata: { name: noexp, namespace: default }
-spec:
-  configs: [{ jwt: { providers: { local: { jwks: { local: { key: '${good}' } }, requireExpiration: false } } } }]
+  configs: [${step}]
 `;
 
-test('ext-auth: an AuthConfig that cannot compile denies its routes and says why; the others apply the same version', { timeout: 120_000 }, async (t) => {
+const jwtStep = (jwks: string, extra = '') => `{ jwt: { providers: { local: { jwks: { local: { key: '${jwks}' } }${extra} } } } }`;
+
+async function keyPair() {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] });
-  const token = await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setExpirationTime('10m').sign(privateKey);
-  const bearer = { authorization: `Bearer ${token}` };
-  const forever = { authorization: `Bearer ${await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).sign(privateKey)}` };
+  const sign = async (exp?: string) => {
+    const jwt = new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'ES256', kid: 'k' });
+    return { authorization: `Bearer ${await (exp ? jwt.setExpirationTime(exp) : jwt).sign(privateKey)}` };
+  };
+  return { jwks, sign };
+}
+
+async function gateway(t: TestContext, configs: string) {
   const socket = await extAuthSocket(t);
   const gw = await startGateway(t, {
     files: {
       'gateway.yaml': GATEWAY,
       'upstream.yaml': upstream('echo'),
-      'route.yaml': route('auth', [rule('keys'), rule('jwt'), rule('noexp')].join('\n')),
-      'options.yaml': [option('keys'), option('jwt'), option('noexp')].join('---'),
-      'auth.yaml': configs('key-a', jwks, jwks),
+      'route.yaml': route('auth', NAMES.map(rule).join('\n')),
+      'options.yaml': NAMES.map(option).join('---'),
+      'auth.yaml': configs,
     },
     backends: ['echo'],
     controller: { extAuthAddress: socket },
   });
-  await gw.write('.secrets/default/key-a/api-key', 'key-a-123');
-  await gw.write('.secrets/default/key-b/api-key', 'key-b-456');
-  await startExtAuth(t, socket, gw.controller.xdsPort);
-  await gw.until('/keys', (r) => r.status === 200, { headers: { 'x-api-key': 'key-a-123' } });
-  await gw.until('/jwt', (r) => r.status === 200, { headers: bearer });
-  assert.equal((await gw.get('/jwt', { headers: forever })).status, 401, 'a token without exp');
-  assert.equal((await gw.get('/noexp', { headers: forever })).status, 200, 'accepted where the provider opts out (requireExpiration: false)');
+  return { gw, socket };
+}
 
-  // One edit, one version: key-a revoked for key-b, and the JWKS broken.
-  await gw.write('auth.yaml', configs('key-b', '{"keys":[1]}', jwks));
-  await gw.until('/keys', (r) => r.status === 401, { headers: { 'x-api-key': 'key-a-123' } });
-  assert.equal((await gw.get('/keys', { headers: { 'x-api-key': 'key-b-456' } })).status, 200, 'the other AuthConfig applied the new version');
+test('ext-auth: a token without exp is refused, and accepted where its provider says requireExpiration: false', { timeout: 120_000 }, async (t) => {
+  const { jwks, sign } = await keyPair();
+  const { gw, socket } = await gateway(t, [authConfig('jwt', jwtStep(jwks)), authConfig('noexp', jwtStep(jwks, ', requireExpiration: false'))].join('---'));
+  await startExtAuth(t, socket, gw.controller.xdsPort);
+  await gw.until('/jwt', (r) => r.status === 200, { headers: await sign('10m') });
+  assert.equal((await gw.get('/jwt', { headers: await sign() })).status, 401, 'no exp');
+  assert.equal((await gw.get('/noexp', { headers: await sign() })).status, 200, 'no exp, opted out');
+  assert.equal((await gw.get('/noexp', { headers: await sign('-1m') })).status, 401, 'expired, opted out or not');
+});
+
+test('ext-auth: an AuthConfig the service cannot compile denies its routes and is NACKed by name; the others apply the same version', { timeout: 120_000 }, async (t) => {
+  const { jwks, sign } = await keyPair();
+  // The controller validates a JWKS as the service compiles it, so a bad one reaches the service only from a
+  // controller of another version (an upgrade in progress): a Portico ADS server here plays that controller for the
+  // service, while the gateway's own controller programs Envoy.
+  const { gw, socket } = await gateway(t, NAMES.map((n) => authConfig(n, '{ apiKeyAuth: { apiKeySecretRefs: [{ name: key-a }] } }')).join('---'));
+  const cache = new SnapshotCache();
+  const ads = new AdsServer({ cache, logger: silentLogger });
+  const port = await ads.listen('127.0.0.1', 0);
+  t.after(() => ads.close());
+  const nacks: NackEvent[] = [];
+  ads.on('nack', (e: NackEvent) => nacks.push(e));
+  const serve = (key: string, jwksText: string) => {
+    const keys: AuthConfigIr = { name: 'default/keys', steps: [{ name: 'k', apiKey: { header: 'api-key', keys: [{ key, secret: 'default/s', metadata: {} }], headersFromMetadata: [] } }] };
+    const jwt: AuthConfigIr = {
+      name: 'default/jwt',
+      steps: [{ name: 'j', jwt: { providers: [{ name: 'local', jwks: { inline: jwksText }, sources: [{ header: 'authorization', prefix: 'Bearer ' }], claimsToHeaders: [], clockSkewSeconds: 0 }] } }],
+    };
+    cache.set(SERVICE_NODE_KEYS.extauth, { [TYPE_URLS.serviceConfig]: serviceConfigResources([keys, jwt].map((c) => ({ name: c.name, config: c as unknown as JsonObject }))) });
+  };
+  serve('key-a-123', jwks);
+  await startExtAuth(t, socket, port);
+  const bearer = await sign('10m');
+  await gw.until('/keys', (r) => r.status === 200, { headers: { 'api-key': 'key-a-123' } });
+  await gw.until('/jwt', (r) => r.status === 200, { headers: bearer });
+
+  // One version: key-a revoked for key-b, and the JWKS broken.
+  serve('key-b-456', '{"keys":[1]}');
+  await gw.until('/keys', (r) => r.status === 401, { headers: { 'api-key': 'key-a-123' } });
+  assert.equal((await gw.get('/keys', { headers: { 'api-key': 'key-b-456' } })).status, 200, 'the other AuthConfig applied the new version');
   await gw.until('/jwt', (r) => r.status === 403, { headers: bearer });
   assert.equal((await gw.get('/jwt')).status, 403, 'fails closed without a token too');
-
-  let accepted: { status?: string; message?: string } | undefined;
-  await waitFor(async () => {
-    const s = await gw.status('enterprise.gloo.solo.io/AuthConfig/default/jwt');
-    accepted = ((s?.status as { conditions?: { type: string; status: string; message: string }[] })?.conditions ?? []).find((c) => c.type === 'Accepted');
-    return accepted?.status === 'False';
-  }, { what: () => `AuthConfig default/jwt Accepted=False (last: ${JSON.stringify(accepted)})` });
-  assert.match(accepted?.message ?? '', /JSON Web Key Set|JWKS/i);
-  assert.equal((await gw.get('/jwt', { headers: bearer })).status, 403, 'still denied');
+  await waitFor(() => nacks.length > 0, { what: 'the NACK of the version' });
+  assert.equal(nacks[0]?.message, 'applied without 1 item(s):\nAuthConfig default/jwt: JSON Web Key Set malformed');
 });

@@ -1,14 +1,17 @@
 // Status writing per resource against a real Consul: one status Consul refuses (a key the controller's token may
 // not write) is reported in /healthz and the log while every other status is written, and a resource whose
-// value is 400 KB of garbage still gets a short, useful status (problems and messages capped).
+// value is 400 KB of garbage still gets a short, useful status (problems and messages capped); a transaction over
+// Consul's size limits is split until its parts fit, and only a value over the value limit is left out.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connectConsul } from '../../src/consul/client.ts';
+import { consulStatusTarget } from '../../src/status/consul-target.ts';
 import { waitFor } from '../support/components.ts';
 import { aclToken, startConsul } from '../support/consul.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway } from '../support/gateway.ts';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 
 const KV = { consulKv: { rootKey: 'portico', statusPrefix: 'portico-status' } };
 const ROUTES = 'portico/gateway.networking.k8s.io/v1/HTTPRoute/default';
@@ -48,4 +51,19 @@ test('one status Consul refuses is reported while the others are written; a garb
   assert.match(degraded[0] ?? '', /^1 status\(es\) could not be written to http:\/\/127\.0\.0\.1:\d+ portico-status\/: HTTPRoute default\/refused: permission denied writing statuses under portico-status\/gateway\.networking\.k8s\.io\/HTTPRoute\/default\/refused /);
   const metrics = await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/metrics`)).text();
   assert.match(metrics, /^portico_degraded_components 1$/m);
+});
+
+test('a batch of statuses over Consul\'s transaction size is split until it fits; a value over its value limit is the one left out', { timeout: 120_000 }, async (t) => {
+  // A small value limit (the default is 512 KB) so the test stays light; the request limit follows it.
+  const consul = await startConsul(t, { args: ['-hcl', 'limits { kv_max_value_size = 65536 }'] });
+  const connection = connectConsul({ address: consul.api });
+  t.after(() => connection.close());
+  const target = consulStatusTarget({ consul: connection, prefix: 'portico-status' });
+  const put = new Map(Array.from({ length: 30 }, (_, i) => [`portico-status/s${i}`, `${i}: ${'v'.repeat(40 * 1024)}`]));
+  put.set('portico-status/huge', 'h'.repeat(70 * 1024));
+  const failed = await target.apply({ put, remove: [] });
+  assert.deepEqual([...failed.keys()], ['portico-status/huge']);
+  assert.match(failed.get('portico-status/huge')?.message ?? '', /Consul answered 413/);
+  const stored = await consul.fetch('/v1/kv/portico-status/?keys');
+  assert.equal(((await stored.json()) as string[]).length, 30, 'every other status landed');
 });

@@ -53,3 +53,13 @@ test('consul status target: a failed fence (operation 0) is not split: the new l
   await assert.rejects(target.apply({ put: new Map([['s/a', 'a'], ['s/b', 'b']]), remove: [] }), /^ConsulError: permission denied writing statuses under s\/a/);
   assert.deepEqual(written, []);
 });
+
+test('consul status target: transactions stay under Consul\'s request size, not only its 64 operations', async () => {
+  const written: string[] = [];
+  const batches: number[] = [];
+  const target = consulStatusTarget({ consul: txnAnswer('none', written, batches), prefix: 's' });
+  const put = new Map(Array.from({ length: 20 }, (_, i) => [`s/${i}`, 'x'.repeat(60 * 1024)]));
+  assert.deepEqual([...(await target.apply({ put, remove: [] })).keys()], []);
+  assert.equal(written.length, 20);
+  assert.ok(batches.every((n) => n <= 4), `operations per transaction: ${batches.join(', ')}`);
+});

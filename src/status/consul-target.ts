@@ -18,6 +18,8 @@ import type { StatusChanges, StatusTarget } from './writer.ts';
 export type Fence = () => { key: string; session: string } | undefined;
 
 const TXN_MAX_OPS = 64;
+/** Below Consul's default request limit for a transaction (txn_max_req_len, 512 KB), JSON and base64 included. */
+const TXN_MAX_BYTES = 384 * 1024;
 
 export function consulStatusTarget(opts: { consul: ConsulConnection; prefix: string; fence?: Fence; lockKey?: string }): StatusTarget {
   const prefix = opts.prefix.replace(/\/+$/, '');
@@ -78,8 +80,30 @@ async function applyInTransactions(consul: ConsulConnection, changes: StatusChan
       await write(batch.slice(half));
     }
   };
-  for (let i = 0; i < ops.length; i += room) await write(ops.slice(i, i + room));
+  for (const batch of batches(ops, room)) await write(batch);
   return failed;
+}
+
+/**
+ * Consecutive operations, at most `room` and about TXN_MAX_BYTES of values per transaction, so that large statuses
+ * do not make every transaction go over Consul's request limit and through the splitting above.
+ */
+function batches(ops: TxnOp[], room: number): TxnOp[][] {
+  const out: TxnOp[][] = [];
+  let current: TxnOp[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = op.KV.Key.length + (op.KV.Value?.length ?? 0);
+    if (current.length && (current.length >= room || bytes + size > TXN_MAX_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(op);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
 }
 
 /** The operations a refused transaction names (409, JSON `{Errors: [{OpIndex, What}]}`). */

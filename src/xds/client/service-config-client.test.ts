@@ -71,6 +71,21 @@ test('a service gets its configuration, ACKs it, gets each change, and NACKs one
   assert.notEqual(c.version, kept);
 });
 
+test('a version applied without some items is current, and NACKed with one line per item left out', async (t) => {
+  const cache = new SnapshotCache();
+  serve(cache, [{ name: 'a', config: {} }, { name: 'b', config: {} }]);
+  const { server, port } = await startServer(t, cache);
+  const nacks: NackEvent[] = [];
+  server.on('nack', (e: NackEvent) => nacks.push(e));
+  const c = new ServiceConfigClient({ address: `127.0.0.1:${port}`, nodeKey: KEY, token: 's3cret', logger: silentLogger, onConfig: () => ['b: cannot be compiled'] });
+  t.after(() => c.stop());
+  c.start();
+  await c.ready();
+  await waitUntil(() => nacks.length === 1);
+  assert.equal(nacks[0]?.message, 'applied without 1 item(s):\nb: cannot be compiled');
+  assert.equal(c.version, nacks[0]?.version, 'the version is the current one: a reconnect does not ask for it again');
+});
+
 test('the client keeps its configuration while the controller is away and resumes when it is back', async (t) => {
   const cache = new SnapshotCache();
   serve(cache, [{ name: 'a', config: { v: 1 } }]);

@@ -10,7 +10,11 @@ const gatewayRecord = {
 };
 const routeType = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 /** What the gateways are served now: default/gw and other/gw get route version v2. */
-const served = { servedVersion: (key: string, typeUrl: string) => (['default/gw', 'other/gw'].includes(key) && typeUrl === routeType ? 'v2' : undefined) };
+const structType = 'type.googleapis.com/google.protobuf.Struct';
+const served = {
+  servedVersion: (key: string, typeUrl: string) =>
+    (['default/gw', 'other/gw'].includes(key) && typeUrl === routeType) || (key === 'portico:extauth' && typeUrl === structType) ? 'v2' : undefined,
+};
 
 test('a NACK makes the Gateway Programmed=False with Envoy message until a newer version is ACKed', () => {
   const nacks = new NackTracker(served);
@@ -88,4 +92,19 @@ test('a withheld route says on its entry for the refusing gateway that Envoy rej
   assert.equal(optionAccepted?.status, 'False');
   assert.match(optionAccepted?.message ?? '', /it is not served/);
   assert.equal(g, gatewayRecord);
+});
+
+test('the ext-auth service\'s NACK of AuthConfigs it could not compile makes each Accepted=False until a newer version is ACKed', () => {
+  const nacks = new NackTracker(served);
+  const extauth = { nodeId: 'portico:extauth/1', nodeKey: 'portico:extauth', typeUrl: 'type.googleapis.com/google.protobuf.Struct' };
+  nacks.nack({ ...extauth, version: 'v2', message: 'applied without 1 item(s):\nAuthConfig ns/jwt: JSON Web Key Set malformed' });
+  nacks.retain(new Set(['default/gw'])); // the services' records are kept when gateways come and go
+  const record = (name: string) => ({ key: `enterprise.gloo.solo.io/AuthConfig/ns/${name}`, id: `AuthConfig ns/${name}`, status: { conditions: [{ type: 'Accepted', status: 'True' }] } });
+  const [jwt, keys] = nacks.apply([record('jwt'), record('keys')]);
+  assert.deepEqual(jwt?.status.conditions, [
+    { type: 'Accepted', status: 'False', reason: 'Invalid', message: 'the ext-auth service cannot use it: JSON Web Key Set malformed; the routes that use it are denied until it is fixed' },
+  ]);
+  assert.deepEqual(keys, record('keys'));
+  nacks.ack({ ...extauth, version: 'v3' });
+  assert.deepEqual(nacks.apply([record('jwt')]), [record('jwt')]);
 });

@@ -1,16 +1,19 @@
 // Envoy's rejections in statuses. A NACK of a gateway's config makes the Gateway Programmed=False until an
 // Envoy of that gateway accepts a newer version of the same type; a resource that containment found Envoy
-// refuses (app/containment.ts) is reported on its own status, for the gateway that refused it.
+// refuses (app/containment.ts) is reported on its own status, for the gateway that refused it. The ext-auth
+// service NACKs a version it applied without some AuthConfigs, one line each (`AuthConfig <ns>/<name>: <why>`,
+// see extauth/service.ts): those AuthConfigs show Accepted=False until it accepts a newer version.
 import { GATEWAY_GROUP } from '../api/resource.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { AckEvent, DisconnectEvent, NackEvent } from '../xds/server/ads.ts';
+import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
 import type { Rejection } from './containment.ts';
 
-/** Envoy's messages are quoted in statuses: a long one (or a client's garbage) is cut to this. */
+/** Envoy's messages are quoted in statuses: a long one (or a client's garbage) is cut to this there. */
 export const MAX_NACK_MESSAGE = 1000;
 
 export interface NackTrackerOptions {
-  /** The version of `typeUrl` the gateway `nodeKey` is served now; undefined for an unknown gateway. */
+  /** The version of `typeUrl` the node key (a gateway or a service) is served now; undefined for an unknown one. */
   servedVersion(nodeKey: string, typeUrl: string): string | undefined;
 }
 
@@ -32,9 +35,8 @@ export class NackTracker {
     const byType = this.#byGateway.get(e.nodeKey) ?? new Map<string, NackEvent>();
     this.#byGateway.set(e.nodeKey, byType);
     const prev = byType.get(e.typeUrl);
-    const message = capped(e.message);
-    byType.set(e.typeUrl, { ...e, message });
-    return prev?.message !== message || prev.version !== e.version;
+    byType.set(e.typeUrl, e);
+    return prev?.message !== e.message || prev.version !== e.version;
   }
 
   ack(e: AckEvent): boolean {
@@ -60,18 +62,31 @@ export class NackTracker {
     return changed;
   }
 
-  /** Forgets the gateways no longer served. */
+  /** Forgets the node keys no longer served (gateways gone; Portico's services are always kept). */
   retain(gateways: ReadonlySet<string>): void {
-    for (const key of this.#byGateway.keys()) if (!gateways.has(key)) this.#byGateway.delete(key);
+    const services = new Set<string>(Object.values(SERVICE_NODE_KEYS));
+    for (const key of this.#byGateway.keys()) if (!gateways.has(key) && !services.has(key)) this.#byGateway.delete(key);
   }
 
   apply(records: StatusRecord[]): StatusRecord[] {
+    const authFailures = failedItems(this.#byGateway.get(SERVICE_NODE_KEYS.extauth)?.values());
     return records.map((r) => {
       const gateway = gatewayKeyOf(r.key);
       const nacks = gateway ? [...(this.#byGateway.get(gateway)?.values() ?? [])] : [];
-      return nacks.length ? withNotProgrammed(r, nacks) : r;
+      if (nacks.length) return withNotProgrammed(r, nacks);
+      const why = authFailures.get(r.id);
+      return why ? withCondition(r, 'Accepted', 'Invalid', `the ext-auth service cannot use it: ${capped(why)}; the routes that use it are denied until it is fixed`) : r;
     });
   }
+}
+
+/** A service's per-item NACK lines, by the resource they name (`<Kind> <ns>/<name>`, as StatusRecord.id). */
+function failedItems(nacks: Iterable<NackEvent> | undefined): Map<string, string> {
+  const lines = [...(nacks ?? [])].flatMap((n) => n.message.split('\n'));
+  return new Map(lines.flatMap((line) => {
+    const at = line.indexOf(': ');
+    return at > 0 ? [[line.slice(0, at), line.slice(at + 2)] as const] : [];
+  }));
 }
 
 /** What containment withholds from one gateway: each refused resource and whether an older version serves. */
@@ -131,15 +146,13 @@ function gatewayKeyOf(statusKey: string): string | undefined {
 
 function withNotProgrammed(r: StatusRecord, nacks: NackEvent[]): StatusRecord {
   const message = nacks
-    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${n.message}`)
+    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${capped(n.message)}`)
     .join('; ');
-  const conditions = ((r.status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'Programmed');
-  const programmed = {
-    type: 'Programmed',
-    status: 'False',
-    reason: 'Invalid',
-    message: `${message} (Envoy keeps serving its last accepted config)`,
-    ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}),
-  };
-  return { ...r, status: { ...r.status, conditions: [...conditions, programmed] } };
+  return withCondition(r, 'Programmed', 'Invalid', `${message} (Envoy keeps serving its last accepted config)`);
+}
+
+function withCondition(r: StatusRecord, type: string, reason: string, message: string): StatusRecord {
+  const conditions = ((r.status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== type);
+  const condition = { type, status: 'False', reason, message, ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) };
+  return { ...r, status: { ...r.status, conditions: [...conditions, condition] } };
 }

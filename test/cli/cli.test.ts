@@ -197,6 +197,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
+  version: {},
 };
 
 /** The entries of a commander help's "Options:" section: long flag → its text (wrapped lines joined). */

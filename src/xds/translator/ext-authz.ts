@@ -6,9 +6,10 @@
 // attaching an AuthConfig then changes RDS only.
 import { isIP } from 'node:net';
 import type { AuthRefIr } from '../../ir/auth.ts';
+import type { GatewayIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
-import type { HttpFilterPlugin } from './http-filters.ts';
+import { httpFilter, type HttpFilter, type HttpFilterPlugin } from './filter-plugin.ts';
 import { serviceGrpc, serviceTransportSocket, type ServiceTransport } from './service-transport.ts';
 
 /** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`; and its TLS and token, if any. */
@@ -29,28 +30,42 @@ const PER_ROUTE_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_au
 /** Envoy's default (200 ms) is shorter than a cold bcrypt check or a JWKS fetch; the service's own timeouts are 5 s. */
 const CHECK_TIMEOUT_MS = 6_000;
 
-function plugin(name: string, failureModeAllow: boolean, transport: ServiceTransport): HttpFilterPlugin {
+/**
+ * The two filters (after CORS, whose preflights are answered without credentials; before buffering) on every
+ * listener of a gateway when the service is configured or a route uses auth. Without a target, a gateway using auth
+ * still gets them: their cluster then has no endpoint, so those routes deny rather than serve unchecked.
+ */
+export function extAuthzPlugin(target?: ExtAuthTarget): HttpFilterPlugin {
+  // Asked twice per gateway (filters, cluster): the route scan is done once.
+  const scanned = new WeakMap<GatewayIr, boolean>();
+  const active = (gw: GatewayIr) => target !== undefined || (scanned.get(gw) ?? scanned.set(gw, usesAuth(gw)).get(gw) === true);
   return {
-    name,
-    // After CORS (preflights are answered without credentials), before buffering.
+    name: EXT_AUTHZ_FILTER,
     order: 150,
-    disabled: true,
-    build: () => ({
-      '@type': EXT_AUTHZ_TYPE,
-      grpc_service: serviceGrpc(EXT_AUTH_CLUSTER, transport, { timeout: duration(CHECK_TIMEOUT_MS) }),
-      transport_api_version: 'V3',
-      failure_mode_allow: failureModeAllow,
-    }),
+    listenerFilters: (gw) => (active(gw) ? [filter(EXT_AUTHZ_FILTER, false, target ?? {}), filter(EXT_AUTHZ_FAIL_OPEN_FILTER, true, target ?? {})] : []),
+    virtualHost: (vh) => vh.auth && { perFilter: authPerFilterConfig(vh.auth, vh.name) },
+    route: (route) => route.auth && { perFilter: authPerFilterConfig(route.auth, route.name) },
+    clusters: (gw) => (active(gw) ? [extAuthCluster(target)] : []),
   };
 }
 
-/** The two filters, calling the service as `target` says (no target: a plaintext cluster without endpoints). */
-export function extAuthzPlugins(target: ServiceTransport = {}): HttpFilterPlugin[] {
-  return [plugin(EXT_AUTHZ_FILTER, false, target), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true, target)];
+function filter(name: string, failureModeAllow: boolean, transport: ServiceTransport): HttpFilter {
+  const typedConfig = {
+    '@type': EXT_AUTHZ_TYPE,
+    grpc_service: serviceGrpc(EXT_AUTH_CLUSTER, transport, { timeout: duration(CHECK_TIMEOUT_MS) }),
+    transport_api_version: 'V3',
+    failure_mode_allow: failureModeAllow,
+  };
+  return httpFilter(name, typedConfig, true);
+}
+
+function usesAuth(gw: GatewayIr): boolean {
+  const hosts = gw.listeners.flatMap((l) => [...l.virtualHosts, ...(l.tlsChains ?? []).flatMap((c) => c.virtualHosts)]);
+  return hosts.some((vh) => vh.auth !== undefined || vh.routes.some((r) => r.auth !== undefined));
 }
 
 /** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */
-export function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {
+function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {
   const off = { '@type': PER_ROUTE_TYPE, disabled: true };
   if ('disabled' in auth) return { [EXT_AUTHZ_FILTER]: off, [EXT_AUTHZ_FAIL_OPEN_FILTER]: off };
   const on = { '@type': PER_ROUTE_TYPE, check_settings: { context_extensions: { [AUTH_CONFIG_EXTENSION]: auth.config, [ROUTE_EXTENSION]: name } } };
@@ -61,7 +76,7 @@ export function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {
  * The cluster of the ext-auth service (HTTP/2 for gRPC). Without a target it has no endpoint: routes that
  * require auth are then denied, never let through.
  */
-export function extAuthCluster(target: ExtAuthTarget | undefined): XdsObject {
+function extAuthCluster(target: ExtAuthTarget | undefined): XdsObject {
   const address = target && serviceAddress(target.address);
   const dns = address && 'socket_address' in address && !isIP(address.socket_address.address);
   return {

@@ -36,9 +36,14 @@ const CHECK_TIMEOUT_MS = 6_000;
  * still gets them: their cluster then has no endpoint, so those routes deny rather than serve unchecked.
  */
 export function extAuthzPlugin(target?: ExtAuthTarget): HttpFilterPlugin {
-  // Asked twice per gateway (filters, cluster): the route scan is done once.
+  // Asked twice per gateway (filters, cluster): its routes are scanned once.
   const scanned = new WeakMap<GatewayIr, boolean>();
-  const active = (gw: GatewayIr) => target !== undefined || (scanned.get(gw) ?? scanned.set(gw, usesAuth(gw)).get(gw) === true);
+  const active = (gw: GatewayIr): boolean => {
+    if (target !== undefined) return true;
+    let uses = scanned.get(gw);
+    if (uses === undefined) scanned.set(gw, (uses = usesAuth(gw)));
+    return uses;
+  };
   return {
     name: EXT_AUTHZ_FILTER,
     order: 150,

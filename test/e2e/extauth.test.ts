@@ -254,3 +254,25 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/open')), 200);
   });
 });
+
+// README: "Without extAuth.address, routes with an AuthConfig are denied (403), never served unchecked" — also an
+// AuthConfig with failureModeAllow, which only lets requests through when a configured service is down.
+test('ext-auth: without extAuth.address every route with an AuthConfig is denied 403, failureModeAllow or not', async (t) => {
+  const gw = await startGateway(t, {
+    files: {
+      'gateway.yaml': GATEWAY,
+      'upstream.yaml': upstream('echo'),
+      'route.yaml': route('auth', ['basic', 'open', 'public'].map(rule).join('\n')),
+      'auth.yaml': [WALKTHROUGH, authConfig('open', '  failureModeAllow: true\n  configs: [{ apiKeyAuth: { headerName: x-api-key, apiKeySecretRefs: [{ name: key-a }] } }]\n')].join('---'),
+      'options.yaml': [routeOption('basic', '{ configRef: { name: basic-auth } }'), routeOption('open', '{ configRef: { name: open } }'), routeOption('public', '{ disable: true }')].join('---'),
+    },
+    backends: ['echo'],
+  });
+  await writeSecrets(gw);
+  // The route configuration has reached Envoy once the rule without auth answers.
+  await gw.until('/public', (r) => r.status === 200);
+  assert.equal(status(await gw.get('/basic')), 403);
+  assert.equal(status(await gw.get('/basic', { headers: basic('test', 'test123') })), 403, 'right credentials, but nobody to check them');
+  assert.equal(status(await gw.get('/open')), 403, 'failureModeAllow: still denied');
+  assert.equal(status(await gw.get('/open', { headers: { 'x-api-key': 'key-a-123' } })), 403);
+});

@@ -1,7 +1,9 @@
 // External authorization: Envoy's ext_authz filter calling Portico's ext-auth service (gRPC, over TCP or a Unix
 // socket). Two filters sit on every listener of a gateway that may need them, both off by default: one fails
 // closed (403 when the service cannot answer), the other fails open (an AuthConfig's failureModeAllow), since
-// Envoy sets failure_mode_allow per filter, not per route. A route or virtual host turns the right one on with its
+// Envoy sets failure_mode_allow per filter, not per route. Without a configured service the "fail-open" filter
+// fails closed too: failureModeAllow covers a service that is down, not one nobody runs, so no route with an
+// AuthConfig is ever served unchecked. A route or virtual host turns the right one on with its
 // typed_per_filter_config, whose context extensions name the AuthConfig (and the route, for the service's log):
 // attaching an AuthConfig then changes RDS only.
 import { isIP } from 'node:net';
@@ -43,7 +45,10 @@ function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
   };
 }
 
-export const EXT_AUTHZ_PLUGINS: readonly HttpFilterPlugin[] = [plugin(EXT_AUTHZ_FILTER, false), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true)];
+/** The two filters; the second lets requests through on a failed check only when there is a service to ask. */
+export function extAuthzPlugins(target: ExtAuthTarget | undefined): readonly HttpFilterPlugin[] {
+  return [plugin(EXT_AUTHZ_FILTER, false), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, target !== undefined)];
+}
 
 /** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */
 export function authPerFilterConfig(auth: AuthRefIr, name: string): XdsObject {

@@ -3,7 +3,7 @@ import type { ClusterIr, GatewayIr, Ir } from '../../ir/types.ts';
 import { byKey } from '../../lib/stable.ts';
 import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from '../resources.ts';
 import { buildCluster, buildLoadAssignment } from './cluster.ts';
-import { EXT_AUTHZ_PLUGINS, extAuthCluster, type ExtAuthTarget } from './ext-authz.ts';
+import { extAuthCluster, extAuthzPlugins, type ExtAuthTarget } from './ext-authz.ts';
 import { DEFAULT_HTTP_FILTERS, type HttpFilterPlugin } from './http-filters.ts';
 import { buildListener } from './listener.ts';
 import { rateLimitCluster, rateLimitPlugin, type RateLimitSettings } from './rate-limit.ts';
@@ -25,10 +25,10 @@ export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string
 
 export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {}): XdsResources {
   // A gateway using auth without a configured service still gets the ext_authz filters: their cluster then has no
-  // endpoint, so those routes deny rather than serve unchecked.
+  // endpoint and both fail closed, so those routes deny (403) rather than serve unchecked, failureModeAllow or not.
   const extAuth = opts.extAuth !== undefined || usesAuth(gw);
   const base = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
-  const filters = [...base, ...(opts.rateLimit ? [rateLimitPlugin(opts.rateLimit)] : []), ...(extAuth ? EXT_AUTHZ_PLUGINS : [])];
+  const filters = [...base, ...(opts.rateLimit ? [rateLimitPlugin(opts.rateLimit)] : []), ...(extAuth ? extAuthzPlugins(opts.extAuth) : [])];
   const services = [...(opts.rateLimit ? [rateLimitCluster(opts.rateLimit)] : []), ...(extAuth ? [extAuthCluster(opts.extAuth)] : [])];
   return {
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),

@@ -429,9 +429,9 @@ test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
     assert.deepEqual(await statuses(gw, '/replicas', 2), [200, 429], 'the 5th counted request is over the limit of 4');
   });
 
-  await t.test('Redis stopped and restarted under traffic: fail open with one log line per outage, then limits again', async () => {
-    /** Traffic to /outage, each answer also kept in order in `into`. */
-    const trafficInto = (into: number[]) => startTraffic(t, async () => {
+  await t.test('Redis stopped and restarted under traffic: fail open with one log line per outage, then limits again', async (st) => {
+    /** Traffic to /outage, each answer also kept in order in `into`; it stops with this subtest, failed or not. */
+    const trafficInto = (into: number[]) => startTraffic(st, async () => {
       const status = (await gw.get('/outage')).status;
       into.push(status);
       return status;

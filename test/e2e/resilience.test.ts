@@ -110,7 +110,10 @@ test('timeouts, retries and mirrors', async (t) => {
 
   await t.test('a 0 fraction mirrors nothing', async () => {
     assert.equal((await gw.get('/never-mirrored?key=m0')).status, 200);
-    assert.equal(await attemptsSeen(gw, 'shadow', 'm0'), 0);
+    // Then the same key on the always-mirrored route: once shadow has that copy, a copy of the first request
+    // (mirrored when it arrived, before its answer) would have landed as well. Shadow must count exactly one.
+    assert.equal((await gw.get('/mirror/after?key=m0')).status, 200);
+    assert.equal(await attemptsSeen(gw, 'shadow', 'm0'), 1, 'only the copy from the mirrored route');
   });
 
   await t.test('a mirror to a missing backend is dropped: the rule serves, ResolvedRefs says why', async () => {

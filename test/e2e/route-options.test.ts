@@ -152,7 +152,10 @@ test('RouteOption and VirtualHostOption', async (t) => {
     assert.equal(r.headers['access-control-max-age'], '600');
     assert.equal(r.headers['x-echo-backend'], undefined);
     const other = await gw.get('/cors', { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'PUT' } });
+    // Refused by the gateway itself: its empty 200 without allow-origin (a 404 or 500 would also lack the header).
+    assert.deepEqual([other.status, other.headers.server, other.headers['content-length'], other.headers['x-echo-backend']], [200, 'envoy', '0', undefined]);
     assert.equal(other.headers['access-control-allow-origin'], undefined);
+    assert.equal(other.headers['access-control-allow-methods'], 'GET, PUT', "the route's policy answered it");
   });
 
   await t.test('an option attached by ExtensionRef applies to its rule', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../test/support/components.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { TransitionClock } from './conditions.ts';
 import { fileStatusTarget, statusPath } from './file-writer.ts';
@@ -62,7 +63,6 @@ test('status writer: writes only changes, removes stale statuses it found on loa
   failNext = true;
   await writer.write([web(2)]);
   assert.match(writer.problem() ?? '', /writing statuses to fake failed: unreachable/);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(writer.problem(), undefined, 'the retry landed');
+  await waitFor(() => writer.problem() === undefined, { timeoutMs: 10_000, what: 'the retry to land' });
   assert.match(held.get('k/web') ?? '', /generation: 2/);
 });

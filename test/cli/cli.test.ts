@@ -17,25 +17,17 @@ import type { StatusRecord } from '../../src/status/record.ts';
 import { renderStatus } from '../../src/status/writer.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
+import { PORTICO, porticoEnv } from '../support/cli.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PORTICO = join(ROOT, 'bin', 'portico');
 const TESTDATA = join(ROOT, 'test', 'cli', 'testdata');
 const ENVOY_HINT = "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)";
 
-/**
- * The environment for bin/portico: this process's, without PORTICO_* settings that would change what is
- * tested (the cache location stays), and with PORTICO_NODE = the Node.js running the tests (22.18+).
- */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PORTICO_') || k === 'PORTICO_CACHE') env[k] = v;
-  return { ...env, PORTICO_NODE: process.execPath, ...extra };
-}
+const cliEnv = porticoEnv;
 
 function portico(args: string[], extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
   const res = spawnSync(PORTICO, args, { cwd: ROOT, env: cliEnv(extraEnv), encoding: 'utf8', timeout: 60_000 });

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ExtAuthService } from '../extauth/service.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
-import { loggerFrom, logOptions, readFlagFile, readTokenFile, xdsClientTlsFiles, xdsClientTlsOptions, type XdsClientTlsFlags } from './options.ts';
+import { loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function extauthCommand(): Command {
@@ -15,7 +15,7 @@ export function extauthCommand(): Command {
   for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_EXTAUTH'), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
-    const tls = tlsFrom(opts);
+    const tls = xdsClientTls(opts);
     const token = opts.xdsTokenFile ? readTokenFile(opts.xdsTokenFile, '--xds-token-file') : undefined;
     const service = new ExtAuthService(logger.child({ component: 'extauth' }));
     const client = new ServiceConfigClient({
@@ -37,15 +37,4 @@ export function extauthCommand(): Command {
       };
     });
   });
-}
-
-/** PEM contents: the gRPC client takes them, not paths. */
-function tlsFrom(opts: XdsClientTlsFlags) {
-  const files = xdsClientTlsFiles(opts);
-  if (!files) return undefined;
-  return {
-    ca: readFlagFile(files.ca, '--xds-tls-ca'),
-    ...(files.cert && files.key && { cert: readFlagFile(files.cert, '--xds-tls-cert'), key: readFlagFile(files.key, '--xds-tls-key') }),
-    ...(files.serverName && { serverName: files.serverName }),
-  };
 }

@@ -124,3 +124,14 @@ export function xdsClientTlsFiles(opts: XdsClientTlsFlags): { ca: string; cert?:
     ...(opts.xdsTlsServerName && { serverName: opts.xdsTlsServerName }),
   };
 }
+
+/** The TLS settings of a data-path service's stream to the controller, as PEM contents (the gRPC client takes them, not paths). */
+export function xdsClientTls(opts: XdsClientTlsFlags): { ca: string; cert?: string; key?: string; serverName?: string } | undefined {
+  const files = xdsClientTlsFiles(opts);
+  if (!files) return undefined;
+  return {
+    ca: readFlagFile(files.ca, '--xds-tls-ca'),
+    ...(files.cert && files.key && { cert: readFlagFile(files.cert, '--xds-tls-cert'), key: readFlagFile(files.key, '--xds-tls-key') }),
+    ...(files.serverName && { serverName: files.serverName }),
+  };
+}

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { loggerFrom, logOptions, readFlagFile, readTokenFile } from './options.ts';
+import { loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -11,18 +11,19 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--redis <url>', 'Redis: redis://[user:password@]host:port[/db] (rediss:// for TLS)').default('redis://127.0.0.1:6379').env('PORTICO_RATELIMIT_REDIS'))
     .addOption(new Option('--xds-address <host:port>', "the controller's xDS address, to stream the configuration from").env('PORTICO_XDS_ADDRESS'))
     .addOption(new Option('--xds-token-file <file>', "bearer token for the controller's xDS server").env('PORTICO_XDS_TOKEN_FILE'))
-    .addOption(new Option('--xds-tls-ca <file>', "CA of the controller's xDS certificate (PEM): connect over TLS").env('PORTICO_XDS_TLS_CA'))
     .addOption(new Option('--config-file <file>', "instead of --xds-address: a static configuration in envoyproxy/ratelimit's YAML").env('PORTICO_RATELIMIT_CONFIG_FILE'))
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
     .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
-  for (const o of logOptions()) cmd.addOption(o);
+  // The same TLS flags as `portico extauth` (mutual TLS included), its variables named alike (PORTICO_RATELIMIT_XDS_TLS_*).
+  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT'), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
+    const tls = xdsClientTls(opts);
     const xds = opts.xdsAddress && {
       address: opts.xdsAddress as string,
       ...(opts.xdsTokenFile && { token: readTokenFile(opts.xdsTokenFile, '--xds-token-file') }),
-      ...(opts.xdsTlsCa && { tls: { ca: readFlagFile(opts.xdsTlsCa, '--xds-tls-ca') } }),
+      ...(tls && { tls }),
     };
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({

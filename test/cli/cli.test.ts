@@ -9,35 +9,21 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { redacted } from '../../src/ir/redact.ts';
 import { statusPath } from '../../src/status/file-writer.ts';
 import type { StatusRecord } from '../../src/status/record.ts';
 import { renderStatus } from '../../src/status/writer.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
-import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
-import { PORTICO, porticoEnv } from '../support/cli.ts';
+import { freePort, freePorts, startProcess, tempDir, waitFor } from '../support/components.ts';
+import { PORTICO, portico, porticoEnv, ROOT, show, startBootstrappedEnvoy } from '../support/cli.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TESTDATA = join(ROOT, 'test', 'cli', 'testdata');
 const ENVOY_HINT = "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)";
-
-const cliEnv = porticoEnv;
-
-function portico(args: string[], extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const res = spawnSync(PORTICO, args, { cwd: ROOT, env: cliEnv(extraEnv), encoding: 'utf8', timeout: 60_000 });
-  if (res.error) throw res.error;
-  return res;
-}
-
-function show(res: SpawnSyncReturns<string>): string {
-  return `exit ${res.status}${res.signal ? ` (${res.signal})` : ''}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`;
-}
 
 /** What a clean CLI failure looks like: exactly one line on stderr, prefixed, and no stack trace. */
 function assertOneLineError(res: SpawnSyncReturns<string>, mentions: RegExp): void {
@@ -108,10 +94,13 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--redis': 'PORTICO_RATELIMIT_REDIS',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
-    '--xds-tls-ca': 'PORTICO_XDS_TLS_CA',
     '--config-file': 'PORTICO_RATELIMIT_CONFIG_FILE',
     '--admin-address': 'PORTICO_RATELIMIT_ADMIN_ADDRESS',
     '--no-local-cache': 'PORTICO_RATELIMIT_NO_LOCAL_CACHE',
+    '--xds-tls-ca': 'PORTICO_RATELIMIT_XDS_TLS_CA',
+    '--xds-tls-cert': 'PORTICO_RATELIMIT_XDS_TLS_CERT',
+    '--xds-tls-key': 'PORTICO_RATELIMIT_XDS_TLS_KEY',
+    '--xds-tls-server-name': 'PORTICO_RATELIMIT_XDS_TLS_SERVER_NAME',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -595,7 +584,7 @@ test('controller: the admin endpoint over HTTPS with a token for /debug/*; healt
   const controller = await startProcess(PORTICO, [
     'controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json',
     '--admin-tls-cert', s.serverCert, '--admin-tls-key', s.serverKey, '--admin-token-file', s.tokenFile,
-  ], { name: 'portico controller', cwd: ROOT, env: cliEnv() });
+  ], { name: 'portico controller', cwd: ROOT, env: porticoEnv() });
   t.after(() => controller.stop());
   const get = (path: string, token?: string) =>
     httpsRequest(adminPort as number, path, { servername: 'localhost', ca: s.certs.ca, ...(token && { headers: { authorization: `Bearer ${token}` } }) });
@@ -634,43 +623,6 @@ const gatewayConfig = (listenerPort: number, upstreamPort: number) =>
 const SERVED_CLUSTER = 'upstream/default/echo';
 const REFUSAL = 'rejecting an ADS stream without a valid bearer token';
 
-interface RunningEnvoy {
-  proc: ProcessHandle;
-  admin: (path: string) => Promise<string>;
-  /** Envoy's clusters by name (/clusters?format=json). */
-  clusters: () => Promise<string[]>;
-  stat: (name: string) => Promise<number>;
-}
-
-async function startBootstrappedEnvoy(t: TestContext, envoy: string, dir: string, name: string, bootstrapArgs: string[]): Promise<RunningEnvoy> {
-  const adminPort = await freePort();
-  const res = portico(['bootstrap', '--gateway', 'default/gw', '--node-id', `default/gw/${name}`, '--admin-port', String(adminPort), ...bootstrapArgs]);
-  assert.equal(res.status, 0, show(res));
-  const config = join(dir, `${name}.yaml`);
-  await writeFile(config, res.stdout, { mode: 0o600 });
-  const admin = async (path: string) => {
-    const r = await fetch(`http://127.0.0.1:${adminPort}${path}`);
-    if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
-    return r.text();
-  };
-  const proc = await startProcess(envoy, ['-c', config, '--disable-hot-restart', '--log-level', 'warn', '--drain-time-s', '1'], {
-    name: `envoy ${name}`,
-    cwd: dir,
-    readyWhen: async () => (await admin('/server_info')).length > 0, // up, not LIVE: without config it never initializes
-  });
-  t.after(() => proc.stop());
-  const clusters = async () => {
-    const body = JSON.parse(await admin('/clusters?format=json')) as { cluster_statuses?: { name: string }[] };
-    return (body.cluster_statuses ?? []).map((c) => c.name);
-  };
-  const stat = async (stat: string) => {
-    const text = await admin(`/stats?filter=${encodeURIComponent(`^${stat.replace(/\./g, '\\.')}$`)}`);
-    const m = /: (\d+)\s*$/m.exec(text);
-    return m ? Number(m[1]) : 0;
-  };
-  return { proc, admin, clusters, stat };
-}
-
 test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; a wrong token, no client certificate or another server name gets none', { timeout: 120_000 }, async (t) => {
   const envoy = envoyBinary();
   const s = await writeSecrets(t);
@@ -682,7 +634,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   const controller = await startProcess(PORTICO, ['controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json'], {
     name: 'portico controller',
     cwd: ROOT,
-    env: cliEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
+    env: porticoEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
   });
   t.after(() => controller.stop());
   // Everything it logs, from the start (startProcess only keeps a tail): the tokens must appear nowhere.
@@ -702,7 +654,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   const clientCert = ['--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey];
 
   // The right token and a client certificate: Envoy receives the controller's clusters and listener.
-  const good = await startBootstrappedEnvoy(t, envoy, s.dir, 'good', [...tls, ...clientCert, '--xds-token-file', s.tokenFile]);
+  const good = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'good', [...tls, ...clientCert, '--xds-token-file', s.tokenFile]);
   let seen: string[] = [];
   await waitFor(async () => (seen = await good.clusters()).includes(SERVED_CLUSTER), {
     timeoutMs: 30_000,
@@ -715,14 +667,14 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
 
   // A wrong token: the controller refuses the stream (and says so), Envoy gets nothing.
   const refusalsBefore = log.split(REFUSAL).length - 1;
-  const wrong = await startBootstrappedEnvoy(t, envoy, s.dir, 'wrong-token', [...tls, ...clientCert, '--xds-token-file', s.wrongTokenFile]);
+  const wrong = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'wrong-token', [...tls, ...clientCert, '--xds-token-file', s.wrongTokenFile]);
   await waitFor(() => log.split(REFUSAL).length - 1 > refusalsBefore, { timeoutMs: 30_000, what: () => `the controller to log the refusal:\n${log}` });
   assert.deepEqual(await wrong.clusters(), ['portico_xds'], 'only its static ADS cluster');
   assert.equal(await wrong.stat('control_plane.connected_state'), 0);
   wrong.proc.assertRunning();
 
   // Mutual TLS: the right token but no client certificate does not get through the handshake.
-  const anonymous = await startBootstrappedEnvoy(t, envoy, s.dir, 'no-client-cert', [...tls, '--xds-token-file', s.tokenFile]);
+  const anonymous = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'no-client-cert', [...tls, '--xds-token-file', s.tokenFile]);
   await waitFor(async () => (await anonymous.stat('cluster.portico_xds.ssl.connection_error')) >= 1, {
     timeoutMs: 30_000,
     what: () => `the TLS connection without a client certificate to fail; envoy:\n${anonymous.proc.output()}`,
@@ -730,7 +682,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   assert.deepEqual(await anonymous.clusters(), ['portico_xds'], 'a handshake without a client certificate yields no config');
 
   // The certificate must name the controller: the CA signing it is not enough.
-  const misnamed = await startBootstrappedEnvoy(t, envoy, s.dir, 'other-server-name', [
+  const misnamed = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'other-server-name', [
     '--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-server-name', 'xds.example.com', '--xds-tls-ca', s.ca, ...clientCert, '--xds-token-file', s.tokenFile,
   ]);
   await waitFor(async () => (await misnamed.stat('cluster.portico_xds.ssl.fail_verify_san')) >= 1, {

@@ -1,0 +1,115 @@
+// The data-path services as they are deployed: `bin/portico extauth` and `bin/portico ratelimit` as their own
+// processes, fed by a `bin/portico controller` process over mutual TLS with a bearer token (the README's "Securing
+// the xDS connection"; the same flags as `portico bootstrap`), with a real Envoy bootstrapped the same way and a
+// real Redis. The controller accepts nothing else, so every answer below proves a service got its configuration
+// over that connection: the ext-auth service's 401 with the AuthConfig's realm, the rate-limit service's 429.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEcho } from '../../src/echo/server.ts';
+import type { ProxyStatus } from '../../src/xds/server/ads.ts';
+import { PORTICO, porticoEnv, startBootstrappedEnvoy } from '../support/cli.ts';
+import { freePorts, requireBinary, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
+import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { httpRequest, type HttpResult } from '../support/http.ts';
+import { startRedis } from '../support/redis.ts';
+import { makeCertificates, writeCertificates } from '../support/tls.ts';
+
+const rule = (name: string) => `    - name: ${name}
+      matches: [{ path: { type: PathPrefix, value: /${name} } }]
+      backendRefs:
+${backend('echo')}`;
+
+const option = (name: string, options: string) => `
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: ${name}, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: web, sectionName: ${name} }]
+  options: ${options}
+`;
+
+const RESOURCES = [
+  route('web', ['open', 'auth', 'limited'].map(rule).join('\n')),
+  `
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: basic-auth, namespace: default }
+spec:
+  configs:
+  - basicAuth:
+      apr: { users: { test: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } }
+      realm: over-tls
+`,
+  option('auth', '{ extauth: { configRef: { name: basic-auth } } }'),
+  // One request per day: the two requests below are milliseconds apart, so a window ending between them is
+  // as good as impossible.
+  `
+apiVersion: ratelimit.solo.io/v1alpha1
+kind: RateLimitConfig
+metadata: { name: once, namespace: default }
+spec:
+  raw:
+    descriptors: [{ key: generic_key, value: once, rateLimit: { requestsPerUnit: 1, unit: DAY } }]
+    rateLimits: [{ actions: [{ genericKey: { descriptorValue: once } }] }]
+`,
+  option('limited', '{ rateLimitConfigs: { refs: [{ name: once }] } }'),
+].join('---');
+
+/** A `portico` subcommand as its own process; stopped after the test. */
+async function service(t: TestContext, name: string, args: string[], env: Record<string, string> = {}, readyWhen?: () => Promise<boolean>): Promise<ProcessHandle> {
+  const proc = await startProcess(PORTICO, [name, ...args, '--log-format', 'json'], { name: `portico ${name}`, env: porticoEnv(env), ...(readyWhen && { readyWhen }) });
+  t.after(() => proc.stop());
+  return proc;
+}
+
+test('portico extauth and portico ratelimit as processes, configured by the controller over mutual TLS with a token', { timeout: 120_000 }, async (t) => {
+  const dir = await tempDir('services', t);
+  const files = writeCertificates(makeCertificates(), dir);
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  const [port = 0, xdsPort = 0, adminPort = 0, extAuthPort = 0, rateLimitPort = 0] = await freePorts(5);
+  const echo = await startEcho({ name: 'echo' });
+  t.after(() => echo.close());
+  const redis = await startRedis(t);
+
+  const configDir = await tempDir('services-config', t);
+  await writeFile(join(configDir, 'resources.yaml'), fill([GATEWAY, upstream('echo'), RESOURCES].join('---'), { PORT: port, echo: echo.port }));
+  const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`);
+  const controller = await service(t, 'controller', [
+    '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`,
+    '--ext-auth-address', `127.0.0.1:${extAuthPort}`, '--ratelimit-address', `127.0.0.1:${rateLimitPort}`,
+  ], { PORTICO_XDS_TLS_CERT: files.serverCert, PORTICO_XDS_TLS_KEY: files.serverKey, PORTICO_XDS_TLS_CA: files.ca, PORTICO_XDS_TOKEN_FILE: tokenFile }, async () => (await admin('/readyz')).ok);
+
+  // Each client: the controller's CA and name, a client certificate, the token.
+  const client = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-ca', files.ca, '--xds-tls-server-name', 'localhost', '--xds-tls-cert', files.clientCert, '--xds-tls-key', files.clientKey, '--xds-token-file', tokenFile];
+  const extauth = await service(t, 'extauth', ['--listen', `127.0.0.1:${extAuthPort}`, ...client]);
+  const ratelimit = await service(t, 'ratelimit', ['--listen', `127.0.0.1:${rateLimitPort}`, '--redis', redis.url, '--admin-address', 'off', ...client]);
+  await startBootstrappedEnvoy(t, requireBinary('envoy'), dir, 'default/gw', 'gw', client);
+
+  // All three are connected streams of the controller: Envoy's and one per service node key.
+  let proxies: ProxyStatus[] = [];
+  await waitFor(async () => (proxies = (await (await admin('/debug/proxies')).json()) as ProxyStatus[]).length === 3, {
+    timeoutMs: 30_000,
+    what: () => `three streams at the controller (${JSON.stringify(proxies.map((p) => p.nodeKey))}); extauth:\n${extauth.output()}\nratelimit:\n${ratelimit.output()}\ncontroller:\n${controller.output()}`,
+  });
+  assert.deepEqual(proxies.map((p) => p.nodeKey).sort(), ['default/gw', 'portico:extauth', 'portico:ratelimit']);
+  for (const proc of [extauth, ratelimit]) assert.match(proc.output(), /"msg":"connected to the controller"/, proc.name);
+
+  const get = (path: string, headers: Record<string, string> = {}) => httpRequest(port, path, { headers });
+  let last: HttpResult | undefined;
+  await waitFor(async () => (last = await get('/auth').catch(() => undefined))?.status === 401, { timeoutMs: 30_000, what: () => `/auth to answer 401 (last: ${last?.status})` });
+  assert.equal(last?.headers['www-authenticate'], 'Basic realm="over-tls"', "the AuthConfig's realm: the service has it from the controller");
+  assert.equal((await get('/auth', { authorization: `Basic ${Buffer.from('test:test123').toString('base64')}` })).status, 200);
+  assert.equal((await get('/open')).status, 200);
+
+  // The rate-limit service's configuration came over the same kind of stream: the second request is over the limit.
+  await waitFor(async () => (last = await get('/limited'))?.headers['x-ratelimit-limit'] !== undefined || last?.status === 429, {
+    timeoutMs: 30_000,
+    what: () => `/limited to be counted (last: ${last?.status} ${JSON.stringify(last?.headers)})`,
+  });
+  assert.equal((await get('/limited')).status, 429, 'one request per day: the next one is limited');
+  for (const proc of [controller, extauth, ratelimit]) proc.assertRunning();
+});

@@ -125,7 +125,7 @@ export function xdsClientTlsFiles(opts: XdsClientTlsFlags): { ca: string; cert?:
   };
 }
 
-/** The TLS settings of a data-path service's stream to the controller, as PEM contents (the gRPC client takes them, not paths). */
+/** The PEM contents those flags name, for a Portico service's gRPC client (it takes contents, not paths). */
 export function xdsClientTls(opts: XdsClientTlsFlags): { ca: string; cert?: string; key?: string; serverName?: string } | undefined {
   const files = xdsClientTlsFiles(opts);
   if (!files) return undefined;

@@ -16,7 +16,7 @@ import type { StatusRecord } from '../../src/status/record.ts';
 import { renderStatus } from '../../src/status/writer.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor } from '../support/components.ts';
-import { PORTICO, portico, porticoEnv, ROOT, show, startBootstrappedEnvoy } from '../support/cli.ts';
+import { PORTICO, portico, porticoEnv as cliEnv, ROOT, show, startBootstrappedEnvoy } from '../support/cli.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
@@ -94,13 +94,13 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--redis': 'PORTICO_RATELIMIT_REDIS',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
-    '--config-file': 'PORTICO_RATELIMIT_CONFIG_FILE',
-    '--admin-address': 'PORTICO_RATELIMIT_ADMIN_ADDRESS',
-    '--no-local-cache': 'PORTICO_RATELIMIT_NO_LOCAL_CACHE',
     '--xds-tls-ca': 'PORTICO_RATELIMIT_XDS_TLS_CA',
     '--xds-tls-cert': 'PORTICO_RATELIMIT_XDS_TLS_CERT',
     '--xds-tls-key': 'PORTICO_RATELIMIT_XDS_TLS_KEY',
     '--xds-tls-server-name': 'PORTICO_RATELIMIT_XDS_TLS_SERVER_NAME',
+    '--config-file': 'PORTICO_RATELIMIT_CONFIG_FILE',
+    '--admin-address': 'PORTICO_RATELIMIT_ADMIN_ADDRESS',
+    '--no-local-cache': 'PORTICO_RATELIMIT_NO_LOCAL_CACHE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -584,7 +584,7 @@ test('controller: the admin endpoint over HTTPS with a token for /debug/*; healt
   const controller = await startProcess(PORTICO, [
     'controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json',
     '--admin-tls-cert', s.serverCert, '--admin-tls-key', s.serverKey, '--admin-token-file', s.tokenFile,
-  ], { name: 'portico controller', cwd: ROOT, env: porticoEnv() });
+  ], { name: 'portico controller', cwd: ROOT, env: cliEnv() });
   t.after(() => controller.stop());
   const get = (path: string, token?: string) =>
     httpsRequest(adminPort as number, path, { servername: 'localhost', ca: s.certs.ca, ...(token && { headers: { authorization: `Bearer ${token}` } }) });
@@ -634,7 +634,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   const controller = await startProcess(PORTICO, ['controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json'], {
     name: 'portico controller',
     cwd: ROOT,
-    env: porticoEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
+    env: cliEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
   });
   t.after(() => controller.stop());
   // Everything it logs, from the start (startProcess only keeps a tail): the tokens must appear nowhere.
@@ -654,7 +654,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   const clientCert = ['--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey];
 
   // The right token and a client certificate: Envoy receives the controller's clusters and listener.
-  const good = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'good', [...tls, ...clientCert, '--xds-token-file', s.tokenFile]);
+  const good = await startBootstrappedEnvoy(t, envoy, s.dir, 'good', [...tls, ...clientCert, '--xds-token-file', s.tokenFile]);
   let seen: string[] = [];
   await waitFor(async () => (seen = await good.clusters()).includes(SERVED_CLUSTER), {
     timeoutMs: 30_000,
@@ -667,14 +667,14 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
 
   // A wrong token: the controller refuses the stream (and says so), Envoy gets nothing.
   const refusalsBefore = log.split(REFUSAL).length - 1;
-  const wrong = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'wrong-token', [...tls, ...clientCert, '--xds-token-file', s.wrongTokenFile]);
+  const wrong = await startBootstrappedEnvoy(t, envoy, s.dir, 'wrong-token', [...tls, ...clientCert, '--xds-token-file', s.wrongTokenFile]);
   await waitFor(() => log.split(REFUSAL).length - 1 > refusalsBefore, { timeoutMs: 30_000, what: () => `the controller to log the refusal:\n${log}` });
   assert.deepEqual(await wrong.clusters(), ['portico_xds'], 'only its static ADS cluster');
   assert.equal(await wrong.stat('control_plane.connected_state'), 0);
   wrong.proc.assertRunning();
 
   // Mutual TLS: the right token but no client certificate does not get through the handshake.
-  const anonymous = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'no-client-cert', [...tls, '--xds-token-file', s.tokenFile]);
+  const anonymous = await startBootstrappedEnvoy(t, envoy, s.dir, 'no-client-cert', [...tls, '--xds-token-file', s.tokenFile]);
   await waitFor(async () => (await anonymous.stat('cluster.portico_xds.ssl.connection_error')) >= 1, {
     timeoutMs: 30_000,
     what: () => `the TLS connection without a client certificate to fail; envoy:\n${anonymous.proc.output()}`,
@@ -682,7 +682,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   assert.deepEqual(await anonymous.clusters(), ['portico_xds'], 'a handshake without a client certificate yields no config');
 
   // The certificate must name the controller: the CA signing it is not enough.
-  const misnamed = await startBootstrappedEnvoy(t, envoy, s.dir, 'default/gw', 'other-server-name', [
+  const misnamed = await startBootstrappedEnvoy(t, envoy, s.dir, 'other-server-name', [
     '--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-server-name', 'xds.example.com', '--xds-tls-ca', s.ca, ...clientCert, '--xds-token-file', s.tokenFile,
   ]);
   await waitFor(async () => (await misnamed.stat('cluster.portico_xds.ssl.fail_verify_san')) >= 1, {

@@ -87,7 +87,7 @@ test('portico extauth and portico ratelimit as processes, configured by the cont
   const client = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-ca', files.ca, '--xds-tls-server-name', 'localhost', '--xds-tls-cert', files.clientCert, '--xds-tls-key', files.clientKey, '--xds-token-file', tokenFile];
   const extauth = await service(t, 'extauth', ['--listen', `127.0.0.1:${extAuthPort}`, ...client]);
   const ratelimit = await service(t, 'ratelimit', ['--listen', `127.0.0.1:${rateLimitPort}`, '--redis', redis.url, '--admin-address', 'off', ...client]);
-  await startBootstrappedEnvoy(t, requireBinary('envoy'), dir, 'default/gw', 'gw', client);
+  await startBootstrappedEnvoy(t, requireBinary('envoy'), dir, 'gw', client);
 
   // All three are connected streams of the controller: Envoy's and one per service node key.
   let proxies: ProxyStatus[] = [];

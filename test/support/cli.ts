@@ -42,7 +42,7 @@ export interface RunningEnvoy {
 }
 
 /** A real Envoy for `gateway`, its bootstrap written by `portico bootstrap … bootstrapArgs` into `dir`. */
-export async function startBootstrappedEnvoy(t: TestContext, envoy: string, dir: string, gateway: string, name: string, bootstrapArgs: string[]): Promise<RunningEnvoy> {
+export async function startBootstrappedEnvoy(t: TestContext, envoy: string, dir: string, name: string, bootstrapArgs: string[], gateway = 'default/gw'): Promise<RunningEnvoy> {
   const adminPort = await freePort();
   const res = portico(['bootstrap', '--gateway', gateway, '--node-id', `${gateway}/${name}`, '--admin-port', String(adminPort), ...bootstrapArgs]);
   assert.equal(res.status, 0, show(res));

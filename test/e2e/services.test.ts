@@ -96,7 +96,10 @@ test('portico extauth and portico ratelimit as processes, configured by the cont
     what: () => `three streams at the controller (${JSON.stringify(proxies.map((p) => p.nodeKey))}); extauth:\n${extauth.output()}\nratelimit:\n${ratelimit.output()}\ncontroller:\n${controller.output()}`,
   });
   assert.deepEqual(proxies.map((p) => p.nodeKey).sort(), ['default/gw', 'portico:extauth', 'portico:ratelimit']);
-  for (const proc of [extauth, ratelimit]) assert.match(proc.output(), /"msg":"connected to the controller"/, proc.name);
+  // The service logs it once the first configuration arrives, a moment after the stream opens.
+  for (const proc of [extauth, ratelimit]) {
+    await waitFor(() => /"msg":"connected to the controller"/.test(proc.output()), { timeoutMs: 30_000, what: () => `${proc.name} to say it is connected:\n${proc.output()}` });
+  }
 
   const get = (path: string, headers: Record<string, string> = {}) => httpRequest(port, path, { headers });
   let last: HttpResult | undefined;

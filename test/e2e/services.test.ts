@@ -12,7 +12,7 @@ import { startEcho } from '../../src/echo/server.ts';
 import type { ProxyStatus } from '../../src/xds/server/ads.ts';
 import { PORTICO, porticoEnv, startBootstrappedEnvoy } from '../support/cli.ts';
 import { freePorts, requireBinary, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
-import { backend, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { backend, basicAuthConfig, basicCredentials, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { httpRequest, type HttpResult } from '../support/http.ts';
 import { startRedis } from '../support/redis.ts';
 import { makeCertificates, writeCertificates } from '../support/tls.ts';
@@ -33,16 +33,7 @@ spec:
 
 const RESOURCES = [
   route('web', ['open', 'auth', 'limited'].map(rule).join('\n')),
-  `
-apiVersion: enterprise.gloo.solo.io/v1
-kind: AuthConfig
-metadata: { name: basic-auth, namespace: default }
-spec:
-  configs:
-  - basicAuth:
-      apr: { users: { test: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } }
-      realm: over-tls
-`,
+  basicAuthConfig('over-tls'),
   option('auth', '{ extauth: { configRef: { name: basic-auth } } }'),
   // One request per day: the two requests below are milliseconds apart, so a window ending between them is
   // as good as impossible.
@@ -105,7 +96,7 @@ test('portico extauth and portico ratelimit as processes, configured by the cont
   let last: HttpResult | undefined;
   await waitFor(async () => (last = await get('/auth').catch(() => undefined))?.status === 401, { timeoutMs: 30_000, what: () => `/auth to answer 401 (last: ${last?.status})` });
   assert.equal(last?.headers['www-authenticate'], 'Basic realm="over-tls"', "the AuthConfig's realm: the service has it from the controller");
-  assert.equal((await get('/auth', { authorization: `Basic ${Buffer.from('test:test123').toString('base64')}` })).status, 200);
+  assert.equal((await get('/auth', basicCredentials('test', 'test123'))).status, 200);
   assert.equal((await get('/open')).status, 200);
 
   // The rate-limit service's configuration came over the same kind of stream: the second request is over the limit.

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PORTICO, porticoEnv } from '../support/cli.ts';
 import { freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
+import { basicAuthConfig, basicCredentials } from '../support/fixtures.ts';
 import { httpRequest, type HttpResult } from '../support/http.ts';
 
 const QUICKSTART = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
@@ -57,15 +58,7 @@ async function until(url: string, check: (r: HttpResult) => boolean, headers: Re
   return last as HttpResult;
 }
 
-const AUTH = `apiVersion: enterprise.gloo.solo.io/v1
-kind: AuthConfig
-metadata: { name: basic-auth, namespace: default }
-spec:
-  configs:
-  - basicAuth:
-      apr: { users: { test: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } }
-      realm: gloo
----
+const AUTH = `${basicAuthConfig()}---
 apiVersion: gateway.solo.io/v1
 kind: RouteOption
 metadata: { name: basic-auth, namespace: default }
@@ -96,9 +89,9 @@ test('portico up on the quickstart: the printed URL answers, an edit is served, 
   await writeFile(join(dir, 'auth.yaml'), AUTH);
   const denied = await until(`${url}hello`, (r) => r.status === 401);
   assert.equal(denied.headers['www-authenticate'], 'Basic realm="gloo"');
-  const allowed = await until(`${url}hello`, (r) => r.status === 200, { authorization: `Basic ${Buffer.from('test:test123').toString('base64')}` });
+  const allowed = await until(`${url}hello`, (r) => r.status === 200, basicCredentials('test', 'test123'));
   assert.equal(allowed.json?.backend, 'echo');
-  assert.equal((await httpRequest(port, '/hello', { headers: { authorization: `Basic ${Buffer.from('test:wrong').toString('base64')}` } })).status, 401);
+  assert.equal((await httpRequest(port, '/hello', { headers: basicCredentials('test', 'wrong') })).status, 401);
   proc.assertRunning();
 });
 

@@ -2,7 +2,7 @@
 # Installs every pinned component Portico's tests and quickstart need into $PORTICO_CACHE (default
 # ~/.cache/portico), reusing what is already there: a warm run takes seconds.
 #
-#   scripts/setup.sh                  # everything: node envoy redis consul openbao nomad moto
+#   scripts/setup.sh                  # everything: node envoy re2 redis consul openbao nomad moto
 #   scripts/setup.sh envoy consul     # only these
 #   scripts/setup.sh ratelimit-peer   # envoyproxy/ratelimit, for bench/ratelimit.ts only (never by default)
 #   scripts/setup.sh vegeta           # the HTTP load generator of bench/extauth.ts only (never by default)
@@ -10,7 +10,7 @@
 # Versions: scripts/versions.env. Then `. scripts/env.sh` puts $PORTICO_CACHE/bin first on PATH.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-all=(node envoy redis consul openbao nomad moto)
+all=(node envoy re2 redis consul openbao nomad moto)
 known=("${all[@]}" ratelimit-peer vegeta)
 if (($# == 0)); then set -- "${all[@]}"; fi
 for c in "$@"; do

@@ -13,6 +13,7 @@ path "secret/data/portico/*" {
 
 # PKI certificates for Gateway listeners (tls.options portico.dev/vault-pki-role: pki/portico-gateway).
 # Issuing only: the controller cannot sign arbitrary CSRs, read the CA key or change the role.
+# Which namespaces may name each role is portico.yaml's secrets.vault.pki.roles (without it: namespace default).
 path "pki/issue/portico-gateway" {
   capabilities = ["update"]
 }

@@ -129,3 +129,30 @@ spec:
     ['spec.rules[0].filters[0].extensionRef.namespace: unknown field; known fields here: group, kind, name', 'spec.rules[0].filters[0].extensionRef.group: required field is missing'],
   );
 });
+
+test('what Envoy would NACK in a header manipulation is refused: Host, pseudo-headers, CR/LF, unknown % operators', () => {
+  assert.deepEqual(
+    problems(
+      'RouteOption',
+      `  options:
+    headerManipulation:
+      requestHeadersToAdd:
+        - { header: { key: Host, value: evil } }
+        - { header: { key: x-a, value: "a\\r\\nX-Injected: 1" } }
+        - { header: { key: x-b, value: 50% } }
+        - { header: { key: x-c, value: "%ENVIRONMENT(AWS_SECRET_ACCESS_KEY)%" } }
+        - { header: { key: x-d, value: "%REQ(x-user)% 100%%" } }
+      requestHeadersToRemove: [":path"]
+    hostRewrite: "a\\nb"
+`,
+    ),
+    [
+      '8 spec.options.headerManipulation.requestHeadersToAdd[0].header.key: Envoy does not let a route modify the Host header: use URLRewrite hostname (Gateway API) or hostRewrite (RouteOption)',
+      '9 spec.options.headerManipulation.requestHeadersToAdd[1].header.value: must not contain NUL, CR or LF characters',
+      "10 spec.options.headerManipulation.requestHeadersToAdd[2].header.value: '%' at position 2 starts no Envoy operator: write '%%' for a literal percent sign",
+      '11 spec.options.headerManipulation.requestHeadersToAdd[3].header.value: %ENVIRONMENT% is not an Envoy operator Portico accepts in header values (REQ, RESP, DYNAMIC_METADATA, UPSTREAM_METADATA, START_TIME, PROTOCOL, HOSTNAME, RESPONSE_CODE, ROUTE_NAME, VIRTUAL_CLUSTER_NAME, STREAM_ID, CONNECTION_ID, REQUESTED_SERVER_NAME, DOWNSTREAM_REMOTE_ADDRESS, DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT, DOWNSTREAM_REMOTE_PORT, DOWNSTREAM_LOCAL_ADDRESS, DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT, DOWNSTREAM_LOCAL_PORT, DOWNSTREAM_TLS_VERSION, DOWNSTREAM_PEER_URI_SAN, DOWNSTREAM_PEER_SUBJECT, UPSTREAM_REMOTE_ADDRESS, UPSTREAM_CLUSTER, UPSTREAM_HOST); write \'%%\' for a literal percent sign',
+      '13 spec.options.headerManipulation.requestHeadersToRemove[0]: ":path" is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~; no \':\' pseudo-headers)',
+      '14 spec.options.hostRewrite: must not contain NUL, CR or LF characters',
+    ],
+  );
+});

@@ -185,7 +185,7 @@ test('path values: absolute and normalised for Exact and PathPrefix; RE2 for reg
     'spec.rules[0].matches[3].path.value: lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported by RE2',
     'spec.rules[0].matches[4].path.value: backreference \\1 is not supported by RE2',
     "spec.rules[0].matches[5].path.value: repeat count {1001} is above RE2's limit of 1000",
-    'spec.rules[0].matches[7].path.value: invalid regular expression: Unterminated character class',
+    'spec.rules[0].matches[7].path.value: invalid RE2 regular expression: missing ]: [unclosed',
   ]);
 });
 
@@ -393,4 +393,26 @@ test('filter combinations the spec names: unknown type, missing or foreign confi
       '10 spec.rules[0].filters[2].requestMirror: must not be set when type is CORS (it goes with type RequestMirror)',
     ],
   );
+});
+
+test('size caps: an alias bomb, an oversized KV value, a long string, a long list and a flood of problems are reported with the limit', () => {
+  const aliases = (n: number) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    x: &v b\n${Array.from({ length: n }, (_, i) => `    l${i}: *v`).join('\n')}\n`;
+  assert.equal(parseDocuments(aliases(50), { file: FILE }).resources.length, 1);
+  assert.deepEqual(problems(aliases(150)), [`${FILE}:1 - -: the YAML document uses too many aliases (at most 100 alias expansions are allowed): write the repeated parts out`]);
+
+  const big = `# ${'x'.repeat(512 * 1024)}\n`;
+  const kv = parseDocuments(big, { key: 'portico/default/HTTPRoute/web' }).rejected;
+  assert.match(kv[0]?.problems[0]?.message ?? '', /^the Consul KV value is 524291 bytes; at most 524288 bytes \(512 KiB\) are read$/);
+  assert.equal(parseDocuments(big, { file: FILE }).rejected.length, 0, 'a file has a larger cap than a KV value');
+
+  const annotation = (n: number) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: { note: ${'x'.repeat(n)} }\n`;
+  assert.equal(parseDocuments(annotation(32 * 1024), { file: FILE }).rejected.length, 0);
+  assert.deepEqual(problems(annotation(32 * 1024 + 1)), [`${FILE}:5 Namespace a metadata.annotations.note: must be at most 32768 characters long (got 32769)`]);
+  const finalizers = `apiVersion: v1\nkind: Namespace\nmetadata: { name: a }\nspec: { finalizers: [${Array.from({ length: 1025 }, () => 'f').join(', ')}] }\n`;
+  assert.deepEqual(problems(finalizers), [`${FILE}:4 Namespace a spec.finalizers: must have at most 1024 items (got 1025)`]);
+
+  const garbage = route(`  parentRefs: [{ name: gw }]\n${Array.from({ length: 30 }, (_, i) => `  junk${i}: 1`).join('\n')}\n`);
+  const found = problems(garbage);
+  assert.equal(found.length, 21, 'twenty problems and a count of the rest');
+  assert.match(found.at(-1) ?? '', /…and \d+ more problems \(only the first 20 are listed\)$/);
 });

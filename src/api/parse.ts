@@ -2,6 +2,7 @@
 // document with every problem found in it, each pointing at a file, a line and a field. Never throws on input.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import type { FieldProblem, SourceRef } from '../lib/errors.ts';
+import { oversize, SIZE_CAPS } from '../lib/size-caps.ts';
 import { lookupKind } from './kinds.ts';
 import { fieldSource, identityRef, resourceId, type ObjectMeta, type Resource, type ResourceIdentity } from './resource.ts';
 import { check, formatPath, isMapping, type Path, type Problem } from './validate/schema.ts';
@@ -18,9 +19,12 @@ export interface ParseResult {
   rejected: Rejected[];
 }
 
+/** A file or a Consul KV value: the text is refused whole when it is over the cap of its kind (lib/size-caps.ts). */
 export function parseDocuments(text: string, source: SourceRef): ParseResult {
-  const lines = new LineCounter();
   const result: ParseResult = { resources: [], rejected: [] };
+  const tooLarge = sourceTooLarge(Buffer.byteLength(text), source);
+  if (tooLarge) return { ...result, rejected: [{ source, problems: [{ source, message: tooLarge }] }] };
+  const lines = new LineCounter();
   for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
     const parsed = parseDocument(doc, lines, source);
     if (parsed && 'problems' in parsed) result.rejected.push(parsed);
@@ -29,15 +33,21 @@ export function parseDocuments(text: string, source: SourceRef): ParseResult {
   return result;
 }
 
+/** Why a source of `bytes` bytes is not read: over the cap of a KV value (source.key) or of a file. */
+export function sourceTooLarge(bytes: number, source: SourceRef): string | undefined {
+  return source.key !== undefined ? oversize('the Consul KV value', bytes, SIZE_CAPS.kvValueBytes) : oversize('the file', bytes, SIZE_CAPS.fileBytes);
+}
+
 /** One document: a Resource, a Rejected, or nothing for an empty document (e.g. after a trailing `---`). */
 function parseDocument(doc: Document.Parsed, lines: LineCounter, source: SourceRef): Resource | Rejected | undefined {
   const start = doc.contents?.range?.[0] ?? doc.range[0];
   const docSource: SourceRef = { ...source, line: lines.linePos(start).line };
-  const value = toJS(doc);
+  const { value, error } = toJS(doc);
   if (doc.errors.length) {
     const id = identify(value);
-    return { ...(id && { id }), source: docSource, problems: doc.errors.map((e) => syntaxProblem(e, source, id)) };
+    return { ...(id && { id }), source: docSource, problems: doc.errors.slice(0, SIZE_CAPS.problemsPerDocument).map((e) => syntaxProblem(e, source, id)) };
   }
+  if (error) return { source: docSource, problems: [{ source: docSource, message: error }] };
   if (value === null || value === undefined) return undefined;
   const located = { source: docSource, fieldLines: indexLines(doc, lines) };
   const { id, problems } = validate(value);
@@ -46,7 +56,7 @@ function parseDocument(doc: Document.Parsed, lines: LineCounter, source: SourceR
   return {
     ...(id && { id }),
     source: docSource,
-    problems: problems.map((p) => ({
+    problems: capped(problems).map((p) => ({
       source: fieldSource(located, formatPath(p.path)),
       ...(resource && { resource }),
       ...(p.path.length && { field: formatPath(p.path) }),
@@ -55,11 +65,24 @@ function parseDocument(doc: Document.Parsed, lines: LineCounter, source: SourceR
   };
 }
 
-function toJS(doc: Document): unknown {
+/** The first problems of a document, and how many more there are. */
+function capped(problems: Problem[]): Problem[] {
+  const max = SIZE_CAPS.problemsPerDocument;
+  if (problems.length <= max) return problems;
+  return [...problems.slice(0, max), { path: [], message: `…and ${problems.length - max} more problems (only the first ${max} are listed)` }];
+}
+
+/**
+ * The document as plain data. A document too broken to convert still reports its syntax errors; one that
+ * converts with too many aliases (an alias bomb: each may expand to the whole tree before it) is refused.
+ */
+function toJS(doc: Document): { value?: unknown; error?: string } {
   try {
-    return doc.toJS();
-  } catch {
-    return undefined; // a document too broken to convert still reports its syntax errors
+    return { value: doc.toJS({ maxAliasCount: SIZE_CAPS.yamlAliases }) };
+  } catch (err) {
+    if (doc.errors.length) return {};
+    const aliases = /alias/i.test((err as Error).message);
+    return { error: aliases ? `the YAML document uses too many aliases (at most ${SIZE_CAPS.yamlAliases} alias expansions are allowed): write the repeated parts out` : `the YAML document cannot be read: ${(err as Error).message}` };
   }
 }
 

@@ -8,8 +8,14 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   /** Increases on every spec change; kept by the store, not by the user. */
   generation?: number;
-  /** When the store first saw the resource (RFC 3339); used for route precedence ties. */
+  /** As written (Kubernetes manifests carry it); never used for precedence, since anyone can write any value. */
   creationTimestamp?: string;
+  /**
+   * Creation order, set by a source every controller reads alike, never read from the document: Consul KV's
+   * CreateIndex of the key. Route and option precedence ties go to the lowest; unset (watched folder) ranks
+   * first. See docs/security.md.
+   */
+  creationIndex?: number;
 }
 
 export interface Resource<Spec = unknown> {

@@ -89,3 +89,20 @@ test('portico.yaml secrets.vault: paths relative to the file, one auth method, f
   assert.throws(() => parseConfigFile('secrets:\n  vault:\n    address: vault:8200\n', 'p.yaml'), /^ConfigError: p\.yaml:3: secrets\.vault\.address: must be an http:\/\/ or https:\/\/ URL/);
   assert.throws(() => parseConfigFile('secrets:\n  vault:\n    appRole: { roleIdFile: r }\n', 'p.yaml'), /p\.yaml:3: secrets\.vault\.appRole\.secretIdFile: /);
 });
+
+test('portico.yaml secrets.vault.pki.roles: who may use which PKI role reaches the controller; bad entries located', () => {
+  const roles = '    pki:\n      roles:\n        - { mount: pki, role: team-a, namespaces: [team-a] }\n        - { mount: pki/shared, role: "*", namespaces: ["*"] }\n';
+  const file = parseConfigFile(`sources: { directory: { path: conf } }\nsecrets:\n  vault:\n${roles}`, 'p.yaml');
+  assert.deepEqual(vaultOptionsFrom(resolveConfig(file, {}).secrets?.vault ?? {}).pkiRoles, [
+    { mount: 'pki', role: 'team-a', namespaces: ['team-a'] },
+    { mount: 'pki/shared', role: '*', namespaces: ['*'] },
+  ]);
+  assert.equal(vaultOptionsFrom({}).pkiRoles, undefined, 'no list: the translator applies its default');
+  const fails = (entry: string, re: RegExp) => assert.throws(() => parseConfigFile(`secrets:\n  vault:\n    pki:\n      roles:\n        - ${entry}\n`, 'p.yaml'), re);
+  fails('{ mount: pki, role: team-a }', /p\.yaml:5: secrets\.vault\.pki\.roles\[0\]\.namespaces: /);
+  fails('{ mount: pki, role: team-a, namespaces: [] }', /roles\[0\]\.namespaces: /);
+  fails('{ mount: pki, role: team-a, namespaces: [Team_A] }', /roles\[0\]\.namespaces\[0\]: must be a namespace name, or \*/);
+  fails('{ mount: pki, role: team-a, namespaces: [a, a] }', /roles\[0\]\.namespaces\[1\]: duplicate namespace/);
+  fails('{ mount: /pki/, role: team-a, namespaces: [a] }', /roles\[0\]\.mount: must be a PKI mount path/);
+  fails('{ mount: pki, role: "a/b", namespaces: [a] }', /roles\[0\]\.role: must be a Vault role name/);
+});

@@ -7,10 +7,11 @@ import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { protoDurationMs } from '../api/duration.ts';
 import { protoDuration } from '../api/validate/gloo-options.ts';
-import { bool, check, formatPath, int, obj, required, str, type Problem } from '../api/validate/schema.ts';
+import { bool, check, distinct, formatPath, int, list, obj, required, str, type Problem } from '../api/validate/schema.ts';
 import type { ConsulOptions } from '../consul/client.ts';
 import { MIN_TTL_SECONDS } from '../consul/leader.ts';
 import { parseHostPort } from '../lib/address.ts';
+import { ANY, type PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import { ConfigError } from '../lib/errors.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 
@@ -47,6 +48,8 @@ export interface VaultConfig {
   appRole?: { roleIdFile: string; secretIdFile: string; mount?: string };
   tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
   kv?: { mount?: string; rootKey?: string; intervalSeconds?: number };
+  /** Which namespaces may use which PKI roles; absent: DEFAULT_PKI_ROLES (gatewayapi/pki-roles.ts). */
+  pki?: { roles?: PkiRoleGrant[] };
 }
 
 export interface PorticoConfig {
@@ -82,6 +85,14 @@ const kvPrefix = str({
   check: (v) => (v.startsWith('/') || v.endsWith('/') || v.split('/').some((s) => s === '' || s.startsWith('.')) ? 'must be a KV path like portico or team/portico (no leading or trailing /, no empty or dot-named segment)' : undefined),
 });
 const tlsFiles = obj({ caFile: text, certFile: text, keyFile: text, serverName: text });
+/** `*` (every mount, role or namespace) or a value checked by `other`. */
+const orAny = (other: (v: string) => string | undefined) => str({ minLength: 1, check: (v) => (v === ANY ? undefined : other(v)) });
+const pkiRole = obj({
+  mount: required(orAny((v) => (v.startsWith('/') || v.endsWith('/') || v.includes('//') ? 'must be a PKI mount path like pki or pki/gateways, or *' : undefined))),
+  // Vault's own rule for role names (framework.GenericNameRegex).
+  role: required(orAny((v) => (/^\w([\w.-]*\w)?$/.test(v) ? undefined : 'must be a Vault role name (letters, digits, _, - and .), or *'))),
+  namespaces: required(list(orAny((v) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 63 ? undefined : 'must be a namespace name, or *')), { min: 1 }, distinct('namespace'))),
+});
 const vault = obj({
   address: str({ minLength: 1, check: (v) => (/^https?:\/\/[^/]/.test(v) ? undefined : 'must be an http:// or https:// URL') }),
   namespace: text,
@@ -91,6 +102,7 @@ const vault = obj({
   appRole: obj({ roleIdFile: required(text), secretIdFile: required(text), mount: kvPrefix }),
   tls: tlsFiles,
   kv: obj({ mount: kvPrefix, rootKey: kvPrefix, intervalSeconds: int(1, 3600) }),
+  pki: obj({ roles: list(pkiRole) }),
 });
 /** A Unix socket (`unix:/abs/path`) or `HOST:PORT`, as Envoy's cluster for the service takes it. */
 const SERVICE_ADDRESS = /^(unix:\/.+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})$/;

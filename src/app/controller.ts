@@ -13,6 +13,7 @@ import type { GatewayIr } from '../ir/types.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { RE2_MISSING, re2Addon, re2AddonPath } from '../lib/re2.ts';
 import { Discovery } from '../providers/discovery/discovery.ts';
 import { secretLookup } from '../providers/discovery/ec2.ts';
 import { withDiscoveryProblems } from '../providers/discovery/status.ts';
@@ -158,6 +159,7 @@ export class Controller extends EventEmitter {
       await this.#kv.provider.start((snap) => this.#store.update('consulKv', snap));
     }
     this.#log.info({ configDir: this.#opts.configDir && resolve(this.#opts.configDir), consulKv: this.#opts.consulKv?.rootKey, statusDir: this.statusDir || undefined, xds: `${xds.host}:${this.xdsPort}`, admin: this.adminPort || 'off' }, 'controller started');
+    if (!re2Addon()) this.#log.warn({ looked: re2AddonPath() }, RE2_MISSING);
   }
 
   async stop(): Promise<void> {
@@ -222,9 +224,10 @@ export class Controller extends EventEmitter {
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, rateLimit, extAuthAddress } = this.#opts;
+      const { controllerName, rateLimit, extAuthAddress, vault } = this.#opts;
       const output = runPipeline(snapshot.resources, snapshot.rejected, {
         ...(controllerName && { controllerName }),
+        ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
         ...(rateLimit && { rateLimit }),
         ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
       });

@@ -4,6 +4,7 @@
 import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import type { PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
 import type { Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   rateLimit?: RateLimitSettings;
   /** Portico's ext-auth service, which the ext_authz filters call. */
   extAuth?: ExtAuthTarget;
+  /** Who may use which Vault PKI role (`secrets.vault.pki.roles`); absent: the default (gatewayapi/pki-roles.ts). */
+  pkiRoles?: readonly PkiRoleGrant[];
 }
 
 export interface PipelineOutput {
@@ -35,7 +38,7 @@ export interface PipelineOutput {
 }
 
 export function runPipeline(resources: Resource[], rejected: Rejected[], opts: PipelineOptions = {}): PipelineOutput {
-  const result = translate(resources, opts.controllerName ? { controllerName: opts.controllerName } : {});
+  const result = translate(resources, { ...(opts.controllerName && { controllerName: opts.controllerName }), ...(opts.pkiRoles && { pkiRoles: opts.pkiRoles }) });
   return {
     ir: result.ir,
     certificateRequests: result.certificateRequests,

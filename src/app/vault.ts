@@ -1,6 +1,7 @@
 // The Vault side of the controller when `secrets.vault` is set: one client (address, namespace, auth, TLS),
 // the KV v2 secret source and the PKI issuer for listener certificates, both publishing Secrets into the store.
 import type { CertificateRequest } from '../api/certificate-request.ts';
+import type { PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { VaultSecretProvider, type VaultKvOptions } from '../providers/secrets/vault.ts';
@@ -11,6 +12,8 @@ import type { VaultConfig } from './config.ts';
 
 export interface ControllerVaultOptions extends VaultOptions {
   kv?: VaultKvOptions;
+  /** `pki.roles`: who may use which PKI role (the translator checks it); absent: DEFAULT_PKI_ROLES. */
+  pkiRoles?: readonly PkiRoleGrant[];
 }
 
 export interface VaultParts {
@@ -69,5 +72,6 @@ export function vaultOptionsFrom(c: VaultConfig): ControllerVaultOptions {
     ...(given[0]?.[1] && { auth: given[0][1] }),
     ...(c.tls && { tls: c.tls }),
     ...(kv && { kv }),
+    ...(c.pki?.roles && { pkiRoles: c.pki.roles }),
   };
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { runPipeline } from '../app/pipeline.ts';
+import { UNCHECKED_PKI_ROLES } from '../gatewayapi/pki-roles.ts';
 import { redactAuthConfig, redacted } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
 import { TYPE_URLS, type NamedResource } from '../xds/resources.ts';
@@ -14,7 +15,7 @@ export function translateCommand(): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml').env('PORTICO_OUTPUT'))
     .action(async (opts) => {
       const input = await readInput(opts.file, opts.secretsDir);
-      const out = runPipeline(input.resources, input.rejected);
+      const out = runPipeline(input.resources, input.rejected, { pkiRoles: UNCHECKED_PKI_ROLES });
       const problems = inputProblems(out);
       const doc = {
         gateways: Object.fromEntries(

@@ -8,6 +8,8 @@ import { requestTimeoutMs, type BlockingAnswer } from './blocking.ts';
 /** One KV entry as the client returns it (the base64 value decoded to text). */
 export interface KvItem {
   Key: string;
+  /** The Raft index of the write that created the key: the same for every reader, kept until the key is deleted. */
+  CreateIndex: number;
   ModifyIndex: number;
   Value: string | null;
   Session?: string;

@@ -1,10 +1,13 @@
 // AuthConfigs → the auth IR: every step with the Secrets it names resolved (htpasswd files, API keys found by
-// name or label), plus the references RouteOptions and VirtualHostOptions make to them. A reference to an
-// AuthConfig that does not exist still names it: the ext-auth service then denies (fail closed), never allows.
+// name or label), plus the references RouteOptions and VirtualHostOptions make to them. A Secret in another
+// namespace counts only where a ReferenceGrant there lets the AuthConfig use it (a label selector picks only
+// such Secrets); one it may not use adds no key and no user, so the config denies more, never less. A
+// reference to an AuthConfig that does not exist, or that no ReferenceGrant lets the option use, is
+// `unresolved`: its routes are denied outright (fail closed), never served unchecked.
 import type { ApiKeyAuthSpec, AuthConfigSpec, AuthStepSpec, BasicAuthSpec, ExtAuthOption, JwtAuthSpec, PassThroughAuthSpec } from '../api/auth-types.ts';
 import { protoDurationMs } from '../api/duration.ts';
 import type { SecretSpec } from '../api/core-types.ts';
-import { resourceId, type Resource } from '../api/resource.ts';
+import { GLOO_ENTERPRISE_GROUP, resourceId, type Resource } from '../api/resource.ts';
 import { stepName } from '../api/validate/auth-config.ts';
 import { parseExpr } from '../extauth/expr.ts';
 import { parseHtpasswd } from '../extauth/htpasswd.ts';
@@ -12,10 +15,13 @@ import type { AuthConfigIr, AuthRefIr, AuthStepIr, BasicAuthIr, JwtProviderIr, P
 import type { FieldProblem } from '../lib/errors.ts';
 import { byKey } from '../lib/stable.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
-import { condition, statusEntry, type Condition, type StatusEntry } from './status.ts';
+import { condition, statusEntry, type Because, type Condition, type StatusEntry } from './status.ts';
 
 type AuthConfig = Resource<AuthConfigSpec>;
 type Secret = Resource<SecretSpec>;
+
+/** What an option's `extauth` does to its routes: check (or not) as the IR says, or deny, for the reason given. */
+export type AuthUse = { ref: AuthRefIr } | { unresolved: Because };
 
 /** Defaults: Gloo's where Gloo has one. */
 const DEFAULT_REALM = 'gloo';
@@ -27,9 +33,12 @@ const CALL_TIMEOUT_MS = 5_000;
 
 interface Resolved {
   ir: AuthConfigIr;
-  issues: { field: string; message: string }[];
+  issues: { field: string; message: string; reason: string }[];
   users: Set<string>;
 }
+
+/** Reports a problem with a field (the reason: ResolvedRefs' reason when it is about a reference). */
+type Report = (field: string, message: string, reason?: string) => void;
 
 export class AuthConfigResolver {
   readonly #index: ResourceIndex;
@@ -46,16 +55,23 @@ export class AuthConfigResolver {
 
   /**
    * What an option's `extauth` asks of the routes it applies to (`where` names them for the status). A
-   * configRef to a missing AuthConfig is reported on the option through `report` and still returned.
+   * configRef that is refused (another namespace, no ReferenceGrant) or names no valid AuthConfig is reported
+   * on the option through `report` and comes back `unresolved`: the caller denies those routes.
    */
-  ref(option: Resource, ext: ExtAuthOption | undefined, where: string, report: (field: string, message: string) => void): AuthRefIr | undefined {
+  use(option: Resource, ext: ExtAuthOption | undefined, where: string, report: Report): AuthUse | undefined {
     if (!ext) return undefined;
-    if (ext.disable || !ext.configRef) return { disabled: true };
-    const name = `${ext.configRef.namespace ?? option.metadata.namespace}/${ext.configRef.name}`;
-    const found = this.#byName.get(name);
-    if (!found) report('spec.options.extauth.configRef', `AuthConfig ${name} not found (or never valid); requests are denied until it exists`);
-    found?.users.add(where);
-    return { config: name, ...(found?.ir.failureModeAllow && { failureModeAllow: true as const }) };
+    if (ext.disable || !ext.configRef) return { ref: { disabled: true } };
+    const namespace = ext.configRef.namespace ?? option.metadata.namespace;
+    const name = `${namespace}/${ext.configRef.name}`;
+    const refused = this.#index.refusal(option, { group: GLOO_ENTERPRISE_GROUP, kind: 'AuthConfig', namespace, name: ext.configRef.name });
+    const found = refused ? undefined : this.#byName.get(name);
+    if (!found) {
+      const because = refused ?? { reason: 'AuthConfigNotFound', message: `AuthConfig ${name} not found (or never valid)` };
+      report(CONFIG_REF_FIELD, `${because.message}; requests are denied (403) until it resolves`, because.reason);
+      return { unresolved: because };
+    }
+    found.users.add(where);
+    return { ref: { config: name, ...(found.ir.failureModeAllow && { failureModeAllow: true as const }) } };
   }
 
   /** Every valid AuthConfig (the service gets them all, so attaching one later changes only RDS). */
@@ -69,18 +85,20 @@ export class AuthConfigResolver {
       const used = users.size ? `used by ${[...users].sort().join(', ')}` : 'not used by any route or virtual host yet';
       const conditions: Condition[] = [condition(c, 'Accepted', true, { reason: 'Accepted', message: used })];
       const refs = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-      conditions.push(condition(c, 'ResolvedRefs', !issues.length, issues.length ? { reason: 'InvalidRef', message: refs } : { reason: 'ResolvedRefs', message: 'every Secret resolved' }));
+      // RefNotPermitted names the Gateway API's reason when any reference is refused, InvalidRef otherwise.
+      const reason = issues.find((i) => i.reason !== INVALID_REF)?.reason ?? INVALID_REF;
+      conditions.push(condition(c, 'ResolvedRefs', !issues.length, issues.length ? { reason, message: refs } : { reason: 'ResolvedRefs', message: 'every Secret resolved' }));
       return statusEntry(c, { conditions });
     });
   }
 
   #resolve(config: AuthConfig): Resolved {
     const issues: Resolved['issues'] = [];
-    const report = (field: string, message: string) => {
-      issues.push({ field, message });
+    const report: Report = (field, message, reason = INVALID_REF) => {
+      issues.push({ field, message, reason });
       this.#problems.push(problemAt(config, field, message));
     };
-    const steps = config.spec.configs.map((s, i) => this.#step(config, s, i, (f, m) => report(`spec.configs[${i}].${f}`, m)));
+    const steps = config.spec.configs.map((s, i) => this.#step(config, s, i, (f, m, r) => report(`spec.configs[${i}].${f}`, m, r)));
     const parsed = config.spec.booleanExpr === undefined ? undefined : parseExpr(config.spec.booleanExpr);
     const ir: AuthConfigIr = {
       name: nameOf(config),
@@ -91,7 +109,7 @@ export class AuthConfigResolver {
     return { ir, issues, users: new Set() };
   }
 
-  #step(config: AuthConfig, s: AuthStepSpec, i: number, report: (field: string, message: string) => void): AuthStepIr {
+  #step(config: AuthConfig, s: AuthStepSpec, i: number, report: Report): AuthStepIr {
     const name = stepName(s as AuthStepSpec & Record<string, unknown>, i);
     if (s.basicAuth) return { name, basic: this.#basic(config, s.basicAuth, report) };
     if (s.apiKeyAuth) return { name, apiKey: this.#apiKey(config, s.apiKeyAuth, report) };
@@ -99,7 +117,7 @@ export class AuthConfigResolver {
     return { name, passThrough: passThrough(s.passThroughAuth as PassThroughAuthSpec) };
   }
 
-  #basic(config: AuthConfig, b: BasicAuthSpec, report: (field: string, message: string) => void): BasicAuthIr {
+  #basic(config: AuthConfig, b: BasicAuthSpec, report: Report): BasicAuthIr {
     const users = Object.entries(b.apr?.users ?? {}).map(([user, u]) => ({ user, hash: `$apr1$${u.salt}$${u.hashedPassword}` }));
     if (b.htpasswd) {
       const key = b.htpasswd.key ?? HTPASSWD_KEY;
@@ -114,11 +132,15 @@ export class AuthConfigResolver {
     return { realm: b.realm ?? DEFAULT_REALM, users: users.sort(byKey((u) => u.user)) };
   }
 
-  #apiKey(config: AuthConfig, a: ApiKeyAuthSpec, report: (field: string, message: string) => void) {
+  #apiKey(config: AuthConfig, a: ApiKeyAuthSpec, report: Report) {
     const byRef = (a.apiKeySecretRefs ?? []).flatMap((ref, j) => this.#secret(config, ref, `apiKeyAuth.apiKeySecretRefs[${j}]`, report) ?? []);
     const selector = a.labelSelector;
-    // A selector picks the Secrets that hold a key; a named Secret without one is reported below.
-    const byLabel = selector ? this.#index.secrets.filter((s) => s.spec.stringData[API_KEY_ENTRY] && Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v)) : [];
+    // A selector picks the Secrets that hold a key, in the AuthConfig's namespace or one whose ReferenceGrant lets
+    // it; the others are silently not picked (a report would tell another tenant's Secrets exist). A named
+    // Secret without a key is reported below.
+    const picked = (s: Secret) =>
+      s.spec.stringData[API_KEY_ENTRY] && Object.entries(selector ?? {}).every(([k, v]) => s.metadata.labels?.[k] === v) && !this.#index.refusal(config, secretTarget(s.metadata));
+    const byLabel = selector ? this.#index.secrets.filter(picked) : [];
     const secrets = [...new Map([...byRef, ...byLabel].map((s) => [nameOf(s), s])).values()];
     const headersFromMetadata = Object.entries(a.headersFromMetadataEntry ?? {}).map(([header, e]) => ({ header, entry: e.name, required: e.required ?? false }));
     // Only the entries some header uses travel to the service: a Secret's other entries may be credentials too.
@@ -132,12 +154,25 @@ export class AuthConfigResolver {
     return { header: a.headerName ?? DEFAULT_API_KEY_HEADER, keys: keys.sort(byKey((k) => k.secret)), headersFromMetadata };
   }
 
-  #secret(config: AuthConfig, ref: { name: string; namespace?: string }, field: string, report: (field: string, message: string) => void): Secret | undefined {
+  /** The Secret a reference names, when the AuthConfig may use it (a ReferenceGrant for another namespace) and it exists. */
+  #secret(config: AuthConfig, ref: { name: string; namespace?: string }, field: string, report: Report): Secret | undefined {
     const namespace = ref.namespace ?? config.metadata.namespace;
+    const refused = this.#index.refusal(config, secretTarget({ namespace, name: ref.name }));
+    if (refused) {
+      report(field, `${refused.message}; it adds nothing to this AuthConfig`, refused.reason);
+      return undefined;
+    }
     const secret = this.#index.secret(namespace, ref.name);
     if (!secret) report(field, `Secret ${namespace}/${ref.name} not found`);
     return secret;
   }
+}
+
+const CONFIG_REF_FIELD = 'spec.options.extauth.configRef';
+const INVALID_REF = 'InvalidRef';
+
+function secretTarget(at: { namespace: string; name: string }) {
+  return { group: '', kind: 'Secret', namespace: at.namespace, name: at.name };
 }
 
 function jwtProviders(j: JwtAuthSpec): JwtProviderIr[] {

@@ -2,7 +2,7 @@
 // Portico forwards to Services (Consul catalog services), Gloo Upstreams and UpstreamGroups (weighted sets of Upstreams); a reference
 // it cannot resolve is reported with the Gateway API's ResolvedRefs reasons, and its share of the traffic gets a 500.
 import type { BackendObjectReference, HTTPBackendRef, HTTPRequestMirrorFilter, RouteSpec } from '../api/gateway-types.ts';
-import { GATEWAY_GROUP, GLOO_GROUP, type Resource } from '../api/resource.ts';
+import { GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr, MirrorIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
 import { BACKEND_FILTERS, readFilters, type Filters } from './filters.ts';
@@ -52,7 +52,7 @@ function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: Reso
   const filters = readFilters(ref.filters, `${at}.filters`, BACKEND_FILTERS);
   out.unsupported.push(...filters.unsupported);
   const targets = refTargets(route, ref, index);
-  if (targets.missing.length) out.issues.push({ reason: 'BackendNotFound', message: targets.missing.join('; '), field: at });
+  out.issues.push(...targets.problems.map((p) => ({ ...p, field: at })));
   const headers = {
     ...(filters.requestHeaders && { requestHeaders: filters.requestHeaders }),
     ...(filters.responseHeaders && { responseHeaders: filters.responseHeaders }),
@@ -61,13 +61,13 @@ function refShares(route: Resource, ref: HTTPBackendRef, at: string, index: Reso
 }
 
 /** What a resolved backendRef forwards to: its Upstream, or its UpstreamGroup's destinations. */
-function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; missing: string[] } {
+function refTargets(route: Resource, ref: HTTPBackendRef, index: ResourceIndex): { shares: Share[]; problems: Because[] } {
   const namespace = ref.namespace ?? route.metadata.namespace;
   const protocol = backendProtocol(route);
   const group = ref.kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : undefined;
-  if (!group) return { shares: [{ cluster: clusterOf(ref, namespace, protocol), weight: 1, of: 1 }], missing: [] };
-  const { shares, missing } = groupShares(group, index, protocol);
-  return { shares, missing: missing.map((m) => `UpstreamGroup ${namespace}/${ref.name}: ${m}`) };
+  if (!group) return { shares: [{ cluster: clusterOf(ref, namespace, protocol), weight: 1, of: 1 }], problems: [] };
+  const { shares, problems } = groupShares(group, index, protocol);
+  return { shares, problems: problems.map((p) => ({ ...p, message: `UpstreamGroup ${namespace}/${ref.name}: ${p.message}` })) };
 }
 
 
@@ -114,13 +114,8 @@ function refProblem(route: Resource, ref: BackendObjectReference, index: Resourc
   if (!isGloo && !isService) {
     return { reason: 'InvalidKind', message: `backend kind ${kind} (group ${group || 'core'}) is not supported: Portico forwards to Services (Consul catalog) and gloo.solo.io Upstreams and UpstreamGroups` };
   }
-  const from = { group: GATEWAY_GROUP, kind: route.kind, namespace: route.metadata.namespace };
-  if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
-    return {
-      reason: 'RefNotPermitted',
-      message: `${target} is in another namespace and no ReferenceGrant in ${namespace} lets ${route.kind}s from ${route.metadata.namespace} refer to it`,
-    };
-  }
+  const refused = index.refusal(route, { group, kind, namespace, name: ref.name });
+  if (refused) return refused;
   // A Service is a Consul catalog service: it exists once instances register, and until then it has no endpoints.
   if (isService) return undefined;
   const found = kind === 'UpstreamGroup' ? index.upstreamGroup(namespace, ref.name) : index.upstream(namespace, ref.name);

@@ -1,7 +1,7 @@
 // A Gateway's IR: one Envoy listener per port, one virtual host per (Gateway listener, hostname) with its
 // routes in precedence order, and the clusters those routes forward to. On an HTTPS port each Gateway
 // listener is a filter chain of its own, chosen by SNI, with its certificates and its own virtual hosts.
-import type { ClusterIr, GatewayIr, ListenerIr, SecretIr, TlsChainIr, VirtualHostIr } from '../ir/types.ts';
+import type { ClusterIr, GatewayIr, ListenerIr, RouteIr, SecretIr, TlsChainIr, VirtualHostIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
 import type { HostPlacement } from './attach.ts';
 import { isReady, type GatewayContext, type ListenerContext } from './gateway.ts';
@@ -94,9 +94,16 @@ function virtualHostsOn(gateway: GatewayContext, placed: HostPlacement[], hostPo
     const ordered = orderRoutes(group.map((p) => p.placement));
     const { host, listener } = group[0] as HostPlacement;
     drops.push(...ordered.shadowed.map((s) => ({ ...s, host })));
-    return { name, domains: [host], routes: ordered.kept.map((p) => p.ir), ...hostPolicies(listener) };
+    const { authUnresolved, ...policies } = hostPolicies(listener);
+    const routes = ordered.kept.map((p) => (authUnresolved && !p.ir.auth ? denied(p.ir) : p.ir));
+    return { name, domains: [host], routes, ...policies };
   });
   return hosts.sort(bySpecificity);
+}
+
+/** A route that would inherit an auth check that cannot be made: denied rather than served unchecked. */
+function denied(route: RouteIr): RouteIr {
+  return { name: route.name, match: route.match, action: { type: 'directResponse', status: 403 } };
 }
 
 /** Virtual hosts have one domain each, except the misdirected one, which sorts by its most specific. */

@@ -3,7 +3,7 @@
 // values stay in the store, and the EC2 discovery reads them there when it polls.
 import { awsCredentialsOf } from '../api/aws-secret.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+import type { Resource } from '../api/resource.ts';
 import type { SecretRefIr } from '../ir/types.ts';
 import type { ResourceIndex } from './resources.ts';
 import type { Because } from './status.ts';
@@ -16,10 +16,8 @@ export function ec2SecretRef(u: Resource<UpstreamSpec>, index: ResourceIndex): {
   if (!ref) return undefined;
   const namespace = ref.namespace ?? u.metadata.namespace;
   const target = `Secret ${namespace}/${ref.name}`;
-  const from = { group: GLOO_GROUP, kind: 'Upstream', namespace: u.metadata.namespace };
-  if (!index.permits(from, { group: '', kind: 'Secret', namespace, name: ref.name })) {
-    return { problem: { reason: 'RefNotPermitted', message: `${target} is in another namespace, and no ReferenceGrant there lets Upstreams of namespace ${u.metadata.namespace} refer to it; no EC2 instances are discovered` } };
-  }
+  const refused = index.refusal(u, { group: '', kind: 'Secret', namespace, name: ref.name });
+  if (refused) return { problem: { ...refused, message: `${refused.message}; no EC2 instances are discovered` } };
   const secret = index.secret(namespace, ref.name);
   if (!secret) return { problem: { reason: 'InvalidSecretRef', message: `${target} not found (no secret source has ${namespace}/${ref.name}); no EC2 instances are discovered` } };
   const read = awsCredentialsOf(secret.spec);

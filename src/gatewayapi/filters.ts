@@ -66,10 +66,12 @@ function corsPolicy(c: HTTPCORSFilter): CorsIr {
   };
 }
 
+/** Gateway API header values are literal; Envoy reads `%` as the start of an operator, so it is doubled. */
 function headerMod(m: HeaderModifier): HeaderModIr {
+  const literal = ({ name, value }: { name: string; value: string }) => ({ name, value: value.replaceAll('%', '%%') });
   return {
-    ...(m.set?.length && { set: m.set.map(({ name, value }) => ({ name, value })) }),
-    ...(m.add?.length && { add: m.add.map(({ name, value }) => ({ name, value })) }),
+    ...(m.set?.length && { set: m.set.map(literal) }),
+    ...(m.add?.length && { add: m.add.map(literal) }),
     ...(m.remove?.length && { remove: [...m.remove] }),
   };
 }

@@ -10,7 +10,7 @@ import { resolveBackends, resolveMirrors, type BackendIssue, type Backends } fro
 import { readFilters, redirectAction, RULE_FILTERS, type Filters } from './filters.ts';
 import { grpcMatch, grpcRank, httpMatch, type GrpcRank } from './matches.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
-import type { ForwardOptions, RouteOptionResolver, RoutePolicies } from './route-options.ts';
+import type { ForwardOptions, RouteOptionResolver, RoutePolicies, RuleOptions } from './route-options.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 
 export interface CompiledMatch {
@@ -70,7 +70,7 @@ export function compileRoute(route: Resource<RouteSpec>, index: ResourceIndex, o
     out.rules.push({
       matches: compileMatches(route, rule, i),
       policies: { ...extra.policies, ...rulePolicies(filters) },
-      action: unsupported.length ? () => internalError() : (direct.action ?? ruleAction(filters, backends, forward)),
+      action: unsupported.length ? () => internalError() : (denied(extra.deny) ?? direct.action ?? ruleAction(filters, backends, forward)),
     });
   });
   return out;
@@ -155,6 +155,11 @@ function ruleAction(filters: Filters, backends: Backends, options: ForwardOption
 
 function unsupportedMessage(type: string): string {
   return `filter ${type} is not supported here yet, so requests matching this rule get a 500`;
+}
+
+/** A rule an option it needs fails to resolve for: answered by Envoy itself, never served unchecked. */
+function denied(status: RuleOptions['deny']): (() => RouteActionIr) | undefined {
+  return status === undefined ? undefined : () => ({ type: 'directResponse', status });
 }
 
 function internalError(): RouteActionIr {

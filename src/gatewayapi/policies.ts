@@ -2,6 +2,8 @@
 // setting by setting, which one applies where, and keeps a ledger per option so that its status can say where
 // it applies, what overrode it, and which of its targets or references are missing.
 import { resourceId, resourceKey, type Resource } from '../api/resource.ts';
+import { creationOrder } from './precedence.ts';
+import { REF_NOT_PERMITTED } from './reference-grants.ts';
 import { condition, statusEntry, type Because, type Condition, type StatusEntry } from './status.ts';
 
 /** A group of option fields that act as one setting: the first option in precedence that sets any of them wins. */
@@ -19,8 +21,8 @@ interface LedgerEntry {
   policy: Resource;
   attachedTo: Set<string>;
   overridden: Set<string>;
-  /** Problems found while applying it (a missing target, a shadow upstream that does not exist). */
-  issues: { field: string; message: string }[];
+  /** Problems found while applying it (a missing target, a shadow upstream that does not exist or is refused). */
+  issues: { field: string; message: string; reason: string }[];
 }
 
 export class PolicyLedger {
@@ -33,8 +35,9 @@ export class PolicyLedger {
     for (const policy of policies) this.#entry(policy);
   }
 
-  issue(policy: Resource, field: string, message: string): void {
-    this.#entry(policy).issues.push({ field, message });
+  /** `reason` is ResolvedRefs' when the issue is about a reference (default BackendNotFound). */
+  issue(policy: Resource, field: string, message: string, reason = NOT_FOUND): void {
+    this.#entry(policy).issues.push({ field, message, reason });
   }
 
   /**
@@ -63,7 +66,10 @@ export class PolicyLedger {
     return winners;
   }
 
-  /** Accepted (False: TargetNotFound when it applies nowhere because its targets are missing), ResolvedRefs, Overridden. */
+  /**
+   * Accepted (False when it applies nowhere: TargetNotFound, or RefNotPermitted when a target is in another
+   * namespace), ResolvedRefs, Overridden.
+   */
   statuses(): StatusEntry[] {
     return [...this.#entries.values()].map((e) => statusEntry(e.policy, { conditions: this.#conditions(e) }));
   }
@@ -75,10 +81,12 @@ export class PolicyLedger {
     const accepted: Because = e.attachedTo.size
       ? { reason: 'Accepted', message: `applies to ${sorted(e.attachedTo).join(', ')}${missing.length ? `; ${describe(missing)}` : ''}` }
       : missing.length
-        ? { reason: 'TargetNotFound', message: describe(missing) }
+        ? { reason: missing.find((i) => i.reason === REF_NOT_PERMITTED)?.reason ?? 'TargetNotFound', message: describe(missing) }
         : { reason: 'Accepted', message: `not attached to any ${this.#what} yet` };
     const out = [condition(r, 'Accepted', accepted.reason === 'Accepted', accepted)];
-    if (refs.length) out.push(condition(r, 'ResolvedRefs', false, { reason: 'BackendNotFound', message: describe(refs) }));
+    // RefNotPermitted (the Gateway API's reason) when any reference is refused.
+    const reason = refs.find((i) => i.reason !== NOT_FOUND)?.reason ?? NOT_FOUND;
+    if (refs.length) out.push(condition(r, 'ResolvedRefs', false, { reason, message: describe(refs) }));
     if (e.overridden.size) out.push(condition(r, 'Overridden', true, { reason: 'Overridden', message: sorted(e.overridden).join('; ') }));
     return out;
   }
@@ -90,6 +98,8 @@ export class PolicyLedger {
     return entry;
   }
 }
+
+const NOT_FOUND = 'BackendNotFound';
 
 /** Messages in a fixed order, whatever order the resources came in. */
 function sorted(messages: Set<string>): string[] {
@@ -106,9 +116,8 @@ function isSet(options: unknown, path: string): boolean {
   return v !== undefined && v !== null;
 }
 
-/** Oldest first (creationTimestamp; none counts as oldest), then namespace/name: the order among equals. */
+/** Oldest first (creationOrder: none counts as oldest), then namespace/name: the order among equals. */
 export function byAge(a: Resource, b: Resource): number {
-  const created = (r: Resource) => (r.metadata.creationTimestamp ? Date.parse(r.metadata.creationTimestamp) : 0);
   const name = (r: Resource) => `${r.metadata.namespace}/${r.metadata.name}`;
-  return created(a) - created(b) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
+  return creationOrder(a) - creationOrder(b) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
 }

@@ -1,6 +1,7 @@
 // Route order within a virtual host, exactly as the Gateway API ranks matches (Envoy takes the first that
 // matches), and what happens to identical matches: the one ranked lower could never be reached, so it is
 // dropped and its route's status says so.
+import type { Resource } from '../api/resource.ts';
 import type { RouteIr, RouteMatchIr, ValueMatchIr } from '../ir/types.ts';
 import type { CompiledMatch, CompiledRoute } from './httproute.ts';
 
@@ -77,18 +78,20 @@ function comparePrecedence(a: Placement, b: Placement): number {
   );
 }
 
-/** Creation time in ms; a route without one (offline translation) ranks as oldest, leaving ties to its name. */
-function created(r: CompiledRoute): number {
-  let ms = createdMs.get(r);
-  if (ms === undefined) {
-    const t = r.resource.metadata.creationTimestamp;
-    ms = t === undefined ? 0 : Date.parse(t);
-    createdMs.set(r, ms); // sorting asks for it O(n log n) times
-  }
-  return ms;
+/**
+ * A resource's creation order for precedence ties, from what the user cannot forge and every controller reads
+ * alike: Consul KV's CreateIndex (ObjectMeta.creationIndex, set by the source). A resource without one (the
+ * watched folder, offline translation) ranks as oldest, leaving ties among them to namespace/name: first-seen
+ * time would differ between controllers and change on a restart. A `creationTimestamp` in the document is
+ * never read: its writer can put any value there.
+ */
+export function creationOrder(r: Pick<Resource, 'metadata'>): number {
+  return r.metadata.creationIndex ?? 0;
 }
 
-const createdMs = new WeakMap<CompiledRoute, number>();
+function created(r: CompiledRoute): number {
+  return creationOrder(r.resource);
+}
 
 function namespacedName(r: CompiledRoute): string {
   return `${r.resource.metadata.namespace}/${r.resource.metadata.name}`;

@@ -6,7 +6,7 @@
 // users apart by the principal ext-auth publishes as dynamic metadata (ir/auth.ts), never by a request header a
 // client could set.
 import type { RateLimitBasic, RateLimitConfigRefs, RateLimitConfigSpec, RateLimitDescriptor, RateLimitSpec } from '../api/ratelimit-types.ts';
-import type { Resource } from '../api/resource.ts';
+import { RATELIMIT_GROUP, type Resource } from '../api/resource.ts';
 import { AUTH_METADATA_NAMESPACE, USER_ID_METADATA_KEY } from '../ir/auth.ts';
 import type { RateLimitActionIr, RateLimitIr, RateLimitPolicyIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
@@ -30,8 +30,8 @@ export const RATE_LIMIT_BASIC: Setting = { name: 'ratelimitBasic', fields: ['rat
 type RateLimitConfig = Resource<RateLimitConfigSpec>;
 /** A RouteOption or VirtualHostOption. */
 type RateLimitOption = Resource<{ options?: { rateLimitConfigs?: RateLimitConfigRefs; ratelimitBasic?: RateLimitBasic } }>;
-/** Reports a problem with a field of an option. */
-export type OptionReport = (option: Resource, field: string, message: string) => void;
+/** Reports a problem with a field of an option (the reason: ResolvedRefs' when it is about a reference). */
+export type OptionReport = (option: Resource, field: string, message: string, reason?: string) => void;
 
 export class RateLimitResolver {
   readonly #index: ResourceIndex;
@@ -73,9 +73,16 @@ export class RateLimitResolver {
   #refsPolicies(option: RateLimitOption, refs: RateLimitConfigRefs['refs'], report: OptionReport): RateLimitPolicyIr[] {
     return refs.flatMap((ref, i) => {
       const namespace = ref.namespace ?? option.metadata.namespace;
+      const field = `spec.options.rateLimitConfigs.refs[${i}]`;
+      // Permission before existence: a refused reference says nothing of the other namespace.
+      const refused = this.#index.refusal(option, { group: RATELIMIT_GROUP, kind: 'RateLimitConfig', namespace, name: ref.name });
+      if (refused) {
+        report(option, field, `${refused.message}; no limit from it applies`, refused.reason);
+        return [];
+      }
       const config = this.#index.rateLimitConfig(namespace, ref.name);
       if (!config) {
-        report(option, `spec.options.rateLimitConfigs.refs[${i}]`, `RateLimitConfig ${namespace}/${ref.name} not found (or never valid); no limit from it applies`);
+        report(option, field, `RateLimitConfig ${namespace}/${ref.name} not found (or never valid); no limit from it applies`);
         return [];
       }
       this.#use(config, option);

@@ -7,7 +7,8 @@ import type { DirectResponseSpec, RouteOptionSpec, UpstreamGroupSpec, UpstreamSp
 import type { RateLimitConfigSpec } from '../api/ratelimit-types.ts';
 import { fieldSource, GATEWAY_GROUP, GLOO_ENTERPRISE_GROUP, GLOO_GATEWAY_GROUP, GLOO_GROUP, groupOf, RATELIMIT_GROUP, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import { formatSource, type FieldProblem } from '../lib/errors.ts';
-import { referencePermission, type RefPermission } from './reference-grants.ts';
+import { pkiRolePermission, type PkiRoleGrant, type PkiRolePermission } from './pki-roles.ts';
+import { referencePermission, referenceRefusal, type RefRefusal } from './reference-grants.ts';
 
 export interface ResourceIndex {
   classes: Resource<GatewayClassSpec>[];
@@ -32,12 +33,21 @@ export interface ResourceIndex {
   rateLimitConfig(namespace: string, name: string): Resource<RateLimitConfigSpec> | undefined;
   /** A namespace's labels, with the `kubernetes.io/metadata.name` label Kubernetes gives every namespace. */
   namespaceLabels(namespace: string): Record<string, string>;
-  /** Whether a reference across namespaces is permitted by a ReferenceGrant (always within one namespace). */
-  permits: RefPermission;
+  /**
+   * Why a reference from `referrer` (its own group and kind, its namespace) is refused: no ReferenceGrant in
+   * the target's namespace permits it; undefined when permitted (always within one namespace). The one check
+   * every cross-namespace reference goes through, before the target is looked up.
+   */
+  refusal: RefRefusal;
+  /** Whether the controller's list (pki-roles.ts) lets a namespace use a Vault PKI role. */
+  pkiRolePermitted: PkiRolePermission;
 }
 
-/** Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy. */
-export function indexResources(resources: Resource[], problems: FieldProblem[]): ResourceIndex {
+/**
+ * Groups the resources by kind; a resource seen twice (same kind, namespace and name) keeps its first copy.
+ * `pkiRoles` is the controller's list of who may use which Vault PKI role (default: pki-roles.ts).
+ */
+export function indexResources(resources: Resource[], problems: FieldProblem[], pkiRoles?: readonly PkiRoleGrant[]): ResourceIndex {
   const byKey = new Map<string, Resource>();
   for (const r of resources) {
     const first = byKey.get(resourceKey(r));
@@ -79,7 +89,8 @@ export function indexResources(resources: Resource[], problems: FieldProblem[]):
     rateLimitConfigs,
     rateLimitConfig: (namespace, name) => rateLimitConfigByName.get(`${namespace}/${name}`),
     namespaceLabels: (namespace) => ({ ...namespaces.get(namespace), 'kubernetes.io/metadata.name': namespace }),
-    permits: referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant')),
+    refusal: referenceRefusal(referencePermission(ofKind<ReferenceGrantSpec>(GATEWAY_GROUP, 'ReferenceGrant'))),
+    pkiRolePermitted: pkiRolePermission(pkiRoles),
   };
 }
 

@@ -1,12 +1,14 @@
 // RouteOptions (Gloo's gateway.solo.io/v1) on HTTPRoute rules, attached by an ExtensionRef filter of the rule or
 // by the option's targetRefs. Precedence, setting by setting: the HTTPRoute's own fields and filters win; then
 // ExtensionRef-attached options (in filter order); then targetRefs naming the rule (sectionName), then those
-// naming the whole route, oldest first. An option never breaks a rule: what cannot be applied is reported and
-// the rule serves without it.
+// naming the whole route, oldest first. What cannot be applied is reported and the rule serves without it,
+// except what fails closed: an ExtensionRef naming no (valid) RouteOption answers 500 (the Gateway API's rule
+// for a filter that cannot be resolved: it might have carried auth), and an `extauth` whose AuthConfig does
+// not resolve (missing, or refused for want of a ReferenceGrant) answers 403, never serves unchecked.
 import { protoDurationMs } from '../api/duration.ts';
 import type { GRPCRouteRule, HTTPRouteRule, RouteSpec } from '../api/gateway-types.ts';
 import type { RouteOptionSpec } from '../api/gloo-types.ts';
-import { resourceId, type Resource } from '../api/resource.ts';
+import { GLOO_GROUP, resourceId, type Resource } from '../api/resource.ts';
 import type { ForwardActionIr, MirrorIr, RouteIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import type { AuthConfigResolver } from './auth-configs.ts';
@@ -16,6 +18,7 @@ import type { Filters } from './filters.ts';
 import { bufferOf, corsOf, faultsOf, hashPolicyOf, headerPoliciesOf, REQUEST_HEADERS, RESPONSE_HEADERS, retryOf, rewriteOf } from './gloo-options.ts';
 import { byAge, PolicyLedger, type Setting } from './policies.ts';
 import { RATE_LIMIT_BASIC, RATE_LIMIT_CONFIGS, type RateLimitResolver } from './rate-limits.ts';
+import { REF_NOT_PERMITTED } from './reference-grants.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
 import type { StatusEntry } from './status.ts';
 
@@ -29,8 +32,10 @@ export type ForwardOptions = Pick<ForwardActionIr, 'mirrors' | 'timeouts' | 'ret
 export interface RuleOptions {
   policies: RoutePolicies;
   forward: ForwardOptions;
-  /** ExtensionRefs of the rule that name no (valid) RouteOption. */
+  /** ExtensionRefs of the rule that name no (valid) RouteOption, and an `extauth` that does not resolve. */
   issues: BackendIssue[];
+  /** The status the rule answers with instead of serving, when an option it needs does not resolve. */
+  deny?: 403 | 500;
 }
 
 /** What the rule itself sets for a setting, when it does: the HTTPRoute then wins. */
@@ -88,7 +93,7 @@ export class RouteOptionResolver {
     const issues: BackendIssue[] = [];
     const byRef = filters.optionRefs.flatMap(({ field, name }) => {
       const option = this.#index.routeOption(route.metadata.namespace, name);
-      if (!option) issues.push({ field, reason: 'RouteOptionNotFound', message: `RouteOption ${route.metadata.namespace}/${name} not found (or never valid); the rule serves without it` });
+      if (!option) issues.push({ field, reason: 'RouteOptionNotFound', message: `RouteOption ${route.metadata.namespace}/${name} not found (or never valid); the rule answers 500 until it exists` });
       return option ? [option] : [];
     });
     const ordered = [...new Set([...byRef, ...this.#targetsOf(route, rule.name)])];
@@ -96,10 +101,21 @@ export class RouteOptionResolver {
     const own = route.kind === 'HTTPRoute' ? (rule as HTTPRouteRule) : {};
     const winners = this.#ledger.settle(ordered, where, SETTINGS, (s) => (s.own?.(own, filters) ? `the HTTPRoute's ${s.what}` : undefined));
     const pick = (name: string) => winners.get(name)?.spec.options;
-    const rateLimits = this.#rateLimits.policies(winners, (option, field, message) => this.#report(option as RouteOption, field, message));
+    const rateLimits = this.#rateLimits.policies(winners, (option, field, message, reason) => this.#report(option as RouteOption, field, message, reason));
     const authOption = winners.get('extauth');
-    const auth = authOption && this.#auth.ref(authOption, authOption.spec.options?.extauth, where, (f, m) => this.#report(authOption, f, m));
-    return { policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }), ...(auth && { auth }) }, forward: this.#forwardOf(route, winners), issues };
+    const auth = authOption && this.#auth.use(authOption, authOption.spec.options?.extauth, where, (f, m, r) => this.#report(authOption, f, m, r));
+    if (auth && 'unresolved' in auth) {
+      const message = `extauth of ${resourceId(authOption as RouteOption)} does not resolve (${auth.unresolved.message}); requests matching this rule are denied (403)`;
+      issues.push({ field: `spec.rules[${ruleIndex}]`, reason: 'AuthConfigNotResolved', message });
+    }
+    const ref = auth && 'ref' in auth ? auth.ref : undefined;
+    const deny = issues.some((i) => i.reason === 'RouteOptionNotFound') ? 500 : auth && 'unresolved' in auth ? 403 : undefined;
+    return {
+      policies: { ...policiesOf(pick), ...(rateLimits.length && { rateLimits }), ...(ref && { auth: ref }) },
+      forward: this.#forwardOf(route, winners),
+      issues,
+      ...(deny && { deny }),
+    };
   }
 
   statuses(): StatusEntry[] {
@@ -122,13 +138,19 @@ export class RouteOptionResolver {
     };
   }
 
-  /** Gloo's percentage defaults to 0; an Upstream that does not exist is reported on the option, and not mirrored to. */
+  /**
+   * Gloo's percentage defaults to 0; an Upstream that does not exist, or in another namespace that grants the
+   * option no ReferenceGrant, is reported on the option, and not mirrored to.
+   */
   #shadowOf(route: Resource<RouteSpec>, option: RouteOption | undefined): MirrorIr | undefined {
     const shadowing = option?.spec.options?.shadowing;
     if (!option || !shadowing) return undefined;
     const namespace = shadowing.upstream.namespace ?? option.metadata.namespace;
-    if (!this.#index.upstream(namespace, shadowing.upstream.name)) {
-      this.#report(option, 'spec.options.shadowing.upstream', `Upstream ${namespace}/${shadowing.upstream.name} not found; nothing is shadowed`);
+    const { name } = shadowing.upstream;
+    const refused = this.#index.refusal(option, { group: GLOO_GROUP, kind: 'Upstream', namespace, name });
+    const missing = !refused && !this.#index.upstream(namespace, name) ? `Upstream ${namespace}/${name} not found` : undefined;
+    if (refused || missing) {
+      this.#report(option, 'spec.options.shadowing.upstream', `${refused?.message ?? missing}; nothing is shadowed`, refused?.reason);
       return undefined;
     }
     const cluster = upstreamClusterName(namespace, shadowing.upstream.name, backendProtocol(route));
@@ -151,7 +173,8 @@ export class RouteOptionResolver {
       const field = `spec.targetRefs[${i}]`;
       const route = this.#index.routes.find((r) => r.kind === 'HTTPRoute' && r.metadata.namespace === namespace && r.metadata.name === ref.name);
       if (ref.namespace !== undefined && ref.namespace !== namespace) {
-        this.#report(option, field, `a RouteOption applies only to HTTPRoutes of its own namespace (${namespace}), not ${ref.namespace}`);
+        // Never across namespaces, grant or not (Gloo's targetRefs are local): checked before any lookup.
+        this.#report(option, field, `a RouteOption applies only to HTTPRoutes of its own namespace (${namespace}), not ${ref.namespace}`, REF_NOT_PERMITTED);
       } else if (!route) {
         this.#report(option, field, `HTTPRoute ${namespace}/${ref.name} not found`);
       } else if (ref.sectionName !== undefined && !(route.spec.rules ?? []).some((r) => r.name === ref.sectionName)) {
@@ -164,11 +187,11 @@ export class RouteOptionResolver {
   }
 
   /** Once per option, field and message, however many rules run into it. */
-  #report(option: RouteOption, field: string, message: string): void {
+  #report(option: RouteOption, field: string, message: string, reason?: string): void {
     const key = `${resourceId(option)}|${field}|${message}`;
     if (this.#reported.has(key)) return;
     this.#reported.add(key);
-    this.#ledger.issue(option, field, message);
+    this.#ledger.issue(option, field, message, reason);
     this.#problems.push(problemAt(option, field, message));
   }
 }

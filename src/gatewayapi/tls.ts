@@ -4,7 +4,7 @@
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { GatewayListener, SecretObjectReference } from '../api/gateway-types.ts';
-import { GATEWAY_GROUP, type Resource } from '../api/resource.ts';
+import type { Resource } from '../api/resource.ts';
 import type { SecretIr, TlsChainIr, TlsVersionIr } from '../ir/types.ts';
 import { checkKeyPair } from '../lib/certificates.ts';
 import type { FieldProblem } from '../lib/errors.ts';
@@ -82,8 +82,9 @@ export function checkListenerTls(gw: Resource, spec: GatewayListener, field: str
     }
   };
   (spec.tls?.certificateRefs ?? []).forEach((ref, i) => use(resolveCertificate(gw, ref, index), `${field}.tls.certificateRefs[${i}]`));
-  const pki = pkiRequest(gw, spec);
+  const pki = pkiRequest(gw, spec, index.pkiRolePermitted);
   if (pki.request) use(resolvePkiCertificate(pki.request, index), `${field}.tls.options`);
+  else if (pki.refused) use(pki.refused, `${field}.tls.options`);
   else if (!spec.tls?.certificateRefs?.length) use({ reason: 'InvalidCertificateRef', message: `no certificate: name one in tls.certificateRefs or ask Vault PKI for one (${PKI_OPTIONS.role})` }, `${field}.tls`);
   if (spec.hostname && secrets.length && !names.some((n) => certificateCovers(n, spec.hostname as string))) {
     problems.push(problemAt(gw, `${field}.hostname`, `no certificate of this listener is for ${spec.hostname} (they are for ${names.join(', ') || 'no DNS name'}); clients will reject it`));
@@ -107,10 +108,8 @@ function resolveCertificate(gw: Resource, ref: SecretObjectReference, index: Res
   const kind = ref.kind ?? 'Secret';
   const namespace = ref.namespace ?? gw.metadata.namespace;
   const target = `${kind} ${namespace}/${ref.name}`;
-  const from = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gw.metadata.namespace };
-  if (!index.permits(from, { group, kind, namespace, name: ref.name })) {
-    return { reason: 'RefNotPermitted', message: `${target} is in another namespace, and no ReferenceGrant there lets Gateways of namespace ${gw.metadata.namespace} refer to it` };
-  }
+  const refused = index.refusal(gw, { group, kind, namespace, name: ref.name });
+  if (refused) return refused;
   if (group !== '' || kind !== 'Secret') {
     return { reason: 'InvalidCertificateRef', message: `${target} (group ${group || 'core'}): certificates come from core Secrets (group "", kind Secret)` };
   }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goldenSuite } from '../../test/support/golden.ts';
 import { parseDocuments } from '../api/parse.ts';
+import type { Resource } from '../api/resource.ts';
 import { watchesOf } from '../ir/endpoints.ts';
 import { redactSecrets } from '../ir/redact.ts';
 import { formatProblem } from '../lib/errors.ts';
@@ -14,13 +15,21 @@ const TESTDATA = join(import.meta.dirname, 'testdata');
 
 // Input: resource documents, as a user writes them, and the TLS Secrets of testdata/secrets (throwaway
 // certificates); output: the IR (private keys redacted), every status, and every problem (the parser's and
-// the translator's) as `portico validate` prints them.
+// the translator's) as `portico validate` prints them. A document annotated CREATE_INDEX stands for a Consul KV
+// key created at that index (the source, not the document, sets creationIndex).
 goldenSuite(TESTDATA, async (input, inputPath) => {
   const parsed = parseDocuments(input, { file: basename(inputPath) });
   const secrets = await readSecrets(join(TESTDATA, 'secrets'));
-  const { ir, statuses, problems } = translate([...parsed.resources, ...secrets]);
+  const { ir, statuses, problems } = translate([...parsed.resources.map(asKvKey), ...secrets]);
   return { ir: redactSecrets(ir), statuses, problems: [...parsed.rejected.flatMap((r) => r.problems), ...problems].map(formatProblem) };
 });
+
+const CREATE_INDEX = 'test.portico.dev/consul-create-index';
+
+function asKvKey(r: Resource): Resource {
+  const index = r.metadata.annotations?.[CREATE_INDEX];
+  return index === undefined ? r : { ...r, metadata: { ...r.metadata, creationIndex: Number(index) } };
+}
 
 function resourcesOf(name: string) {
   return parseDocuments(readFileSync(join(TESTDATA, name), 'utf8'), { file: name }).resources;

@@ -11,6 +11,7 @@ import { buildGatewayIr } from './build.ts';
 import { acceptClasses, gatewayContexts, gatewayStatus, isProgrammed, type GatewayContext } from './gateway.ts';
 import { compileRoute, directResponseStatus, type CompiledRoute } from './httproute.ts';
 import { mergeRequests } from './pki.ts';
+import type { PkiRoleGrant } from './pki-roles.ts';
 import type { Drop } from './precedence.ts';
 import { problemAt, indexResources, type ResourceIndex } from './resources.ts';
 import { RateLimitResolver } from './rate-limits.ts';
@@ -30,6 +31,8 @@ export const DEFAULT_CONTROLLER_NAME = 'portico.dev/gateway-controller';
 export interface TranslateOptions {
   /** GatewayClasses with this controllerName are ours; default DEFAULT_CONTROLLER_NAME. */
   controllerName?: string;
+  /** Who may use which Vault PKI role (portico.yaml `secrets.vault.pki.roles`); default DEFAULT_PKI_ROLES. */
+  pkiRoles?: readonly PkiRoleGrant[];
 }
 
 export interface TranslateResult {
@@ -51,7 +54,7 @@ interface AttachedRoute {
 export function translate(resources: Resource[], opts: TranslateOptions = {}): TranslateResult {
   const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const problems: FieldProblem[] = [];
-  const index = indexResources(resources, problems);
+  const index = indexResources(resources, problems, opts.pkiRoles);
   const classes = acceptClasses(index, controllerName);
   const gateways = gatewayContexts(index, classes.names, problems);
   const rateLimits = new RateLimitResolver(index);
@@ -85,7 +88,7 @@ export function translate(resources: Resource[], opts: TranslateOptions = {}): T
 
 function certificateRequests(index: ResourceIndex, gateways: GatewayContext[]): CertificateRequest[] {
   const listeners = gateways.flatMap((g) => g.listeners.flatMap((l) => (l.tls?.certificateRequest && !l.refused ? [l.tls.certificateRequest] : [])));
-  const upstreams = index.upstreams.flatMap((u) => upstreamCertificateRequest(u) ?? []);
+  const upstreams = index.upstreams.flatMap((u) => upstreamCertificateRequest(u, index) ?? []);
   return mergeRequests([...listeners, ...upstreams]);
 }
 

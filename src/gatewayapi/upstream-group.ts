@@ -1,12 +1,13 @@
 // Gloo's UpstreamGroup: a weighted set of Upstreams that a route's backendRef can name as one backend.
-// A destination whose Upstream is missing keeps its share of the traffic, answered with 500 like any other
-// invalid backend, so the other destinations' shares stay what the user wrote.
+// A destination whose Upstream is missing, or in another namespace that grants the group no ReferenceGrant,
+// keeps its share of the traffic, answered with 500 like any other invalid backend, so the other
+// destinations' shares stay what the user wrote.
 import type { UpstreamGroupSpec } from '../api/gloo-types.ts';
-import type { Resource } from '../api/resource.ts';
+import { GLOO_GROUP, type Resource } from '../api/resource.ts';
 import type { SubsetIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { problemAt, type ResourceIndex } from './resources.ts';
-import { condition, statusEntry, type StatusEntry } from './status.ts';
+import { condition, statusEntry, type Because, type StatusEntry } from './status.ts';
 import { checkSubset } from './subsets.ts';
 import { upstreamClusterName, type BackendProtocol } from './upstream.ts';
 
@@ -24,53 +25,59 @@ interface Destination {
   namespace: string;
   name: string;
   weight: number;
-  found: boolean;
+  /** Why the destination cannot be used (RefNotPermitted, BackendNotFound); undefined: it can. */
+  problem?: Because;
   subset?: SubsetIr;
   /** Why the destination's `subset` is not used. */
   subsetProblem?: string;
 }
 
-/** The destinations with traffic (weight above 0), each with whether its Upstream exists. */
+/** The destinations with traffic (weight above 0), each with why it cannot be used, if so. */
 function destinations(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): Destination[] {
   return group.spec.destinations.flatMap((d, i) => {
     const weight = d.weight ?? 0;
     if (weight === 0) return [];
     // An unset namespace is the group's own, as in Gloo.
     const { name, namespace = group.metadata.namespace } = d.destination.upstream;
+    const field = `spec.destinations[${i}].destination.upstream`;
+    // Permission before existence, so a refused destination says nothing of the other namespace.
+    const refused = index.refusal(group, { group: GLOO_GROUP, kind: 'Upstream', namespace, name });
+    if (refused) return [{ field, namespace, name, weight, problem: refused }];
     const upstream = index.upstream(namespace, name);
-    const subset = upstream && d.destination.subset ? checkSubset(d.destination.subset, upstream) : undefined;
-    return [{ field: `spec.destinations[${i}].destination.upstream`, namespace, name, weight, found: upstream !== undefined, ...(subset && ('subset' in subset ? subset : { subsetProblem: subset.problem })) }];
+    if (!upstream) return [{ field, namespace, name, weight, problem: { reason: 'BackendNotFound', message: `Upstream ${namespace}/${name} not found` } }];
+    const subset = d.destination.subset ? checkSubset(d.destination.subset, upstream) : undefined;
+    return [{ field, namespace, name, weight, ...(subset && ('subset' in subset ? subset : { subsetProblem: subset.problem })) }];
   });
 }
 
 /** The group's shares, to its Upstreams' clusters of `protocol` (h2c for GRPCRoutes). */
-export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceIndex, protocol: BackendProtocol): { shares: Share[]; missing: string[] } {
+export function groupShares(group: Resource<UpstreamGroupSpec>, index: ResourceIndex, protocol: BackendProtocol): { shares: Share[]; problems: Because[] } {
   const all = destinations(group, index);
   const of = all.reduce((sum, d) => sum + d.weight, 0);
   return {
-    shares: all.map((d) => ({ ...(d.found && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of, ...(d.subset && { subset: d.subset }) })),
-    missing: all.filter((d) => !d.found).map(missingMessage),
+    shares: all.map((d) => ({ ...(!d.problem && { cluster: upstreamClusterName(d.namespace, d.name, protocol) }), weight: d.weight, of, ...(d.subset && { subset: d.subset }) })),
+    problems: all.flatMap((d) => (d.problem ? [{ reason: d.problem.reason, message: problemMessage(d) }] : [])),
   };
 }
 
-function missingMessage(d: Destination): string {
-  return `${d.field}: Upstream ${d.namespace}/${d.name} not found`;
+function problemMessage(d: Destination): string {
+  return `${d.field}: ${d.problem?.message}`;
 }
 
-/** Each missing Upstream and unusable subset, reported on the group itself (the routes using it report a missing Upstream too). */
+/** Each unusable Upstream and subset, reported on the group itself (the routes using it report the Upstream too). */
 export function groupProblems(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): FieldProblem[] {
   return destinations(group, index).flatMap((d) => [
-    ...(d.found ? [] : [problemAt(group, d.field, `Upstream ${d.namespace}/${d.name} not found; its share of the traffic gets a 500`)]),
+    ...(d.problem ? [problemAt(group, d.field, `${d.problem.message}; its share of the traffic gets a 500`)] : []),
     ...(d.subsetProblem ? [problemAt(group, d.field.replace(/upstream$/, 'subset.values'), d.subsetProblem)] : []),
   ]);
 }
 
 export function upstreamGroupStatus(group: Resource<UpstreamGroupSpec>, index: ResourceIndex): StatusEntry {
   const all = destinations(group, index);
-  const missing = all.filter((d) => !d.found);
+  const missing = all.filter((d) => d.problem);
   const badSubsets = all.flatMap((d) => (d.subsetProblem ? [`${d.field.replace(/upstream$/, 'subset')}: ${d.subsetProblem}`] : []));
   const resolved = missing.length
-    ? { reason: 'BackendNotFound', message: missing.map(missingMessage).join('; ') }
+    ? { reason: (missing[0] as Destination).problem?.reason as string, message: missing.map(problemMessage).join('; ') }
     : badSubsets.length
       ? { reason: 'InvalidSubset', message: badSubsets.join('; ') }
       : { reason: 'ResolvedRefs', message: 'all references are resolved' };

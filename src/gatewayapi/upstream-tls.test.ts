@@ -49,7 +49,7 @@ test('Upstream secretRef: client certificate by SDS and the CA from the Secret; 
   const problems = out.problems.map((p) => `${p.resource}: ${p.message}`);
   assert.deepEqual(problems.filter((p) => p.startsWith('Upstream')), [
     'Upstream default/missing: Secret default/nope not found (no secret source has default/nope); the Upstream is not served',
-    'Upstream default/foreign: Secret other/foreign is in another namespace, and no ReferenceGrant there lets Upstreams of namespace default refer to it; the Upstream is not served',
+    'Upstream default/foreign: Secret other/foreign is in another namespace and no ReferenceGrant there permits it (one from gloo.solo.io Upstream in default to core Secret would); the Upstream is not served',
     'Upstream default/no-ca: Secret default/shop has no ca.crt to verify verifySubjectAltName against; the Upstream is not served',
   ]);
   const missing = out.statuses.find((s) => s.id === 'Upstream default/missing')?.status.conditions as { type: string; status: string; reason: string }[];

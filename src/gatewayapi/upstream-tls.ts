@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import type { SecretSpec } from '../api/core-types.ts';
 import type { UpstreamSpec } from '../api/gloo-types.ts';
-import { GLOO_GROUP, type Resource } from '../api/resource.ts';
+import type { Resource } from '../api/resource.ts';
 import type { SecretIr } from '../ir/types.ts';
 import type { FieldProblem } from '../lib/errors.ts';
 import { notIssuedYet, PKI_OPTIONS, upstreamPkiRequest, type PkiAsk } from './pki.ts';
@@ -20,13 +20,13 @@ export type UpstreamSecret = { secret: SecretIr; trustedCa?: string } | { unreso
 
 /** The Upstream's client certificate (secretRef or Vault PKI), or why it cannot have one; undefined: none asked for. */
 export function upstreamClientCertificate(u: Resource<UpstreamSpec>, index: ResourceIndex): UpstreamSecret | undefined {
-  const pki = upstreamPkiRequest(u);
-  return pki.request || pki.problem ? resolvePki(u, pki, index) : resolveSecretRef(u, index);
+  const pki = upstreamPkiRequest(u, index.pkiRolePermitted);
+  return pki.request || pki.problem || pki.refused ? resolvePki(u, pki, index) : resolveSecretRef(u, index);
 }
 
-/** What the Upstream asks Vault PKI for (its annotations), if anything. */
-export function upstreamCertificateRequest(u: Resource<UpstreamSpec>): CertificateRequest | undefined {
-  return upstreamPkiRequest(u).request;
+/** What the Upstream asks Vault PKI for (its annotations), if anything and if its namespace may. */
+export function upstreamCertificateRequest(u: Resource<UpstreamSpec>, index: ResourceIndex): CertificateRequest | undefined {
+  return upstreamPkiRequest(u, index.pkiRolePermitted).request;
 }
 
 /** Why the Upstream's client certificate cannot be used, as a problem on the field at fault. */
@@ -41,6 +41,7 @@ function fail(reason: string, message: string, field = 'spec.sslConfig.secretRef
 
 function resolvePki(u: Resource<UpstreamSpec>, pki: PkiAsk, index: ResourceIndex): UpstreamSecret {
   const at = 'metadata.annotations';
+  if (pki.refused) return fail(pki.refused.reason, pki.refused.message, at);
   if (!pki.request) return fail('UnsupportedValue', pki.problem ?? '', at);
   if (u.spec.sslConfig?.secretRef || u.spec.sslConfig?.sslFiles?.tlsCert) return fail('UnsupportedValue', `${PKI_OPTIONS.role} and sslConfig.secretRef or sslFiles.tlsCert are alternatives (one client certificate)`, at);
   const secret = index.secret(pki.request.namespace, pki.request.secretName);
@@ -53,9 +54,8 @@ function resolveSecretRef(u: Resource<UpstreamSpec>, index: ResourceIndex): Upst
   if (!ref) return undefined;
   const namespace = ref.namespace ?? u.metadata.namespace;
   const target = `Secret ${namespace}/${ref.name}`;
-  if (!index.permits({ group: GLOO_GROUP, kind: 'Upstream', namespace: u.metadata.namespace }, { group: '', kind: 'Secret', namespace, name: ref.name })) {
-    return fail('RefNotPermitted', `${target} is in another namespace, and no ReferenceGrant there lets Upstreams of namespace ${u.metadata.namespace} refer to it`);
-  }
+  const refused = index.refusal(u, { group: '', kind: 'Secret', namespace, name: ref.name });
+  if (refused) return fail(refused.reason, refused.message);
   const secret = index.secret(namespace, ref.name);
   if (!secret) return fail('InvalidCertificateRef', `${target} not found (no secret source has ${namespace}/${ref.name})`);
   return usableClientSecret(u, secret, target, 'spec.sslConfig.secretRef');

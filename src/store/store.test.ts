@@ -16,20 +16,29 @@ function collect(store: ResourceStore): StoreSnapshot[] {
   return seen;
 }
 
-test('generation rises on each spec change only; creationTimestamp is kept', () => {
-  let clock = 1000;
-  const store = new ResourceStore({ now: () => new Date(clock) });
+test('generation rises on each spec change only', () => {
+  const store = new ResourceStore();
   const seen = collect(store);
   store.update('dir', { resources: [route('a', { x: 1 })], rejected: [] });
   store.flush();
-  clock = 2000;
   store.update('dir', { resources: [route('a', { x: 1 })], rejected: [] });
   store.flush();
   store.update('dir', { resources: [route('a', { x: 2 })], rejected: [] });
   store.flush();
   assert.deepEqual(seen.map((s) => s.resources[0]?.metadata.generation), [1, 1, 2]);
-  assert.deepEqual(new Set(seen.map((s) => s.resources[0]?.metadata.creationTimestamp)), new Set([new Date(1000).toISOString()]));
   assert.deepEqual(seen.map((s) => s.version), [1, 2, 3]);
+});
+
+test('a creation order is kept only from a source that vouches for it (Consul KV CreateIndex), never from the document', () => {
+  const withOrder = (name: string, creationIndex: number): Resource => ({ ...route(name, {}), metadata: { name, namespace: 'default', generation: 5, creationIndex, creationTimestamp: '2000-01-01T00:00:00Z' } });
+  const store = new ResourceStore();
+  const seen = collect(store);
+  store.update('dir', { resources: [withOrder('folder', 1)], rejected: [] });
+  store.update('consulKv', { resources: [withOrder('kv', 42)], rejected: [], ownMetadata: true });
+  store.flush();
+  const byName = new Map(seen[0]?.resources.map((r) => [r.metadata.name, r.metadata]));
+  assert.equal(byName.get('folder')?.creationIndex, undefined, 'a folder resource has no creation order');
+  assert.equal(byName.get('kv')?.creationIndex, 42);
 });
 
 test('a rejected new version keeps the last good one; deleting it removes it', () => {
@@ -102,7 +111,7 @@ test('a source that owns its generations (Consul KV: ModifyIndex) has them kept:
   const generations = (store: ResourceStore, ...snaps: Resource[][]) => {
     const seen = collect(store);
     for (const resources of snaps) {
-      store.update('consulKv', { resources, rejected: [], ownGenerations: true });
+      store.update('consulKv', { resources, rejected: [], ownMetadata: true });
       store.flush();
     }
     return seen.map((s) => s.resources[0]?.metadata.generation);
@@ -110,7 +119,7 @@ test('a source that owns its generations (Consul KV: ModifyIndex) has them kept:
   // One store saw three writes of the key, another (a second controller, or this one restarted) only the last.
   assert.deepEqual(generations(new ResourceStore(), [kv({ x: 1 }, 17)], [kv({ x: 2 }, 23)], [kv({ x: 2 }, 31)]), [17, 23, 31], 'every write of the key counts');
   assert.deepEqual(generations(new ResourceStore(), [kv({ x: 2 }, 31)]), [31]);
-  // Without ownGenerations a value's own generation is not trusted: the store counts.
+  // Without ownMetadata a value's own generation is not trusted: the store counts.
   const counted = new ResourceStore();
   const seen = collect(counted);
   counted.update('dir', { resources: [kv({ x: 1 }, 99)], rejected: [] });
@@ -122,10 +131,10 @@ test('a rejected new version of a source-owned resource keeps the last good one 
   const store = new ResourceStore();
   const seen = collect(store);
   const good: Resource = { ...route('a', { x: 1 }), metadata: { name: 'a', namespace: 'default', generation: 40 } };
-  store.update('consulKv', { resources: [good], rejected: [], ownGenerations: true });
+  store.update('consulKv', { resources: [good], rejected: [], ownMetadata: true });
   store.flush();
   const rejected = { id: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'a' }, source: { key: 'portico/x' }, problems: [{ message: 'bad' }] };
-  store.update('consulKv', { resources: [], rejected: [rejected], ownGenerations: true });
+  store.update('consulKv', { resources: [], rejected: [rejected], ownMetadata: true });
   store.flush();
   assert.deepEqual(seen.map((s) => s.resources[0]?.metadata.generation), [40, 40]);
 });

@@ -1,8 +1,9 @@
-// Merges what the sources publish, keeps each resource's generation and first-seen time, keeps the last
-// good version of a resource whose new version was rejected, and emits versioned snapshots: a lone edit at
-// once, a burst debounced (hold-off) but never later than a maximum delay, so a stream of edits cannot
-// starve the gateways. A source that owns its generations (Consul KV: ModifyIndex, the same on every
-// controller and across restarts) has them kept; for the others the store counts spec changes in memory.
+// Merges what the sources publish, keeps each resource's generation, keeps the last good version of a
+// resource whose new version was rejected, and emits versioned snapshots: a lone edit at once, a burst
+// debounced (hold-off) but never later than a maximum delay, so a stream of edits cannot starve the gateways.
+// A source that owns its metadata (Consul KV: ModifyIndex as generation, CreateIndex as creation order, the
+// same on every controller and across restarts) has it kept; for the others the store counts spec changes in
+// memory, and removes any creation order (only a source may vouch for one: docs/security.md).
 import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
 import type { Rejected } from '../api/parse.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
@@ -17,19 +18,16 @@ export interface StoreSnapshot {
 export interface StoreOptions {
   holdOffMs?: number;
   maxDelayMs?: number;
-  now?: () => Date;
 }
 
 interface Tracked {
   specHash: string;
   generation: number;
-  creationTimestamp: string;
 }
 
 export class ResourceStore {
   readonly #holdOffMs: number;
   readonly #maxDelayMs: number;
-  readonly #now: () => Date;
   readonly #sources = new Map<string, SourceSnapshot>();
   readonly #tracked = new Map<string, Tracked>();
   readonly #lastGood = new Map<string, Resource>();
@@ -37,8 +35,8 @@ export class ResourceStore {
   /** Sources hand back the same objects for unchanged resources, so a hash is computed once per version. */
   readonly #hashes = new WeakMap<Resource, string>();
   readonly #stamped = new WeakMap<Resource, { tracked: Tracked; stamped: Resource }>();
-  /** Resources whose metadata.generation their source set (SourceSnapshot.ownGenerations). */
-  readonly #ownGeneration = new WeakSet<Resource>();
+  /** Resources whose generation and creationIndex their source set (SourceSnapshot.ownMetadata). */
+  readonly #sourceOwned = new WeakSet<Resource>();
   #current?: StoreSnapshot;
   #version = 0;
   #timer?: NodeJS.Timeout;
@@ -49,13 +47,12 @@ export class ResourceStore {
   constructor(opts: StoreOptions = {}) {
     this.#holdOffMs = opts.holdOffMs ?? 20;
     this.#maxDelayMs = opts.maxDelayMs ?? 250;
-    this.#now = opts.now ?? (() => new Date());
   }
 
   /** Replaces everything one source publishes. Sources are merged in the order they first published. */
   update(source: string, snap: SourceSnapshot): void {
-    // Remembered per object, so a last good version kept for a rejected one keeps its source's generation.
-    if (snap.ownGenerations) for (const r of snap.resources) if (r.metadata.generation !== undefined) this.#ownGeneration.add(r);
+    // Remembered per object, so a last good version kept for a rejected one keeps its source's metadata.
+    if (snap.ownMetadata) for (const r of snap.resources) this.#sourceOwned.add(r);
     this.#sources.set(source, snap);
     this.#schedule();
   }
@@ -142,21 +139,24 @@ export class ResourceStore {
     return hash;
   }
 
-  /** Sets generation (the source's own, or bumped on every spec change) and creationTimestamp (first seen). */
+  /**
+   * Sets generation (the source's own, or bumped on every spec change) and keeps creationIndex only where the
+   * source vouches for it.
+   */
   #stamp(key: string, r: Resource): Resource {
     const specHash = this.#specHash(r);
     const prev = this.#tracked.get(key);
-    const own = this.#ownGeneration.has(r) ? r.metadata.generation : undefined;
+    const owned = this.#sourceOwned.has(r);
+    const own = owned ? r.metadata.generation : undefined;
     const tracked: Tracked =
-      prev && prev.specHash === specHash && (own === undefined || prev.generation === own)
-        ? prev
-        : { specHash, generation: own ?? (prev?.generation ?? 0) + 1, creationTimestamp: prev?.creationTimestamp ?? this.#now().toISOString() };
+      prev && prev.specHash === specHash && (own === undefined || prev.generation === own) ? prev : { specHash, generation: own ?? (prev?.generation ?? 0) + 1 };
     this.#tracked.set(key, tracked);
     // The same source object with the same tracking gets the same stamped object back: unchanged resources
     // keep their identity from one snapshot to the next (less garbage, and caches keyed by object hold).
     const cached = this.#stamped.get(r);
     if (cached?.tracked === tracked) return cached.stamped;
-    const stamped = { ...r, metadata: { ...r.metadata, generation: tracked.generation, creationTimestamp: r.metadata.creationTimestamp ?? tracked.creationTimestamp } };
+    const { creationIndex, ...metadata } = r.metadata;
+    const stamped = { ...r, metadata: { ...metadata, generation: tracked.generation, ...(owned && creationIndex !== undefined && { creationIndex }) } };
     this.#stamped.set(r, { tracked, stamped });
     return stamped;
   }

@@ -1,7 +1,8 @@
 // Resources from Consul KV against a real Consul agent (ACLs on, default deny; the controller holds a token
 // made from consul/portico-controller.hcl) and a real Envoy: a PUT of a route is served, a DELETE removes
 // it, a bad key is reported (naming the key) in the status Portico writes back to Consul while the rest
-// serves, the generation is the key's ModifyIndex (the same for a controller started later), and a Consul
+// serves, the generation is the key's ModifyIndex (the same for a controller started later), identical matches
+// go to the key created first (CreateIndex; a creationTimestamp in the value does not count), and a Consul
 // outage under traffic fails no request, still serves an Envoy that connects during it, and heals without a
 // restart.
 import { test } from 'node:test';
@@ -153,6 +154,41 @@ test('Consul KV: a bad key is reported by name in its status while every other r
   assert.equal((await gw.get('/good')).status, 200);
   assert.equal((await gw.get('/mixed')).status, 200, 'the malformed key keeps its last good version');
   assert.equal((await gw.get('/wrong')).status, 404, 'the mismatched value is not served');
+});
+
+/** A route on /same whose answers carry `x-winner: <name>`: which of several identical matches Envoy serves. */
+const contender = (name: string, meta = '') =>
+  routeAt(name, '/same')
+    .replace(`name: ${name}\n`, `name: ${name}\n${meta}`)
+    .replace('backendRefs:', `filters: [{ type: ResponseHeaderModifier, responseHeaderModifier: { set: [{ name: x-winner, value: ${name} }] } }]\n      backendRefs:`);
+
+test('Consul KV: identical matches go to the key created first (CreateIndex), not to a forged creationTimestamp; a controller started later agrees', { timeout: 120_000 }, async (t) => {
+  const consul = await startConsul(t, { acl: true });
+  const gw = await startKvGateway(t, consul);
+  await put(consul, ROUTE_KEY('zz'), contender('zz'));
+  await gw.until('/same', (r) => r.headers['x-winner'] === 'zz');
+  // Younger key, a name that sorts first, and a creationTimestamp claiming to be older than anything: it loses.
+  await put(consul, ROUTE_KEY('aa'), contender('aa', "  creationTimestamp: '1970-01-01T00:00:00Z'\n"));
+  let dropped = '';
+  await waitFor(async () => {
+    dropped = JSON.stringify(await statusIn(consul, 'aa'));
+    return /identical to rule 0 match 0 of HTTPRoute default\/zz/.test(dropped);
+  }, { what: () => `aa's status to say it lost to zz: ${dropped}` });
+  assert.equal((await gw.get('/same')).headers['x-winner'], 'zz');
+  // Editing the older key keeps its CreateIndex: it still wins.
+  await put(consul, ROUTE_KEY('zz'), contender('zz').replace('value: /same } }]', 'value: /same } }, { path: { type: PathPrefix, value: /also } }]'));
+  await gw.until('/also', (r) => r.status === 200);
+  assert.equal((await gw.get('/same')).headers['x-winner'], 'zz');
+
+  // A controller started now (on the same folder) reads both keys at once, and decides the same.
+  const later = new Controller({ ...(await kvOptions(consul)), configDir: gw.configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger });
+  await later.start();
+  t.after(() => later.stop());
+  let problems: string[] = [];
+  await waitFor(async () => {
+    problems = (await (await fetch(`http://127.0.0.1:${later.adminPort}/debug/problems`)).json()) as string[];
+    return problems.some((p) => /HTTPRoute default\/aa: .*identical to rule 0 match 0 of HTTPRoute default\/zz/.test(p));
+  }, { what: () => `the later controller to drop aa's match: ${JSON.stringify(problems)}` });
 });
 
 /** A second Gateway, default/gw2 on the port `second`, for an Envoy that connects later. */

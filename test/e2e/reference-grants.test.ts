@@ -47,7 +47,7 @@ test('a ReferenceGrant permits a cross-namespace backend; deleting it takes effe
     return resolved?.status === 'False';
   }, { what: 'ResolvedRefs False on the route' });
   assert.equal(resolved?.reason, 'RefNotPermitted');
-  assert.match(resolved?.message ?? '', /no ReferenceGrant in backends lets HTTPRoutes from default refer to it/);
+  assert.match(resolved?.message ?? '', /no ReferenceGrant there permits it \(one from gateway.networking.k8s.io HTTPRoute in default to gloo.solo.io Upstream would\)/);
 
   const restored = Date.now();
   await gw.write('grant.yaml', GRANT);

@@ -5,6 +5,9 @@
 // renewals under TLS traffic with no failure while the certificate the client sees changes; broken KV secrets
 // are refused before Envoy; Vault killed → the certificates keep serving, /healthz and /metrics say degraded,
 // the coming expiry is logged; restarted sealed → /healthz says so; unsealed → everything recovers by itself.
+// The controller's PKI role list (secrets.vault.pki.roles) holds for tenants: team-a's Upstream gets its
+// certificate from a role listed for team-a, team-b's naming the same role gets none (Vault's audit log never
+// sees its common name) and its status says why.
 // No secret value ever reaches the log, a status (file or /debug/statuses) or /debug: statuses name the
 // Secret and the Vault path.
 import assert from 'node:assert/strict';
@@ -76,10 +79,22 @@ async function startMtlsServer(t: TestContext, port: number, clientCa: string): 
   t.after(() => new Promise((resolve) => https.close(resolve)));
 }
 
+/** An Upstream of `namespace` asking the controller's PKI role for a client certificate for `commonName`. */
+const tenantUpstream = (namespace: string, commonName: string) => `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata:
+  name: billing
+  namespace: ${namespace}
+  annotations: { portico.dev/vault-pki-role: pki/portico-gateway, portico.dev/vault-pki-common-name: ${commonName} }
+spec:
+  static: { hosts: [{ addr: 127.0.0.1, port: 8443 }] }
+`;
+
 const clientPair = (cn: string) => ({ ...pair(issueCertificate(kvCa, cn, 'extendedKeyUsage=clientAuth')), 'ca.crt': kvCa.cert });
 
 test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, async (t) => {
-  const vault = await startVault(t);
+  const vault = await startVault(t, { audit: true });
   const shopV1 = issue('shop v1', 'shop.example.com');
   await vault.kvPut('portico/default/shop', pair(shopV1));
   await vault.kvPut('portico/default/nokey', { 'tls.crt': shopV1.cert });
@@ -101,12 +116,18 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
       'mtls.yaml': MTLS_UPSTREAM,
       'mtls-pki.yaml': pkiUpstream(rootCa),
       'routes.yaml': ROUTES,
+      'tenants.yaml': [tenantUpstream('team-a', 'billing.team-a.internal'), tenantUpstream('team-b', 'ledger.team-a.internal')].join('---\n'),
       '.secrets/default/dup/tls.crt': dupFile.cert,
       '.secrets/default/dup/tls.key': dupFile.key,
     },
     controller: {
       logger: logs.logger,
-      vault: { address: vault.address, auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId }, kv: { intervalMs: 300 } },
+      vault: {
+        address: vault.address,
+        auth: { method: 'appRole', roleIdFile: vault.files.roleId, secretIdFile: vault.files.secretId },
+        kv: { intervalMs: 300 },
+        pkiRoles: [{ mount: 'pki', role: 'portico-gateway', namespaces: ['default', 'team-a'] }],
+      },
     },
   });
   const get = (sni: string, ca: string) => httpsRequest(gw.ports.HTTPS as number, '/', { servername: sni, host: sni, ca, timeoutMs: 3000 });
@@ -153,6 +174,19 @@ test('Vault KV v2 and PKI certificates served by Envoy', { timeout: 150_000 }, a
   await t.test('mTLS to an upstream with a client certificate Vault PKI issued', async () => {
     await startMtlsServer(t, gw.ports.MTLS_PKI as number, vault.ca.cert);
     assert.equal((await gw.until('/mtls-pki', (r) => r.status === 200)).json?.client, 'gateway.internal');
+  });
+
+  await t.test("a tenant naming a PKI role not listed for its namespace gets no certificate, and its status says why", async () => {
+    const conditions = async (namespace: string) => ((await gw.status(`gloo.solo.io/Upstream/${namespace}/billing`))?.status as { conditions?: { type: string; status: string; reason: string; message: string }[] } | undefined)?.conditions ?? [];
+    await waitFor(async () => (await conditions('team-a')).some((c) => c.type === 'Accepted' && /TLS with a client certificate/.test(c.message)), { what: "team-a's Upstream to have its PKI client certificate" });
+    const refused = (await conditions('team-b')).find((c) => c.type === 'ResolvedRefs');
+    assert.deepEqual([refused?.status, refused?.reason, refused?.message], [
+      'False',
+      'RefNotPermitted',
+      `portico.dev/vault-pki-role "pki/portico-gateway" is not permitted in namespace team-b: the controller's secrets.vault.pki.roles does not list it for team-b, so no certificate is requested; the Upstream is not served`,
+    ]);
+    assert.equal(await vault.audited('pki/issue/', 'billing.team-a.internal'), true, "team-a's request reached Vault (the audit log works)");
+    assert.equal(await vault.audited('pki/issue/', 'ledger.team-a.internal'), false, "team-b's common name never reached Vault");
   });
 
   await t.test('a broken KV secret is refused before Envoy, naming the reference and the key', async () => {

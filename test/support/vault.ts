@@ -18,6 +18,7 @@ import type { CapturedLogs } from './logs.ts';
 import { writeCertificates, type TestCertificates } from './tls.ts';
 
 const SETUP = join(import.meta.dirname, '../../vault/setup.sh');
+const AUDIT_DEVICE = 'portico-test';
 
 export interface VaultServer {
   address: string;
@@ -36,6 +37,11 @@ export interface VaultServer {
   kvPut(path: string, data: Record<string, string>): Promise<void>;
   /** Sets a KV v2 secret's custom_metadata, all of it (`path` below `secret/metadata/`): its Secret's labels. */
   kvLabels(path: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * With `audit`: whether a request to a path starting with `pathPrefix` carried `value` in its data (e.g. a
+   * common name sent to pki/issue/…), read from the server's own audit log, which holds only HMACs of values.
+   */
+  audited(pathPrefix: string, value: string): Promise<boolean>;
 }
 
 /** A free port whose successor is free too: a server puts its cluster listener on port + 1. */
@@ -57,6 +63,8 @@ export interface VaultServerOptions {
   tls?: TestCertificates;
   /** Run vault/setup.sh (default true). */
   setup?: boolean;
+  /** Keep an audit log (declared in the server's config: OpenBao refuses audit devices made by API). */
+  audit?: boolean;
 }
 
 export async function startVault(t: AfterHook, opts: VaultServerOptions = {}): Promise<VaultServer> {
@@ -78,6 +86,7 @@ listener "tcp" {
 api_addr = "${address}"
 cluster_addr = "https://127.0.0.1:${port + 1}"
 disable_mlock = true
+${opts.audit ? `audit "file" "${AUDIT_DEVICE}" {\n  options { file_path = "${join(dir, 'audit.log')}" }\n}` : ''}
 `);
   const api = (method: string, path: string, body?: unknown, token?: string) => call(address, opts.tls, method, path, body, token);
   const start = () =>
@@ -116,6 +125,13 @@ disable_mlock = true
     unseal,
     kvPut: async (path, data) => void (await api('POST', `secret/data/${path}`, { data }, rootToken)),
     kvLabels: async (path, labels) => void (await api('POST', `secret/metadata/${path}`, { custom_metadata: labels }, rootToken)),
+    audited: async (pathPrefix, value) => {
+      assert.ok(opts.audit, 'startVault(t, { audit: true }) keeps the audit log');
+      // Asking for the HMAC is itself audited (with the same HMAC), hence the path filter.
+      const { hash } = await api('POST', `sys/audit-hash/${AUDIT_DEVICE}`, { input: value }, rootToken);
+      const entries = (await readFile(join(dir, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { request?: { path?: string; data?: unknown } });
+      return entries.some((e) => e.request?.path?.startsWith(pathPrefix) && JSON.stringify(e.request.data ?? {}).includes(hash as string));
+    },
   };
 }
 

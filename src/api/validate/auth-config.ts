@@ -1,8 +1,10 @@
 // Gloo's AuthConfig (enterprise.gloo.solo.io/v1) and the `extauth` option, with Gloo's field names. Auth kinds
 // Portico does not implement are named with the reason; cross-field rules check step names and booleanExpr.
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { parseExpr, stepsOf } from '../../extauth/expr.ts';
 import { PROTO_DURATION_PATTERN } from '../duration.ts';
-import { headerName, namespaceName, objectName, qualifiedName, labelValue } from './common.ts';
+import { controlCharProblem, headerName, namespaceName, objectName, qualifiedName, labelValue } from './common.ts';
 import { bool, int, list, map, obj, required, str, unsupported, type ObjectSchema, type Rule } from './schema.ts';
 
 const duration = str({ pattern: PROTO_DURATION_PATTERN, patternName: 'duration (seconds with an "s": 5s, 0.25s)' });
@@ -31,7 +33,8 @@ const oneUserSource: Rule = (b: { apr?: unknown; htpasswd?: unknown }, report) =
 
 const basicAuth = obj(
   {
-    realm: str({ maxLength: 256, check: (r) => (r.includes('"') ? 'must not contain "' : undefined) }),
+    // Sent back in the WWW-Authenticate header.
+    realm: str({ maxLength: 256, check: (r) => (r.includes('"') ? 'must not contain "' : controlCharProblem(r)) }),
     apr: obj({ users: required(map(userName, obj({ salt: required(aprText(1, 8)), hashedPassword: required(aprText(22, 22)) }))) }),
     htpasswd: obj({ secretRef: required(objectRef), key: str({ minLength: 1 }) }),
     encryption: unsupported('basicAuth.encryption/userList (Gloo 1.17) are not supported by Portico yet; use apr.users or htpasswd'),
@@ -57,16 +60,36 @@ const apiKeyAuth = obj(
   oneKeySource,
 );
 
-const jwks = str({
-  minLength: 1,
-  check: (k) => {
+/**
+ * A local JWKS, read the way the ext-auth service reads it (jose's createLocalJWKSet: a bad document would make
+ * the service refuse the whole configuration it is sent), and each public key parsed by Node's crypto, which
+ * WebCrypto's importKey (what jose calls, asynchronously, when a token names the key) parses it with.
+ */
+const jwks = str({ minLength: 1, check: jwksProblem });
+
+function jwksProblem(text: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return 'must be a JWKS document in JSON ({"keys": [...]}); PEM keys are not supported';
+  }
+  try {
+    createLocalJWKSet(doc as JSONWebKeySet);
+  } catch (err) {
+    return `is not a JWKS jose can read (${(err as Error).message}): it must be {"keys": [<JWK objects>]}`;
+  }
+  const keys = (doc as JSONWebKeySet).keys;
+  for (const [i, key] of keys.entries()) {
+    if (key.kty === 'oct') continue; // a shared secret, not a public key
     try {
-      return Array.isArray((JSON.parse(k) as { keys?: unknown }).keys) ? undefined : 'must be a JWKS document ({"keys": [...]})';
-    } catch {
-      return 'must be a JWKS document in JSON ({"keys": [...]}); PEM keys are not supported';
+      createPublicKey({ key: key as JsonWebKey, format: 'jwk' });
+    } catch (err) {
+      return `keys[${i}] cannot be imported as a public key (${(err as Error).message})`;
     }
-  },
-});
+  }
+  return undefined;
+}
 
 const oneJwks: Rule = (j: { remote?: unknown; local?: unknown }, report) => {
   if (Boolean(j.remote) === Boolean(j.local)) report([], 'set exactly one of remote and local');

@@ -60,6 +60,24 @@ export const headerName = str({
   maxLength: 256,
 });
 
+/**
+ * A header a route adds, sets or removes. Envoy refuses to modify `Host` and the `:`-prefixed pseudo-headers
+ * (HeaderParser: ":-prefixed or host headers may not be modified"), and NACKs the whole route configuration.
+ */
+export const modifiableHeaderName = str({
+  ...headerName,
+  check: (name) =>
+    name.toLowerCase() === 'host'
+      ? 'Envoy does not let a route modify the Host header: use URLRewrite hostname (Gateway API) or hostRewrite (RouteOption)'
+      : undefined,
+});
+
+/** What Envoy refuses in any header value (PGV HTTP_HEADER_VALUE) and in anything it puts in one: NUL, CR and LF. */
+export const controlCharProblem = (v: string): string | undefined => (/[\0\r\n]/.test(v) ? 'must not contain NUL, CR or LF characters' : undefined);
+
+/** A header value (or a path, a host) Envoy sends as it is. */
+export const headerValue = (maxLength: number, minLength = 0) => str({ minLength, maxLength, check: controlCharProblem });
+
 /** The HTTP methods of the Gateway API's `HTTPMethod`. */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 

@@ -1,6 +1,8 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
-import { backendObjectReference, group, HTTP_METHODS, headerName, kindName, objectName, portNumber, preciseHostname } from './common.ts';
+import { backendObjectReference, group, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, objectName, portNumber, preciseHostname } from './common.ts';
+import { originRegex } from '../../xds/translator/cors.ts';
+import { re2Problem } from './regex.ts';
 import { bool, distinct, int, list, obj, oneOf, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 
 /** Each filter type and the field that carries its configuration. */
@@ -17,7 +19,7 @@ const CONFIG_FIELD = {
 /** Only these may appear more than once in one filter list. */
 const REPEATABLE = ['RequestMirror', 'ExtensionRef'];
 
-const httpHeader = obj({ name: required(headerName), value: required(str({ minLength: 1, maxLength: 4096 })) });
+const httpHeader = obj({ name: required(modifiableHeaderName), value: required(headerValue(4096, 1)) });
 
 /** "Only one action for a given header name is permitted" (names compare case-insensitively). */
 const oneActionPerHeader: Rule = (m: { set?: { name: string }[]; add?: { name: string }[]; remove?: string[] }, report) => {
@@ -38,7 +40,7 @@ const headerModifier = obj(
   {
     set: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
     add: list(httpHeader, { max: 16 }, uniqueBy('name', 'header name')),
-    remove: list(headerName, { max: 16 }),
+    remove: list(modifiableHeaderName, { max: 16 }),
   },
   oneActionPerHeader,
 );
@@ -55,8 +57,9 @@ const valueFitsModifierType: Rule = (p: Record<string, unknown>, report) => {
 const pathModifier = obj(
   {
     type: required(oneOf('ReplaceFullPath', 'ReplacePrefixMatch')),
-    replaceFullPath: str({ maxLength: 1024 }),
-    replacePrefixMatch: str({ maxLength: 1024 }),
+    // Envoy takes both as header values (path_redirect, prefix_rewrite…): no NUL, CR or LF.
+    replaceFullPath: headerValue(1024),
+    replacePrefixMatch: headerValue(1024),
   },
   valueFitsModifierType,
 );
@@ -91,6 +94,8 @@ const corsOrigin = str({
   pattern: /^\*$|^https?:\/\/(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)(:[0-9]{1,5})?$/,
   patternName: 'origin (http or https://host[:port], where the host may start with "*."; or "*" alone)',
   maxLength: 253,
+  // Envoy matches each origin with an RE2 regex made of it, which must fit its program size.
+  check: (o) => re2Problem(originRegex(o)),
 });
 
 const cors = obj({

@@ -1,8 +1,10 @@
 // Gloo's RouteOption and VirtualHostOption (gateway.solo.io/v1) with Gloo's own field names, so that existing
 // Gloo YAML carries over. Options Portico does not implement yet are known fields whose use is reported, never
 // silently ignored; any other field is unknown, with a suggestion.
-import { HTTP_METHODS, headerName, kindName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
-import { PROTO_DURATION_PATTERN } from '../duration.ts';
+import { originRegex } from '../../xds/translator/cors.ts';
+import { controlCharProblem, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
+import { envoyFormatProblem } from './envoy-format.ts';
+import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
 import { extauthOption } from './auth-config.ts';
 import { rateLimitOptions } from './ratelimit.ts';
 import { re2Problem } from './regex.ts';
@@ -12,6 +14,9 @@ import { bool, int, list, num, obj, oneOf, required, str, unsupported, type Obje
 export const protoDuration = str({ pattern: PROTO_DURATION_PATTERN, patternName: 'duration (seconds with an "s", decimals allowed: 5s, 0.25s)' });
 
 const regex = str({ minLength: 1, check: re2Problem });
+
+/** Envoy's `duration.gt: 0s` fields (a fault's fixed delay). */
+const positiveDuration = str({ ...protoDuration, check: (d) => ((protoDurationMs(d) ?? 0) > 0 ? undefined : 'must be greater than 0s') });
 
 /** Envoy's `retry_on` conditions (HTTP and gRPC). */
 const RETRY_CONDITIONS = [
@@ -37,21 +42,28 @@ const retries = obj({
   retryPolicyIdleTimeout: unsupported('retries.retryPolicyIdleTimeout is not supported by Portico yet'),
 });
 
+/** Gloo passes header values to Envoy as format strings (`%REQ(x)%`): no NUL, CR, LF, and only known operators. */
+const formattedHeaderValue = str({ maxLength: 16384, check: (v) => controlCharProblem(v) ?? envoyFormatProblem(v) });
+
 const headerValueOption = obj({
-  header: required(obj({ key: required(headerName), value: required(str({ maxLength: 16384 })) })),
+  header: required(obj({ key: required(modifiableHeaderName), value: required(formattedHeaderValue) })),
   append: bool,
   headerSecretRef: unsupported('headers from secrets are not supported by Portico yet'),
 });
 
+/** Envoy's max_items on request_headers_to_add and response_headers_to_add. */
+const HEADERS_TO_ADD_MAX = 1000;
+
 const headerManipulation = obj({
-  requestHeadersToAdd: list(headerValueOption),
-  requestHeadersToRemove: list(headerName),
-  responseHeadersToAdd: list(headerValueOption),
-  responseHeadersToRemove: list(headerName),
+  requestHeadersToAdd: list(headerValueOption, { max: HEADERS_TO_ADD_MAX }),
+  requestHeadersToRemove: list(modifiableHeaderName),
+  responseHeadersToAdd: list(headerValueOption, { max: HEADERS_TO_ADD_MAX }),
+  responseHeadersToRemove: list(modifiableHeaderName),
 });
 
 const cors = obj({
-  allowOrigin: list(str({ minLength: 1 })),
+  // Each origin becomes an RE2 regex (`*` matching anything): it must fit Envoy's program size too.
+  allowOrigin: list(str({ minLength: 1, maxLength: 1024, check: (o) => re2Problem(originRegex(o)) })),
   allowOriginRegex: list(regex),
   allowMethods: list(oneOf(...HTTP_METHODS)),
   allowHeaders: list(headerName),
@@ -66,7 +78,7 @@ const percentage = num(0, 100);
 /** Gloo refuses an abort without a status (Envoy would have nothing to answer with). */
 const faults = obj({
   abort: obj({ percentage, httpStatus: required(int(200, 599)) }),
-  delay: obj({ percentage, fixedDelay: required(protoDuration) }),
+  delay: obj({ percentage, fixedDelay: required(positiveDuration) }),
 });
 
 const shadowing = obj({
@@ -120,9 +132,10 @@ const onePathRewrite: Rule = (o: { prefixRewrite?: string; regexRewrite?: unknow
 const routeOptions = obj({
   timeout: protoDuration,
   retries,
-  prefixRewrite: str(),
-  regexRewrite: obj({ pattern: required(obj({ regex: required(regex) })), substitution: required(str()) }),
-  hostRewrite: str({ minLength: 1 }),
+  // Envoy takes rewrites as header values: no NUL, CR or LF.
+  prefixRewrite: headerValue(1024),
+  regexRewrite: obj({ pattern: required(obj({ regex: required(regex) })), substitution: required(headerValue(1024)) }),
+  hostRewrite: headerValue(253, 1),
   autoHostRewrite: bool,
   headerManipulation,
   cors,
@@ -148,7 +161,16 @@ function targetRefs(kind: string): Schema {
 }
 
 /** DirectResponse: Gloo Gateway's CRD limits (a status from 200 to 599, a body of at most 4 KiB). */
-export const directResponseSpec: ObjectSchema = obj({ status: required(int(200, 599)), body: str({ maxLength: 4096 }) });
+/** Envoy's default max_direct_response_body_size_bytes: 4096 bytes, which fewer characters reach in UTF-8. */
+const DIRECT_RESPONSE_BODY_BYTES = 4096;
+
+export const directResponseSpec: ObjectSchema = obj({
+  status: required(int(200, 599)),
+  body: str({
+    maxLength: DIRECT_RESPONSE_BODY_BYTES,
+    check: (b) => (Buffer.byteLength(b) > DIRECT_RESPONSE_BODY_BYTES ? `must be at most ${DIRECT_RESPONSE_BODY_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(b)})` : undefined),
+  }),
+});
 
 export const routeOptionSpec: ObjectSchema = obj({
   targetRefs: targetRefs('HTTPRoute'),

@@ -2,7 +2,7 @@
 // over. Gloo fields Portico does not implement are named with the reason rather than dropped silently.
 import { isIP } from 'node:net';
 import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';
-import { namespaceName, objectName, portNumber } from './common.ts';
+import { controlCharProblem, headerValue, namespaceName, objectName, portNumber } from './common.ts';
 import { bool, int, list, map, obj, oneOf, required, str, unsupported, type Rule, type StringSchema } from './schema.ts';
 
 const UINT32_MAX = 4_294_967_295;
@@ -107,8 +107,9 @@ const healthCheck = obj(
     healthyThreshold: required(uint32),
     noTrafficInterval: duration,
     httpHealthCheck: obj({
-      path: required(str({ minLength: 1, check: (p) => (p.startsWith('/') ? undefined : "must be an absolute path starting with '/'") })),
-      host: str({ minLength: 1 }),
+      // Envoy sends both as header values (:path, :authority).
+      path: required(str({ minLength: 1, maxLength: 1024, check: (p) => (p.startsWith('/') ? controlCharProblem(p) : "must be an absolute path starting with '/'") })),
+      host: headerValue(253, 1),
     }),
     tcpHealthCheck: otherChecker,
     grpcHealthCheck: otherChecker,
@@ -149,7 +150,8 @@ const filesOrSecret: Rule = (c: { sslFiles?: unknown; secretRef?: unknown }, rep
 const sslConfig = obj(
   {
     sslFiles: obj({ tlsCert: certFile, tlsKey: certFile, rootCa: certFile, ocspStaple: unsupported('ocspStaple applies to servers, not to upstream TLS') }, certWithKey),
-    sni: str({ minLength: 1, maxLength: 255 }),
+    // Envoy's limit is 255 bytes (PGV max_bytes), which fewer characters reach in UTF-8.
+    sni: str({ minLength: 1, maxLength: 255, check: (s) => (Buffer.byteLength(s) > 255 ? `must be at most 255 bytes in UTF-8 (got ${Buffer.byteLength(s)})` : undefined) }),
     verifySubjectAltName: list(str({ minLength: 1 }), { min: 1 }),
     alpnProtocols: list(str({ minLength: 1 }), { min: 1 }),
     // A TLS Secret (secrets folder or Vault): tls.crt + tls.key as the client certificate, ca.crt as the root CA.

@@ -3,8 +3,10 @@
 import { backendObjectReference, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
 import { routeParentFields, valueMatch } from './httproute.ts';
+import type { GRPCRouteMatch } from '../gateway-types.ts';
+import { grpcMatch } from '../../gatewayapi/matches.ts';
 import { re2Problem } from './regex.ts';
-import { int, list, obj, oneOf, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
+import { int, list, obj, oneOf, quote, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
 
 /** The filter types the GRPCRoute API defines; the HTTP-only ones (redirect, rewrite) are invalid here. */
 const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'];
@@ -36,10 +38,21 @@ const methodFitsType: Rule = (m: { type?: string; service?: string; method?: str
   }
 };
 
+/**
+ * Service and method regexes become one path regex, and so does an exact method without a service
+ * (gatewayapi/matches.ts): it too must fit Envoy's program size.
+ */
+const pathRegexFits: Rule = (m: GRPCRouteMatch, report) => {
+  const path = grpcMatch(m).path;
+  if (path?.type !== 'RegularExpression') return;
+  const problem = re2Problem(path.value);
+  if (problem) report(['method'], `this match becomes the path regex ${quote(path.value)}, which Envoy would refuse: ${problem}`);
+};
+
 const match = obj({
   method: obj({ type: oneOf('Exact', 'RegularExpression'), service: str({ maxLength: 1024 }), method: str({ maxLength: 1024 }) }, methodFitsType),
   headers: list(valueMatch(4096), { max: 16 }, uniqueBy('name', 'header name')),
-});
+}, pathRegexFits);
 
 const rule = obj({
   name: sectionName,

@@ -2,10 +2,11 @@
 import { durationMs } from '../duration.ts';
 import type { HTTPRouteTimeouts, ParentReference } from '../gateway-types.ts';
 import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP } from '../resource.ts';
-import { backendObjectReference, HTTP_METHODS, duration, group, headerName, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
+import { backendObjectReference, HTTP_METHODS, duration, group, headerName, headerValue, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
+import { pathRewrite } from '../../xds/translator/route-action.ts';
 import { re2Problem } from './regex.ts';
-import { distinct, int, list, obj, oneOf, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
+import { distinct, int, list, obj, oneOf, quote, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
 
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
 
@@ -31,7 +32,7 @@ const regexCompiles: Rule = (m: { type?: string; value: string }, report) => {
 };
 
 export const valueMatch = (maxLength: number) =>
-  obj({ type: oneOf('Exact', 'RegularExpression'), name: required(headerName), value: required(str({ minLength: 1, maxLength })) }, regexCompiles);
+  obj({ type: oneOf('Exact', 'RegularExpression'), name: required(headerName), value: required(headerValue(maxLength, 1)) }, regexCompiles);
 
 const match = obj({
   path: obj({ type: oneOf('Exact', 'PathPrefix', 'RegularExpression'), value: str({ maxLength: 1024 }) }, pathValueFitsType),
@@ -43,15 +44,27 @@ const match = obj({
 const backendRef = backendObjectReference({ weight: int(0, 1_000_000), filters: filterList });
 
 interface RuleShape {
-  matches?: { path?: { type?: string } }[];
+  matches?: { path?: { type?: string; value?: string } }[];
   filters?: Filter[];
   backendRefs?: { filters?: Filter[] }[];
 }
 interface Filter {
   type: string;
   extensionRef?: { group: string; kind: string };
-  requestRedirect?: { path?: { type: string } };
-  urlRewrite?: { path?: { type: string } };
+  requestRedirect?: { path?: PathModifier };
+  urlRewrite?: { path?: PathModifier };
+}
+interface PathModifier {
+  type: string;
+  replacePrefixMatch?: string;
+}
+
+/** The rule's filters and its backendRefs' filters, each with its path in the rule. */
+function locatedFilters(rule: RuleShape): { f: Filter; at: (string | number)[] }[] {
+  return [
+    ...(rule.filters ?? []).map((f, i) => ({ f, at: ['filters', i] })),
+    ...(rule.backendRefs ?? []).flatMap((b, j) => (b.filters ?? []).map((f, i) => ({ f, at: ['backendRefs', j, 'filters', i] }))),
+  ];
 }
 
 /** A redirect, or Gloo's DirectResponse, answers by itself: no backendRefs beside it. */
@@ -71,13 +84,27 @@ const prefixReplaceNeedsOnePrefixMatch: Rule = (rule: RuleShape, report) => {
   const matches = rule.matches?.length ? rule.matches : [{}];
   const onePrefix = matches.length === 1 && (matches[0]?.path?.type ?? 'PathPrefix') === 'PathPrefix';
   if (onePrefix) return;
-  const located = [
-    ...(rule.filters ?? []).map((f, i) => ({ f, at: ['filters', i] })),
-    ...(rule.backendRefs ?? []).flatMap((b, j) => (b.filters ?? []).map((f, i) => ({ f, at: ['backendRefs', j, 'filters', i] }))),
-  ];
-  for (const { f, at } of located) {
+  for (const { f, at } of locatedFilters(rule)) {
     const path = (f.requestRedirect ?? f.urlRewrite)?.path;
     if (path?.type === 'ReplacePrefixMatch') report([...at, 'type'], `${f.type} with path.replacePrefixMatch needs exactly one match, of type PathPrefix`);
+  }
+};
+
+/**
+ * Replacing a longer prefix with `/` keeps segment boundaries with an RE2 regex of the prefix (see
+ * xds/translator/route-action.ts), which must fit Envoy's program size like any other regex.
+ */
+const prefixRewriteRegexFits: Rule = (rule: RuleShape, report) => {
+  const path = rule.matches?.length === 1 ? rule.matches[0]?.path : undefined;
+  const prefix = path?.value;
+  if (!prefix || (path.type ?? 'PathPrefix') !== 'PathPrefix') return;
+  for (const { f, at } of locatedFilters(rule)) {
+    const modifier = (f.requestRedirect ?? f.urlRewrite)?.path;
+    if (modifier?.type !== 'ReplacePrefixMatch') continue;
+    const out = pathRewrite({ type: 'ReplacePrefixMatch', value: modifier.replacePrefixMatch ?? '' }, { type: 'PathPrefix', value: prefix });
+    const regex = (out.regex_rewrite as { pattern: { regex: string } } | undefined)?.pattern.regex;
+    const problem = regex === undefined ? undefined : re2Problem(regex);
+    if (problem && regex) report([...at, 'type'], `replacing the prefix ${quote(prefix)} with "/" needs the regex ${quote(regex)}, which Envoy would refuse: ${problem}; use a shorter prefix`);
   }
 };
 
@@ -102,6 +129,7 @@ const rule = obj(
   },
   answersWithoutBackends,
   prefixReplaceNeedsOnePrefixMatch,
+  prefixRewriteRegexFits,
 );
 
 const atMost128Matches: Rule = (rules: { matches?: unknown[] }[], report) => {

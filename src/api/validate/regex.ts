@@ -1,13 +1,30 @@
-// Regular expressions in routes are compiled by Envoy with RE2, whose syntax differs from JavaScript's: RE2 has
-// no lookaround and no backreferences (JS compiles them, Envoy would NACK), while RE2 has inline flags `(?i)`,
-// `(?P<name>…)` groups and POSIX classes `[[:alpha:]]` (which JS lacks or reads differently). So a pattern is
-// first scanned for RE2's rules, then rewritten into its JS equivalent and compiled to catch syntax errors.
+// Regular expressions in routes are compiled by Envoy with RE2, and refused when RE2's program for them is larger
+// than re2.max_program_size.error_level (100 by default). Both are measured with RE2 itself (lib/re2.ts), as
+// Envoy would. Without the RE2 addon, the fallback is a syntax check in JavaScript that cannot measure the
+// program size: RE2 has no lookaround and no backreferences (JS compiles them, Envoy would NACK), while RE2 has
+// inline flags `(?i)`, `(?P<name>…)` groups and POSIX classes `[[:alpha:]]` (which JS lacks or reads
+// differently). So the pattern is scanned for RE2's rules, then rewritten into its JS equivalent and compiled.
+import { ENVOY_MAX_PROGRAM_SIZE, measureRe2 } from '../../lib/re2.ts';
 
 const POSIX_CLASSES = ['alnum', 'alpha', 'ascii', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'word', 'xdigit'];
 const RE2_MAX_REPEAT = 1000;
 
-/** Why `pattern` would not compile as an RE2 regex, or undefined when it would. */
+/** Why Envoy would refuse `pattern` as an RE2 regex, or undefined when it would accept it. */
 export function re2Problem(pattern: string): string | undefined {
+  const measured = measureRe2(pattern);
+  if (measured === undefined) return jsFallbackProblem(pattern);
+  if ('error' in measured) return re2RuleProblem(pattern) ?? `invalid RE2 regular expression: ${measured.error.slice(0, 200)}`;
+  if (measured.programSize <= ENVOY_MAX_PROGRAM_SIZE) return undefined;
+  return `RE2 program size ${measured.programSize} is above Envoy's limit of ${ENVOY_MAX_PROGRAM_SIZE} (re2.max_program_size.error_level): simplify the pattern (each repetition of a bounded {m,n} and each literal character adds to it)`;
+}
+
+/** The RE2 rule a pattern breaks, said in plain words (RE2's own message for these is terse), if the scan knows it. */
+function re2RuleProblem(pattern: string): string | undefined {
+  const scan = scanRe2(pattern);
+  return typeof scan === 'string' ? undefined : scan.problem;
+}
+
+function jsFallbackProblem(pattern: string): string | undefined {
   const scan = scanRe2(pattern);
   if (typeof scan !== 'string') return scan.problem;
   try {

@@ -2,6 +2,7 @@
 // Strict like `kubectl --validate=strict`: unknown fields, wrong types and out-of-range values are errors.
 // Cross-field rules (the Gateway API's CEL rules) run only on objects whose own fields are all valid, as CEL
 // does, so a rule may trust the shape of what it is given.
+import { SIZE_CAPS } from '../../lib/size-caps.ts';
 import { closest, didYouMean } from './suggest.ts';
 
 export type Path = readonly (string | number)[];
@@ -174,14 +175,14 @@ function walk(schema: Schema, value: unknown, path: Path, out: Problem[]): void 
 
 function checkString(schema: StringSchema, value: unknown, path: Path, out: Problem[]): void {
   if (typeof value !== 'string') return void out.push(typeProblem('a string', value, path));
-  const shown = JSON.stringify(value);
+  const shown = quote(value);
   let message: string | undefined;
   if (schema.enum && !schema.enum.includes(value)) {
     message = `must be one of ${schema.enum.join(', ')} (got ${shown})${didYouMean(value, schema.enum)}`;
   } else if (schema.minLength !== undefined && value.length < schema.minLength) {
     message = schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters long`;
-  } else if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-    message = `must be at most ${schema.maxLength} characters long (got ${value.length})`;
+  } else if (value.length > (schema.maxLength ?? SIZE_CAPS.stringChars)) {
+    message = `must be at most ${schema.maxLength ?? SIZE_CAPS.stringChars} characters long (got ${value.length})`;
   } else if (schema.pattern && !schema.pattern.test(value)) {
     message = `${shown} is not a valid ${schema.patternName ?? `value (must match ${schema.pattern.source})`}`;
   } else {
@@ -232,6 +233,8 @@ function checkObject(schema: ObjectSchema, value: unknown, path: Path, out: Prob
 
 function checkMap(schema: MapSchema, value: unknown, path: Path, out: Problem[]): void {
   if (!isMapping(value)) return void out.push(typeProblem('a mapping', value, path));
+  const entries = Object.keys(value).length;
+  if (entries > SIZE_CAPS.mapEntries) return void out.push({ path, message: `must have at most ${SIZE_CAPS.mapEntries} entries (got ${entries})` });
   for (const [key, v] of Object.entries(value)) {
     const before = out.length;
     checkString(schema.keys, key, [...path, key], out);
@@ -245,8 +248,10 @@ function checkArray(schema: ArraySchema, value: unknown, path: Path, out: Proble
   if (schema.minItems !== undefined && value.length < schema.minItems) {
     out.push({ path, message: schema.minItems === 1 ? 'must not be empty' : `must have at least ${schema.minItems} items` });
   }
-  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-    out.push({ path, message: `must have at most ${schema.maxItems} items (got ${value.length})` });
+  const maxItems = schema.maxItems ?? SIZE_CAPS.listItems;
+  if (value.length > maxItems) {
+    // Nothing past the cap is looked at: a million bad items must not make a million problems.
+    return void out.push({ path, message: `must have at most ${maxItems} items (got ${value.length})` });
   }
   value.forEach((item, i) => walk(schema.items, item, [...path, i], out));
   if (out.length === before) runRules(schema.rules, value, path, out);
@@ -270,8 +275,13 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value)})`;
+  if (typeof value === 'string') return `a string (${quote(value)})`;
   return `a ${typeof value} (${String(value)})`;
+}
+
+/** A value as a message quotes it: JSON, cut short so that a huge value still makes a short problem. */
+export function quote(value: string, max = 80): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {

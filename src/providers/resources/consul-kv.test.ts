@@ -29,15 +29,17 @@ async function published(script: Array<{ index: number; items: KvItem[] }>, coun
   return snaps;
 }
 
-test('consul KV source: a resource\'s generation is its key\'s ModifyIndex, whatever the value says, the same for any reader', async () => {
+test('consul KV source: a resource\'s generation is its key\'s ModifyIndex and its creation order the CreateIndex, whatever the value says, the same for any reader', async () => {
+  const forged = ", generation: 99, creationTimestamp: '2000-01-01T00:00:00Z'";
   const writes = [
-    { index: 10, items: [{ Key: KEY, ModifyIndex: 10, Value: value('/a', ', generation: 99') }] },
-    { index: 14, items: [{ Key: KEY, ModifyIndex: 14, Value: value('/b') }] },
+    { index: 10, items: [{ Key: KEY, CreateIndex: 10, ModifyIndex: 10, Value: value('/a', forged) }] },
+    { index: 14, items: [{ Key: KEY, CreateIndex: 10, ModifyIndex: 14, Value: value('/b') }] },
   ];
   const first = await published(structuredClone(writes), 2);
   assert.deepEqual(first.map((s) => s.resources.map((r) => r.metadata.generation)), [[10], [14]], 'grows with each write');
-  assert.ok(first.every((s) => s.ownGenerations), 'the store is told to keep them');
-  // A controller started later (or this one restarted) reads the key once: the same generation.
+  assert.deepEqual(first.map((s) => s.resources.map((r) => r.metadata.creationIndex)), [[10], [10]], 'created once');
+  assert.ok(first.every((s) => s.ownMetadata), 'the store is told to keep them');
+  // A controller started later (or this one restarted) reads the key once: the same generation and order.
   const later = await published([writes[1]!], 1);
-  assert.deepEqual(later.map((s) => s.resources.map((r) => r.metadata.generation)), [[14]]);
+  assert.deepEqual(later.map((s) => s.resources.map((r) => [r.metadata.generation, r.metadata.creationIndex])), [[[14, 10]]]);
 });

@@ -5,7 +5,8 @@
 // what it last published (Envoy keeps its config) and reports the outage as its problem().
 // A resource's generation is its key's ModifyIndex (as Gloo's resourceVersion is): it grows on every write
 // of the key and is the same on every controller and after a restart, so observedGeneration never goes
-// backwards when another controller takes over writing statuses.
+// backwards when another controller takes over writing statuses. Its creation order is the key's CreateIndex,
+// which the writer cannot choose and every controller reads alike: route conflicts go to the older key.
 import type { EventEmitter } from 'node:events';
 import type { Rejected } from '../../api/parse.ts';
 import type { Resource } from '../../api/resource.ts';
@@ -85,7 +86,7 @@ export class ConsulKvResourceProvider {
         continue;
       }
       changed = true;
-      next.set(item.Key, { modifyIndex: item.ModifyIndex, result: withGeneration(parseKvEntry(this.#rootKey, item.Key, item.Value), item.ModifyIndex) });
+      next.set(item.Key, { modifyIndex: item.ModifyIndex, result: withKeyIndexes(parseKvEntry(this.#rootKey, item.Key, item.Value), item) });
     }
     this.#entries = next;
     if (changed || !this.#published) this.#publish();
@@ -100,7 +101,7 @@ export class ConsulKvResourceProvider {
       else if ('rejected' in result) rejected.push(result.rejected);
     }
     this.#log.debug({ resources: resources.length, rejected: rejected.length }, 'consul KV read');
-    this.#onSnapshot({ resources, rejected, ownGenerations: true });
+    this.#onSnapshot({ resources, rejected, ownMetadata: true });
   }
 
   #failed(err: unknown, retryInMs: number): void {
@@ -116,9 +117,9 @@ export class ConsulKvResourceProvider {
   }
 }
 
-/** The key's ModifyIndex as the resource's generation (whatever the value says: the user does not set it). */
-function withGeneration(result: KeyResult, modifyIndex: number): KeyResult {
+/** The key's ModifyIndex as the resource's generation and its CreateIndex as its creation order (whatever the value says: the user sets neither). */
+function withKeyIndexes(result: KeyResult, item: KvItem): KeyResult {
   if (!('resource' in result)) return result;
   const { resource } = result;
-  return { resource: { ...resource, metadata: { ...resource.metadata, generation: modifyIndex } } };
+  return { resource: { ...resource, metadata: { ...resource.metadata, generation: item.ModifyIndex, creationIndex: item.CreateIndex } } };
 }

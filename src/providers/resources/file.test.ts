@@ -50,3 +50,18 @@ test('watches nested folders, follows rename-replace saves, ignores dot-names, k
   await rm(join(dir, 'new'), { recursive: true });
   await until(() => last, (s) => names(s) === 'one-v2' && s.rejected.length === 0, 'the deleted folder to drop out');
 });
+
+test('a file over the size cap is reported without being read, naming the file and the limit', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-file-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'ok.yaml'), doc('ok'));
+  await writeFile(join(dir, 'huge.yaml'), `${doc('huge')}# ${'x'.repeat(4 * 1024 * 1024)}\n`);
+  let last: SourceSnapshot | undefined;
+  const provider = new FileResourceProvider({ dir, logger: silentLogger, rescanIntervalMs: 60_000 });
+  await provider.start((s) => (last = s));
+  t.after(() => provider.stop());
+  const snap = await until(() => last, (s) => s.rejected.length > 0, 'the huge file to be reported');
+  assert.deepEqual(snap.resources.map((r) => r.metadata.name), ['ok']);
+  assert.equal(snap.rejected[0]?.source.file, join(dir, 'huge.yaml'));
+  assert.match(snap.rejected[0]?.problems[0]?.message ?? '', /^the file is 4194\d+ bytes; at most 4194304 bytes \(4 MiB\) are read$/);
+});

@@ -2,13 +2,13 @@
 // Files and folders whose names start with `.` are ignored (the default status folder is `.status`).
 // A file that stops parsing mid-edit keeps its last good resources serving until it is fixed.
 // Each folder gets its own (non-recursive) watcher (see folder-watchers.ts).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { parseDocuments, type ParseResult } from '../../api/parse.ts';
+import type { ParseResult } from '../../api/parse.ts';
 import { resourceKey, type Resource } from '../../api/resource.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { FolderWatchers } from '../folder-watchers.ts';
-import { isIgnored, isResourceFile, scanTree } from './read.ts';
+import { isIgnored, isResourceFile, parseFile, scanTree } from './read.ts';
 import type { SourceSnapshot } from './source.ts';
 
 export interface FileProviderOptions {
@@ -102,9 +102,8 @@ export class FileResourceProvider {
     const prev = this.#files.get(name);
     if (!info?.isFile()) return this.#files.delete(name);
     if (prev && prev.mtimeMs === info.mtimeMs && prev.size === info.size) return false;
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text === undefined) return this.#files.delete(name);
-    const result = parseDocuments(text, { file: path });
+    const result = await parseFile(path, info.size).catch(() => undefined);
+    if (result === undefined) return this.#files.delete(name);
     this.#files.set(name, { mtimeMs: info.mtimeMs, size: info.size, result, serving: serving(result, prev) });
     return true;
   }

@@ -1,7 +1,7 @@
 // Reading resource files: which files count, and parsing a file or a whole folder once.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { parseDocuments } from '../../api/parse.ts';
+import { parseDocuments, sourceTooLarge, type ParseResult } from '../../api/parse.ts';
 import type { SourceSnapshot } from './source.ts';
 
 /** Resource files and the folders below `dir` (relative to it, sorted; `''` is `dir` itself); dot-names are skipped. */
@@ -31,9 +31,16 @@ export async function readResources(path: string): Promise<SourceSnapshot & { fi
   const files = (await stat(path)).isDirectory() ? (await listResourceFiles(path)).map((f) => join(path, f)) : [path];
   const out: SourceSnapshot & { files: number } = { resources: [], rejected: [], files: files.length };
   for (const file of files) {
-    const result = parseDocuments(await readFile(file, 'utf8'), { file });
+    const result = await parseFile(file, (await stat(file)).size);
     out.resources.push(...result.resources);
     out.rejected.push(...result.rejected);
   }
   return out;
+}
+
+/** Parses one file of `size` bytes (from its stat); a file over the cap is reported without being read. */
+export async function parseFile(file: string, size: number): Promise<ParseResult> {
+  const tooLarge = sourceTooLarge(size, { file });
+  if (tooLarge) return { resources: [], rejected: [{ source: { file }, problems: [{ source: { file }, message: tooLarge }] }] };
+  return parseDocuments(await readFile(file, 'utf8'), { file });
 }

@@ -6,9 +6,10 @@ export interface SourceSnapshot {
   resources: Resource[];
   rejected: Rejected[];
   /**
-   * The source sets each resource's `metadata.generation` itself, from something every controller sees
-   * alike and that only grows (Consul KV: the key's ModifyIndex), and the store keeps it. Otherwise the store
-   * counts spec changes itself, in memory: from 1 again after a restart.
+   * The source sets each resource's `metadata.generation` and `metadata.creationIndex` itself, from what every
+   * controller sees alike (Consul KV: the key's ModifyIndex, which only grows, and its CreateIndex), and the
+   * store keeps them. Otherwise the store counts spec changes itself, in memory (from 1 again after a restart),
+   * and the resources have no creation order.
    */
-  ownGenerations?: boolean;
+  ownMetadata?: boolean;
 }

@@ -45,7 +45,7 @@ const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
  * Gateway API origins: `*` is any origin; in a host, `*` matches any run of characters (labels included)
  * to its left. Without a port, the scheme's default port may be written or not.
  */
-function originRegex(origin: string): string {
+export function originRegex(origin: string): string {
   if (origin === '*') return '.*';
   const scheme = origin.slice(0, origin.indexOf(':'));
   const hasPort = /:[0-9]+$/.test(origin);

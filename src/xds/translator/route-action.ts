@@ -71,7 +71,7 @@ export function buildDirectResponse(action: DirectResponseActionIr): XdsObject {
  * not `//bar`, so those cases need a regex rather than Envoy's plain `prefix_rewrite`.
  * Envoy applies both to the path only; the query string is kept.
  */
-function pathRewrite(rewrite: PathRewriteIr, path: PathMatchIr): XdsObject {
+export function pathRewrite(rewrite: PathRewriteIr, path: PathMatchIr): XdsObject {
   // Gloo's rewrites are Envoy's own, passed on as they are.
   if (rewrite.type === 'Prefix') return { prefix_rewrite: rewrite.value };
   if (rewrite.type === 'Regex') return { regex_rewrite: { pattern: { regex: rewrite.pattern }, substitution: rewrite.substitution } };

@@ -95,19 +95,28 @@ test('the controller turns an Envoy rejection into Programmed=False on the Gatew
     files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('a'), 'ok.yaml': route('ok', `    - matches: [{ path: { type: PathPrefix, value: /ok } }]\n      backendRefs:\n${backend('a')}`) },
   });
   await gw.until('/ok', (r) => r.status === 200);
-  // Valid RE2 and within our validator's limits, but past Envoy's default regex program size: Envoy NACKs.
-  const huge = route('huge', `    - matches: [{ path: { type: RegularExpression, value: '/[a-z]{900}' } }]\n      backendRefs:\n${backend('a')}`);
-  await gw.write('huge.yaml', huge);
+  // Valid to Portico, which cannot see Envoy's files: an Upstream whose CA file Envoy cannot read. Envoy NACKs the
+  // cluster. (A regex past Envoy's program size no longer gets that far: the validator measures it with RE2.)
+  const missing = `
+apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: { name: nofile, namespace: default }
+spec:
+  static: { hosts: [{ addr: 127.0.0.1, port: 1 }] }
+  sslConfig: { sslFiles: { rootCa: /nonexistent/portico-ca.crt } }
+---
+${route('nofile', `    - matches: [{ path: { type: PathPrefix, value: /nofile } }]\n      backendRefs:\n${backend('nofile')}`)}`;
+  await gw.write('nofile.yaml', missing);
   const key = 'gateway.networking.k8s.io/Gateway/default/gw';
   const programmed = async () => {
     const conditions = ((await gw.status(key))?.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions;
     return conditions?.find((c) => c.type === 'Programmed');
   };
   await waitFor(async () => (await programmed())?.status === 'False', { timeoutMs: 10_000, intervalMs: 50, what: 'Programmed=False on the Gateway' });
-  assert.match((await programmed())?.message ?? '', /rejected RouteConfiguration.*keeps serving its last accepted config/);
+  assert.match((await programmed())?.message ?? '', /rejected Cluster.*portico-ca\.crt.*keeps serving its last accepted config/);
   assert.equal((await gw.get('/ok')).status, 200, 'Envoy keeps serving the last good config');
 
-  await gw.remove('huge.yaml');
+  await gw.remove('nofile.yaml');
   await waitFor(async () => (await programmed())?.status === 'True', { timeoutMs: 10_000, intervalMs: 50, what: 'Programmed=True again after the fix' });
   assert.equal((await gw.get('/ok')).status, 200);
 });

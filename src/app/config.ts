@@ -13,7 +13,9 @@ import { MIN_TTL_SECONDS } from '../consul/leader.ts';
 import { parseHostPort } from '../lib/address.ts';
 import { ANY, type PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { readSecretFile } from '../lib/secret-file.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
+import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 
 export interface DirectorySourceConfig {
   path: string;
@@ -59,8 +61,8 @@ export interface PorticoConfig {
   sources: { directory?: DirectorySourceConfig; consulKv?: ConsulKvSourceConfig };
   consul: ConsulOptions;
   leaderElection: LeaderElectionConfig;
-  /** Portico's ext-auth service, which Envoy's ext_authz filter calls (`unix:/path` or `HOST:PORT`). */
-  extAuth?: { address: string };
+  /** Portico's ext-auth service, which Envoy's ext_authz filter calls (`unix:/path` or `HOST:PORT`), and how. */
+  extAuth?: { address: string } & ServiceTransport;
   /** Endpoint discovery: each block present turns one on (Consul catalog on the `consul` connection, EC2). */
   discovery?: { consul?: { waitSeconds?: number }; ec2?: { endpoint?: string; intervalSeconds?: number } };
   secrets?: { vault?: VaultConfig };
@@ -77,6 +79,15 @@ export interface RateLimitFileConfig {
   /** Protobuf JSON duration, e.g. `0.1s`. */
   requestTimeout?: string;
   enableXRatelimitHeaders?: boolean;
+  tls?: ServiceTransport['tls'];
+  tokenFile?: string;
+}
+
+/** The `extAuth` block as written. */
+export interface ExtAuthFileConfig {
+  address: string;
+  tls?: ServiceTransport['tls'];
+  tokenFile?: string;
 }
 
 const text = str({ minLength: 1 });
@@ -93,6 +104,9 @@ const pkiRole = obj({
   role: required(orAny((v) => (/^\w([\w.-]*\w)?$/.test(v) ? undefined : 'must be a Vault role name (letters, digits, _, - and .), or *'))),
   namespaces: required(list(orAny((v) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 63 ? undefined : 'must be a namespace name, or *')), { min: 1 }, distinct('namespace'))),
 });
+/** Files Envoy reads on its own host: absolute, since they are not relative to this file's host or folder. */
+const envoyFile = str({ minLength: 1, check: (v) => (v.startsWith('/') ? undefined : 'must be an absolute path (a file on the Envoy hosts)') });
+const envoyTls = obj({ caFile: required(envoyFile), certFile: envoyFile, keyFile: envoyFile, serverName: text });
 const vault = obj({
   address: str({ minLength: 1, check: (v) => (/^https?:\/\/[^/]/.test(v) ? undefined : 'must be an http:// or https:// URL') }),
   namespace: text,
@@ -132,13 +146,16 @@ const SCHEMA = obj({
     rateLimitBeforeAuth: bool,
     requestTimeout: protoDuration,
     enableXRatelimitHeaders: bool,
+    tls: envoyTls,
+    tokenFile: text,
   }),
-  extAuth: obj({ address: required(serviceAddress) }),
+  extAuth: obj({ address: required(serviceAddress), tls: envoyTls, tokenFile: text }),
 });
 
 /** What the file says, checked (paths in it are resolved against the file's folder). */
-export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection' | 'rateLimit'>> & {
+export type ConfigFile = Partial<Omit<PorticoConfig, 'sources' | 'leaderElection' | 'rateLimit' | 'extAuth'>> & {
   rateLimit?: RateLimitFileConfig;
+  extAuth?: ExtAuthFileConfig;
   sources?: { directory?: Partial<DirectorySourceConfig>; consulKv?: Partial<ConsulKvSourceConfig> };
   leaderElection?: Partial<LeaderElectionConfig>;
 };
@@ -202,6 +219,8 @@ function resolvePaths(c: ConfigFile, base: string): ConfigFile {
         },
       },
     }),
+    ...(c.extAuth?.tokenFile && { extAuth: { ...c.extAuth, tokenFile: abs(c.extAuth.tokenFile) } }),
+    ...(c.rateLimit?.tokenFile && { rateLimit: { ...c.rateLimit, tokenFile: abs(c.rateLimit.tokenFile) } }),
   };
 }
 
@@ -240,7 +259,7 @@ export function resolveConfig(file: ConfigFile, overrides: ConfigFile): PorticoC
     consul: merged.consul ?? {},
     leaderElection: { ttlSeconds: 30, lockDelaySeconds: 15, ...merged.leaderElection },
     ...(merged.discovery && { discovery: merged.discovery }),
-    ...(merged.extAuth?.address && { extAuth: merged.extAuth }),
+    ...(merged.extAuth?.address && { extAuth: { address: merged.extAuth.address, ...serviceTransport(merged.extAuth, 'extAuth') } }),
     ...(merged.secrets?.vault && { secrets: { vault: merged.secrets.vault } }),
     ...(merged.rateLimit && { rateLimit: rateLimitSettings(merged.rateLimit) }),
   };
@@ -257,7 +276,22 @@ function rateLimitSettings(r: RateLimitFileConfig): RateLimitSettings {
     beforeAuth: r.rateLimitBeforeAuth ?? false,
     timeoutMs: protoDurationMs(r.requestTimeout) ?? 100,
     rateLimitHeaders: r.enableXRatelimitHeaders ?? false,
+    ...((r.tls || r.tokenFile) && { transport: serviceTransport(r, 'rateLimit') }),
   };
+}
+
+/** How Envoy reaches a data-path service: the TLS files as given, the token read from its file (never echoed). */
+function serviceTransport(block: { tls?: ServiceTransport['tls']; tokenFile?: string }, name: string): ServiceTransport {
+  const { certFile, keyFile } = block.tls ?? {};
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError(`${name}.tls: certFile and keyFile go together`);
+  return { ...(block.tls && { tls: block.tls }), ...(block.tokenFile && { token: readToken(block.tokenFile, `${name}.tokenFile`) }) };
+}
+
+function readToken(file: string, field: string): string {
+  const token = readSecretFile(file, field);
+  // Envoy sends it as an HTTP/2 header value: one word of visible ASCII.
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(`${field}: the token in '${file}' must be one word of visible ASCII characters`);
+  return token;
 }
 
 function mergeDeep<T>(base: T, over: T): T {

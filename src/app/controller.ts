@@ -29,6 +29,7 @@ import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
 import { startAdmin, type AdminSecurity } from './admin.ts';
+import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   rateLimit?: RateLimitSettings;
   /** Where Envoy reaches Portico's ext-auth service (`unix:/path` or `HOST:PORT`); absent: routes with auth are denied. */
   extAuthAddress?: string;
+  /** TLS and a token towards it (config file `extAuth.tls`, `extAuth.tokenFile`). */
+  extAuthTransport?: ServiceTransport;
   /** Endpoint discovery for Service backendRefs and consul/awsEc2 Upstreams; absent: off. */
   discovery?: ControllerDiscoveryOptions;
   /** Secrets from Vault KV v2 and listener certificates from Vault PKI; absent: off. */
@@ -218,18 +221,19 @@ export class Controller extends EventEmitter {
         problems: () => (this.#last?.output.problems ?? []).map(formatProblem),
         ir: () => (this.#last ? redactSecrets(this.#last.output.ir) : {}),
       },
+      onError: (err, path) => this.#log.error({ path, error: (err as Error).message }, 'admin request failed'),
     }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
   }
 
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, rateLimit, extAuthAddress, vault } = this.#opts;
+      const { controllerName, rateLimit, extAuthAddress, extAuthTransport, vault } = this.#opts;
       const output = runPipeline(snapshot.resources, snapshot.rejected, {
         ...(controllerName && { controllerName }),
         ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
         ...(rateLimit && { rateLimit }),
-        ...(extAuthAddress && { extAuth: { address: extAuthAddress } }),
+        ...(extAuthAddress && { extAuth: { address: extAuthAddress, ...extAuthTransport } }),
       });
       output.problems.push(...unservedLimits(output.ir, rateLimit));
       this.#last = { snapshot, output };

@@ -83,6 +83,6 @@ function controllerOptions(c: PorticoConfig) {
     ...(c.controllerName && { controllerName: c.controllerName }),
     ...(c.rateLimit && { rateLimit: c.rateLimit }),
     ...(c.secrets?.vault && { vault: vaultOptionsFrom(c.secrets.vault) }),
-    ...(c.extAuth && { extAuthAddress: c.extAuth.address }),
+    ...(c.extAuth && { extAuthAddress: c.extAuth.address, extAuthTransport: { ...(c.extAuth.tls && { tls: c.extAuth.tls }), ...(c.extAuth.token && { token: c.extAuth.token }) } }),
   };
 }

@@ -14,7 +14,7 @@ export function echoCommand(): Command {
     const logger = loggerFrom(opts);
     const { host, port } = parseHostPort(opts.listen, '--listen');
     await runUntilSignal(logger, async () => {
-      const echo = await startEcho({ name: opts.name, host, port });
+      const echo = await startEcho({ name: opts.name, host, port, logger });
       logger.info({ url: `http://${host}:${echo.port}/` }, 'echo upstream listening');
       return () => echo.close();
     });

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions } from './options.ts';
+import { loggerFrom, logOptions, readTokenFile, securityFrom, securityOptions, xdsClientTls, xdsClientTlsOptions } from './options.ts';
+import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -15,7 +16,9 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
     .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
   // Service-side names (PORTICO_RATELIMIT_XDS_TLS_*), as extauth's: the controller's PORTICO_XDS_TLS_* name its own certificate.
-  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT'), ...logOptions()]) cmd.addOption(o);
+  // The controller's admin flags, with this service's variables (PORTICO_RATELIMIT_ADMIN_*, as its --admin-address).
+  const adminSecurityOptions = securityOptions('admin').map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
+  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT'), ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
@@ -25,9 +28,14 @@ export function rateLimitCommand(): Command {
       ...(opts.xdsTokenFile && { token: readTokenFile(opts.xdsTokenFile, '--xds-token-file') }),
       ...(tls && { tls }),
     };
+    const serving = listenSecurityFrom(opts);
+    warnIfPlaintext(logger, opts.listen, serving);
+    const adminSecurity = securityFrom('admin', opts);
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({
         listen: opts.listen,
+        serving,
+        adminSecurity,
         redisUrl: opts.redis,
         ...(xds && { xds }),
         ...(opts.configFile && { configFile: opts.configFile }),

@@ -1,8 +1,13 @@
 import type { Logger } from '../lib/logger.ts';
+import { installProcessGuard } from '../lib/process-guard.ts';
 
-/** Starts something long-running and stops it cleanly on SIGINT/SIGTERM. */
+/**
+ * Starts something long-running and stops it cleanly on SIGINT/SIGTERM. Once it serves, the process guard
+ * keeps an unexpected error from ending it (an error while starting still does: see process-guard.ts).
+ */
 export async function runUntilSignal(logger: Logger, start: () => Promise<() => Promise<void>>): Promise<void> {
   const stop = await start();
+  installProcessGuard(logger);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       logger.info({ signal }, 'shutting down');

@@ -34,7 +34,9 @@ async function start(t: { after(fn: () => unknown): void }) {
       });
       client.Check(Buffer.from(request), (err, res) => (err || !res ? reject(err) : resolve(decodeCheckResponse(res, 'denied'))));
     });
-  return { service, logs, check };
+  const checkRaw = (request: Buffer) =>
+    new Promise<Decision>((resolve, reject) => client.Check(request, (err, res) => (err || !res ? reject(err) : resolve(decodeCheckResponse(res, 'denied')))));
+  return { service, logs, check, checkRaw };
 }
 
 test('checks use the AuthConfig the route names; an unknown one is denied', async (t) => {
@@ -69,4 +71,12 @@ test('decisions are logged with the route and the reason, never the credential',
   assert.deepEqual([denied?.route, denied?.reason, denied?.status], ['route/1', 'api key: unknown key', 401]);
   assert.ok(logs.entries.some((e) => e.msg === 'allowed' && e.route === 'route/1'));
   assert.doesNotMatch(logs.text(), new RegExp(`${KEY}|dGVzdDp0ZXN0MTIz`));
+});
+
+test('bytes that are no CheckRequest are denied like any request, logged as a denial, not as a failure of the service', async (t) => {
+  const { service, logs, checkRaw } = await start(t);
+  service.apply(new Map([['ns/keys', CONFIG]]));
+  assert.equal((await checkRaw(Buffer.from([0xff, 0xff, 0xff]))).allow, false);
+  assert.ok(logs.entries.some((l) => l.msg === 'denied' && l.reason === 'malformed CheckRequest'), logs.text());
+  assert.equal(logs.entries.filter((l) => Number(l.level) >= 50).length, 0, 'nothing at error level');
 });

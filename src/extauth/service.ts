@@ -5,7 +5,7 @@
 // the reason only.
 import type { AuthConfigIr } from '../ir/auth.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
+import { UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JsonObject } from '../xds/service-config.ts';
 import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
@@ -29,10 +29,10 @@ export class ExtAuthService {
   readonly #server: UnaryGrpcServer;
   #authorizers = new Map<string, Compiled>();
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, serving: GrpcServing = {}) {
     this.#log = logger;
-    // #check answers every failure with a denial itself: onError would only see a bug.
-    this.#server = new UnaryGrpcServer({ methods: { [CHECK]: (raw) => this.#check(raw) }, onError: (err) => this.#log.error({ err }, 'check failed') });
+    // #check answers every failure with a denial itself: onError would only see a bug (or a failed accept).
+    this.#server = new UnaryGrpcServer({ ...serving, methods: { [CHECK]: (raw) => this.#check(raw) }, onError: (err) => this.#log.error({ err }, 'check failed') });
   }
 
   /**
@@ -76,21 +76,29 @@ export class ExtAuthService {
   }
 
   async #check(raw: Buffer): Promise<Buffer> {
-    let route = '';
-    let decision: Decision;
-    try {
-      const { input, context } = decodeCheckRequest(raw);
-      route = context[ROUTE_EXTENSION] ?? '';
-      const name = context[AUTH_CONFIG_EXTENSION] ?? '';
-      const authorizer = this.#authorizers.get(name)?.authorizer;
-      // Unknown means not (yet) configured: deny, never let an unchecked request through.
-      decision = authorizer ? await authorizer.check(input) : deny(403, `unknown AuthConfig ${JSON.stringify(name)}`);
-    } catch (err) {
-      this.#log.error({ route, error: (err as Error).message }, 'check failed');
-      decision = deny(403, 'internal error');
-    }
+    const { route, decision } = await this.#decide(raw);
     if (decision.allow) this.#log.debug({ route, allowed: true }, 'allowed');
     else this.#log.info({ route, allowed: false, status: decision.status, reason: decision.reason }, 'denied');
     return encodeCheckResponse(decision);
+  }
+
+  async #decide(raw: Buffer): Promise<{ route: string; decision: Decision }> {
+    let request: ReturnType<typeof decodeCheckRequest>;
+    try {
+      request = decodeCheckRequest(raw);
+    } catch {
+      // Not what Envoy sends: a broken or hostile caller, denied and logged as any denial, not as a failure of ours.
+      return { route: '', decision: deny(403, 'malformed CheckRequest') };
+    }
+    const route = request.context[ROUTE_EXTENSION] ?? '';
+    try {
+      const name = request.context[AUTH_CONFIG_EXTENSION] ?? '';
+      const authorizer = this.#authorizers.get(name)?.authorizer;
+      // Unknown means not (yet) configured: deny, never let an unchecked request through.
+      return { route, decision: authorizer ? await authorizer.check(request.input) : deny(403, `unknown AuthConfig ${JSON.stringify(name)}`) };
+    } catch (err) {
+      this.#log.error({ route, error: (err as Error).message }, 'check failed');
+      return { route, decision: deny(403, 'internal error') };
+    }
   }
 }

@@ -7,15 +7,26 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { tempDir } from '../../test/support/components.ts';
-import { GrpcStatus, GrpcStatusError, UnaryGrpcServer, type UnaryHandler } from './grpc-unary-server.ts';
+import { makeCertificates } from '../../test/support/tls.ts';
+import { GrpcStatus, GrpcStatusError, UnaryGrpcServer, type GrpcServerLimits, type GrpcServerSecurity, type UnaryHandler } from './grpc-unary-server.ts';
 
 const same = (b: Buffer) => b;
 const definition = (path: string) => ({ M: { path, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same } });
 type Client = grpc.Client & { M(req: Buffer, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void };
 
-async function serve(t: { after(fn: () => unknown): void }, methods: Record<string, UnaryHandler>, address = '127.0.0.1:0') {
+interface ServeOptions {
+  address?: string;
+  limits?: Partial<GrpcServerLimits>;
+  security?: GrpcServerSecurity;
+  /** Client credentials and metadata for call() (default: plaintext, none). */
+  credentials?: grpc.ChannelCredentials;
+  metadata?: Record<string, string>;
+}
+
+async function serve(t: { after(fn: () => unknown): void }, methods: Record<string, UnaryHandler>, opts: ServeOptions = {}) {
+  const address = opts.address ?? '127.0.0.1:0';
   const errors: unknown[] = [];
-  const server = new UnaryGrpcServer({ methods, onError: (err) => errors.push(err) });
+  const server = new UnaryGrpcServer({ methods, onError: (err) => errors.push(err), ...(opts.limits && { limits: opts.limits }), ...(opts.security && { security: opts.security }) });
   const port = await server.listen(address);
   const target = address.startsWith('unix:') ? address : `127.0.0.1:${port}`;
   const clients: grpc.Client[] = [];
@@ -23,10 +34,14 @@ async function serve(t: { after(fn: () => unknown): void }, methods: Record<stri
     clients.forEach((c) => c.close());
     await server.close(100);
   });
-  const call = (path: string, body: Buffer) => {
-    const client = new (grpc.makeGenericClientConstructor(definition(path), 'S'))(target, grpc.credentials.createInsecure()) as unknown as Client;
+  const call = (path: string, body: Buffer, metadata = opts.metadata, credentials = opts.credentials ?? grpc.credentials.createInsecure()) => {
+    const client = new (grpc.makeGenericClientConstructor(definition(path), 'S'))(target, credentials) as unknown as Client & {
+      M(req: Buffer, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
+    };
     clients.push(client);
-    return new Promise<Buffer>((resolve, reject) => client.M(body, (err, res) => (err ? reject(err) : resolve(res as Buffer))));
+    const md = new grpc.Metadata();
+    for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
+    return new Promise<Buffer>((resolve, reject) => client.M(body, md, (err, res) => (err ? reject(err) : resolve(res as Buffer))));
   };
   return { server, port, errors, call };
 }
@@ -61,7 +76,7 @@ test('answers a unary call, from a sync or an async handler, over TCP and a Unix
   assert.equal((await tcp.call('/s.S/Later', Buffer.from('ab'))).toString(), 'abab');
   assert.equal((await tcp.call('/s.S/Later', Buffer.alloc(0))).length, 0, 'an empty message is a message');
   const socket = `unix:${join(await tempDir('grpc-unary', t), 's.sock')}`;
-  const unix = await serve(t, methods, socket);
+  const unix = await serve(t, methods, { address: socket });
   assert.equal((await unix.call('/s.S/Upper', Buffer.from('x'.repeat(100_000)))).length, 100_000, 'a message over several DATA frames');
 });
 
@@ -111,4 +126,44 @@ test('a call its caller resets is dropped; close() lets calls in flight finish',
   release();
   assert.equal((await inFlight).toString(), 'kept');
   await closed;
+});
+
+/** A raw HTTP/2 gRPC request whose body is written but not ended; resolves to the status it is answered with. */
+function statusWithoutEnd(session: ReturnType<typeof connect>, body: Buffer) {
+  const stream = session.request({ ':method': 'POST', ':path': '/s.S/M', 'content-type': 'application/grpc', te: 'trailers' });
+  stream.on('error', () => {});
+  stream.write(body);
+  return new Promise<[string, string]>((resolve) => {
+    stream.on('response', (h) => resolve([String(h['grpc-status']), decodeURIComponent(String(h['grpc-message']))]));
+    stream.on('close', () => resolve(['closed', '']));
+  });
+}
+
+test('caps: a length prefix over the message cap is refused before the rest comes, bytes per connection, a request that never ends', async (t) => {
+  const { port } = await serve(t, { '/s.S/M': (b) => b }, { limits: { maxMessageBytes: 800, maxBufferedBytesPerConnection: 1000, requestTimeoutMs: 400 } });
+  const session = connect(`http://127.0.0.1:${port}`);
+  t.after(() => session.destroy());
+  session.on('error', () => {});
+  const huge = Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]); // claims 4 GB
+  assert.deepEqual(await statusWithoutEnd(session, huge), [String(GrpcStatus.RESOURCE_EXHAUSTED), 'message larger than 800 bytes']);
+  const partOf700 = Buffer.concat([Buffer.from([0, 0, 0, 0x02, 0xbc]), Buffer.alloc(600)]);
+  const first = statusWithoutEnd(session, partOf700);
+  assert.deepEqual(await statusWithoutEnd(session, partOf700), [String(GrpcStatus.RESOURCE_EXHAUSTED), 'more than 1000 request bytes buffered on this connection']);
+  assert.deepEqual(await first, [String(GrpcStatus.DEADLINE_EXCEEDED), 'the request did not arrive within 400 ms'], 'the one that was within the caps, never ended');
+  assert.equal(session.remoteSettings.maxConcurrentStreams, 1024, 'the default stream cap is advertised');
+  const ok = await raw(port, { ':path': '/s.S/M' }, frame(Buffer.alloc(700)));
+  assert.equal(ok.trailers['grpc-status'], '0', 'a refused call releases what it held');
+});
+
+test('TLS with client certificates and a bearer token: a real grpc-js client with the token passes; without it, with a wrong one, or without a certificate it is refused', async (t) => {
+  const c = makeCertificates();
+  const mtls = grpc.credentials.createSsl(Buffer.from(c.ca), Buffer.from(c.clientKey), Buffer.from(c.clientCert));
+  const { call } = await serve(t, { '/s.S/M': (b) => b }, { security: { tls: { cert: c.serverCert, key: c.serverKey, ca: c.ca }, token: 'tok-1' }, credentials: mtls });
+  assert.equal((await call('/s.S/M', Buffer.from('hi'), { authorization: 'Bearer tok-1' })).toString(), 'hi');
+  await assert.rejects(call('/s.S/M', Buffer.from('hi'), {}), { code: grpc.status.UNAUTHENTICATED });
+  await assert.rejects(call('/s.S/M', Buffer.from('hi'), { authorization: 'Bearer tok-2' }), { code: grpc.status.UNAUTHENTICATED });
+  await assert.rejects(call('/s.S/Nope', Buffer.from('hi'), {}), { code: grpc.status.UNAUTHENTICATED }, 'no method is told to a caller without the token');
+  const noClientCert = grpc.credentials.createSsl(Buffer.from(c.ca));
+  await assert.rejects(call('/s.S/M', Buffer.from('hi'), { authorization: 'Bearer tok-1' }, noClientCert), { code: grpc.status.UNAVAILABLE });
+  await assert.rejects(call('/s.S/M', Buffer.from('hi'), { authorization: 'Bearer tok-1' }, grpc.credentials.createInsecure()), { code: grpc.status.UNAVAILABLE }, 'plaintext to a TLS port');
 });

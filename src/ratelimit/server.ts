@@ -2,12 +2,12 @@
 // count, a domain fails open (every descriptor OK, counted in a metric, logged once per outage) unless it is
 // configured to fail closed: then the call fails with UNAVAILABLE and Envoy's failure_mode_deny denies.
 import { RateLimitError } from '../lib/errors.ts';
-import { GrpcStatus, GrpcStatusError, UnaryGrpcServer } from '../lib/grpc-unary-server.ts';
+import { GrpcStatus, GrpcStatusError, UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Decision, LimitRequest, Limiter } from './limiter.ts';
 import { decodeRequest, encodeDecision, SHOULD_RATE_LIMIT } from './rls.ts';
 
-export interface RateLimitServerOptions {
+export interface RateLimitServerOptions extends GrpcServing {
   limiter: Limiter;
   logger: Logger;
 }
@@ -25,7 +25,9 @@ export class RateLimitServer {
     this.#limiter = opts.limiter;
     this.#log = opts.logger;
     this.#server = new UnaryGrpcServer({
-      methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decodeRequest(bytes)) },
+      ...(opts.limits && { limits: opts.limits }),
+      ...(opts.security && { security: opts.security }),
+      methods: { [SHOULD_RATE_LIMIT]: (bytes) => this.#shouldRateLimit(decoded(bytes)) },
       onError: (err) => this.#log.error({ err }, 'rate limit decision failed'),
     });
   }
@@ -61,5 +63,14 @@ export class RateLimitServer {
     }
     this.failedOpen++;
     return { code: 'OK', statuses: req.descriptors.map(() => ({ code: 'OK', remaining: 0, resetSeconds: 0 })) };
+  }
+}
+
+/** A request that is no RateLimitRequest is the caller's mistake (INVALID_ARGUMENT), not a failure to log as ours. */
+function decoded(bytes: Buffer): LimitRequest {
+  try {
+    return decodeRequest(bytes);
+  } catch (err) {
+    throw new GrpcStatusError(GrpcStatus.INVALID_ARGUMENT, `malformed RateLimitRequest: ${(err as Error).message}`);
   }
 }

@@ -1,8 +1,9 @@
 // `portico ratelimit`: the RLS gRPC server, counters in Redis, and its configuration either streamed by the
 // controller (applied live; a bad one is NACKed and the last good one keeps serving) or read from a file.
 // An admin endpoint reports health (Redis, the controller stream) and Prometheus metrics.
-import { startAdmin } from '../app/admin.ts';
+import { startAdmin, type AdminSecurity } from '../app/admin.ts';
 import { parseHostPort } from '../lib/address.ts';
+import type { GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ClientTls } from '../xds/client/credentials.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
@@ -23,8 +24,12 @@ export interface RateLimitServiceOptions {
   /** The controller's xDS address; exactly one of it and `configFile`. */
   xds?: { address: string; tls?: ClientTls & { serverName?: string }; token?: string; nodeId?: string };
   configFile?: string;
+  /** The gRPC server's caps, TLS and token. */
+  serving?: GrpcServing;
   /** `host:port`, or absent for none. */
   adminAddress?: string;
+  /** TLS and a token for the admin endpoint's /debug/* and /metrics. */
+  adminSecurity?: AdminSecurity;
   /** The local over-limit cache (default on). */
   localCache?: boolean;
   logger: Logger;
@@ -50,10 +55,10 @@ export async function startRateLimitService(opts: RateLimitServiceOptions): Prom
   const stream = opts.xds && new ServiceConfigClient({ ...opts.xds, nodeKey: SERVICE_NODE_KEYS.ratelimit, logger: log, onConfig: (items) => apply(domainsOf(items)) });
   if (opts.configFile) apply([readConfigFile(opts.configFile)]);
   await counter.connect();
-  const server = new RateLimitServer({ limiter, logger: log });
+  const server = new RateLimitServer({ ...opts.serving, limiter, logger: log });
   const port = await server.listen(opts.listen);
   stream?.start();
-  const admin = opts.adminAddress ? await startServiceAdmin(opts.adminAddress, { limiter, server, counter, stream }) : undefined;
+  const admin = opts.adminAddress ? await startServiceAdmin(opts.adminAddress, opts.adminSecurity, { limiter, server, counter, stream, log }) : undefined;
   log.info({ listen: opts.listen, port, admin: admin?.port }, 'rate limit service listening');
   return {
     port,
@@ -74,15 +79,17 @@ interface Parts {
   server: RateLimitServer;
   counter: RedisCounter;
   stream: ServiceConfigClient | undefined;
+  log: Logger;
 }
 
-function startServiceAdmin(address: string, p: Parts) {
+function startServiceAdmin(address: string, security: AdminSecurity | undefined, p: Parts) {
   const { host, port } = parseHostPort(address, '--admin-address');
   const degraded = () => [...(p.counter.up ? [] : ['redis']), ...(p.stream && !p.stream.connected ? ['controller'] : [])];
   return startAdmin(host, port, {
     ready: () => !p.stream || p.stream.version !== '',
     degraded,
     debug: { stats: () => p.limiter.stats },
+    onError: (err, path) => p.log.error({ path, error: (err as Error).message }, 'admin request failed'),
     metrics: rateLimitMetrics({
       stats: p.limiter.stats,
       failedOpen: () => p.server.failedOpen,
@@ -90,5 +97,5 @@ function startServiceAdmin(address: string, p: Parts) {
       redisErrors: () => p.counter.errors,
       redisUp: () => p.counter.up,
     }),
-  });
+  }, security);
 }

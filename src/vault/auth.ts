@@ -3,9 +3,10 @@
 // obtained ourselves are renewed at two thirds of their TTL; when renewal fails or the token reaches its
 // max TTL, we get a fresh one (log in again, read the file again). A sink file belongs to Vault Agent, which
 // renews and replaces the token: we only follow the file. Tokens and secret_ids are never logged.
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { unwatchFile, watchFile } from 'node:fs';
 import type NodeVault from 'node-vault';
 import { ConfigError } from '../lib/errors.ts';
+import { readSecretFile } from '../lib/secret-file.ts';
 import type { Logger } from '../lib/logger.ts';
 import { vaultError } from './errors.ts';
 
@@ -78,10 +79,10 @@ export class TokenKeeper {
         break;
       }
       case 'tokenFile':
-        this.#useToken(readTokenFile(auth.file, 'Vault token file'));
+        this.#useToken(readSecretFile(auth.file, 'Vault token file'));
         break;
       case 'agentSink':
-        this.#useToken(readTokenFile(auth.file, 'Vault Agent sink file'));
+        this.#useToken(readSecretFile(auth.file, 'Vault Agent sink file'));
         return; // Agent renews it
       case 'appRole':
         await this.#appRoleLogin(auth);
@@ -93,7 +94,7 @@ export class TokenKeeper {
   /** Agent rewrote the sink (a new token); while it is absent or empty, the last token stays in use. */
   #followSink(file: string): void {
     try {
-      this.#useToken(readTokenFile(file, 'Vault Agent sink file'));
+      this.#useToken(readSecretFile(file, 'Vault Agent sink file'));
       this.#opts.logger.info({ vault: this.#opts.address, file }, 'Vault: new token from the Agent sink file');
     } catch (err) {
       this.#opts.logger.warn({ vault: this.#opts.address }, `${(err as Error).message}; keeping the last token`);
@@ -107,7 +108,7 @@ export class TokenKeeper {
 
   async #appRoleLogin(auth: Extract<VaultAuthOptions, { method: 'appRole' }>): Promise<void> {
     const mount = auth.mount ?? 'approle';
-    const body = { role_id: readTokenFile(auth.roleIdFile, 'AppRole role_id file'), secret_id: readTokenFile(auth.secretIdFile, 'AppRole secret_id file') };
+    const body = { role_id: readSecretFile(auth.roleIdFile, 'AppRole role_id file'), secret_id: readSecretFile(auth.secretIdFile, 'AppRole secret_id file') };
     try {
       const answer = (await this.#opts.vault.approleLogin({ ...body, mount_point: mount })) as { auth?: { client_token?: string } };
       const token = answer.auth?.client_token;
@@ -166,16 +167,4 @@ export class TokenKeeper {
     this.#hasToken = false;
     this.ready().catch((err: Error) => this.#opts.logger.error({ vault: this.#opts.address }, `Vault: ${err.message}; retrying with the next request`));
   }
-}
-
-/** A token (or role_id, secret_id) in a file; errors name the file, never its content. */
-function readTokenFile(file: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`${what} '${file}' cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (!text) throw new ConfigError(`${what} '${file}' is empty`);
-  return text;
 }

@@ -101,6 +101,17 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--config-file': 'PORTICO_RATELIMIT_CONFIG_FILE',
     '--admin-address': 'PORTICO_RATELIMIT_ADMIN_ADDRESS',
     '--no-local-cache': 'PORTICO_RATELIMIT_NO_LOCAL_CACHE',
+    '--listen-tls-cert': 'PORTICO_RATELIMIT_LISTEN_TLS_CERT',
+    '--listen-tls-key': 'PORTICO_RATELIMIT_LISTEN_TLS_KEY',
+    '--listen-tls-ca': 'PORTICO_RATELIMIT_LISTEN_TLS_CA',
+    '--listen-token-file': 'PORTICO_RATELIMIT_LISTEN_TOKEN_FILE',
+    '--max-concurrent-streams': 'PORTICO_RATELIMIT_MAX_CONCURRENT_STREAMS',
+    '--max-message-bytes': 'PORTICO_RATELIMIT_MAX_MESSAGE_BYTES',
+    '--max-connection-buffer-bytes': 'PORTICO_RATELIMIT_MAX_CONNECTION_BUFFER_BYTES',
+    '--admin-tls-cert': 'PORTICO_RATELIMIT_ADMIN_TLS_CERT',
+    '--admin-tls-key': 'PORTICO_RATELIMIT_ADMIN_TLS_KEY',
+    '--admin-tls-ca': 'PORTICO_RATELIMIT_ADMIN_TLS_CA',
+    '--admin-token-file': 'PORTICO_RATELIMIT_ADMIN_TOKEN_FILE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -131,6 +142,13 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-key': 'PORTICO_EXTAUTH_XDS_TLS_KEY',
     '--xds-tls-server-name': 'PORTICO_EXTAUTH_XDS_TLS_SERVER_NAME',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--listen-tls-cert': 'PORTICO_EXTAUTH_LISTEN_TLS_CERT',
+    '--listen-tls-key': 'PORTICO_EXTAUTH_LISTEN_TLS_KEY',
+    '--listen-tls-ca': 'PORTICO_EXTAUTH_LISTEN_TLS_CA',
+    '--listen-token-file': 'PORTICO_EXTAUTH_LISTEN_TOKEN_FILE',
+    '--max-concurrent-streams': 'PORTICO_EXTAUTH_MAX_CONCURRENT_STREAMS',
+    '--max-message-bytes': 'PORTICO_EXTAUTH_MAX_MESSAGE_BYTES',
+    '--max-connection-buffer-bytes': 'PORTICO_EXTAUTH_MAX_CONNECTION_BUFFER_BYTES',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -213,6 +231,9 @@ test('extauth: bad flags are one clear line, before anything listens', () => {
   assertOneLineError(portico(['extauth', '--xds-tls-cert', 'client.crt']), /--xds-tls-ca/);
   assertOneLineError(portico(['extauth', '--xds-tls-ca', '/does/not/exist.crt']), /--xds-tls-ca: cannot read '\/does\/not\/exist\.crt'/);
   assertOneLineError(portico(['extauth', '--xds-token-file', '/does/not/exist']), /--xds-token-file/);
+  assertOneLineError(portico(['extauth', '--listen-tls-ca', '/does/not/exist.crt']), /--listen-tls-cert and --listen-tls-key go together/);
+  assertOneLineError(portico(['extauth', '--listen-token-file', '/does/not/exist']), /--listen-token-file: cannot read/);
+  assertOneLineError(portico(['ratelimit', '--config-file', 'x.yaml', '--max-message-bytes', '4MB']), /--max-message-bytes: expected a whole number/);
 });
 
 test('translate prints the AuthConfigs the ext-auth service gets, credentials redacted', () => {

@@ -9,6 +9,7 @@ import { authorizationService, decodeCheckRequest, encodeCheckResponse } from '.
 import { allow, deny } from '../../src/extauth/decision.ts';
 import { ExtAuthService } from '../../src/extauth/service.ts';
 import { Backoff } from '../../src/lib/backoff.ts';
+import type { GrpcServing } from '../../src/lib/grpc-unary-server.ts';
 import type { Logger } from '../../src/lib/logger.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { ServiceConfigClient } from '../../src/xds/client/service-config-client.ts';
@@ -25,8 +26,9 @@ export async function extAuthSocket(t: TestContext): Promise<string> {
   return `unix:${join(await tempDir('portico-extauth-', t), 'extauth.sock')}`;
 }
 
-export async function startExtAuth(t: TestContext, address: string, xdsPort: number, logger: Logger = silentLogger): Promise<ExtAuthEnv> {
-  const service = new ExtAuthService(logger);
+/** `serving`: the gRPC server's TLS, token and caps (default h2c, no token). */
+export async function startExtAuth(t: TestContext, address: string, xdsPort: number, logger: Logger = silentLogger, serving: GrpcServing = {}): Promise<ExtAuthEnv> {
+  const service = new ExtAuthService(logger, serving);
   await service.listen(address);
   const client = new ServiceConfigClient({
     address: `127.0.0.1:${xdsPort}`,

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { byKey } from '../../lib/stable.ts';
 import type { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { adsService, type DiscoveryResponse, type IncomingRequest } from './discovery.ts';
+import { ADS_SERVER_OPTIONS } from './limits.ts';
 import { type AckEvent, AdsStream, type NackEvent, type ProxyStatus, type StreamIo } from './stream.ts';
 
 export type { AckEvent, NackEvent, ProxyStatus, ProxyTypeStatus } from './stream.ts';
@@ -37,7 +38,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent] }> {
   readonly #opts: AdsServerOptions;
   readonly #log: Logger;
-  readonly #server = new grpc.Server();
+  readonly #server = new grpc.Server(ADS_SERVER_OPTIONS);
   readonly #streams = new Map<AdsCall, AdsStream>();
 
   constructor(opts: AdsServerOptions) {

@@ -136,7 +136,7 @@ export function httpProtocol(c: Pick<ClusterIr, 'http2' | 'maxRequestsPerConnect
   return { typed_extension_protocol_options: { [HTTP_PROTOCOL_OPTIONS]: options } };
 }
 
-function transportSocket(tls: UpstreamTlsIr): XdsObject {
+export function transportSocket(tls: UpstreamTlsIr): XdsObject {
   const common: XdsObject = {};
   if (tls.certFile && tls.keyFile) common.tls_certificates = [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }];
   // By SDS, like listener certificates: a rotated client certificate is a new Secret, the cluster stays.

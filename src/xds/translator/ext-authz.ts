@@ -11,9 +11,10 @@ import type { AuthRefIr } from '../../ir/auth.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
 import type { HttpFilterPlugin } from './http-filters.ts';
+import { serviceGrpc, serviceTransportSocket, type ServiceTransport } from './service-transport.ts';
 
-/** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`. */
-export interface ExtAuthTarget {
+/** Where the ext-auth service listens: `unix:/path.sock` or `HOST:PORT`; and its TLS and token, if any. */
+export interface ExtAuthTarget extends ServiceTransport {
   address: string;
 }
 
@@ -30,7 +31,7 @@ const PER_ROUTE_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_au
 /** Envoy's default (200 ms) is shorter than a cold bcrypt check or a JWKS fetch; the service's own timeouts are 5 s. */
 const CHECK_TIMEOUT_MS = 6_000;
 
-function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
+function plugin(name: string, failureModeAllow: boolean, transport: ServiceTransport): HttpFilterPlugin {
   return {
     name,
     // After CORS (preflights are answered without credentials), before buffering.
@@ -38,16 +39,20 @@ function plugin(name: string, failureModeAllow: boolean): HttpFilterPlugin {
     disabled: true,
     build: () => ({
       '@type': EXT_AUTHZ_TYPE,
-      grpc_service: { envoy_grpc: { cluster_name: EXT_AUTH_CLUSTER }, timeout: duration(CHECK_TIMEOUT_MS) },
+      grpc_service: serviceGrpc(EXT_AUTH_CLUSTER, transport, { timeout: duration(CHECK_TIMEOUT_MS) }),
       transport_api_version: 'V3',
       failure_mode_allow: failureModeAllow,
     }),
   };
 }
 
-/** The two filters; the second lets requests through on a failed check only when there is a service to ask. */
-export function extAuthzPlugins(target: ExtAuthTarget | undefined): readonly HttpFilterPlugin[] {
-  return [plugin(EXT_AUTHZ_FILTER, false), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, target !== undefined)];
+/**
+ * The two filters, calling the service as `target` says. The second lets requests through on a failed check only
+ * when there is a service to ask: without a target (a cluster without endpoints) both fail closed.
+ */
+export function extAuthzPlugins(target?: ExtAuthTarget): HttpFilterPlugin[] {
+  const transport: ServiceTransport = target ?? {};
+  return [plugin(EXT_AUTHZ_FILTER, false, transport), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, target !== undefined, transport)];
 }
 
 /** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */
@@ -76,6 +81,7 @@ export function extAuthCluster(target: ExtAuthTarget | undefined): XdsObject {
         explicit_http_config: { http2_protocol_options: {} },
       },
     },
+    ...serviceTransportSocket(target ?? {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { XdsObject } from '../resources.ts';
 import { httpProtocol } from './cluster-options.ts';
 import { duration } from './config-source.ts';
 import type { HttpFilterPlugin } from './http-filters.ts';
+import { serviceGrpc, serviceTransportSocket, type ServiceTransport } from './service-transport.ts';
 
 /** The controller's `rateLimit` settings (portico.yaml), as far as Envoy is concerned. */
 export interface RateLimitSettings {
@@ -22,6 +23,8 @@ export interface RateLimitSettings {
   timeoutMs: number;
   /** X-RateLimit-Limit/Remaining/Reset on responses (Envoy's DRAFT_VERSION_03). */
   rateLimitHeaders: boolean;
+  /** TLS and a token towards the service (`portico ratelimit --listen-tls-* --listen-token-file`). */
+  transport?: ServiceTransport;
 }
 
 /** No '/' in it: Envoy sends the cluster name as the gRPC :authority, which Node's HTTP/2 server refuses with one. */
@@ -42,7 +45,7 @@ export function rateLimitPlugin(s: RateLimitSettings): HttpFilterPlugin {
       failure_mode_deny: s.denyOnFail,
       timeout: duration(s.timeoutMs),
       ...(s.rateLimitHeaders && { enable_x_ratelimit_headers: 'DRAFT_VERSION_03' }),
-      rate_limit_service: { grpc_service: { envoy_grpc: { cluster_name: RATE_LIMIT_CLUSTER } }, transport_api_version: 'V3' },
+      rate_limit_service: { grpc_service: serviceGrpc(RATE_LIMIT_CLUSTER, s.transport ?? {}), transport_api_version: 'V3' },
     }),
   };
 }
@@ -59,6 +62,7 @@ export function rateLimitCluster(s: RateLimitSettings): XdsObject {
     connect_timeout: duration(1000),
     load_assignment: { cluster_name: RATE_LIMIT_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] },
     ...httpProtocol({ http2: true }),
+    ...serviceTransportSocket(s.transport ?? {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { startEcho } from '../../src/echo/server.ts';
 import type { ProxyStatus } from '../../src/xds/server/ads.ts';
 import { PORTICO, porticoEnv, startBootstrappedEnvoy } from '../support/cli.ts';
 import { freePorts, requireBinary, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
-import { backend, basicAuthConfig, basicCredentials, fill, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { backend, basicAuthConfig, basicCredentials, fill, GATEWAY, oncePerDay, route, upstream } from '../support/fixtures.ts';
 import { httpRequest, type HttpResult } from '../support/http.ts';
 import { startRedis } from '../support/redis.ts';
 import { makeCertificates, writeCertificates } from '../support/tls.ts';
@@ -35,18 +35,7 @@ const RESOURCES = [
   route('web', ['open', 'auth', 'limited'].map(rule).join('\n')),
   basicAuthConfig('over-tls'),
   option('auth', '{ extauth: { configRef: { name: basic-auth } } }'),
-  // One request per day: the two requests below are milliseconds apart, so a window ending between them is
-  // as good as impossible.
-  `
-apiVersion: ratelimit.solo.io/v1alpha1
-kind: RateLimitConfig
-metadata: { name: once, namespace: default }
-spec:
-  raw:
-    descriptors: [{ key: generic_key, value: once, rateLimit: { requestsPerUnit: 1, unit: DAY } }]
-    rateLimits: [{ actions: [{ genericKey: { descriptorValue: once } }] }]
-`,
-  option('limited', '{ rateLimitConfigs: { refs: [{ name: once }] } }'),
+  oncePerDay('web', 'limited'),
 ].join('---');
 
 /** A `portico` subcommand as its own process; stopped after the test. */

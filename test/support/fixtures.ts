@@ -79,3 +79,27 @@ spec:
 
 /** An `authorization: Basic …` header. */
 export const basicCredentials = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+/**
+ * RateLimitConfig `default/once` (one request per day: two requests milliseconds apart never straddle the end of
+ * the window) and the RouteOption attaching it to rule `rule` of HTTPRoute `route`.
+ */
+export function oncePerDay(route: string, rule: string): string {
+  return `
+apiVersion: ratelimit.solo.io/v1alpha1
+kind: RateLimitConfig
+metadata: { name: once, namespace: default }
+spec:
+  raw:
+    descriptors: [{ key: generic_key, value: once, rateLimit: { requestsPerUnit: 1, unit: DAY } }]
+    rateLimits: [{ actions: [{ genericKey: { descriptorValue: once } }] }]
+---
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: once, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${route}, sectionName: ${rule} }]
+  options:
+    rateLimitConfigs: { refs: [{ name: once }] }
+`;
+}

@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEcho } from '../../src/echo/server.ts';
 import type { ProxyStatus } from '../../src/xds/server/ads.ts';
@@ -38,10 +38,13 @@ const RESOURCES = [
   oncePerDay('web', 'limited'),
 ].join('---');
 
-/** A `portico` subcommand as its own process; stopped after the test. */
-async function service(t: TestContext, name: string, args: string[], env: Record<string, string> = {}, readyWhen?: () => Promise<boolean>): Promise<ProcessHandle> {
-  const proc = await startProcess(PORTICO, [name, ...args, '--log-format', 'json'], { name: `portico ${name}`, env: porticoEnv(env), ...(readyWhen && { readyWhen }) });
-  t.after(() => proc.stop());
+/** A `portico` subcommand as its own process; stopped after the test, then `ownedDir` (which it writes into) removed. */
+async function service(t: TestContext, name: string, args: string[], opts: { env?: Record<string, string>; readyWhen?: () => Promise<boolean>; ownedDir?: string } = {}): Promise<ProcessHandle> {
+  const proc = await startProcess(PORTICO, [name, ...args, '--log-format', 'json'], { name: `portico ${name}`, env: porticoEnv(opts.env), ...(opts.readyWhen && { readyWhen: opts.readyWhen }) });
+  t.after(async () => {
+    await proc.stop();
+    if (opts.ownedDir) await rm(opts.ownedDir, { recursive: true, force: true });
+  });
   return proc;
 }
 
@@ -55,13 +58,17 @@ test('portico extauth and portico ratelimit as processes, configured by the cont
   t.after(() => echo.close());
   const redis = await startRedis(t);
 
-  const configDir = await tempDir('services-config', t);
+  const configDir = await tempDir('services-config'); // the controller writes statuses there: removed after it stops
   await writeFile(join(configDir, 'resources.yaml'), fill([GATEWAY, upstream('echo'), RESOURCES].join('---'), { PORT: port, echo: echo.port }));
   const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`);
   const controller = await service(t, 'controller', [
     '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`,
     '--ext-auth-address', `127.0.0.1:${extAuthPort}`, '--ratelimit-address', `127.0.0.1:${rateLimitPort}`,
-  ], { PORTICO_XDS_TLS_CERT: files.serverCert, PORTICO_XDS_TLS_KEY: files.serverKey, PORTICO_XDS_TLS_CA: files.ca, PORTICO_XDS_TOKEN_FILE: tokenFile }, async () => (await admin('/readyz')).ok);
+  ], {
+    env: { PORTICO_XDS_TLS_CERT: files.serverCert, PORTICO_XDS_TLS_KEY: files.serverKey, PORTICO_XDS_TLS_CA: files.ca, PORTICO_XDS_TOKEN_FILE: tokenFile },
+    readyWhen: async () => (await admin('/readyz')).ok,
+    ownedDir: configDir,
+  });
 
   // Each client: the controller's CA and name, a client certificate, the token.
   const client = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-ca', files.ca, '--xds-tls-server-name', 'localhost', '--xds-tls-cert', files.clientCert, '--xds-tls-key', files.clientKey, '--xds-token-file', tokenFile];

@@ -5,7 +5,7 @@
 // another process, `up` names the taken port and never claims the gateway is ready.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile, rename } from 'node:fs/promises';
+import { cp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,9 @@ import { httpRequest, type HttpResult } from '../support/http.ts';
 const QUICKSTART = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
 const READY = /gateway default\/http ready: curl (http:\/\/127\.0\.0\.1:(\d+)\/)/;
 
-/** A copy of the quickstart with the Gateway on `port` and the echo Upstream on `echoPort`. */
-async function quickstartCopy(t: TestContext, port: number, echoPort: number): Promise<string> {
-  const dir = await tempDir('up', t);
+/** A copy of the quickstart with the Gateway on `port` and the echo Upstream on `echoPort` (removed by `up`'s stop). */
+async function quickstartCopy(port: number, echoPort: number): Promise<string> {
+  const dir = await tempDir('up');
   await cp(QUICKSTART, dir, { recursive: true });
   await edit(dir, 'gateway.yaml', (text) => replaceOnce(text, 'port: 8080', `port: ${port}`));
   await edit(dir, 'echo.yaml', (text) => replaceOnce(text, 'port: 18080', `port: ${echoPort}`));
@@ -44,7 +44,11 @@ async function up(t: TestContext, dir: string, echoPort: number): Promise<Proces
     name: 'portico up',
     env: porticoEnv(),
   });
-  t.after(() => proc.stop());
+  // Stopped before its folder goes: `up` writes statuses there while it runs.
+  t.after(async () => {
+    await proc.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   return proc;
 }
 
@@ -69,7 +73,7 @@ spec:
 
 test('portico up on the quickstart: the printed URL answers, an edit is served, an AuthConfig starts ext-auth and protects the route', { timeout: 120_000 }, async (t) => {
   const [port = 0, echoPort = 0] = await freePorts(2);
-  const dir = await quickstartCopy(t, port, echoPort);
+  const dir = await quickstartCopy(port, echoPort);
   const proc = await up(t, dir, echoPort);
   await waitFor(() => READY.test(proc.output()), { timeoutMs: 60_000, what: () => `the ready line; output:\n${proc.output()}` });
   const [, url = '', printedPort] = READY.exec(proc.output()) ?? [];
@@ -101,7 +105,7 @@ test('portico up with the Gateway port taken: it names the port and never says r
   const squatter: Server = createServer((socket) => socket.end());
   await new Promise<void>((resolve) => squatter.listen(port, '0.0.0.0', resolve));
   t.after(() => new Promise((resolve) => squatter.close(resolve)));
-  const dir = await quickstartCopy(t, port, echoPort);
+  const dir = await quickstartCopy(port, echoPort);
   const proc = await up(t, dir, echoPort);
 
   const taken = new RegExp(`gateway default/http: port ${port} is taken by another process`);

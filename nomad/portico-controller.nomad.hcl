@@ -102,6 +102,12 @@ job "portico-controller" {
           "--discovery", "consul",
           "--xds-address", "${NOMAD_ADDR_xds}",
           "--admin-address", "${NOMAD_ADDR_admin}",
+          # xDS and admin listen on the node address (the proxies and the health check must reach them) in
+          # plaintext, with no client identity: every proxy on the network may claim any Gateway and read its
+          # TLS keys. These two flags say the network is trusted; issue 13 replaces them with mutual TLS from
+          # Vault PKI (docs/security.md, "Mutual TLS on Nomad", shows how to run that way today).
+          "--xds-allow-insecure",
+          "--admin-allow-insecure",
           "--log-level", var.log_level,
           "--log-format", "json",
         ]

@@ -59,6 +59,11 @@ export interface JwtProviderSpec {
   clockSkewSeconds?: number;
   /** Portico: claims a valid token must carry with these values, else 403. */
   requiredClaims?: Record<string, string>;
+  /**
+   * Portico (Envoy's jwt_authn `require_expiration`, but on by default): a token without `exp` is refused with
+   * 401. `false` accepts such tokens, which stay valid for ever: set it only for issuers that cannot add `exp`.
+   */
+  requireExpiration?: boolean;
 }
 
 export interface PassThroughAuthSpec {

@@ -2,8 +2,9 @@
 // Beyond loopback it can serve HTTPS (optionally requiring client certificates) and require a bearer token
 // for /debug/* and /metrics; /healthz and /readyz stay open for the health checks of Nomad, Consul and load balancers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { bearerMatches } from '../lib/bearer.ts';
 import { applyHttpLimits, httpServerOptions, type HttpLimits } from '../lib/http-limits.ts';
 
@@ -27,7 +28,14 @@ export interface AdminSecurity {
   limits?: HttpLimits;
 }
 
-export async function startAdmin(host: string, port: number, h: AdminHandlers, security: AdminSecurity = {}): Promise<{ port: number; close(): Promise<void> }> {
+export interface AdminServer {
+  port: number;
+  /** Serves renewed TLS options to new connections (HTTPS only; no-op over HTTP). */
+  renew(options: SecureContextOptions): void;
+  close(): Promise<void>;
+}
+
+export async function startAdmin(host: string, port: number, h: AdminHandlers, security: AdminSecurity = {}): Promise<AdminServer> {
   // A Map, not the handlers' object: a path such as /debug/constructor must not find Object.prototype's.
   const debug = new Map(Object.entries(h.debug));
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -50,6 +58,7 @@ export async function startAdmin(host: string, port: number, h: AdminHandlers, s
   });
   return {
     port: (server.address() as AddressInfo).port,
+    renew: (options) => (server as Partial<HttpsServer>).setSecureContext?.(options),
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));

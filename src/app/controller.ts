@@ -25,10 +25,12 @@ import { StatusWriter } from '../status/writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
-import { AdsServer, type AdsTlsOptions } from '../xds/server/ads.ts';
+import { AdsServer } from '../xds/server/ads.ts';
+import type { TokenTable } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
-import { startAdmin, type AdminSecurity } from './admin.ts';
+import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
+import { contextOptions, ServingCertificate, watchCertificateFiles, type CertificateFiles } from '../xds/server/serving-certificate.ts';
 import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
@@ -37,6 +39,7 @@ import { controllerMetrics } from './metrics.ts';
 import { NackTracker } from './nacks.ts';
 import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
+import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
 
 export interface ControllerOptions {
   /** The watched folder of resource files; optional when `consulKv` is set. */
@@ -53,12 +56,16 @@ export interface ControllerOptions {
   xdsAddress?: string;
   /** Default `127.0.0.1:19000`; `off` disables it. */
   adminAddress?: string;
-  /** Serve xDS over TLS (PEM contents); with `ca`, Envoys must present a client certificate it signed. */
-  xdsTls?: AdsTlsOptions;
-  /** When set, every Envoy must send `authorization: Bearer <token>` on its ADS stream. */
-  xdsToken?: string;
+  /** Serve xDS over TLS (from files or Vault PKI, renewed while serving); with a CA, clients must present a certificate it signed, whose SPIFFE ID is their identity. */
+  xdsTls?: XdsTlsSource;
+  /** The trust domain of the clients' SPIFFE IDs (default portico.local). */
+  xdsTrustDomain?: string;
+  /** Per-identity tokens clients send as `authorization: Bearer <token>` on their ADS stream (replaceable while serving). */
+  xdsTokens?: TokenTable;
   /** HTTPS and a bearer token (for /debug/*) on the admin endpoint. */
   adminSecurity?: AdminSecurity;
+  /** The files adminSecurity.tls was read from: re-read when they change. */
+  adminTlsFiles?: CertificateFiles;
   controllerName?: string;
   /** Portico's rate-limit service (its Envoy filter and cluster, and its configuration stream); absent: off. */
   rateLimit?: RateLimitSettings;
@@ -89,6 +96,7 @@ export class Controller extends EventEmitter {
   readonly #nacks = new NackTracker();
   readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
+  readonly #xdsCertificate?: XdsCertificate;
   readonly #provider?: FileResourceProvider;
   readonly #secrets?: FileSecretProvider;
   readonly #kv?: ConsulKvParts;
@@ -99,7 +107,8 @@ export class Controller extends EventEmitter {
   #kvWriter?: StatusWriter;
   readonly #discovery?: { discovery: Discovery; close(): void };
   readonly #assignments = new LoadAssignments();
-  #admin?: { port: number; close(): Promise<void> };
+  #admin?: AdminServer;
+  #stopAdminTlsWatch?: () => void;
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
   #writing: Promise<void> = Promise.resolve();
@@ -112,7 +121,9 @@ export class Controller extends EventEmitter {
     super();
     this.#opts = opts;
     this.#log = opts.logger;
-    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: opts.xdsTls, token: opts.xdsToken });
+    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
+    if (opts.xdsTls) this.#xdsCertificate = xdsCertificate(opts.xdsTls, this.#vault?.client, this.#log.child({ component: 'xds-tls' }));
+    this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
     if (opts.configDir) {
       this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
@@ -126,7 +137,6 @@ export class Controller extends EventEmitter {
       this.#writers.push(this.#kvWriter);
     }
     if (opts.discovery) this.#discovery = this.#startDiscovery(opts.discovery);
-    if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
     this.#wantCertificates = certificateWants(this.#vault, this.#log);
   }
 
@@ -169,6 +179,7 @@ export class Controller extends EventEmitter {
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();
+    this.#xdsCertificate?.stop();
     await this.#vault?.stop();
     this.#store.close();
     await this.#discovery?.discovery.stop();
@@ -177,6 +188,7 @@ export class Controller extends EventEmitter {
     for (const w of this.#writers) w.close();
     await this.#kv?.stop();
     await this.#ads.close();
+    this.#stopAdminTlsWatch?.();
     await this.#admin?.close();
   }
 
@@ -201,6 +213,7 @@ export class Controller extends EventEmitter {
     const degraded = () => [
       ...(this.#kv?.problems() ?? []),
       ...(this.#vault?.problems() ?? []),
+      ...[this.#xdsCertificate?.problem()].filter((p): p is string => p !== undefined),
       ...(this.#discovery?.discovery.problems() ?? []),
       ...this.#writers.map((w) => w.problem()).filter((p): p is string => p !== undefined),
     ];
@@ -224,6 +237,17 @@ export class Controller extends EventEmitter {
       onError: (err, path) => this.#log.error({ path, error: (err as Error).message }, 'admin request failed'),
     }, this.#opts.adminSecurity);
     this.adminPort = this.#admin.port;
+    this.#watchAdminCertificate(this.#admin);
+  }
+
+  /** The admin endpoint's certificate files, re-read when they change, as xDS's. */
+  #watchAdminCertificate(admin: AdminServer): void {
+    const tls = this.#opts.adminSecurity?.tls;
+    const files = this.#opts.adminTlsFiles;
+    if (!tls || !files) return;
+    const serving = new ServingCertificate(tls, 'admin TLS');
+    serving.onChange((pems) => admin.renew(contextOptions(pems)));
+    this.#stopAdminTlsWatch = watchCertificateFiles(serving, files, this.#log.child({ component: 'admin' }));
   }
 
   #apply(snapshot: StoreSnapshot): void {

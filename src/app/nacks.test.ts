@@ -30,3 +30,17 @@ test('other resources and other gateways are untouched', () => {
   const route = { key: 'gateway.networking.k8s.io/HTTPRoute/default/gw', id: 'HTTPRoute default/gw', status: {} };
   assert.deepEqual(nacks.apply([gatewayRecord, route]), [gatewayRecord, route]);
 });
+
+test('the ext-auth service\'s NACK of AuthConfigs it could not compile makes each Accepted=False until a newer version is ACKed', () => {
+  const nacks = new NackTracker();
+  const extauth = { nodeId: 'portico:extauth/1', nodeKey: 'portico:extauth', typeUrl: 'type.googleapis.com/google.protobuf.Struct' };
+  nacks.nack({ ...extauth, version: 'v2', message: 'applied without 1 item(s):\nAuthConfig ns/jwt: JSON Web Key Set malformed' });
+  const record = (name: string) => ({ key: `enterprise.gloo.solo.io/AuthConfig/ns/${name}`, id: `AuthConfig ns/${name}`, status: { conditions: [{ type: 'Accepted', status: 'True' }] } });
+  const [jwt, keys] = nacks.apply([record('jwt'), record('keys')]);
+  assert.deepEqual(jwt?.status.conditions, [
+    { type: 'Accepted', status: 'False', reason: 'Invalid', message: 'the ext-auth service cannot use it: JSON Web Key Set malformed; the routes that use it are denied until it is fixed' },
+  ]);
+  assert.deepEqual(keys, record('keys'));
+  nacks.ack({ ...extauth, version: 'v3' });
+  assert.deepEqual(nacks.apply([record('jwt')]), [record('jwt')]);
+});

@@ -17,6 +17,8 @@ export interface ControllerVaultOptions extends VaultOptions {
 }
 
 export interface VaultParts {
+  /** The one logged-in client, for the other Vault users of the controller (its own xDS certificate). */
+  client: VaultClient;
   kv: VaultSecretProvider;
   pki: PkiIssuer;
   /** Why the Vault side is degraded (empty when all is well). */
@@ -30,6 +32,7 @@ export function vaultParts(opts: ControllerVaultOptions, logger: Logger): VaultP
   const kv = new VaultSecretProvider({ ...opts.kv, client, logger: log.child({ component: 'vault-kv-source' }) });
   const pki = new PkiIssuer({ client, logger: log.child({ component: 'vault-pki' }) });
   return {
+    client,
     kv,
     pki,
     problems: () => [kv.problem(), pki.problem()].filter((p): p is string => p !== undefined),

@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander';
 import { Controller } from '../app/controller.ts';
 import { readConfigFile, resolveConfig, type ConfigFile, type PorticoConfig } from '../app/config.ts';
-import { parseHostPort } from '../lib/address.ts';
 import { consulOptions, consulOverrides } from './consul-options.ts';
 import { discoveryFrom, discoveryOptions } from './discovery-options.ts';
-import { adminAddressOption, isLoopback, loggerFrom, logOptions, securityFrom, securityOptions, xdsAddressOption, type EndpointSecurity } from './options.ts';
+import { adminAddressOption, adminSecurityFrom, adminSecurityOptions, guardExposure, loggerFrom, logOptions, xdsAddressOption, xdsSecurityFrom, xdsSecurityOptions, type XdsSecurity } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 import { vaultOptions, vaultOverrides } from './vault-options.ts';
 import { vaultOptionsFrom } from '../app/vault.ts';
-import type { Logger } from '../lib/logger.ts';
+import type { XdsTlsSource } from '../app/xds-certificate.ts';
+import { TokenTable } from '../xds/server/identity.ts';
+import { watchTokensFile } from './xds-tokens.ts';
 
 export function controllerCommand(): Command {
   const cmd = new Command('controller')
@@ -21,7 +22,7 @@ export function controllerCommand(): Command {
     .addOption(new Option('--ext-auth-address <unix:/path|host:port>', "where Envoy reaches 'portico extauth' (extAuth.address)").env('PORTICO_EXT_AUTH_ADDRESS'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of [...consulOptions(), ...securityOptions('xds'), ...securityOptions('admin'), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
+  for (const o of [...consulOptions(), ...xdsSecurityOptions(), ...adminSecurityOptions(), ...discoveryOptions(), ...vaultOptions(), ...logOptions()]) cmd.addOption(o);
   return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     // The file, then what flags and PORTICO_* variables set explicitly (their defaults do not override it).
@@ -30,33 +31,40 @@ export function controllerCommand(): Command {
     // Flags are checked and files read before anything listens: a typo fails at once, with one line.
     const xdsAddress = config.xdsAddress ?? opts.xdsAddress;
     const adminAddress = config.adminAddress ?? opts.adminAddress;
-    const xdsSecurity = securityFrom('xds', opts);
-    const adminSecurity = securityFrom('admin', opts);
+    const xdsSecurity = xdsSecurityFrom(opts);
+    const adminSecurity = adminSecurityFrom(opts);
     const discovery = discoveryFrom({ discovery: given('discovery'), consulWait: given('consulWait'), ec2Endpoint: given('ec2Endpoint'), ec2Interval: given('ec2Interval') }, config.discovery, config.consul);
-    warnIfExposed(logger, 'xds', xdsAddress, xdsSecurity);
-    if (adminAddress !== 'off') warnIfExposed(logger, 'admin', adminAddress, adminSecurity);
+    const xdsTls = xdsTlsSource(xdsSecurity);
+    const xdsClientAuth = Boolean(xdsSecurity.tokens || xdsSecurity.tls?.pems.ca || xdsSecurity.vault?.ca);
+    guardExposure(command, logger, 'xds', xdsAddress, { tls: Boolean(xdsTls), clientAuth: xdsClientAuth });
+    if (adminAddress !== 'off') guardExposure(command, logger, 'admin', adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) });
+    const tokens = xdsSecurity.tokens && new TokenTable(xdsSecurity.tokens.entries);
     const controller = new Controller({
       ...controllerOptions(config),
       xdsAddress,
       adminAddress,
-      ...(xdsSecurity.tls && { xdsTls: xdsSecurity.tls }),
-      ...(xdsSecurity.token && { xdsToken: xdsSecurity.token }),
+      ...(xdsTls && { xdsTls }),
+      xdsTrustDomain: xdsSecurity.trustDomain,
+      ...(tokens && { xdsTokens: tokens }),
       adminSecurity,
+      ...(adminSecurity.files && { adminTlsFiles: adminSecurity.files }),
       ...(discovery && { discovery }),
       logger,
     });
     await runUntilSignal(logger, async () => {
       await controller.start();
-      return () => controller.stop();
+      const stopTokens = tokens && xdsSecurity.tokens && watchTokensFile(xdsSecurity.tokens.file, tokens, logger.child({ component: 'ads' }));
+      return () => {
+        stopTokens?.();
+        return controller.stop();
+      };
     });
   });
 }
 
-/** Plaintext beyond loopback lets anyone who can reach the endpoint read what it serves (and any token). */
-function warnIfExposed(logger: Logger, endpoint: 'xds' | 'admin', address: string, security: EndpointSecurity): void {
-  const { host } = parseHostPort(address, `--${endpoint}-address`);
-  if (isLoopback(host) || security.tls) return;
-  logger.warn({ [`${endpoint}Address`]: address }, `${endpoint} is served in plaintext beyond loopback: anyone who can reach it can read what it serves (and any token); set --${endpoint}-tls-cert/--${endpoint}-tls-key`);
+function xdsTlsSource(x: XdsSecurity): XdsTlsSource | undefined {
+  if (x.vault) return { vault: x.vault };
+  return x.tls && { pems: x.tls.pems, files: x.tls.files };
 }
 
 function overridesFrom(given: (name: string) => string | undefined): ConfigFile {

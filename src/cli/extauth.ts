@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { ExtAuthService } from '../extauth/service.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
-import { loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions } from './options.ts';
-import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
+import { guardExposure, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
+import { listenClientAuth, listenSecurityFrom, listenSecurityOptions } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function extauthCommand(): Command {
@@ -12,14 +12,14 @@ export function extauthCommand(): Command {
     .addOption(new Option('--listen <unix:/path|host:port>', 'where Envoy reaches it: the controller\'s extAuth address').default('127.0.0.1:18100').env('PORTICO_EXTAUTH_LISTEN'))
     .addOption(new Option('--xds-address <host:port>', "the controller's ADS server, which streams the AuthConfigs").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
     .addOption(new Option('--node-id <id>', 'names this replica in the controller (default portico:extauth/<pid>)').env('PORTICO_NODE_ID'))
-    .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' to the controller, with the token in this file").env('PORTICO_XDS_TOKEN_FILE'));
+    .addOption(xdsClientTokenOption('service/extauth'));
   for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_EXTAUTH'), ...listenSecurityOptions('PORTICO_EXTAUTH'), ...logOptions()]) cmd.addOption(o);
-  return cmd.action(async (opts) => {
+  return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     const tls = xdsClientTls(opts);
     const token = opts.xdsTokenFile ? readTokenFile(opts.xdsTokenFile, '--xds-token-file') : undefined;
     const serving = listenSecurityFrom(opts);
-    warnIfPlaintext(logger, opts.listen, serving);
+    guardExposure(command, logger, 'listen', opts.listen, { tls: Boolean(serving.security?.tls), clientAuth: listenClientAuth(serving) }, 'PORTICO_EXTAUTH');
     const service = new ExtAuthService(logger.child({ component: 'extauth' }), serving);
     const client = new ServiceConfigClient({
       address: opts.xdsAddress,

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../lib/errors.ts';
 import { startRateLimitService } from '../ratelimit/service.ts';
-import { loggerFrom, logOptions, readTokenFile, securityFrom, securityOptions, xdsClientTls, xdsClientTlsOptions } from './options.ts';
-import { listenSecurityFrom, listenSecurityOptions, warnIfPlaintext } from './service-security-options.ts';
+import { adminSecurityFrom, adminTlsTokenOptions, allowInsecureOption, guardExposure, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
+import { listenClientAuth, listenSecurityFrom, listenSecurityOptions } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function rateLimitCommand(): Command {
@@ -11,15 +11,16 @@ export function rateLimitCommand(): Command {
     .addOption(new Option('--listen <host:port|unix:path>', 'where the gRPC service listens').default('127.0.0.1:18081').env('PORTICO_RATELIMIT_LISTEN'))
     .addOption(new Option('--redis <url>', 'Redis: redis://[user:password@]host:port[/db] (rediss:// for TLS)').default('redis://127.0.0.1:6379').env('PORTICO_RATELIMIT_REDIS'))
     .addOption(new Option('--xds-address <host:port>', "the controller's xDS address, to stream the configuration from").env('PORTICO_XDS_ADDRESS'))
-    .addOption(new Option('--xds-token-file <file>', "bearer token for the controller's xDS server").env('PORTICO_XDS_TOKEN_FILE'))
+    .addOption(xdsClientTokenOption('service/ratelimit'))
     .addOption(new Option('--config-file <file>', "instead of --xds-address: a static configuration in envoyproxy/ratelimit's YAML").env('PORTICO_RATELIMIT_CONFIG_FILE'))
     .addOption(new Option('--admin-address <host:port|off>', 'health, readiness and /metrics').default('127.0.0.1:19081').env('PORTICO_RATELIMIT_ADMIN_ADDRESS'))
     .addOption(new Option('--no-local-cache', 'ask Redis even for keys already over their limit in this window').env('PORTICO_RATELIMIT_NO_LOCAL_CACHE'));
-  // Service-side names (PORTICO_RATELIMIT_XDS_TLS_*), as extauth's: the controller's PORTICO_XDS_TLS_* name its own certificate.
   // The controller's admin flags, with this service's variables (PORTICO_RATELIMIT_ADMIN_*, as its --admin-address).
-  const adminSecurityOptions = securityOptions('admin').map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
-  for (const o of [...xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT'), ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, ...logOptions()]) cmd.addOption(o);
-  return cmd.action(async (opts) => {
+  const adminSecurityOptions = adminTlsTokenOptions().map((o) => o.env(`PORTICO_RATELIMIT_${o.envVar?.slice('PORTICO_'.length)}`));
+  // Service-side names (PORTICO_RATELIMIT_XDS_TLS_*), as extauth's: the controller's PORTICO_XDS_TLS_* name its own certificate.
+  const xdsOptions = xdsClientTlsOptions('the service', 'PORTICO_RATELIMIT');
+  for (const o of [...xdsOptions, ...listenSecurityOptions('PORTICO_RATELIMIT'), ...adminSecurityOptions, allowInsecureOption('admin', 'PORTICO_RATELIMIT'), ...logOptions()]) cmd.addOption(o);
+  return cmd.action(async (opts, command: Command) => {
     const logger = loggerFrom(opts);
     if (Boolean(opts.xdsAddress) === Boolean(opts.configFile)) throw new ConfigError('give exactly one of --xds-address and --config-file');
     const tls = xdsClientTls(opts);
@@ -29,8 +30,9 @@ export function rateLimitCommand(): Command {
       ...(tls && { tls }),
     };
     const serving = listenSecurityFrom(opts);
-    warnIfPlaintext(logger, opts.listen, serving);
-    const adminSecurity = securityFrom('admin', opts);
+    guardExposure(command, logger, 'listen', opts.listen, { tls: Boolean(serving.security?.tls), clientAuth: listenClientAuth(serving) }, 'PORTICO_RATELIMIT');
+    const adminSecurity = adminSecurityFrom(opts);
+    if (opts.adminAddress !== 'off') guardExposure(command, logger, 'admin', opts.adminAddress, { tls: Boolean(adminSecurity.tls), clientAuth: Boolean(adminSecurity.token || adminSecurity.tls?.ca) }, 'PORTICO_RATELIMIT');
     await runUntilSignal(logger, async () => {
       const service = await startRateLimitService({
         listen: opts.listen,

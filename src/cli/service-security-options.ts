@@ -2,11 +2,9 @@
 // client certificates, a bearer token and the caps. They secure the address `--listen` names, so they are
 // `--listen-…`, as the controller's `--xds-…`/`--admin-…` flags secure `--xds-address`/`--admin-address`.
 import { Option } from 'commander';
-import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { DEFAULT_GRPC_LIMITS, type GrpcServerLimits, type GrpcServing } from '../lib/grpc-unary-server.ts';
-import type { Logger } from '../lib/logger.ts';
-import { isLoopback, readFlagFile, readTokenFile } from './options.ts';
+import { allowInsecureOption, readFlagFile, readTokenFile } from './options.ts';
 
 /** The service's flags; `env` prefixes their variables (PORTICO_EXTAUTH, PORTICO_RATELIMIT). */
 export function listenSecurityOptions(env: string): Option[] {
@@ -18,6 +16,7 @@ export function listenSecurityOptions(env: string): Option[] {
     new Option('--listen-token-file <file>', "require 'authorization: Bearer <token>' metadata on every call, with the token in this file").env(`${env}_LISTEN_TOKEN_FILE`),
     new Option('--max-concurrent-streams <n>', `calls in flight on one connection (default ${d.maxConcurrentStreams})`).env(`${env}_MAX_CONCURRENT_STREAMS`),
     new Option('--max-message-bytes <n>', `largest request message; larger: RESOURCE_EXHAUSTED (default ${d.maxMessageBytes})`).env(`${env}_MAX_MESSAGE_BYTES`),
+    allowInsecureOption('listen', env),
     new Option('--max-connection-buffer-bytes <n>', `request bytes buffered across one connection's calls (default ${d.maxBufferedBytesPerConnection})`).env(`${env}_MAX_CONNECTION_BUFFER_BYTES`),
   ];
 }
@@ -32,6 +31,9 @@ export interface ListenSecurityFlags {
   maxMessageBytes?: string;
   maxConnectionBufferBytes?: string;
 }
+
+/** Whether callers must prove who they are: client certificates or the token. */
+export const listenClientAuth = (serving: GrpcServing): boolean => Boolean(serving.security?.token || serving.security?.tls?.ca);
 
 /** What those flags set, files read (PEM contents, the token: never echoed). Throws ConfigError on a bad flag. */
 export function listenSecurityFrom(opts: ListenSecurityFlags): GrpcServing {
@@ -57,11 +59,4 @@ function count(value: string, flag: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 2 ** 31 - 1) throw new ConfigError(`${flag}: expected a whole number from 1 to 2147483647, got '${value}'`);
   return n;
-}
-
-/** Plaintext beyond loopback lets anyone on the network call the service, and read a token on the wire. */
-export function warnIfPlaintext(logger: Logger, address: string, serving: GrpcServing): void {
-  if (address.startsWith('unix:') || serving.security?.tls) return;
-  if (isLoopback(parseHostPort(address, '--listen').host)) return;
-  logger.warn({ listen: address }, 'gRPC is served in plaintext beyond loopback: anyone who can reach it can call it (and read any token); set --listen-tls-cert/--listen-tls-key');
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { Up } from '../app/up.ts';
 import { parseHostPort } from '../lib/address.ts';
-import { adminAddressOption, loggerFrom, logOptions, xdsAddressOption } from './options.ts';
+import { adminAddressOption, allowInsecureOption, guardExposure, loggerFrom, logOptions, xdsAddressOption } from './options.ts';
 import { runUntilSignal } from './signals.ts';
 
 export function upCommand(): Command {
@@ -11,9 +11,13 @@ export function upCommand(): Command {
     .addOption(new Option('--echo <host:port>', 'also run the echo upstream there').env('PORTICO_ECHO'))
     .addOption(xdsAddressOption('127.0.0.1:18000'))
     .addOption(adminAddressOption('127.0.0.1:19000'));
-  for (const o of logOptions()) cmd.addOption(o);
-  return cmd.action(async (dir: string, opts) => {
+  // `up` has no TLS or client identities: beyond loopback only with the explicit opt-outs, as the controller.
+  for (const o of [allowInsecureOption('xds'), allowInsecureOption('admin'), ...logOptions()]) cmd.addOption(o);
+  return cmd.action(async (dir: string, opts, command: Command) => {
     const logger = loggerFrom(opts);
+    const insecure = { tls: false, clientAuth: false };
+    guardExposure(command, logger, 'xds', opts.xdsAddress, insecure);
+    if (opts.adminAddress !== 'off') guardExposure(command, logger, 'admin', opts.adminAddress, insecure);
     const up = new Up({
       configDir: dir,
       xdsAddress: opts.xdsAddress,

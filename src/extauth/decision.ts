@@ -27,7 +27,7 @@ export interface Allow {
 
 export interface Deny {
   allow: false;
-  /** The HTTP status the client gets: 401 (no or bad credentials) or 403 (valid, but not allowed). */
+  /** The HTTP status the client gets: 401 (no or bad credentials), 403 (valid, but not allowed), 503 (busy). */
   status: number;
   reason: string;
   /** Sent to the client, e.g. WWW-Authenticate. */

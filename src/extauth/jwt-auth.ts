@@ -2,7 +2,12 @@
 // inline), issuer, audiences and clock skew. No token or a token that does not verify: 401. A valid token whose
 // claims fail requiredClaims: 403. Claims may be passed upstream as headers. The `sub` claim, when it is a string,
 // is the request's principal.
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// A token must carry `exp` unless its provider opts out (`requireExpiration: false`): a token without one would be
+// good for ever. The algorithms a provider accepts follow its keys: an inline JWKS's keys name them (a key's `alg`,
+// else its `kty`/`crv` family); a remote JWKS may use any public-key algorithm, and jose matches the token's `alg`
+// to a key of that family. `none` and the HMAC algorithms (HS*, whose "key" would be a shared secret, and the
+// classic confusion with a public key) are never accepted.
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JSONWebKeySet, type JWK, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtAuthIr, JwtProviderIr } from '../ir/auth.ts';
 import { allow, deny, type Decision, type Step } from './decision.ts';
 
@@ -13,10 +18,17 @@ const CHALLENGE = { 'www-authenticate': 'Bearer' };
 interface Provider {
   ir: JwtProviderIr;
   keys: JWTVerifyGetKey;
+  algorithms: string[];
 }
 
+/** The public-key signature algorithms jose verifies, by key family. */
+const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+const EC_ALGORITHMS: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
+const OKP_ALGORITHMS: Record<string, string[]> = { Ed25519: ['EdDSA', 'Ed25519'] };
+const PUBLIC_KEY_ALGORITHMS = [...RSA_ALGORITHMS, ...Object.values(EC_ALGORITHMS), ...Object.values(OKP_ALGORITHMS).flat()];
+
 export function jwtStep(ir: JwtAuthIr): Step {
-  const providers: Provider[] = ir.providers.map((p) => ({ ir: p, keys: keySet(p) }));
+  const providers: Provider[] = ir.providers.map(provider);
   const mapped = [...new Set(ir.providers.flatMap((p) => p.claimsToHeaders.map((c) => c.header)))];
   return async (input) => {
     const found = providers.map((p) => ({ p, token: tokenOf(input.headers, p.ir) })).filter((f) => f.token);
@@ -36,11 +48,19 @@ export function jwtStep(ir: JwtAuthIr): Step {
 async function verify(p: Provider, token: string, mapped: string[]): Promise<Decision> {
   let payload: JWTPayload;
   try {
-    const options = { clockTolerance: p.ir.clockSkewSeconds, ...(p.ir.issuer !== undefined && { issuer: p.ir.issuer }), ...(p.ir.audiences && { audience: p.ir.audiences }) };
+    const options = {
+      clockTolerance: p.ir.clockSkewSeconds,
+      algorithms: p.algorithms,
+      requiredClaims: p.ir.expirationOptional ? [] : ['exp'],
+      ...(p.ir.issuer !== undefined && { issuer: p.ir.issuer }),
+      ...(p.ir.audiences && { audience: p.ir.audiences }),
+    };
     ({ payload } = await jwtVerify(token, p.keys, options));
   } catch (err) {
-    // jose's codes (ERR_JWT_EXPIRED, ERR_JWKS_TIMEOUT…) say why without quoting the token.
-    return deny(401, `jwt: ${p.ir.name}: ${(err as { code?: string }).code ?? 'invalid token'}`, CHALLENGE);
+    // jose's codes (ERR_JWT_EXPIRED, ERR_JOSE_ALG_NOT_ALLOWED…) and a failed claim's name and why say what went
+    // wrong without quoting the token.
+    const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
+    return deny(401, `jwt: ${p.ir.name}: ${code ?? 'invalid token'}${claim ? ` (${claim} ${reason})` : ''}`, CHALLENGE);
   }
   const failed = Object.entries(p.ir.requiredClaims ?? {}).find(([claim, value]) => !claimHas(payload[claim], value));
   if (failed) return deny(403, `jwt: ${p.ir.name}: claim ${failed[0]} does not allow this request`);
@@ -52,10 +72,31 @@ async function verify(p: Provider, token: string, mapped: string[]): Promise<Dec
   return allow(headers, mapped.filter((h) => !(h in headers)), typeof payload.sub === 'string' ? payload.sub : undefined);
 }
 
-function keySet(p: JwtProviderIr): JWTVerifyGetKey {
-  if ('inline' in p.jwks) return createLocalJWKSet(JSON.parse(p.jwks.inline));
-  const { url, cacheMs, timeoutMs } = p.jwks;
-  return createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs, cacheMaxAge: cacheMs, cooldownDuration: Math.min(REFETCH_COOLDOWN_MS, cacheMs) });
+function provider(ir: JwtProviderIr): Provider {
+  if (!('inline' in ir.jwks)) {
+    const { url, cacheMs, timeoutMs } = ir.jwks;
+    const keys = createRemoteJWKSet(new URL(url), { timeoutDuration: timeoutMs, cacheMaxAge: cacheMs, cooldownDuration: Math.min(REFETCH_COOLDOWN_MS, cacheMs) });
+    return { ir, keys, algorithms: PUBLIC_KEY_ALGORITHMS };
+  }
+  let jwks: JSONWebKeySet;
+  try {
+    jwks = JSON.parse(ir.jwks.inline) as JSONWebKeySet;
+  } catch {
+    // JSON.parse's message quotes the text; say only what is wrong.
+    throw new Error(`jwt provider ${ir.name}: the inline JWKS is not JSON`);
+  }
+  const keys = createLocalJWKSet(jwks); // throws on a malformed set ({"keys":[1]})
+  // No public signing key (`{"keys": []}`, only `oct` keys): an empty list, and jose accepts no token.
+  return { ir, keys, algorithms: [...new Set(jwks.keys.flatMap(algorithmsOf))] };
+}
+
+/** What a key may verify: its `alg` when it names one (and it is a public-key algorithm), else its family's. */
+function algorithmsOf(key: JWK): string[] {
+  if (key.alg !== undefined) return PUBLIC_KEY_ALGORITHMS.includes(key.alg) ? [key.alg] : [];
+  if (key.kty === 'RSA') return RSA_ALGORITHMS;
+  if (key.kty === 'EC') return EC_ALGORITHMS[key.crv ?? ''] ? [EC_ALGORITHMS[key.crv ?? ''] as string] : [];
+  if (key.kty === 'OKP') return OKP_ALGORITHMS[key.crv ?? ''] ?? [];
+  return []; // oct (a shared secret) and anything unknown
 }
 
 function tokenOf(headers: Readonly<Record<string, string>>, p: JwtProviderIr): string | undefined {

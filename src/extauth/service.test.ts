@@ -1,5 +1,6 @@
-// The ext-auth service over gRPC: AuthConfigs applied whole (a bad one is refused and the previous ones stay),
+// The ext-auth service over gRPC: AuthConfigs applied each on its own (a bad one denies, the others apply),
 // unknown AuthConfigs denied, and logs that carry the route and the reason but never a credential.
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
@@ -54,12 +55,22 @@ test('an AuthConfig that did not change keeps its authorizer (and its JWKS cache
   assert.deepEqual(logs.entries.filter((e) => e.msg === 'auth configuration applied').map((e) => e.recompiled), [1, 0]);
 });
 
-test('a configuration that cannot be compiled is refused whole; the previous one keeps serving', async (t) => {
-  const { service, check } = await start(t);
-  service.apply(new Map([['ns/keys', CONFIG]]));
-  const broken = { name: 'ns/jwt', steps: [{ name: 'j', jwt: { providers: [{ name: 'p', jwks: { inline: 'not json' }, sources: [], claimsToHeaders: [], clockSkewSeconds: 0 }] } }] };
-  assert.throws(() => service.apply(new Map([['ns/jwt', broken as unknown as JsonObject]])), { code: 'PORTICO_CONFIG' });
+test('an AuthConfig that cannot be compiled is reported and denies; the others apply the new version', async (t) => {
+  const { service, logs, check } = await start(t);
+  const jwt = (jwks: string) => ({ name: 'ns/jwt', steps: [{ name: 'j', jwt: { providers: [{ name: 'p', jwks: { inline: jwks }, sources: [], claimsToHeaders: [], clockSkewSeconds: 0 }] } }] });
+  const other = { ...CONFIG, name: 'ns/other' };
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  assert.deepEqual(service.apply(new Map([['ns/keys', CONFIG], ['ns/jwt', jwt(JSON.stringify({ keys: [key] })) as unknown as JsonObject]])), []);
+  const rejected = service.apply(new Map([['ns/keys', CONFIG], ['ns/other', other], ['ns/jwt', jwt('{"keys": [1]}') as unknown as JsonObject]]));
+  assert.deepEqual(rejected, ['AuthConfig ns/jwt: JSON Web Key Set malformed']);
+  const broken = jwt('{"keys": [1]}') as unknown as JsonObject;
+  assert.deepEqual(service.apply(new Map([['ns/keys', CONFIG], ['ns/other', other], ['ns/jwt', broken]])), rejected, 'still reported while unchanged');
   assert.equal((await check('ns/keys', { 'api-key': KEY })).allow, true);
+  assert.equal((await check('ns/other', { 'api-key': KEY })).allow, true, 'the new AuthConfig of the same version applied');
+  assert.deepEqual(await check('ns/jwt', { authorization: 'Bearer x' }), { allow: false, status: 403, reason: 'denied', headers: {} }, 'fails closed');
+  const logged = logs.entries.find((e) => String(e.msg).startsWith('AuthConfig cannot be compiled'));
+  assert.deepEqual([logged?.authConfig, logged?.error], ['ns/jwt', 'JSON Web Key Set malformed']);
+  assert.ok(logs.entries.some((e) => e.msg === 'denied' && e.reason === 'AuthConfig "ns/jwt" could not be compiled'));
 });
 
 test('decisions are logged with the route and the reason, never the credential', async (t) => {

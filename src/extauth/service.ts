@@ -1,10 +1,10 @@
 // The ext-auth service: Envoy's ext_authz filter calls Check; the AuthConfig to apply is named by the route's
 // `portico-authconfig` context extension. Configuration arrives whole (from the controller's service config
-// stream) and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
+// stream), each AuthConfig compiled on its own, and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
 // use the new ones, so a change needs no restart and drops no request. A decision is logged with the route and
 // the reason only.
 import type { AuthConfigIr } from '../ir/auth.ts';
-import { ConfigError } from '../lib/errors.ts';
+import { capText } from '../lib/text.ts';
 import { UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JsonObject } from '../xds/service-config.ts';
@@ -17,11 +17,15 @@ import { compileAuthConfig, type Authorizer } from './policy.ts';
 const RETIRE_AFTER_MS = 10_000;
 /** How long close() waits for checks in flight. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/** A compile error's message as the controller gets it. */
+const MAX_REASON = 300;
 
 /** A compiled AuthConfig and the JSON it came from, to keep it (its JWKS cache, its channels) while unchanged. */
 interface Compiled {
   source: string;
   authorizer: Authorizer;
+  /** Why it could not be compiled (its authorizer then denies every check). */
+  failed?: string;
 }
 
 export class ExtAuthService {
@@ -36,29 +40,43 @@ export class ExtAuthService {
   }
 
   /**
-   * Replaces the whole configuration; an AuthConfig whose JSON did not change keeps its authorizer. Throws (the
-   * stream NACKs) when one item cannot be compiled: nothing changes then.
+   * Replaces the whole configuration; an AuthConfig whose JSON did not change keeps its authorizer. Each AuthConfig
+   * compiles on its own: one that cannot is replaced by an authorizer that denies every check (its routes fail
+   * closed, never pass unchecked, and a revoked key in its old version stops working), and the others apply.
+   * Returns one line per AuthConfig that could not compile, for the controller (the stream NACKs with them).
    */
-  apply(items: ReadonlyMap<string, JsonObject>): void {
+  apply(items: ReadonlyMap<string, JsonObject>): string[] {
     const next = new Map<string, Compiled>();
-    const fresh: Authorizer[] = [];
-    try {
-      for (const [name, config] of items) {
-        const source = JSON.stringify(config);
-        const current = this.#authorizers.get(name);
-        const compiled = current?.source === source ? current : { source, authorizer: compileAuthConfig(config as unknown as AuthConfigIr) };
-        if (compiled !== current) fresh.push(compiled.authorizer);
-        next.set(name, compiled);
-      }
-    } catch (err) {
-      for (const a of fresh) a.close();
-      throw new ConfigError(`cannot apply the auth configuration: ${(err as Error).message}`, { cause: err });
+    const rejected: string[] = [];
+    let recompiled = 0;
+    for (const [name, config] of items) {
+      const source = JSON.stringify(config);
+      const current = this.#authorizers.get(name);
+      const compiled = current?.source === source ? current : this.#compile(name, config, source);
+      if (compiled !== current) recompiled++;
+      // Reported again while unchanged: every version that carries it is applied without it.
+      if (compiled.failed) rejected.push(`AuthConfig ${name}: ${compiled.failed}`);
+      next.set(name, compiled);
     }
     const kept = new Set(next.values());
     const retired = [...this.#authorizers.values()].filter((c) => !kept.has(c));
     this.#authorizers = next;
     setTimeout(() => retired.forEach((c) => c.authorizer.close()), RETIRE_AFTER_MS).unref();
-    this.#log.info({ authConfigs: [...next.keys()], recompiled: fresh.length }, 'auth configuration applied');
+    this.#log.info({ authConfigs: [...next.keys()], recompiled, failed: rejected.length }, 'auth configuration applied');
+    return rejected;
+  }
+
+  #compile(name: string, config: JsonObject, source: string): Compiled {
+    try {
+      return { source, authorizer: compileAuthConfig(config as unknown as AuthConfigIr) };
+    } catch (err) {
+      // The message names the part that failed (jose's, ours); it never quotes a credential: inline JWKS are public.
+      // One line: the NACK carries one line per AuthConfig.
+      const failed = capText((err as Error).message.replace(/\s+/g, ' '), MAX_REASON);
+      this.#log.error({ authConfig: name, error: failed }, 'AuthConfig cannot be compiled; its routes are denied until it is fixed');
+      const reason = `AuthConfig ${JSON.stringify(name)} could not be compiled`;
+      return { source, failed, authorizer: { check: async () => deny(403, reason), close: () => {} } };
+    }
   }
 
   /** `unix:/path.sock` or `HOST:PORT` (port 0: any free one); resolves to the address bound. */

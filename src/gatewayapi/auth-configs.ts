@@ -191,6 +191,7 @@ function jwtProviders(j: JwtAuthSpec): JwtProviderIr[] {
         claimsToHeaders: (p.claimsToHeaders ?? []).map((c) => ({ claim: c.claim, header: c.header.toLowerCase() })),
         clockSkewSeconds: p.clockSkewSeconds ?? 0,
         ...(p.requiredClaims && { requiredClaims: { ...p.requiredClaims } }),
+        ...(p.requireExpiration === false && { expirationOptional: true as const }),
       };
     })
     .sort(byKey((p) => p.name));

@@ -54,6 +54,8 @@ export interface JwtProviderIr {
   claimsToHeaders: { claim: string; header: string }[];
   clockSkewSeconds: number;
   requiredClaims?: Record<string, string>;
+  /** Set only when the provider opts out (`requireExpiration: false`): tokens without `exp` are accepted. */
+  expirationOptional?: true;
 }
 
 export type PassThroughIr = (

@@ -40,3 +40,12 @@ export function notAfterOf(pem: string): number | undefined {
     return undefined;
   }
 }
+
+/** SHA-256 of the certificate: what logs show instead of the certificate (never the key). */
+export function fingerprintOf(pem: string): string {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return 'not a certificate';
+  }
+}

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../test/support/components.ts';
+import { captureLogs } from '../../test/support/logs.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { TransitionClock } from './conditions.ts';
 import { fileStatusTarget, statusPath } from './file-writer.ts';
@@ -50,6 +51,7 @@ test('status writer: writes only changes, removes stale statuses it found on loa
         batches.push({ put: [...put.keys()], remove });
         for (const [k, v] of put) held.set(k, v);
         for (const k of remove) held.delete(k);
+        return new Map();
       },
     },
     logger: silentLogger,
@@ -65,4 +67,48 @@ test('status writer: writes only changes, removes stale statuses it found on loa
   assert.match(writer.problem() ?? '', /writing statuses to fake failed: unreachable/);
   await waitFor(() => writer.problem() === undefined, { timeoutMs: 10_000, what: 'the retry to land' });
   assert.match(held.get('k/web') ?? '', /generation: 2/);
+});
+
+test('status writer: one status the target refuses is reported (never its content) while the others are written, and tried again', async () => {
+  const held = new Map<string, string>();
+  let refuse = true;
+  const logs = captureLogs();
+  const writer = new StatusWriter({
+    target: {
+      describe: () => 'fake',
+      locate: (key) => key,
+      apply: async ({ put }) => {
+        const failed = new Map<string, Error>();
+        for (const [k, v] of put) {
+          if (refuse && k === 'k/bad') failed.set(k, new Error('value too large'));
+          else held.set(k, v);
+        }
+        return failed;
+      },
+    },
+    logger: logs.logger,
+    retry: { initialMs: 5, maxMs: 5 },
+  });
+  const record = (name: string) => ({ key: `k/${name}`, id: `HTTPRoute default/${name}`, status: { secretish: `content of ${name}` } });
+  await writer.write([record('a'), record('bad'), record('b')]);
+  assert.deepEqual([...held.keys()].sort(), ['k/a', 'k/b']);
+  assert.equal(writer.problem(), '1 status(es) could not be written to fake: HTTPRoute default/bad: value too large');
+  const logged = logs.entries.find((e) => e.msg === 'a status could not be written; the others were');
+  assert.deepEqual([logged?.resource, logged?.error], ['HTTPRoute default/bad', 'value too large']);
+  assert.doesNotMatch(logs.text(), /content of bad/);
+  refuse = false;
+  await waitFor(() => held.has('k/bad'), { timeoutMs: 10_000, what: 'the retry to write it' });
+  assert.equal(writer.problem(), undefined);
+});
+
+test('status files: a name too long for the file system fails that status only', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-status-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const target = fileStatusTarget(dir);
+  const ok = statusPath(dir, 'g/HTTPRoute/default/web');
+  const long = statusPath(dir, `g/HTTPRoute/default/${'n'.repeat(300)}`);
+  const failed = await target.apply({ put: new Map([[long, 'x'], [ok, 'y']]), remove: [] });
+  assert.deepEqual([...failed.keys()], [long]);
+  assert.match(failed.get(long)?.message ?? '', /ENAMETOOLONG/);
+  assert.equal(await readFile(ok, 'utf8'), 'y');
 });

@@ -4,10 +4,9 @@
 // the store (then Envoy gets only the new SDS Secret). When Vault fails, the old one keeps serving, the
 // issuer retries with back-off, reports the outage as its problem(), and logs an error saying when the
 // serving certificate expires — from the first failed renewal, a third of its lifetime before it does.
-import { X509Certificate } from 'node:crypto';
 import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
 import { Backoff } from '../lib/backoff.ts';
-import { checkKeyPair, notAfterOf } from '../lib/certificates.ts';
+import { checkKeyPair, fingerprintOf, notAfterOf } from '../lib/certificates.ts';
 import { VaultError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { SourceSnapshot } from '../providers/resources/source.ts';
@@ -151,14 +150,5 @@ export class PkiIssuer {
   #publish(): void {
     const resources = [...this.#issued.values()].flatMap((i) => (i.secret ? [i.secret] : []));
     this.#onSnapshot({ resources, rejected: [] });
-  }
-}
-
-/** SHA-256 of the certificate: what logs show instead of the certificate (never the key). */
-export function fingerprintOf(pem: string): string {
-  try {
-    return new X509Certificate(pem).fingerprint256;
-  } catch {
-    return 'not a certificate';
   }
 }

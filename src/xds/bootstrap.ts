@@ -16,7 +16,7 @@ export interface BootstrapOptions {
   adminPort: number;
   /** Connect to the controller over TLS; without it the ADS stream is plaintext (fine on loopback only). */
   tls?: BootstrapTls;
-  /** Sent on the ADS stream as `authorization: Bearer <token>` (the controller's --xds-token-file). */
+  /** Sent on the ADS stream as `authorization: Bearer <token>`: this Gateway's token from the controller's --xds-tokens-file. */
   token?: string;
 }
 

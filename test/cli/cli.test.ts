@@ -18,7 +18,7 @@ import { findBinary } from '../../src/lib/binaries.ts';
 import { freePort, freePorts, startProcess, tempDir, waitFor } from '../support/components.ts';
 import { PORTICO, portico, porticoEnv as cliEnv, ROOT, show, startBootstrappedEnvoy } from '../support/cli.ts';
 import { goldenSuite } from '../support/golden.ts';
-import { makeCertificates, type TestCertificates } from '../support/tls.ts';
+import { makeIdentityCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
@@ -63,11 +63,16 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-cert': 'PORTICO_XDS_TLS_CERT',
     '--xds-tls-key': 'PORTICO_XDS_TLS_KEY',
     '--xds-tls-ca': 'PORTICO_XDS_TLS_CA',
-    '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
+    '--xds-tls-vault-role': 'PORTICO_XDS_TLS_VAULT_ROLE',
+    '--xds-tls-vault-name': 'PORTICO_XDS_TLS_VAULT_NAME',
+    '--xds-tokens-file': 'PORTICO_XDS_TOKENS_FILE',
+    '--xds-trust-domain': 'PORTICO_XDS_TRUST_DOMAIN',
+    '--xds-allow-insecure': 'PORTICO_XDS_ALLOW_INSECURE',
     '--admin-tls-cert': 'PORTICO_ADMIN_TLS_CERT',
     '--admin-tls-key': 'PORTICO_ADMIN_TLS_KEY',
     '--admin-tls-ca': 'PORTICO_ADMIN_TLS_CA',
     '--admin-token-file': 'PORTICO_ADMIN_TOKEN_FILE',
+    '--admin-allow-insecure': 'PORTICO_ADMIN_ALLOW_INSECURE',
     '--discovery': 'PORTICO_DISCOVERY',
     '--consul-wait': 'PORTICO_CONSUL_WAIT',
     '--ec2-endpoint': 'PORTICO_EC2_ENDPOINT',
@@ -119,6 +124,8 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--echo': 'PORTICO_ECHO',
     '--xds-address': 'PORTICO_XDS_ADDRESS',
     '--admin-address': 'PORTICO_ADMIN_ADDRESS',
+    '--xds-allow-insecure': 'PORTICO_XDS_ALLOW_INSECURE',
+    '--admin-allow-insecure': 'PORTICO_ADMIN_ALLOW_INSECURE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -437,13 +444,18 @@ interface Secrets {
   clientKey: string;
   token: string;
   tokenFile: string;
+  /** The controller's --xds-tokens-file: `token` is default/gw's. */
+  tokensFile: string;
   wrongToken: string;
   wrongTokenFile: string;
 }
 
 async function writeSecrets(t: TestContext): Promise<Secrets> {
   const dir = await tempDir('cli-tls', t);
-  const certs = makeCertificates();
+  // The client certificate is the identity of the Gateway default/gw, as Vault PKI would issue it (uri_sans).
+  const issued = makeIdentityCertificates(['spiffe://portico.local/gateway/default/gw']);
+  const client = issued.clients['spiffe://portico.local/gateway/default/gw']!;
+  const certs = { ca: issued.ca.cert, serverCert: issued.server.cert, serverKey: issued.server.key, clientCert: client.cert, clientKey: client.key };
   const file = async (name: string, content: string) => {
     const path = join(dir, name);
     await writeFile(path, content, { mode: 0o600 });
@@ -461,6 +473,7 @@ async function writeSecrets(t: TestContext): Promise<Secrets> {
     clientKey: await file('client.key', certs.clientKey),
     token,
     tokenFile: await file('token', `${token}\n`),
+    tokensFile: await file('tokens', `# the controller's --xds-tokens-file\ngateway/default/gw ${token}\n`),
     wrongToken,
     wrongTokenFile: await file('wrong-token', `${wrongToken}\n`),
   };
@@ -513,6 +526,13 @@ describe('portico bootstrap', () => {
     await writeFile(config, res.stdout, { mode: 0o600 });
     const check = envoyValidate(envoy, config);
     assert.equal(check.status, 0, `envoy --mode validate rejected the TLS bootstrap:\n${show(check)}`);
+  });
+
+  it("warns when the client certificate names another identity than the Gateway's", async (t) => {
+    const s = await writeSecrets(t);
+    const res = portico(['bootstrap', '--gateway', 'team-b/gw', '--xds-address', 'localhost:18000', '--xds-tls-ca', s.ca, '--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey]);
+    assert.equal(res.status, 0, show(res));
+    assert.match(res.stderr, /^portico: warning: --xds-tls-cert names gateway\/default\/gw, not gateway\/team-b\/gw: a controller that identifies clients by certificate refuses this Envoy\n$/);
   });
 
   it('an IP server name is matched as an IP SAN and not sent as SNI', async (t) => {
@@ -578,10 +598,55 @@ test('controller: bad flags and unreadable secret files give one line and exit 1
   const dir = await tempDir('cli-controller-flags', t);
   assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', 'x', '--admin-address', 'off']), /--xds-address.*'x'/);
   assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-tls-cert', join(dir, 'c.pem')]), /--xds-tls-key/);
-  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', join(dir, 'missing')]), /--xds-token-file: cannot read/);
-  const empty = join(dir, 'empty-token');
-  await writeFile(empty, '\n');
-  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-token-file', empty]), /--xds-token-file: .* is empty/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-tokens-file', join(dir, 'missing')]), /--xds-tokens-file: cannot read/);
+  const empty = join(dir, 'empty-tokens');
+  await writeFile(empty, '# nothing yet\n');
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-tokens-file', empty]), /--xds-tokens-file: .* has no '<identity> <token>' line/);
+  const secret = randomBytes(8).toString('hex');
+  const bad = join(dir, 'bad-tokens');
+  await writeFile(bad, `gateway/default/gw ok-${secret}\ndefault/gw ${secret}\n`);
+  const res = portico(['controller', '--config-dir', dir, '--xds-address', '127.0.0.1:0', '--admin-address', 'off', '--xds-tokens-file', bad]);
+  assertOneLineError(res, /--xds-tokens-file: '.*bad-tokens' line 2: 'default\/gw' is not an identity/);
+  assert.ok(!res.stderr.includes(secret), show(res));
+  // The one shared token is gone: it let any client read every Gateway's keys. The error says what replaces it.
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--xds-token-file', bad]), /--xds-token-file was replaced by --xds-tokens-file/);
+  assertOneLineError(portico(['controller', '--config-dir', dir, '--admin-address', 'off', '--xds-trust-domain', 'Portico Local']), /--xds-trust-domain: 'Portico Local' is not a SPIFFE trust domain/);
+  const vaultPki = (...args: string[]) => portico(['controller', '--config-dir', dir, '--admin-address', 'off', ...args]);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki'), /--xds-tls-vault-role: expected <mount>\/<role>/);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki/portico-xds'), /--xds-tls-vault-role needs --xds-tls-vault-name/);
+  assertOneLineError(vaultPki('--xds-tls-vault-name', 'localhost'), /--xds-tls-vault-name needs --xds-tls-vault-role/);
+  assertOneLineError(vaultPki('--xds-tls-vault-role', 'pki/portico-xds', '--xds-tls-vault-name', 'localhost'), /--xds-tls-vault-role needs the Vault connection/);
+});
+
+test('controller: beyond loopback without TLS and client authentication it refuses to start, naming the flag that allows it', { timeout: 60_000 }, async (t) => {
+  const s = await writeSecrets(t);
+  const dir = await tempDir('cli-exposed', t);
+  const controller = (args: string[], env: Record<string, string> = {}) => portico(['controller', '--config-dir', dir, ...args], env);
+  assertOneLineError(controller(['--xds-address', '0.0.0.0:0', '--admin-address', 'off']), /--xds-address 0\.0\.0\.0:0 is beyond loopback without TLS and client authentication: .*--xds-allow-insecure \(PORTICO_XDS_ALLOW_INSECURE=true\)/);
+  assertOneLineError(controller(['--xds-address', '0.0.0.0:0', '--admin-address', 'off', '--xds-tls-cert', s.serverCert, '--xds-tls-key', s.serverKey]), /beyond loopback without client authentication/);
+  assertOneLineError(controller(['--xds-address', '0.0.0.0:0', '--admin-address', 'off', '--xds-tokens-file', s.tokensFile]), /beyond loopback without TLS:/);
+  assertOneLineError(controller(['--xds-address', '0.0.0.0:0', '--admin-address', 'off'], { PORTICO_XDS_ALLOW_INSECURE: 'false' }), /--xds-allow-insecure/);
+  assertOneLineError(controller(['--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0']), /--admin-address 0\.0\.0\.0:0 is beyond loopback without TLS and client authentication: .*--admin-allow-insecure \(PORTICO_ADMIN_ALLOW_INSECURE=true\)/);
+  assertOneLineError(controller(['--xds-address', '127.0.0.1:0', '--admin-address', '0.0.0.0:0', '--admin-tls-cert', s.serverCert, '--admin-tls-key', s.serverKey]), /--admin-address .* without client authentication/);
+  // `portico up` has no TLS flags: beyond loopback it needs the same explicit opt-outs.
+  assertOneLineError(portico(['up', dir, '--xds-address', '0.0.0.0:0']), /--xds-address 0\.0\.0\.0:0 is beyond loopback .*--xds-allow-insecure/);
+  assertOneLineError(portico(['up', dir, '--admin-address', '0.0.0.0:0']), /--admin-address 0\.0\.0\.0:0 is beyond loopback .*--admin-allow-insecure/);
+
+  // The data-path services' gRPC --listen (and the rate-limit service's admin) follow the same rule.
+  assertOneLineError(portico(['extauth', '--listen', '0.0.0.0:0']), /--listen 0\.0\.0\.0:0 is beyond loopback without TLS and client authentication: .*--listen-allow-insecure \(PORTICO_EXTAUTH_LISTEN_ALLOW_INSECURE=true\)/);
+  assertOneLineError(portico(['extauth', '--listen', '0.0.0.0:0', '--listen-tls-cert', s.serverCert, '--listen-tls-key', s.serverKey]), /--listen 0\.0\.0\.0:0 is beyond loopback without client authentication/);
+  assertOneLineError(portico(['ratelimit', '--listen', '0.0.0.0:0', '--xds-address', '127.0.0.1:1']), /--listen-allow-insecure \(PORTICO_RATELIMIT_LISTEN_ALLOW_INSECURE=true\)/);
+  assertOneLineError(portico(['ratelimit', '--admin-address', '0.0.0.0:0', '--xds-address', '127.0.0.1:1']), /--admin-address 0\.0\.0\.0:0 is beyond loopback .*--admin-allow-insecure \(PORTICO_RATELIMIT_ADMIN_ALLOW_INSECURE=true\)/);
+  // Secured (TLS and client certificates or tokens), or explicitly allowed: it starts, and says it loudly when insecure.
+  const [xdsPort, adminPort] = await freePorts(2);
+  const started = await startProcess(PORTICO, [
+    'controller', '--config-dir', dir, '--xds-address', `0.0.0.0:${xdsPort}`, '--admin-address', `0.0.0.0:${adminPort}`, '--log-format', 'json',
+    '--xds-tls-cert', s.serverCert, '--xds-tls-key', s.serverKey, '--xds-tokens-file', s.tokensFile,
+  ], { name: 'portico controller', cwd: ROOT, env: cliEnv({ PORTICO_ADMIN_ALLOW_INSECURE: 'true' }) });
+  t.after(() => started.stop());
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok, { timeoutMs: 30_000, what: () => `the controller to be ready:\n${started.output()}` });
+  assert.match(started.output(), /INSECURE: --admin-allow-insecure/);
+  assert.doesNotMatch(started.output(), /INSECURE: --xds-allow-insecure/);
 });
 
 test('validate and translate: a listener asking Vault PKI is no problem offline; bad Vault flags give one line', async (t) => {
@@ -642,7 +707,7 @@ const gatewayConfig = (listenerPort: number, upstreamPort: number) =>
 
 /** The cluster the controller serves for the route's Upstream: how we know Envoy got the config. */
 const SERVED_CLUSTER = 'upstream/default/echo';
-const REFUSAL = 'rejecting an ADS stream without a valid bearer token';
+const REFUSAL = 'refusing an ADS stream: the client did not prove an identity';
 
 test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; a wrong token, no client certificate or another server name gets none', { timeout: 120_000 }, async (t) => {
   const envoy = envoyBinary();
@@ -655,7 +720,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   const controller = await startProcess(PORTICO, ['controller', '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json'], {
     name: 'portico controller',
     cwd: ROOT,
-    env: cliEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKEN_FILE: s.tokenFile }),
+    env: cliEnv({ PORTICO_XDS_TLS_CERT: s.serverCert, PORTICO_XDS_TLS_KEY: s.serverKey, PORTICO_XDS_TLS_CA: s.ca, PORTICO_XDS_TOKENS_FILE: s.tokensFile }),
   });
   t.after(() => controller.stop());
   // Everything it logs, from the start (startProcess only keeps a tail): the tokens must appear nowhere.
@@ -669,7 +734,7 @@ test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; 
   });
   const listening = log.split('\n').find((l) => l.includes('ADS server listening'));
   assert.ok(listening, log);
-  assert.deepEqual([JSON.parse(listening).tls, JSON.parse(listening).auth], [true, true], listening);
+  assert.deepEqual([JSON.parse(listening).tls, JSON.parse(listening).auth], [true, ['certificate', 'token']], listening);
 
   const tls = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-server-name', 'localhost', '--xds-tls-ca', s.ca];
   const clientCert = ['--xds-tls-cert', s.clientCert, '--xds-tls-key', s.clientKey];

@@ -1,7 +1,7 @@
 // The data-path services as they are deployed: `bin/portico extauth` and `bin/portico ratelimit` as their own
-// processes, fed by a `bin/portico controller` process over mutual TLS with a bearer token (the README's "Securing
-// the xDS connection"; the same flags as `portico bootstrap`), with a real Envoy bootstrapped the same way and a
-// real Redis. The controller accepts nothing else, so every answer below proves a service got its configuration
+// processes, fed by a `bin/portico controller` process over mutual TLS, each client with its identity's certificate
+// and token (the README's "Securing the xDS connection"; the same flags as `portico bootstrap`), with a real Envoy
+// bootstrapped the same way and a real Redis. The controller accepts nothing else, so every answer below proves a service got its configuration
 // over that connection: the ext-auth service's 401 with the AuthConfig's realm, the rate-limit service's 429.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { freePorts, requireBinary, startProcess, tempDir, waitFor, type ProcessH
 import { backend, basicAuthConfig, basicCredentials, fill, GATEWAY, oncePerDay, route, upstream } from '../support/fixtures.ts';
 import { httpRequest, type HttpResult } from '../support/http.ts';
 import { startRedis } from '../support/redis.ts';
-import { makeCertificates, writeCertificates } from '../support/tls.ts';
+import { makeIdentityCertificates } from '../support/tls.ts';
 
 const rule = (name: string) => `    - name: ${name}
       matches: [{ path: { type: PathPrefix, value: /${name} } }]
@@ -48,11 +48,30 @@ async function service(t: TestContext, name: string, args: string[], opts: { env
   return proc;
 }
 
-test('portico extauth and portico ratelimit as processes, configured by the controller over mutual TLS with a token', { timeout: 120_000 }, async (t) => {
+test('portico extauth and portico ratelimit as processes, configured by the controller over mutual TLS, each with its identity', { timeout: 120_000 }, async (t) => {
+  // Each client has its identity (docs/security.md): a certificate with its SPIFFE URI SAN, and its own token.
   const dir = await tempDir('services', t);
-  const files = writeCertificates(makeCertificates(), dir);
-  const tokenFile = join(dir, 'token');
-  await writeFile(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  const identities = ['gateway/default/gw', 'service/extauth', 'service/ratelimit'];
+  const issued = makeIdentityCertificates(identities.map((id) => `spiffe://portico.local/${id}`));
+  const file = async (name: string, content: string) => {
+    const path = join(dir, name);
+    await writeFile(path, content, { mode: 0o600 });
+    return path;
+  };
+  const ca = await file('ca.crt', issued.ca.cert);
+  const [serverCert, serverKey] = [await file('server.crt', issued.server.cert), await file('server.key', issued.server.key)];
+  const tokens = Object.fromEntries(identities.map((id) => [id, randomBytes(24).toString('hex')]));
+  const tokensFile = await file('tokens', identities.map((id) => `${id} ${tokens[id]}\n`).join(''));
+  /** The flags of one client: the controller's CA and name, its certificate and key, its token. */
+  const clientOf = async (identity: string) => {
+    const name = identity.replaceAll('/', '-');
+    const pair = issued.clients[`spiffe://portico.local/${identity}`] as { cert: string; key: string };
+    return [
+      '--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-ca', ca, '--xds-tls-server-name', 'localhost',
+      '--xds-tls-cert', await file(`${name}.crt`, pair.cert), '--xds-tls-key', await file(`${name}.key`, pair.key),
+      '--xds-token-file', await file(`${name}.token`, `${tokens[identity]}\n`),
+    ];
+  };
   const [port = 0, xdsPort = 0, adminPort = 0, extAuthPort = 0, rateLimitPort = 0] = await freePorts(5);
   const echo = await startEcho({ name: 'echo' });
   t.after(() => echo.close());
@@ -65,16 +84,14 @@ test('portico extauth and portico ratelimit as processes, configured by the cont
     '--config-dir', configDir, '--xds-address', `127.0.0.1:${xdsPort}`, '--admin-address', `127.0.0.1:${adminPort}`,
     '--ext-auth-address', `127.0.0.1:${extAuthPort}`, '--ratelimit-address', `127.0.0.1:${rateLimitPort}`,
   ], {
-    env: { PORTICO_XDS_TLS_CERT: files.serverCert, PORTICO_XDS_TLS_KEY: files.serverKey, PORTICO_XDS_TLS_CA: files.ca, PORTICO_XDS_TOKEN_FILE: tokenFile },
+    env: { PORTICO_XDS_TLS_CERT: serverCert, PORTICO_XDS_TLS_KEY: serverKey, PORTICO_XDS_TLS_CA: ca, PORTICO_XDS_TOKENS_FILE: tokensFile },
     readyWhen: async () => (await admin('/readyz')).ok,
     ownedDir: configDir,
   });
 
-  // Each client: the controller's CA and name, a client certificate, the token.
-  const client = ['--xds-address', `127.0.0.1:${xdsPort}`, '--xds-tls-ca', files.ca, '--xds-tls-server-name', 'localhost', '--xds-tls-cert', files.clientCert, '--xds-tls-key', files.clientKey, '--xds-token-file', tokenFile];
-  const extauth = await service(t, 'extauth', ['--listen', `127.0.0.1:${extAuthPort}`, ...client]);
-  const ratelimit = await service(t, 'ratelimit', ['--listen', `127.0.0.1:${rateLimitPort}`, '--redis', redis.url, '--admin-address', 'off', ...client]);
-  await startBootstrappedEnvoy(t, requireBinary('envoy'), dir, 'gw', client);
+  const extauth = await service(t, 'extauth', ['--listen', `127.0.0.1:${extAuthPort}`, ...(await clientOf('service/extauth'))]);
+  const ratelimit = await service(t, 'ratelimit', ['--listen', `127.0.0.1:${rateLimitPort}`, '--redis', redis.url, '--admin-address', 'off', ...(await clientOf('service/ratelimit'))]);
+  await startBootstrappedEnvoy(t, requireBinary('envoy'), dir, 'gw', await clientOf('gateway/default/gw'));
 
   // All three are connected streams of the controller: Envoy's and one per service node key.
   let proxies: ProxyStatus[] = [];

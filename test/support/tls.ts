@@ -1,6 +1,7 @@
 // Throwaway certificates for TLS tests, made with the openssl CLI: a CA, and certificates it issues for
 // whatever names a test needs. Without openssl the test fails and says how to install it (never skips).
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +75,34 @@ export function makeCertificates(): TestCertificates {
   const server = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
   const client = issueCertificate(ca, 'envoy', 'extendedKeyUsage=clientAuth');
   return { ca: ca.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key };
+}
+
+/** A client certificate whose identity is the URI SAN `uri` (a SPIFFE ID such as Vault PKI issues with `uri_sans`). */
+export function issueUriCertificate(ca: KeyPair, uri: string): KeyPair {
+  return issueCertificate(ca, uri.split('/').pop() || 'client', `subjectAltName=URI:${uri}\nextendedKeyUsage=clientAuth`);
+}
+
+export interface IdentityCertificates {
+  ca: KeyPair;
+  server: KeyPair;
+  /** One client certificate per SPIFFE ID asked for. */
+  clients: Record<string, KeyPair>;
+}
+
+/** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate for each SPIFFE ID. */
+export function makeIdentityCertificates(spiffeIds: string[]): IdentityCertificates {
+  const ca = makeCa();
+  const server = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  return { ca, server, clients: Object.fromEntries(spiffeIds.map((id) => [id, issueUriCertificate(ca, id)])) };
+}
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:`port` is served (offering h2 for gRPC and http/1.1 for HTTPS). */
+export function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
 }

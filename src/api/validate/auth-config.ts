@@ -103,6 +103,7 @@ const jwtProvider = obj({
   claimsToHeaders: list(obj({ claim: required(str({ minLength: 1 })), header: required(headerName), append: unsupported('claim headers replace any value the client sent') })),
   clockSkewSeconds: int(0, 3600),
   requiredClaims: map(str({ minLength: 1 }), str()),
+  requireExpiration: bool,
   keepToken: unsupported('the token is always passed on'),
 });
 

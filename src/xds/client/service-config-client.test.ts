@@ -6,6 +6,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../resources.ts';
 import { AdsServer } from '../server/ads.ts';
+import { parseTokens, TokenTable } from '../server/identity.ts';
 import type { AckEvent, NackEvent } from '../server/stream.ts';
 import { fromStruct, type JsonObject, SERVICE_NODE_KEYS, serviceConfigResources, toStruct } from '../service-config.ts';
 import { ServiceConfigClient } from './service-config-client.ts';
@@ -14,7 +15,7 @@ const KEY = SERVICE_NODE_KEYS.extauth;
 const serve = (cache: SnapshotCache, items: { name: string; config: JsonObject }[]) => cache.set(KEY, { [TYPE_URLS.serviceConfig]: serviceConfigResources(items) });
 
 async function startServer(t: TestContext, cache: SnapshotCache, port = 0) {
-  const server = new AdsServer({ cache, logger: silentLogger, token: 's3cret' });
+  const server = new AdsServer({ cache, logger: silentLogger, tokens: new TokenTable(parseTokens('service/extauth s3cret')) });
   const bound = await server.listen('127.0.0.1', port);
   t.after(() => server.close());
   return { server, port: bound };
@@ -70,6 +71,21 @@ test('a service gets its configuration, ACKs it, gets each change, and NACKs one
   assert.notEqual(c.version, kept);
 });
 
+test('a version applied without some items is current, and NACKed with one line per item left out', async (t) => {
+  const cache = new SnapshotCache();
+  serve(cache, [{ name: 'a', config: {} }, { name: 'b', config: {} }]);
+  const { server, port } = await startServer(t, cache);
+  const nacks: NackEvent[] = [];
+  server.on('nack', (e: NackEvent) => nacks.push(e));
+  const c = new ServiceConfigClient({ address: `127.0.0.1:${port}`, nodeKey: KEY, token: 's3cret', logger: silentLogger, onConfig: () => ['b: cannot be compiled'] });
+  t.after(() => c.stop());
+  c.start();
+  await c.ready();
+  await waitUntil(() => nacks.length === 1);
+  assert.equal(nacks[0]?.message, 'applied without 1 item(s):\nb: cannot be compiled');
+  assert.equal(c.version, nacks[0]?.version, 'the version is the current one: a reconnect does not ask for it again');
+});
+
 test('the client keeps its configuration while the controller is away and resumes when it is back', async (t) => {
   const cache = new SnapshotCache();
   serve(cache, [{ name: 'a', config: { v: 1 } }]);
@@ -100,7 +116,7 @@ test('a wrong token ends the stream; the client retries, says why, and never log
   await waitUntil(() => logs.entries.filter((e) => e.code === 'UNAUTHENTICATED').length >= 2);
   assert.equal(c.connected, false);
   assert.match(String(logs.entries[0]?.msg), new RegExp(`lost the configuration stream from the controller at 127.0.0.1:${port}`));
-  assert.equal(logs.entries[0]?.details, 'missing or wrong bearer token');
+  assert.equal(logs.entries[0]?.details, "the bearer token is not one of this server's tokens");
   assert.doesNotMatch(logs.text(), /wrong-token/);
 });
 

@@ -1,9 +1,11 @@
 // The client side of the service config stream: a Portico service (ext-auth, rate limit) subscribes to its
 // configuration on the controller's ADS server, applies each version, and ACKs it — or NACKs it with the
-// reason when applying throws, keeping what it had. A lost stream is retried with back-off for ever; the
+// reason when applying throws, keeping what it had, or applies it without the items it could not use and NACKs
+// with those (the version is then current: one bad item never holds back the others). A lost stream is retried with back-off for ever; the
 // service keeps serving its last applied configuration meanwhile.
 import * as grpc from '@grpc/grpc-js';
 import { Backoff } from '../../lib/backoff.ts';
+import { capText } from '../../lib/text.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { adsService, type DiscoveryRequest, type ReceivedResponse } from '../server/discovery.ts';
 import { fromServiceConfigResource, type JsonObject, SERVICE_CONFIG_TYPE_URL } from '../service-config.ts';
@@ -19,8 +21,12 @@ export interface ServiceConfigClientOptions {
   tls?: ClientTls & { serverName?: string };
   token?: string;
   logger: Logger;
-  /** Applies a whole configuration (items by name). Throwing rejects it: the previous one stays. */
-  onConfig(items: ReadonlyMap<string, JsonObject>): void;
+  /**
+   * Applies a configuration (items by name). Throwing rejects it whole: the previous one stays. Returning lines
+   * (one per item it could not apply, saying which and why) applies the rest: the version is then the current one,
+   * and the controller gets a NACK with those lines, so that one bad item is reported and never blocks the others.
+   */
+  onConfig(items: ReadonlyMap<string, JsonObject>): void | readonly string[];
   /** Back-off between reconnects (tests shorten it). */
   backoff?: Backoff;
 }
@@ -29,6 +35,8 @@ type AdsCall = grpc.ClientDuplexStream<DiscoveryRequest, ReceivedResponse>;
 type AdsClient = grpc.Client & { StreamAggregatedResources(metadata: grpc.Metadata): AdsCall };
 
 const Client = grpc.makeGenericClientConstructor(adsService, 'AggregatedDiscoveryService');
+/** A NACK's detail stays small whatever the number of bad items: the service's log has each of them. */
+const MAX_NACK_MESSAGE = 8_000;
 
 export class ServiceConfigClient {
   readonly #opts: ServiceConfigClientOptions;
@@ -93,18 +101,26 @@ export class ServiceConfigClient {
     this.#connected = true;
     this.#backoff.reset();
     const reply = { type_url: SERVICE_CONFIG_TYPE_URL, resource_names: [], response_nonce: response.nonce };
+    let partial: readonly string[] | void;
     try {
       const items = new Map(response.resources.map((r) => fromServiceConfigResource(r)).map((i) => [i.name, i.config]));
-      this.#opts.onConfig(items);
+      partial = this.#opts.onConfig(items);
       this.#acceptedVersion = response.version_info;
-      call.write({ ...reply, version_info: response.version_info });
-      this.#log.debug({ version: response.version_info, items: items.size }, 'configuration applied');
       this.#ready.resolve();
+      this.#log.debug({ version: response.version_info, items: items.size, failed: partial?.length ?? 0 }, 'configuration applied');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.#log.error({ version: response.version_info, error: message }, 'configuration rejected; the previous one stays');
       call.write({ ...reply, version_info: this.#acceptedVersion, error_detail: { code: grpc.status.INVALID_ARGUMENT, message } });
+      return;
     }
+    if (!partial?.length) {
+      call.write({ ...reply, version_info: response.version_info });
+      return;
+    }
+    const message = capText(`applied without ${partial.length} item(s):\n${partial.join('\n')}`, MAX_NACK_MESSAGE);
+    this.#log.error({ version: response.version_info, failed: partial.length }, 'configuration applied in part');
+    call.write({ ...reply, version_info: response.version_info, error_detail: { code: grpc.status.INVALID_ARGUMENT, message } });
   }
 
   #onEnd(call: AdsCall, status: grpc.StatusObject): void {

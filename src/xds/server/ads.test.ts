@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { makeCertificates } from '../../../test/support/tls.ts';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureLogs } from '../../../test/support/logs.ts';
+import { issueCertificate, makeCa, makeCertificates, makeIdentityCertificates, servedFingerprint } from '../../../test/support/tls.ts';
 import { FakeEnvoy, type FakeEnvoyOptions } from '../../../test/support/xds-client.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { SnapshotCache } from '../cache/snapshot-cache.ts';
 import { TYPE_URLS as T, type XdsResources } from '../resources.ts';
 import { AdsServer, type AdsServerOptions } from './ads.ts';
+import { parseTokens, TokenTable } from './identity.ts';
+import { ServingCertificate, watchCertificateFiles } from './serving-certificate.ts';
 import type { ReceivedResponse } from './discovery.ts';
 
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -40,7 +47,7 @@ function config(o: ConfigOptions = {}): XdsResources {
   };
 }
 
-async function start(t: TestContext, opts: Pick<AdsServerOptions, 'token' | 'tls'> = {}) {
+async function start(t: TestContext, opts: Partial<AdsServerOptions> = {}) {
   const cache = new SnapshotCache();
   const server = new AdsServer({ cache, logger: silentLogger, ...opts });
   const port = await server.listen('127.0.0.1', 0);
@@ -72,11 +79,11 @@ async function initialFetch(envoy: FakeEnvoy, routes = ['r1'], clusters = ['c1',
 
 const names = (r: ReceivedResponse) => r.resources.map((x) => (x.name ?? x.cluster_name) as string);
 
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+async function eventually(check: () => void | Promise<void>, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -262,16 +269,108 @@ describe('AdsServer', () => {
     assert.match(status.details, /node\.cluster/);
   });
 
-  it('enforces the bearer token when one is set', async (t) => {
-    const { cache, connect } = await start(t, { token: 's3cret' });
+  it('per-identity tokens: each token gets its own node only; no, unknown or foreign tokens get nothing', async (t) => {
+    const logs = captureLogs();
+    const tokens = new TokenTable(parseTokens('gateway/ns/gw tok-gw\ngateway/other/gw tok-other\nservice/extauth tok-x\n'));
+    const { cache, server, connect } = await start(t, { tokens, logger: logs.logger });
     cache.set('ns/gw', config());
-    for (const token of [undefined, 'wrong', 's3cre']) {
+    cache.set('other/gw', config({ endpoint: '10.9.9.9' }));
+    const events: string[] = [];
+    server.on('ack', (e) => events.push(`ack ${e.nodeKey}`));
+    server.on('nack', (e) => events.push(`nack ${e.nodeKey}`));
+    for (const token of [undefined, 'wrong', 'tok-g', 'tok-gw ']) {
       const status = await connect('ns/gw', token === undefined ? {} : { token }).ended;
       assert.equal(status.code, grpc.status.UNAUTHENTICATED, `token ${token}`);
     }
-    const envoy = connect('ns/gw', { token: 's3cret' });
+    // Another gateway's token, or a service's, asking for ns/gw: refused before anything is sent or recorded.
+    for (const token of ['tok-other', 'tok-x']) {
+      const thief = connect('ns/gw', { token, nodeId: `thief-${token.length}` });
+      thief.subscribe(T.cluster);
+      thief.nack({ type_url: T.cluster, nonce: '1', version_info: '', resources: [] }, 'fake NACK');
+      const status = await thief.ended;
+      assert.equal(status.code, grpc.status.PERMISSION_DENIED, token);
+      assert.match(status.details, /may not receive the config of ns\/gw/);
+      assert.deepEqual(thief.received, [], 'nothing was sent');
+    }
+    const envoy = connect('ns/gw', { token: 'tok-gw' });
     envoy.subscribe(T.cluster);
-    assert.deepEqual(names(await envoy.next(T.cluster)), ['c1', 'c2']);
+    const cds = await envoy.next(T.cluster);
+    assert.deepEqual(names(cds), ['c1', 'c2']);
+    envoy.ack(cds);
+    await eventually(() => assert.deepEqual(events, ['ack ns/gw']), 3000);
+    assert.deepEqual(server.proxies().map((p) => [p.nodeKey, p.identity]), [['ns/gw', 'gateway/ns/gw']]);
+    const refusals = logs.entries.filter((e) => String(e.msg).startsWith('refusing an ADS stream: identity'));
+    assert.deepEqual(refusals.map((e) => [e.identity, e.requestedNodeKey]), [['gateway/other/gw', 'ns/gw'], ['service/extauth', 'ns/gw']]);
+    assert.doesNotMatch(logs.text(), /tok-/, 'no token in the log');
+  });
+
+  it('mutual TLS: the SPIFFE ID of the client certificate is the identity', async (t) => {
+    const td = 'portico.local';
+    const ids = [`spiffe://${td}/gateway/ns/gw`, `spiffe://${td}/service/extauth`, 'spiffe://other.example/gateway/ns/gw'];
+    const certs = makeIdentityCertificates(ids);
+    const tls = { cert: certs.server.cert, key: certs.server.key, ca: certs.ca.cert };
+    const { cache, connect } = await start(t, { tls, tokens: new TokenTable(parseTokens('gateway/ns/gw tok-gw\nservice/extauth tok-x')) });
+    cache.set('ns/gw', config());
+    cache.set('portico:extauth', {});
+    const as = (id: string) => ({ ca: certs.ca.cert, cert: certs.clients[id]!.cert, key: certs.clients[id]!.key });
+
+    const own = connect('ns/gw', { tls: as(ids[0]!) });
+    own.subscribe(T.cluster);
+    assert.deepEqual(names(await own.next(T.cluster)), ['c1', 'c2']);
+    const sameToken = connect('ns/gw', { tls: as(ids[0]!), token: 'tok-gw' });
+    sameToken.subscribe(T.cluster);
+    assert.deepEqual(names(await sameToken.next(T.cluster)), ['c1', 'c2'], 'a token naming the same identity is fine');
+
+    const extauth = connect('ns/gw', { tls: as(ids[1]!) });
+    extauth.subscribe(T.secret, ['s1']);
+    assert.equal((await extauth.ended).code, grpc.status.PERMISSION_DENIED, 'the ext-auth identity gets no gateway secrets');
+    const mixed = connect('ns/gw', { tls: as(ids[1]!), token: 'tok-gw' });
+    mixed.subscribe(T.cluster);
+    assert.match((await mixed.ended).details, /certificate \(service\/extauth\) and the token \(gateway\/ns\/gw\) name different identities/);
+    const foreign = connect('ns/gw', { tls: as(ids[2]!) });
+    foreign.subscribe(T.cluster);
+    const status = await foreign.ended;
+    assert.equal(status.code, grpc.status.UNAUTHENTICATED, 'another trust domain is no identity');
+    assert.match(status.details, /carries no identity spiffe:\/\/portico\.local\//);
+    const plain = issueCertificate(certs.ca, 'envoy', 'extendedKeyUsage=clientAuth');
+    const unnamed = connect('ns/gw', { tls: { ca: certs.ca.cert, ...plain } });
+    unnamed.subscribe(T.cluster);
+    assert.match((await unnamed.ended).details, /has no URI SAN/);
+  });
+
+  it('a renewed serving certificate is served to new connections, from memory and from its files', async (t) => {
+    const ca = makeCa();
+    const first = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+    const second = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+    const serving = new ServingCertificate({ cert: first.cert, key: first.key });
+    const { cache, port, connect } = await start(t, { tls: serving });
+    cache.set('ns/gw', config());
+    assert.equal(await servedFingerprint(port), fingerprint(first.cert));
+    assert.equal(serving.update({ cert: second.cert, key: first.key }), 'the private key does not match the certificate in tls.crt');
+    assert.equal(await servedFingerprint(port), fingerprint(first.cert), 'a mismatched pair is not used');
+    assert.equal(serving.update(second), undefined);
+    assert.equal(await servedFingerprint(port), fingerprint(second.cert));
+    const envoy = connect('ns/gw', { tls: { ca: ca.cert } });
+    envoy.subscribe(T.cluster);
+    assert.deepEqual(names(await envoy.next(T.cluster)), ['c1', 'c2'], 'gRPC works on the renewed certificate');
+
+    // Files replaced the way Vault Agent and Nomad templates do it: a new file renamed over the old one.
+    const dir = mkdtempSync(join(tmpdir(), 'portico-xds-tls-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, `${name}.new`), text, { mode: 0o600 });
+      renameSync(join(dir, `${name}.new`), join(dir, name));
+    };
+    write('tls.crt', second.cert);
+    write('tls.key', second.key);
+    const stop = watchCertificateFiles(serving, { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') }, silentLogger, 50);
+    t.after(stop);
+    const third = issueCertificate(ca, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+    write('tls.crt', third.cert); // the key is not there yet: the pair does not check out, the old one serves
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await servedFingerprint(port), fingerprint(second.cert));
+    write('tls.key', third.key);
+    await eventually(async () => assert.equal(await servedFingerprint(port), fingerprint(third.cert)), 5000);
   });
 
   it('serves over TLS, and with a CA requires a client certificate', async (t) => {
@@ -288,9 +387,9 @@ describe('AdsServer', () => {
     const anonymous = mutual.connect('ns/gw', { tls: { ca: certs.ca } });
     anonymous.subscribe(T.cluster);
     assert.equal((await anonymous.ended).code, grpc.status.UNAVAILABLE);
-    const known = mutual.connect('ns/gw', { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
-    known.subscribe(T.cluster);
-    assert.deepEqual(names(await known.next(T.cluster)), ['c1', 'c2']);
+    const unnamed = mutual.connect('ns/gw', { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
+    unnamed.subscribe(T.cluster);
+    assert.equal((await unnamed.ended).code, grpc.status.UNAUTHENTICATED, 'a certificate that names no identity is refused');
   });
 
   it('serves SDS secrets by name on the same stream; a rotation pushes the Secret and nothing else', async (t) => {
@@ -322,3 +421,6 @@ describe('AdsServer', () => {
     assert.equal(status.code, grpc.status.UNIMPLEMENTED);
   });
 });
+
+const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+

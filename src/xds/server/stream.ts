@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Snapshot, SnapshotCache } from '../cache/snapshot-cache.ts';
 import { TYPE_URLS, type TypeUrl } from '../resources.ts';
 import type { DiscoveryRequest, DiscoveryResponse } from './discovery.ts';
+import { allows, formatIdentity, type XdsIdentity } from './identity.ts';
 
 export interface AckEvent {
   nodeId: string;
@@ -26,6 +27,8 @@ export interface ProxyTypeStatus {
 export interface ProxyStatus {
   nodeId: string;
   nodeKey: string;
+  /** Who the proxy proved to be (identity.ts), e.g. `gateway/default/gw`; `anonymous` without client authentication. */
+  identity: string;
   connectedSince: string;
   types: Partial<Record<TypeUrl, ProxyTypeStatus>>;
 }
@@ -33,8 +36,8 @@ export interface ProxyStatus {
 /** What a stream needs from its surroundings. */
 export interface StreamIo {
   send(response: DiscoveryResponse): void;
-  /** Ends the stream with a gRPC status (used when the first request cannot identify the proxy). */
-  fail(code: 'INVALID_ARGUMENT', details: string): void;
+  /** Ends the stream with a gRPC status (used when the first request names no node, or one its identity may not have). */
+  fail(code: 'INVALID_ARGUMENT' | 'PERMISSION_DENIED', details: string): void;
   ack(event: AckEvent): void;
   nack(event: NackEvent): void;
 }
@@ -70,7 +73,10 @@ export class AdsStream {
   readonly connectedSince = new Date();
   readonly #cache: SnapshotCache;
   readonly #io: StreamIo;
+  readonly #identity: XdsIdentity;
   #log: Logger;
+  /** Refused: every later request of the stream is ignored (it is being ended). */
+  #refused = false;
   #node?: { id: string; key: string };
   #snapshot?: Snapshot;
   #unwatch?: () => void;
@@ -78,14 +84,15 @@ export class AdsStream {
   #nonce = 0;
   readonly #types = new Map<TypeUrl, TypeState>();
 
-  constructor(cache: SnapshotCache, io: StreamIo, log: Logger) {
+  constructor(cache: SnapshotCache, io: StreamIo, log: Logger, identity: XdsIdentity) {
     this.#cache = cache;
     this.#io = io;
     this.#log = log;
+    this.#identity = identity;
   }
 
   handle(req: DiscoveryRequest): void {
-    if (!this.#node && !this.#identify(req)) return;
+    if (this.#refused || (!this.#node && !this.#identify(req))) return;
     const typeUrl = req.type_url ?? '';
     if (!isTypeUrl(typeUrl)) {
       this.#log.warn({ typeUrl }, 'ignoring a request for a resource type Portico does not serve');
@@ -117,15 +124,26 @@ export class AdsStream {
     for (const [typeUrl, { sentVersion, ackedVersion, lastNack }] of this.#types) {
       types[typeUrl] = { sentVersion, ackedVersion, lastNack };
     }
-    return { nodeId: this.#node.id, nodeKey: this.#node.key, connectedSince: this.connectedSince.toISOString(), types };
+    return { nodeId: this.#node.id, nodeKey: this.#node.key, identity: formatIdentity(this.#identity), connectedSince: this.connectedSince.toISOString(), types };
   }
 
-  /** The first request carries the node; `node.cluster` says which gateway's config it gets. */
+  /**
+   * The first request carries the node; `node.cluster` says which gateway's config it gets — if the stream's
+   * identity allows it. A refused stream never watches the cache, so nothing is sent and no ACK or NACK of it
+   * is ever reported.
+   */
   #identify(req: DiscoveryRequest): boolean {
     const key = req.node?.cluster;
     if (!key) {
       this.#log.warn({ node: req.node }, 'rejecting an ADS stream whose first request has no node.cluster');
+      this.#refused = true;
       this.#io.fail('INVALID_ARGUMENT', 'node.cluster must name the gateway as <namespace>/<gateway> (or a Portico service, e.g. portico:extauth)');
+      return false;
+    }
+    if (!allows(this.#identity, key)) {
+      this.#log.warn({ nodeId: req.node?.id, requestedNodeKey: key }, `refusing an ADS stream: identity ${formatIdentity(this.#identity)} may not receive the config of ${key}`);
+      this.#refused = true;
+      this.#io.fail('PERMISSION_DENIED', `identity ${formatIdentity(this.#identity)} may not receive the config of ${key}`);
       return false;
     }
     this.#node = { id: req.node?.id || '(no node id)', key };

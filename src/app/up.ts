@@ -13,7 +13,7 @@ import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
 import { Controller } from './controller.ts';
 import { startEnvoy, type EnvoyHandle } from './envoy.ts';
-import { listenerProblem, settledListenerStates } from './listener-state.ts';
+import { listenerProblem, portInUse, settledListenerStates } from './listener-state.ts';
 
 /** How long Envoy may take to open a Gateway's ports before `up` says they are not ready (a loaded machine included). */
 const LISTENER_WAIT_MS = 30_000;
@@ -87,7 +87,7 @@ export class Up {
     for (const l of gw.listeners) {
       const state = states.get(l.name) ?? { state: 'pending' };
       if (state.state === 'active') this.#opts.logger.info({ gateway: key, port: l.port }, `gateway ${key} ready: curl http://127.0.0.1:${l.port}/`);
-      else this.#opts.logger.error({ gateway: key, port: l.port }, listenerProblem(key, l.port, state));
+      else this.#opts.logger.error({ gateway: key, port: l.port }, listenerProblem(key, l.port, state, await portInUse(l.address, l.port)));
     }
   }
 

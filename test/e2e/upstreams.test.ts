@@ -235,18 +235,21 @@ test('Upstream options and UpstreamGroups', async (t) => {
     assert.deepEqual(r.json, { backend: 'tls', protocol: '1.1', client: null, sni: 'sni.example' });
   });
 
-  await t.test('a certificate file Envoy cannot read: Envoy rejects the cluster, the Gateway says why, and recovers', async () => {
+  await t.test('a certificate file Envoy cannot read: Envoy rejects the cluster, the route using it is withheld and says why, and recovers', async () => {
     const missing = '/nonexistent/portico-ca.crt';
     await gw.write('nofile.yaml', [optionsUpstream('nofile', ['${a}'], `  sslConfig: { sslFiles: { rootCa: ${missing} } }`), pathRoute('nofile', '/nofile', 'nofile')].join('---'));
-    const programmed = async () => {
-      const status = (await gw.status('gateway.networking.k8s.io/Gateway/default/gw'))?.status as { conditions?: { type: string; status: string; message: string }[] };
-      return status?.conditions?.find((c) => c.type === 'Programmed');
-    };
-    await waitFor(async () => (await programmed())?.status === 'False', { what: 'Programmed=False on the Gateway' });
-    assert.match((await programmed())?.message ?? '', /portico-ca\.crt/);
+    // Contained (src/app/containment.ts): what Envoy refuses is withheld and reported in its own status.
+    const key = 'gateway.networking.k8s.io/HTTPRoute/default/nofile';
+    type Condition = { type: string; status: string; reason: string; message: string };
+    const accepted = async () => ((await gw.status(key))?.status as { parents?: { conditions: Condition[] }[] } | undefined)?.parents?.[0]?.conditions.find((c) => c.type === 'Accepted');
+    let last: Condition | undefined;
+    await waitFor(async () => (last = await accepted())?.reason === 'RejectedByEnvoy', { timeoutMs: 20_000, what: () => `the route to report Envoy's rejection (last: ${JSON.stringify(last)})` });
+    assert.equal(last?.status, 'False');
+    assert.match(last?.message ?? '', /rejected Cluster .*portico-ca\.crt.*it is not served/);
     assert.equal((await gw.get('/group')).status, 200, 'Envoy keeps serving the rest');
     await gw.remove('nofile.yaml');
-    await waitFor(async () => (await programmed())?.status === 'True', { what: 'Programmed=True again' });
+    await waitFor(async () => (await gw.status(key)) === undefined, { what: "the removed route's status to go" });
+    assert.equal((await gw.get('/group')).status, 200);
   });
 
   await t.test('an invalid Upstream is rejected with its line; the others keep serving', async () => {

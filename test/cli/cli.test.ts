@@ -110,6 +110,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--listen-tls-key': 'PORTICO_RATELIMIT_LISTEN_TLS_KEY',
     '--listen-tls-ca': 'PORTICO_RATELIMIT_LISTEN_TLS_CA',
     '--listen-token-file': 'PORTICO_RATELIMIT_LISTEN_TOKEN_FILE',
+    '--listen-allow-insecure': 'PORTICO_RATELIMIT_LISTEN_ALLOW_INSECURE',
     '--max-concurrent-streams': 'PORTICO_RATELIMIT_MAX_CONCURRENT_STREAMS',
     '--max-message-bytes': 'PORTICO_RATELIMIT_MAX_MESSAGE_BYTES',
     '--max-connection-buffer-bytes': 'PORTICO_RATELIMIT_MAX_CONNECTION_BUFFER_BYTES',
@@ -117,7 +118,6 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--admin-tls-key': 'PORTICO_RATELIMIT_ADMIN_TLS_KEY',
     '--admin-tls-ca': 'PORTICO_RATELIMIT_ADMIN_TLS_CA',
     '--admin-token-file': 'PORTICO_RATELIMIT_ADMIN_TOKEN_FILE',
-    '--listen-allow-insecure': 'PORTICO_RATELIMIT_LISTEN_ALLOW_INSECURE',
     '--admin-allow-insecure': 'PORTICO_RATELIMIT_ADMIN_ALLOW_INSECURE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
@@ -178,6 +178,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
+  version: {},
 };
 
 /** The entries of a commander help's "Options:" section: long flag → its text (wrapped lines joined). */

@@ -1,7 +1,9 @@
 // External authorization: Envoy's ext_authz filter calling Portico's ext-auth service (gRPC, over TCP or a Unix
 // socket). Two filters sit on every listener of a gateway that may need them, both off by default: one fails
 // closed (403 when the service cannot answer), the other fails open (an AuthConfig's failureModeAllow), since
-// Envoy sets failure_mode_allow per filter, not per route. A route or virtual host turns the right one on with its
+// Envoy sets failure_mode_allow per filter, not per route. Without a configured service the "fail-open" filter
+// fails closed too: failureModeAllow covers a service that is down, not one nobody runs, so no route with an
+// AuthConfig is ever served unchecked. A route or virtual host turns the right one on with its
 // typed_per_filter_config, whose context extensions name the AuthConfig (and the route, for the service's log):
 // attaching an AuthConfig then changes RDS only.
 import { isIP } from 'node:net';
@@ -33,7 +35,8 @@ const CHECK_TIMEOUT_MS = 6_000;
 /**
  * The two filters (after CORS, whose preflights are answered without credentials; before buffering) on every
  * listener of a gateway when the service is configured or a route uses auth. Without a target, a gateway using auth
- * still gets them: their cluster then has no endpoint, so those routes deny rather than serve unchecked.
+ * still gets them: their cluster then has no endpoint and both fail closed, so those routes deny (403) rather than
+ * serve unchecked, failureModeAllow or not.
  */
 export function extAuthzPlugin(target?: ExtAuthTarget): HttpFilterPlugin {
   // Asked twice per gateway (filters, cluster): its routes are scanned once.
@@ -47,11 +50,20 @@ export function extAuthzPlugin(target?: ExtAuthTarget): HttpFilterPlugin {
   return {
     name: EXT_AUTHZ_FILTER,
     order: 150,
-    listenerFilters: (gw) => (active(gw) ? [filter(EXT_AUTHZ_FILTER, false, target ?? {}), filter(EXT_AUTHZ_FAIL_OPEN_FILTER, true, target ?? {})] : []),
+    listenerFilters: (gw) => (active(gw) ? filters(target) : []),
     virtualHost: (vh) => vh.auth && { perFilter: authPerFilterConfig(vh.auth, vh.name) },
     route: (route) => route.auth && { perFilter: authPerFilterConfig(route.auth, route.name) },
     clusters: (gw) => (active(gw) ? [extAuthCluster(target)] : []),
   };
+}
+
+/**
+ * The two filters, calling the service as `target` says. The second lets requests through on a failed check only
+ * when there is a service to ask: without a target (a cluster without endpoints) both fail closed.
+ */
+function filters(target: ExtAuthTarget | undefined): HttpFilter[] {
+  const transport: ServiceTransport = target ?? {};
+  return [filter(EXT_AUTHZ_FILTER, false, transport), filter(EXT_AUTHZ_FAIL_OPEN_FILTER, target !== undefined, transport)];
 }
 
 function filter(name: string, failureModeAllow: boolean, transport: ServiceTransport): HttpFilter {

@@ -12,7 +12,10 @@ export interface HttpFilter {
   disabled?: true;
 }
 
-/** What a plug-in adds to one virtual host or route; undefined when it adds nothing there. */
+/**
+ * What a plug-in adds to one virtual host or route; undefined when it adds nothing there. Its objects are fresh
+ * (never a shared constant): the translator merges the next plug-ins' entries into them.
+ */
 export interface RouteContribution {
   /** Entries of its typed_per_filter_config, by filter name. */
   perFilter?: XdsObject;

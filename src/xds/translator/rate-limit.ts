@@ -34,9 +34,6 @@ const ORDER_BEFORE_AUTH = 140;
 const ORDER_AFTER_AUTH = 160;
 
 const RATE_LIMIT_FILTER = 'envoy.filters.http.ratelimit';
-const INCLUDE_HOST_RATE_LIMITS = {
-  [RATE_LIMIT_FILTER]: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute', vh_rate_limits: 'INCLUDE' },
-};
 
 /**
  * The filter and the service's cluster are there once the service is configured (`settings`); the routes' and
@@ -51,11 +48,15 @@ export function rateLimitPlugin(settings?: RateLimitSettings): HttpFilterPlugin 
     route: (route, vh) =>
       route.rateLimits && {
         // Envoy's default lets a route's own rate limits replace its virtual host's; in Gloo both apply.
-        ...(vh.rateLimits && { perFilter: INCLUDE_HOST_RATE_LIMITS }),
+        ...(vh.rateLimits && { perFilter: includeHostRateLimits() }),
         fields: { rate_limits: rateLimits(route.rateLimits) },
       },
     clusters: () => (settings ? [rateLimitCluster(settings)] : []),
   };
+}
+
+function includeHostRateLimits(): XdsObject {
+  return { [RATE_LIMIT_FILTER]: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute', vh_rate_limits: 'INCLUDE' } };
 }
 
 function filterConfig(s: RateLimitSettings): XdsObject {

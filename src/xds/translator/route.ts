@@ -8,17 +8,25 @@ import { retryPolicy } from './forward-policies.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
 import { buildRouteMatch } from './route-match.ts';
 
-type Plugins = readonly HttpFilterPlugin[];
-
-export function buildRouteConfigurations(listener: ListenerIr, plugins: Plugins): XdsObject[] {
-  if (!listener.tlsChains) return [buildRouteConfiguration(listener.name, listener.virtualHosts, 'http', plugins)];
-  return listener.tlsChains.map((chain) => buildRouteConfiguration(chain.name, chain.virtualHosts, 'https', plugins));
+/** The plug-ins' hooks in list order, taken out once per listener rather than looked up on every route. */
+interface Hooks {
+  virtualHost: NonNullable<HttpFilterPlugin['virtualHost']>[];
+  route: NonNullable<HttpFilterPlugin['route']>[];
 }
 
-function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], scheme: 'http' | 'https', plugins: Plugins): XdsObject {
+export function buildRouteConfigurations(listener: ListenerIr, plugins: readonly HttpFilterPlugin[]): XdsObject[] {
+  const hooks: Hooks = {
+    virtualHost: plugins.flatMap((p) => (p.virtualHost ? [p.virtualHost.bind(p)] : [])),
+    route: plugins.flatMap((p) => (p.route ? [p.route.bind(p)] : [])),
+  };
+  if (!listener.tlsChains) return [buildRouteConfiguration(listener.name, listener.virtualHosts, 'http', hooks)];
+  return listener.tlsChains.map((chain) => buildRouteConfiguration(chain.name, chain.virtualHosts, 'https', hooks));
+}
+
+function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], scheme: 'http' | 'https', hooks: Hooks): XdsObject {
   return {
     name,
-    virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme, plugins)),
+    virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme, hooks)),
     // Gateway API: the port in the Host header plays no part in hostname matching.
     ignore_port_in_host_matching: true,
     ...(virtualHosts.some(hasHeaderMods) && mostSpecificHeadersWin),
@@ -36,12 +44,14 @@ function hasHeaderMods(vh: VirtualHostIr): boolean {
   return vh.requestHeaders !== undefined || vh.responseHeaders !== undefined;
 }
 
-function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https', plugins: Plugins): XdsObject {
-  const { perFilter, fields } = contributions(plugins, (p) => p.virtualHost?.(vh));
+function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https', hooks: Hooks): XdsObject {
+  const c: RouteContribution = {};
+  for (const hook of hooks.virtualHost) add(c, hook(vh));
+  const { perFilter, fields } = c;
   return {
     name: vh.name,
     domains: vh.domains,
-    routes: vh.routes.map((r) => buildRoute(r, vh, scheme, plugins)),
+    routes: vh.routes.map((r) => buildRoute(r, vh, scheme, hooks)),
     ...headerMods(vh.requestHeaders, vh.responseHeaders),
     ...(perFilter && { typed_per_filter_config: perFilter }),
     ...(vh.retry && { retry_policy: retryPolicy(vh.retry) }),
@@ -49,8 +59,10 @@ function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https', plugins: 
   };
 }
 
-function buildRoute(route: RouteIr, vh: VirtualHostIr, scheme: 'http' | 'https', plugins: Plugins): XdsObject {
-  const { perFilter, fields } = contributions(plugins, (p) => p.route?.(route, vh));
+function buildRoute(route: RouteIr, vh: VirtualHostIr, scheme: 'http' | 'https', hooks: Hooks): XdsObject {
+  const c: RouteContribution = {};
+  for (const hook of hooks.route) add(c, hook(route, vh));
+  const { perFilter, fields } = c;
   const out: XdsObject = { name: route.name, match: buildRouteMatch(route.match) };
   const { action } = route;
   if (action.type === 'forward') out.route = { ...buildForward(action, route.match.path), ...fields };
@@ -60,15 +72,9 @@ function buildRoute(route: RouteIr, vh: VirtualHostIr, scheme: 'http' | 'https',
   return { ...out, ...headerMods(route.requestHeaders, route.responseHeaders) };
 }
 
-/** The plug-ins' contributions merged in list order; each part undefined when no plug-in adds to it. */
-function contributions(plugins: Plugins, of: (p: HttpFilterPlugin) => RouteContribution | undefined): RouteContribution {
-  let perFilter: XdsObject | undefined;
-  let fields: XdsObject | undefined;
-  for (const plugin of plugins) {
-    const c = of(plugin);
-    // Copied, never adopted: a plug-in may hand out a shared constant.
-    if (c?.perFilter) perFilter = Object.assign(perFilter ?? {}, c.perFilter);
-    if (c?.fields) fields = Object.assign(fields ?? {}, c.fields);
-  }
-  return { perFilter, fields };
+/** Adds a plug-in's contribution to those of the plug-ins before it in the list. */
+function add(to: RouteContribution, c: RouteContribution | undefined): void {
+  // The first is taken as it is and the next added to it: plug-ins return fresh objects (filter-plugin.ts).
+  if (c?.perFilter) to.perFilter = to.perFilter ? Object.assign(to.perFilter, c.perFilter) : c.perFilter;
+  if (c?.fields) to.fields = to.fields ? Object.assign(to.fields, c.fields) : c.fields;
 }

@@ -13,10 +13,6 @@ import { parseHostPort } from '../lib/address.ts';
 import { formatProblem } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { RE2_MISSING, re2Addon, re2AddonPath } from '../lib/re2.ts';
-import { withDiscoveryProblems } from '../providers/discovery/status.ts';
-import { TransitionClock } from '../status/conditions.ts';
-import { fileStatusTarget } from '../status/file-writer.ts';
-import { StatusWriter } from '../status/writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import { SnapshotCache, type Snapshot } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS, type TypeUrl, type XdsResources } from '../xds/resources.ts';
@@ -33,9 +29,10 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { startControllerAdmin, type ControllerAdmin } from './controller-admin.ts';
 import { EndpointJoin, type ControllerDiscoveryOptions } from './endpoint-join.ts';
 import { GatewayContainment, type Inputs } from './gateway-containment.ts';
-import { NackTracker, withRejectedResources } from './nacks.ts';
+import { NackTracker } from './nacks.ts';
 import { runGatewayPipeline, runPipeline, unservedLimits, type PipelineOptions, type PipelineOutput } from './pipeline.ts';
 import { resourceSources, type ResourceSource } from './sources.ts';
+import { Statuses } from './statuses.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
 
@@ -94,18 +91,16 @@ export class Controller extends EventEmitter {
   /** A gateway served with resources withheld is translated on its own; once per set of inputs. */
   readonly #pinned = new WeakMap<Inputs, { clusters: GatewayIr['clusters']; xds: XdsResources } | undefined>();
   readonly #join: EndpointJoin;
-  readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
   readonly #xdsCertificate?: XdsCertificate;
   readonly #kv?: ConsulKvParts;
   readonly #vault?: VaultParts;
   /** Hands the certificates listeners and Upstreams ask Vault PKI for to the issuer. */
   readonly #wantCertificates: ReturnType<typeof certificateWants>;
-  readonly #writers: StatusWriter[] = [];
+  readonly #statuses: Statuses;
   #admin?: ControllerAdmin;
   #last?: { snapshot: StoreSnapshot; output: PipelineOutput };
   #loggedProblems = new Set<string>();
-  #writing: Promise<void> = Promise.resolve();
   #stopped = false;
   xdsPort = 0;
   adminPort = 0;
@@ -126,18 +121,16 @@ export class Controller extends EventEmitter {
       logger: this.#log.child({ component: 'containment' }),
     });
     this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
-    if (opts.configDir) this.#writers.push(new StatusWriter({ target: fileStatusTarget(this.statusDir), logger: this.#log.child({ component: 'status' }) }));
+    this.#statuses = new Statuses({ statusDir: this.statusDir, logger: this.#log });
     if (opts.consulKv) {
-      let writer: StatusWriter | undefined;
-      // A new leader compares with what is in Consul now (the former leader wrote there), then writes.
       const onLeaderChange = (leader: boolean) => {
         if (!leader) return;
-        writer?.resync();
+        this.#statuses.elected();
         notify({ kind: 'statuses' });
       };
-      this.#kv = consulKvParts({ consul: opts.consul ?? {}, kv: opts.consulKv, leaderElection: opts.leaderElection ?? {}, logger: this.#log, onLeaderChange });
-      writer = new StatusWriter({ target: this.#kv.statusTarget, logger: this.#log.child({ component: 'consul-status' }) });
-      this.#writers.push(writer);
+      const kv = consulKvParts({ consul: opts.consul ?? {}, kv: opts.consulKv, leaderElection: opts.leaderElection ?? {}, logger: this.#log, onLeaderChange });
+      this.#statuses.toConsul(kv.statusTarget, () => kv.election.isLeader(), this.#log);
+      this.#kv = kv;
     }
     this.#sources = resourceSources({ configDir: opts.configDir, secretsDir: opts.secretsDir, vault: this.#vault, consulKv: this.#kv, logger: this.#log });
     this.#store = new ResourceStore({ precedence: this.#sources.map((s) => s.name) });
@@ -169,8 +162,8 @@ export class Controller extends EventEmitter {
     this.#store.close();
     this.#containment.close();
     await this.#join.stop();
-    await this.#writing;
-    for (const w of this.#writers) w.close();
+    await this.#statuses.settled();
+    this.#statuses.close();
     await this.#kv?.stop();
     await this.#ads.close();
     await this.#admin?.close();
@@ -238,7 +231,7 @@ export class Controller extends EventEmitter {
       this.#kv?.election.problem(),
       this.#xdsCertificate?.problem(),
       ...this.#join.problems(),
-      ...this.#writers.map((w) => w.problem()),
+      ...this.#statuses.problems(),
     ].filter((p): p is string => p !== undefined);
   }
 
@@ -338,14 +331,9 @@ export class Controller extends EventEmitter {
   }
 
   #writeStatuses(): Promise<void> {
-    // With Consul, controllers share the statuses: only the elected leader writes them.
-    if (!this.#last || this.#stopped || (this.#kv && !this.#kv.election.isLeader())) return this.#writing;
-    const now = new Date().toISOString();
+    if (!this.#last || this.#stopped) return this.#statuses.settled();
     const { statuses, ir } = this.#last.output;
-    const rejected = withRejectedResources(this.#nacks.apply(statuses), this.#containment.withheld());
-    const records = withDiscoveryProblems(rejected, ir.gateways, this.#join.denied()).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
-    this.#writing = Promise.all(this.#writers.map((w) => w.write(records))).then(() => undefined);
-    return this.#writing;
+    return this.#statuses.write({ statuses, gateways: ir.gateways, nacks: this.#nacks, withheld: this.#containment.withheld(), denied: this.#join.denied() });
   }
 
   /** Logs each problem once when it appears, not on every snapshot. */

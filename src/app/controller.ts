@@ -137,6 +137,7 @@ export class Controller extends EventEmitter {
     this.#join = new EndpointJoin({ discovery: opts.discovery, logger: this.#log, notify });
     this.#wantCertificates = certificateWants(this.#vault, this.#log);
   }
+
   async start(): Promise<void> {
     const xds = parseHostPort(this.#opts.xdsAddress ?? '127.0.0.1:18000', 'xDS address');
     this.xdsPort = await this.#ads.listen(xds.host, xds.port);

@@ -9,7 +9,7 @@ import { ExtAuthService } from '../extauth/service.ts';
 import { findBinary } from '../lib/binaries.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import { Controller } from './controller.ts';
 import { startEnvoy, type EnvoyHandle } from './envoy.ts';
 

@@ -9,9 +9,10 @@ import { findBinary } from '../../src/lib/binaries.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { SnapshotCache } from '../../src/xds/cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../../src/xds/resources.ts';
-import { AdsServer, type NackEvent } from '../../src/xds/server/ads.ts';
+import { AdsServer, type AckEvent, type NackEvent } from '../../src/xds/server/ads.ts';
 import { translateGateway } from '../../src/xds/translator/translate.ts';
 import { freePort, waitFor } from '../support/components.ts';
+import { envoyStats } from '../support/envoy-admin.ts';
 import { startGateway, STRICT_REGEX_ENVOY } from '../support/gateway.ts';
 import { httpRequest } from '../support/http.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
@@ -41,6 +42,11 @@ function gateway(port: number, echoPort: number, regex: string): GatewayIr {
   };
 }
 
+/** Envoy's `update_rejected` counter of each RDS subscription (one per route configuration). */
+async function rdsRejections(adminPort: number): Promise<number[]> {
+  return [...(await envoyStats(adminPort, /^http\..*\.rds\..*\.update_rejected$/)).values()];
+}
+
 test('a NACKed route config is reported and Envoy keeps its last good one', async (t) => {
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const echo = await startEcho({ name: 'echo' });
@@ -48,7 +54,9 @@ test('a NACKed route config is reported and Envoy keeps its last good one', asyn
   const cache = new SnapshotCache();
   const ads = new AdsServer({ cache, logger: silentLogger });
   const nacks: NackEvent[] = [];
+  const acks: AckEvent[] = [];
   ads.on('nack', (e) => nacks.push(e));
+  ads.on('ack', (e) => acks.push(e));
   const xdsPort = await ads.listen('127.0.0.1', 0);
   t.after(() => ads.close());
   const port = await freePort();
@@ -66,14 +74,18 @@ test('a NACKed route config is reported and Envoy keeps its last good one', asyn
   assert.equal(nack?.typeUrl, TYPE_URLS.route);
   assert.equal(nack?.nodeKey, 'default/gw');
   assert.match(nack?.message ?? '', /regex|RE2|invalid/i);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(nacks.length, 1, 'the rejected version is not sent again');
   assert.equal(await status('/good/1'), 200, 'Envoy keeps serving the last good routes');
   const proxy = ads.proxies().find((p) => p.nodeKey === 'default/gw');
   assert.ok(JSON.stringify(proxy).includes(nack?.message ?? '?'), 'the proxy view shows the last NACK');
 
+  // "Not sent again", without waiting for nothing: the stream is ordered, so a resent rejected version would be
+  // NACKed before the fixed one is ACKed. Once Envoy ACKs the fix, both Envoy's rejection counter and ours say 1.
+  const acked = acks.length;
   cache.set('default/gw', translateGateway(gateway(port, echo.port, '/fixed/[a-z]+')));
+  await waitFor(() => acks.slice(acked).some((a) => a.typeUrl === TYPE_URLS.route), { timeoutMs: 10_000, intervalMs: 50, what: 'the fixed routes ACKed' });
   await waitFor(async () => (await status('/fixed/abc')) === 200, { timeoutMs: 10_000, intervalMs: 50, what: 'the fixed config to serve' });
+  assert.equal(nacks.length, 1, 'the rejected version is not sent again');
+  assert.deepEqual(await rdsRejections(envoy.adminPort), [1], "Envoy's RDS update_rejected: the bad version arrived once");
   assert.equal(await status('/good/1'), 404);
 });
 

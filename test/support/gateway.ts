@@ -92,12 +92,29 @@ export async function startGateway(
 }
 
 /**
- * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy) once
- * mirrored copies, which Envoy sends alongside the primary request, have had time to land. The question is
- * itself a request with that key, so it is subtracted (and each key is asked about once).
+ * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy), once it
+ * has seen at least `atLeast`: mirrored copies travel beside the primary request and may land after its answer,
+ * so the question waits for them instead of sleeping. Each question is itself a request with that key and is
+ * subtracted; ask about a key in one call only.
  */
-export async function attemptsSeen(gw: GatewayEnv, name: string, key: string): Promise<number> {
-  await new Promise((r) => setTimeout(r, 300));
-  const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
-  return Number(r.json?.attempt) - 1;
+export async function attemptsSeen(gw: GatewayEnv, name: string, key: string, atLeast = 1): Promise<number> {
+  let asked = 0;
+  let seen = 0;
+  await waitFor(async () => {
+    const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
+    asked++;
+    seen = Number(r.json?.attempt) - asked;
+    return seen >= atLeast;
+  }, { timeoutMs: 10_000, intervalMs: 25, what: () => `${name} to see ${atLeast} request(s) with key ${key} (seen ${seen})` });
+  return seen;
+}
+
+/** The answers to `total` requests to `path`, by backend name (or status when there is none), sent 25 at a time. */
+export async function countBackends(gw: GatewayEnv, path: string, total: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < total; i += 25) {
+    const batch = await Promise.all(Array.from({ length: Math.min(25, total - i) }, () => gw.get(path)));
+    for (const r of batch) counts[String(r.json?.backend ?? r.status)] = (counts[String(r.json?.backend ?? r.status)] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -28,8 +28,9 @@ import { TYPE_URLS, type NamedResource, type TypeUrl, type XdsResources } from '
 import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenTable } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
-import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
-import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
+import { type ServiceNodeKey } from '../contracts/service-config.ts';
+import { serviceConfigResources } from '../xds/service-config.ts';
+import { startAdmin, type AdminSecurity, type AdminServer } from '../lib/admin-http.ts';
 import { contextOptions, ServingCertificate, watchCertificateFiles, type CertificateFiles } from '../xds/server/serving-certificate.ts';
 import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';

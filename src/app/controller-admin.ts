@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { StoreSnapshot } from '../store/store.ts';
 import type { ProxyStatus } from '../xds/server/ads.ts';
 import { contextOptions, ServingCertificate, watchCertificateFiles, type CertificateFiles } from '../xds/server/serving-certificate.ts';
-import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
+import { startAdmin, type AdminSecurity, type AdminServer } from '../lib/admin-http.ts';
 import { controllerMetrics } from './metrics.ts';
 import type { PipelineOutput } from './pipeline.ts';
 

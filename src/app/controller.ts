@@ -19,10 +19,11 @@ import { TYPE_URLS, type TypeUrl, type XdsResources } from '../xds/resources.ts'
 import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenTable } from '../xds/server/identity.ts';
 import type { CertificateFiles } from '../xds/server/serving-certificate.ts';
-import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
+import type { ServiceNodeKey } from '../contracts/service-config.ts';
+import { serviceConfigResources } from '../xds/service-config.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import type { ServiceTransport } from '../xds/translator/service-transport.ts';
-import type { AdminSecurity } from './admin.ts';
+import type { AdminSecurity } from '../lib/admin-http.ts';
 import type { Change } from './changes.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';

@@ -6,7 +6,7 @@
 import { GATEWAY_GROUP } from '../api/resource.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { AckEvent, DisconnectEvent, NackEvent } from '../xds/server/ads.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import type { Rejection } from './containment.ts';
 
 /** Envoy's messages are quoted in statuses: a long one (or a client's garbage) is cut to this there. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource } from '../api/resource.ts';
 import { silentLogger } from '../lib/logger.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
+import type { SourceSnapshot } from '../api/source.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
 import type { ConsulKvParts } from './consul-kv.ts';
 import { resourceSources } from './sources.ts';

@@ -11,7 +11,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
 import { FileResourceProvider } from '../providers/resources/file.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
+import type { SourceSnapshot } from '../api/source.ts';
 import { FileSecretProvider } from '../providers/secrets/file.ts';
 import type { ConsulKvParts } from './consul-kv.ts';
 import type { VaultParts } from './vault.ts';

@@ -134,6 +134,7 @@ export class Controller extends EventEmitter {
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.#containment = new GatewayContainment({
       push: (gateway, inputs, withheld) => this.#pushGateway(gateway, inputs, withheld),
+      resend: (gateway, typeUrl) => void this.#cache.resend(gateway, typeUrl as TypeUrl),
       nodes: (gateway) => this.#ads.proxies().filter((p) => p.nodeKey === gateway).map((p) => p.nodeId),
       onWithheldChange: () => void this.#writeStatuses(),
       logger: this.#log.child({ component: 'containment' }),

@@ -32,6 +32,7 @@ function world(opts: { answerTimeoutMs?: number } = {}) {
       return snapshot;
     },
     nodes: (gateway) => [`${gateway}/envoy`],
+    resend: () => undefined,
     onWithheldChange: () => withheldChanges++,
     logger: silentLogger,
     ...opts,

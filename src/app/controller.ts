@@ -37,7 +37,7 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { GatewayContainment, type Inputs } from './gateway-containment.ts';
-import { NackTracker, withRejectedResources } from './nacks.ts';
+import { listenersOnPort, NackTracker, withRejectedResources } from './nacks.ts';
 import { runGatewayPipeline, runPipeline, unservedLimits, type PipelineOptions, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
@@ -95,7 +95,10 @@ export class Controller extends EventEmitter {
   readonly #store = new ResourceStore();
   readonly #cache = new SnapshotCache();
   /** Only a NACK of the version a gateway is served now is recorded: anything else is a stale or invented one. */
-  readonly #nacks = new NackTracker({ servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl] });
+  readonly #nacks = new NackTracker({
+    servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl],
+    listenersOnPort: (gateway, port) => listenersOnPort(this.#last?.snapshot.resources ?? [], gateway, port),
+  });
   readonly #containment: GatewayContainment;
   /** The discovered endpoints joined into each gateway's clusters at the last build. */
   #endpoints = new Map<string, NamedResource[]>();

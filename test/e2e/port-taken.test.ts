@@ -35,7 +35,7 @@ spec:
 `;
 
 type Condition = { type: string; status: string; reason: string; message: string };
-type GatewayStatus = { conditions?: Condition[] };
+type GatewayStatus = { conditions?: Condition[]; listeners?: { name: string; conditions: Condition[] }[] };
 
 async function gatewayStatus(gw: GatewayEnv, name: string): Promise<GatewayStatus | undefined> {
   return (await gw.status(`gateway.networking.k8s.io/Gateway/default/${name}`))?.status as GatewayStatus | undefined;
@@ -64,6 +64,10 @@ test('a Gateway whose port is taken is reported on its own status; nothing is wi
   const status2 = await gatewayStatus(gw, 'gw2');
   t.diagnostic(`gw2 Programmed: ${JSON.stringify(programmed(status2))}`);
   assert.match(programmed(status2)?.message ?? '', /Address already in use|cannot bind/);
+  const listener = status2?.listeners?.find((l) => l.name === 'web')?.conditions ?? [];
+  assert.equal(listener.find((c) => c.type === 'Programmed')?.status, 'False');
+  assert.equal(listener.find((c) => c.type === 'Accepted')?.reason, 'PortUnavailable');
+  assert.match(listener.find((c) => c.type === 'Accepted')?.message ?? '', new RegExp(`port ${taken}`));
 
   // Nothing of the platform is withheld: the GatewayClass stays accepted, the first Gateway serves and takes edits.
   const klass = (await gw.status('gateway.networking.k8s.io/GatewayClass//portico'))?.status as GatewayStatus | undefined;
@@ -81,4 +85,7 @@ test('a Gateway whose port is taken is reported on its own status; nothing is wi
   await waitFor(async () => (await httpRequest(taken, '/two').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 100, what: 'gw2 to serve once its port is free' });
   t.diagnostic(`gw2 served ${(performance.now() - freed).toFixed(0)} ms after its port was freed`);
   await waitFor(async () => programmed(await gatewayStatus(gw, 'gw2'))?.status === 'True', { timeoutMs: 20_000, intervalMs: 50, what: 'gw2 to be Programmed=True' });
+  const after = await gatewayStatus(gw, 'gw2');
+  assert.equal(after?.listeners?.find((l) => l.name === 'web')?.conditions.find((c) => c.type === 'Accepted')?.status, 'True');
+  assert.equal(after?.listeners?.find((l) => l.name === 'web')?.conditions.find((c) => c.type === 'Programmed')?.status, 'True');
 });

@@ -1,7 +1,8 @@
 // A Gateway whose port another process holds, with a real Envoy per Gateway (as `portico up` runs them): Envoy
 // refuses the listener (it cannot bind), which is the Gateway's own problem, not a tenant's. Nothing is withheld
-// (not the GatewayClass, not the Gateway), the Gateway says Programmed=False with Envoy's reason, a second
-// Gateway of the same class keeps serving and taking edits, and once the port is free the Gateway is served.
+// (not the GatewayClass, not the Gateway), the Gateway says Programmed=False with Envoy's reason and its listener
+// PortUnavailable, its other listener and a second Gateway of the same class keep serving and taking edits, and
+// once the port is free the Gateway is served.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
@@ -21,6 +22,7 @@ spec:
   gatewayClassName: portico
   listeners:
     - { name: web, protocol: HTTP, port: \${taken} }
+    - { name: spare, protocol: HTTP, port: \${spare} }
 `;
 
 const ROUTE2 = `
@@ -46,10 +48,11 @@ const programmed = (s: GatewayStatus | undefined) => s?.conditions?.find((c) => 
 test('a Gateway whose port is taken is reported on its own status; nothing is withheld; it is served once the port is free', { timeout: 180_000 }, async (t) => {
   const squatter: Server = createServer((socket) => socket.end());
   const gw = await startGateway(t, {
-    ports: ['taken'],
+    ports: ['taken', 'spare'],
     files: { 'gateway.yaml': GATEWAY, 'upstream.yaml': upstream('echo'), 'route.yaml': route('one', '    - matches: [{ path: { type: PathPrefix, value: /one } }]\n      backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: echo }]') },
   });
   const taken = gw.ports.taken as number;
+  const spare = gw.ports.spare as number;
   await new Promise<void>((resolve) => squatter.listen(taken, '0.0.0.0', resolve));
   let squatting = true;
   t.after(() => (squatting ? new Promise((resolve) => squatter.close(resolve)) : undefined));
@@ -77,12 +80,17 @@ test('a Gateway whose port is taken is reported on its own status; nothing is wi
   await gw.write('route3.yaml', route('three', '    - matches: [{ path: { type: PathPrefix, value: /three } }]\n      backendRefs: [{ group: gloo.solo.io, kind: Upstream, name: echo }]'));
   await gw.until('/three', (r) => r.status === 200, { timeoutMs: 20_000 });
   assert.equal(JSON.stringify(gw.controller.config('default/gw2')).includes('httproute/default/two'), true, "gw2's route is not withheld");
+  // gw2's other listener is bound and served by its Envoy (Envoy applies listeners one by one), and takes edits.
+  await waitFor(async () => (await httpRequest(spare, '/two').catch(() => undefined))?.status === 200, { timeoutMs: 20_000, intervalMs: 100, what: "gw2's spare listener to serve" });
+  assert.equal(status2?.listeners?.find((l) => l.name === 'spare')?.conditions.find((c) => c.type === 'Programmed')?.status, 'True');
+  await gw.write('route2.yaml', ROUTE2.replace('value: /two', 'value: /two-edited'));
+  await waitFor(async () => (await httpRequest(spare, '/two-edited').catch(() => undefined))?.status === 200, { timeoutMs: 20_000, intervalMs: 100, what: "gw2's edit on its spare listener" });
 
   // The port is freed: a retry gets the listener bound, the Gateway is served and Programmed again.
   await new Promise((resolve) => squatter.close(resolve));
   squatting = false;
   const freed = performance.now();
-  await waitFor(async () => (await httpRequest(taken, '/two').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 100, what: 'gw2 to serve once its port is free' });
+  await waitFor(async () => (await httpRequest(taken, '/two-edited').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 100, what: 'gw2 to serve once its port is free' });
   t.diagnostic(`gw2 served ${(performance.now() - freed).toFixed(0)} ms after its port was freed`);
   await waitFor(async () => programmed(await gatewayStatus(gw, 'gw2'))?.status === 'True', { timeoutMs: 20_000, intervalMs: 50, what: 'gw2 to be Programmed=True' });
   const after = await gatewayStatus(gw, 'gw2');

@@ -151,7 +151,7 @@ function gatewayKeyOf(statusKey: string): string | undefined {
 
 function withNotProgrammed(r: StatusRecord, nacks: NackEvent[]): StatusRecord {
   const message = nacks
-    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${capped(n.message)}`)
+    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${capped(n.message.trimEnd())}`)
     .join('; ');
   return withCondition(r, 'Programmed', 'Invalid', `${message} (Envoy keeps serving its last accepted config)`);
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Snapshot } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../xds/resources.ts';
 import type { AckEvent, DisconnectEvent, NackEvent } from '../xds/server/ads.ts';
-import { Containment, type PushResult } from './containment.ts';
+import { Containment, type PushResult, type Rejection } from './containment.ts';
 import type { Withheld } from './nacks.ts';
 import { pinned } from './pipeline.ts';
 
@@ -53,6 +53,8 @@ interface State {
   /** The next resend of what the gateway itself gets refused, and the delay after it. */
   retry?: NodeJS.Timeout;
   retryMs: number;
+  /** The types last logged as refused for the gateway's own reason, to log a change once. */
+  ownLogged: string;
   /** The last pinned inputs and what they were made of: the same plan gets the same object (translated once). */
   pinned?: { resources: Resource[]; fallback: Inputs | undefined; withheld: string; inputs: Inputs };
   /** The bad keys last reported, to notice a change. */
@@ -88,7 +90,7 @@ export class GatewayContainment {
       else {
         const machine = new Containment<Inputs>({ rank: dependencyRank, platform: isPlatform, platformTypes: [TYPE_URLS.listener] });
         machine.changed(byKey.keys());
-        this.#gateways.set(key, { machine, reported: '', retryMs: this.#opts.retryFirstMs ?? RETRY_FIRST_MS });
+        this.#gateways.set(key, { machine, reported: '', ownLogged: '', retryMs: this.#opts.retryFirstMs ?? RETRY_FIRST_MS });
       }
     }
   }
@@ -167,6 +169,7 @@ export class GatewayContainment {
    */
   #scheduleRetry(gateway: string, state: State): void {
     const own = state.machine.own();
+    this.#logOwn(gateway, state, own);
     if (own.size === 0) {
       clearTimeout(state.retry);
       state.retry = undefined;
@@ -199,6 +202,15 @@ export class GatewayContainment {
       this.serve(gateway);
     }, this.#opts.answerTimeoutMs ?? ANSWER_TIMEOUT_MS);
     state.timer.unref();
+  }
+
+  #logOwn(gateway: string, state: State, own: ReadonlyMap<string, Rejection>): void {
+    const logged = [...own.keys()].join('\n');
+    if (logged === state.ownLogged) return;
+    state.ownLogged = logged;
+    const refused = [...own.values()].map((r) => ({ type: r.typeUrl.split('.').pop(), message: r.message.slice(0, 500) }));
+    if (refused.length) this.#opts.logger.warn({ gateway, refused }, "Envoy refuses the gateway's own config (a port it cannot bind, say): nothing is withheld, it is reported on the Gateway and sent again until Envoy accepts it");
+    else this.#opts.logger.info({ gateway }, "Envoy accepts the gateway's own config again");
   }
 
   #reportIfChanged(gateway: string, state: State): void {

@@ -30,7 +30,7 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { startControllerAdmin, type ControllerAdmin } from './controller-admin.ts';
 import { EndpointJoin, type ControllerDiscoveryOptions } from './endpoint-join.ts';
 import { GatewayContainment, type Inputs } from './gateway-containment.ts';
-import { NackTracker } from './nacks.ts';
+import { listenersOnPort, NackTracker } from './nacks.ts';
 import { runGatewayPipeline, runPipeline, unservedLimits, type PipelineOptions, type PipelineOutput } from './pipeline.ts';
 import { resourceSources, type ResourceSource } from './sources.ts';
 import { Statuses } from './statuses.ts';
@@ -87,7 +87,10 @@ export class Controller extends EventEmitter {
   readonly #store: ResourceStore;
   readonly #cache = new SnapshotCache();
   /** Only a NACK of the version a gateway is served now is recorded: anything else is a stale or invented one. */
-  readonly #nacks = new NackTracker({ servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl] });
+  readonly #nacks = new NackTracker({
+    servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl],
+    listenersOnPort: (gateway, port) => listenersOnPort(this.#last?.snapshot.resources ?? [], gateway, port),
+  });
   readonly #containment: GatewayContainment;
   /** A gateway served with resources withheld is translated on its own; once per set of inputs. */
   readonly #pinned = new WeakMap<Inputs, { clusters: GatewayIr['clusters']; xds: XdsResources } | undefined>();
@@ -117,6 +120,7 @@ export class Controller extends EventEmitter {
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.#containment = new GatewayContainment({
       push: (gateway, inputs, withheld) => this.#pushGateway(gateway, inputs, withheld),
+      resend: (gateway, typeUrl) => void this.#cache.resend(gateway, typeUrl as TypeUrl),
       nodes: (gateway) => this.#ads.proxies().filter((p) => p.nodeKey === gateway).map((p) => p.nodeId),
       onWithheldChange: () => notify({ kind: 'statuses' }),
       logger: this.#log.child({ component: 'containment' }),

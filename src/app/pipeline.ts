@@ -24,6 +24,8 @@ export interface PipelineOptions {
   extAuth?: ExtAuthTarget;
   /** Who may use which Vault PKI role (`secrets.vault.pki.roles`); absent: the default (gatewayapi/pki-roles.ts). */
   pkiRoles?: readonly PkiRoleGrant[];
+  /** false: the gateways' xDS without EDS, which the caller builds itself (the controller: app/endpoint-join.ts). */
+  endpoints?: boolean;
 }
 
 export interface PipelineOutput {
@@ -79,7 +81,7 @@ function translateOptions(opts: PipelineOptions): TranslateOptions {
 }
 
 function xdsOptions(opts: PipelineOptions): XdsTranslatorOptions {
-  return { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) };
+  return { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }), ...(opts.endpoints === false && { endpoints: false }) };
 }
 
 /** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, Secrets resolved. */

@@ -16,6 +16,8 @@ export interface XdsTranslatorOptions {
   rateLimit?: RateLimitSettings;
   /** Portico's ext-auth service. When set, every gateway gets the ext_authz filters (off until a route asks). */
   extAuth?: ExtAuthTarget;
+  /** false: no EDS resources (the controller builds them itself, discovered endpoints joined: app/endpoint-join.ts). */
+  endpoints?: boolean;
 }
 
 /** Resources per gateway key (`<namespace>/<name>`, the Envoy node.cluster). */
@@ -34,7 +36,7 @@ export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {})
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
     [TYPE_URLS.route]: named(gw.listeners.flatMap(buildRouteConfigurations)),
     [TYPE_URLS.cluster]: named([...gw.clusters.map(buildCluster), ...services]),
-    [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters),
+    ...(opts.endpoints !== false && { [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters) }),
     // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
     ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),
   };

@@ -5,7 +5,7 @@ SHELL := bash
 ENV := . scripts/env.sh &&
 TESTS ?= 'src/**/*.test.ts' 'test/**/*.test.ts'
 
-.PHONY: run test setup setup-run typecheck unit
+.PHONY: run test setup setup-run dist typecheck unit
 
 ## run: the gateway on the embedded default (examples/quickstart), with the echo upstream and a real Envoy
 run: setup-run node_modules/.package-lock.json
@@ -21,6 +21,11 @@ setup:
 
 setup-run:
 	scripts/setup.sh node envoy
+
+## dist: the release artifact dist/portico-<version>-linux-x64.tar.gz (+ .sha256): Node, Portico, its dependencies, the RE2 addon
+dist:
+	scripts/setup.sh node re2
+	$(ENV) scripts/dist.sh
 
 typecheck: node_modules/.package-lock.json
 	$(ENV) npx tsc -p .

@@ -23,8 +23,8 @@ import { TransitionClock } from '../status/conditions.ts';
 import { fileStatusTarget } from '../status/file-writer.ts';
 import { StatusWriter } from '../status/writer.ts';
 import { ResourceStore, type StoreSnapshot } from '../store/store.ts';
-import { SnapshotCache } from '../xds/cache/snapshot-cache.ts';
-import { TYPE_URLS, type XdsResources } from '../xds/resources.ts';
+import { SnapshotCache, type Snapshot } from '../xds/cache/snapshot-cache.ts';
+import { TYPE_URLS, type NamedResource, type TypeUrl, type XdsResources } from '../xds/resources.ts';
 import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenTable } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
@@ -36,8 +36,9 @@ import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
-import { NackTracker } from './nacks.ts';
-import { runPipeline, unservedLimits, type PipelineOutput } from './pipeline.ts';
+import { GatewayContainment, type Inputs } from './gateway-containment.ts';
+import { NackTracker, withRejectedResources } from './nacks.ts';
+import { runGatewayPipeline, runPipeline, unservedLimits, type PipelineOptions, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
 
@@ -93,7 +94,14 @@ export class Controller extends EventEmitter {
   readonly #log: Logger;
   readonly #store = new ResourceStore();
   readonly #cache = new SnapshotCache();
-  readonly #nacks = new NackTracker();
+  /** Only a NACK of the version a gateway is served now is recorded: anything else is a stale or invented one. */
+  readonly #nacks = new NackTracker({ servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl] });
+  readonly #containment: GatewayContainment;
+  /** The discovered endpoints joined into each gateway's clusters at the last build. */
+  #endpoints = new Map<string, NamedResource[]>();
+  /** A gateway served with resources withheld is translated on its own; once per set of inputs. */
+  readonly #pinned = new WeakMap<Inputs, { clusters: GatewayIr['clusters']; xds: XdsResources } | undefined>();
+  readonly #pinnedAssignments = new Map<string, LoadAssignments>();
   readonly #clock = new TransitionClock();
   readonly #ads: AdsServer;
   readonly #xdsCertificate?: XdsCertificate;
@@ -124,6 +132,12 @@ export class Controller extends EventEmitter {
     if (opts.vault) this.#vault = vaultParts(opts.vault, this.#log);
     if (opts.xdsTls) this.#xdsCertificate = xdsCertificate(opts.xdsTls, this.#vault?.client, this.#log.child({ component: 'xds-tls' }));
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
+    this.#containment = new GatewayContainment({
+      push: (gateway, inputs, withheld) => this.#pushGateway(gateway, inputs, withheld),
+      nodes: (gateway) => this.#ads.proxies().filter((p) => p.nodeKey === gateway).map((p) => p.nodeId),
+      onWithheldChange: () => void this.#writeStatuses(),
+      logger: this.#log.child({ component: 'containment' }),
+    });
     this.statusDir = opts.configDir ? resolve(opts.statusDir ?? join(opts.configDir, '.status')) : '';
     if (opts.configDir) {
       this.#provider = new FileResourceProvider({ dir: resolve(opts.configDir), logger: this.#log.child({ component: 'file-source' }) });
@@ -155,8 +169,19 @@ export class Controller extends EventEmitter {
   async start(): Promise<void> {
     const xds = parseHostPort(this.#opts.xdsAddress ?? '127.0.0.1:18000', 'xDS address');
     this.xdsPort = await this.#ads.listen(xds.host, xds.port);
-    this.#ads.on('nack', (e) => this.#nacks.nack(e) && this.#writeStatuses());
-    this.#ads.on('ack', (e) => this.#nacks.ack(e) && this.#writeStatuses());
+    // The NACK is recorded before containment reacts: its next push changes the version served.
+    this.#ads.on('nack', (e) => {
+      if (this.#nacks.nack(e)) void this.#writeStatuses();
+      this.#containment.nack(e);
+    });
+    this.#ads.on('ack', (e) => {
+      if (this.#nacks.ack(e)) void this.#writeStatuses();
+      this.#containment.ack(e);
+    });
+    this.#ads.on('disconnect', (e) => {
+      if (this.#nacks.disconnected(e)) void this.#writeStatuses();
+      this.#containment.disconnected(e);
+    });
     if ((this.#opts.adminAddress ?? '') !== 'off') await this.#startAdmin();
     this.#store.subscribe((snap) => this.#apply(snap));
     // Secrets first, so HTTPS listeners are not reported without their certificates on the first snapshot.
@@ -176,12 +201,14 @@ export class Controller extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#provider?.stop();
     this.#secrets?.stop();
     this.#xdsCertificate?.stop();
     await this.#vault?.stop();
     this.#store.close();
+    this.#containment.close();
     await this.#discovery?.discovery.stop();
     this.#discovery?.close();
     await this.#writing;
@@ -250,17 +277,25 @@ export class Controller extends EventEmitter {
     this.#stopAdminTlsWatch = watchCertificateFiles(serving, files, this.#log.child({ component: 'admin' }));
   }
 
+  #pipelineOptions(): PipelineOptions {
+    const { controllerName, rateLimit, extAuthAddress, extAuthTransport, vault } = this.#opts;
+    return {
+      ...(controllerName && { controllerName }),
+      ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
+      ...(rateLimit && { rateLimit }),
+      ...(extAuthAddress && { extAuth: { address: extAuthAddress, ...extAuthTransport } }),
+    };
+  }
+
   #apply(snapshot: StoreSnapshot): void {
     try {
-      const { controllerName, rateLimit, extAuthAddress, extAuthTransport, vault } = this.#opts;
-      const output = runPipeline(snapshot.resources, snapshot.rejected, {
-        ...(controllerName && { controllerName }),
-        ...(vault?.pkiRoles && { pkiRoles: vault.pkiRoles }),
-        ...(rateLimit && { rateLimit }),
-        ...(extAuthAddress && { extAuth: { address: extAuthAddress, ...extAuthTransport } }),
-      });
-      output.problems.push(...unservedLimits(output.ir, rateLimit));
+      const output = runPipeline(snapshot.resources, snapshot.rejected, this.#pipelineOptions());
+      output.problems.push(...unservedLimits(output.ir, this.#opts.rateLimit));
       this.#last = { snapshot, output };
+      const gateways = new Set(output.xds.keys());
+      this.#containment.update(snapshot.resources, gateways);
+      this.#nacks.retain(gateways);
+      for (const key of this.#pinnedAssignments.keys()) if (!gateways.has(key)) this.#pinnedAssignments.delete(key);
       this.#discovery?.discovery.want(watchesOf(output.ir.gateways), secretLookup(snapshot.resources));
       this.#wantCertificates(output.certificateRequests);
       for (const key of this.#cache.keys()) if (!output.xds.has(key) && !output.services.has(key as ServiceNodeKey)) this.#cache.delete(key);
@@ -277,22 +312,48 @@ export class Controller extends EventEmitter {
   }
 
   /**
-   * Serves every gateway its translated config with the discovered endpoints joined in. Only the EDS
-   * resources depend on discovery, so when only endpoints moved the cache sees the other types unchanged
-   * and their versions stay put.
+   * Serves every gateway its translated config with the discovered endpoints joined in, through its
+   * containment (which may withhold resources Envoy refused). Only the EDS resources depend on discovery, so
+   * when only endpoints moved the cache sees the other types unchanged and their versions stay put.
    */
   #serveAll(): void {
     if (!this.#last) return;
     const { ir, xds } = this.#last.output;
-    if (!this.#discovery) {
-      for (const [key, resources] of xds) this.#serve(key, resources);
-      return;
+    if (this.#discovery) {
+      const endpoints = this.#assignments.build(ir.gateways.map((gw) => gw.clusters), this.#discovery.discovery.sets());
+      this.#endpoints = new Map(ir.gateways.map((gw, i) => [gw.key, endpoints[i] ?? []]));
     }
-    const endpoints = this.#assignments.build(ir.gateways.map((gw) => gw.clusters), this.#discovery.discovery.sets());
-    ir.gateways.forEach((gw, i) => {
-      const resources = xds.get(gw.key);
-      if (resources) this.#serve(gw.key, { ...resources, [TYPE_URLS.endpoint]: endpoints[i] ?? [] });
-    });
+    for (const key of xds.keys()) this.#containment.serve(key);
+  }
+
+  /**
+   * Serves one gateway (called by its containment, also from Envoy's answers and timers) and returns what the
+   * cache now holds for it. A translation that throws keeps the previous snapshot, like a store snapshot would.
+   */
+  #pushGateway(gateway: string, inputs: Inputs, withheld: ReadonlySet<string>): Snapshot | undefined {
+    try {
+      const resources = withheld.size ? this.#pinnedResources(gateway, inputs) : this.#last?.output.xds.get(gateway);
+      const endpoints = withheld.size ? undefined : this.#endpoints.get(gateway);
+      if (resources) this.#serve(gateway, endpoints ? { ...resources, [TYPE_URLS.endpoint]: endpoints } : resources);
+    } catch (err) {
+      this.#log.error({ err, gateway, withheld: [...withheld] }, 'translating the gateway with resources withheld failed; Envoy keeps the previous config');
+    }
+    return this.#cache.get(gateway);
+  }
+
+  /** The gateway translated from `inputs` (some resources at an older version or left out), endpoints joined. */
+  #pinnedResources(gateway: string, inputs: Inputs): XdsResources {
+    if (!this.#pinned.has(inputs)) {
+      const out = runGatewayPipeline([...inputs.values()], gateway, this.#pipelineOptions());
+      this.#pinned.set(inputs, out && { clusters: out.gateway.clusters, xds: out.xds });
+    }
+    const pinned = this.#pinned.get(inputs);
+    if (!pinned) return {};
+    if (!this.#discovery) return pinned.xds;
+    const assignments = this.#pinnedAssignments.get(gateway) ?? new LoadAssignments();
+    this.#pinnedAssignments.set(gateway, assignments);
+    const [endpoints = []] = assignments.build([pinned.clusters], this.#discovery.discovery.sets());
+    return { ...pinned.xds, [TYPE_URLS.endpoint]: endpoints };
   }
 
   #serveEndpoints(): void {
@@ -324,7 +385,8 @@ export class Controller extends EventEmitter {
     const now = new Date().toISOString();
     const { statuses, ir } = this.#last.output;
     const denied = this.#discovery?.discovery.denied() ?? new Map<string, string>();
-    const records = withDiscoveryProblems(this.#nacks.apply(statuses), ir.gateways, denied).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
+    const rejected = withRejectedResources(this.#nacks.apply(statuses), this.#containment.withheld());
+    const records = withDiscoveryProblems(rejected, ir.gateways, denied).map((r) => ({ ...r, status: this.#clock.stamp(r.key, r.status, now) }));
     this.#writing = Promise.all(this.#writers.map((w) => w.write(records))).then(() => undefined);
     return this.#writing;
   }

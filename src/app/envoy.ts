@@ -19,6 +19,8 @@ export interface EnvoyOptions {
   logLevel?: string;
   /** Where Envoy's access log / stdout goes; default: discarded. */
   stdout?: 'inherit' | 'ignore';
+  /** More command-line arguments, e.g. `--config-yaml` to run an Envoy stricter than its defaults (tests). */
+  extraArgs?: readonly string[];
 }
 
 export interface EnvoyHandle {
@@ -35,7 +37,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyHandle> {
   const adminPath = join(dir, 'admin-address');
   const child = spawn(
     o.envoyBin,
-    ['-c', bootstrapPath, '--admin-address-path', adminPath, '--disable-hot-restart', '--log-level', o.logLevel ?? 'warning', '--drain-time-s', '1'],
+    ['-c', bootstrapPath, '--admin-address-path', adminPath, '--disable-hot-restart', '--log-level', o.logLevel ?? 'warning', '--drain-time-s', '1', ...(o.extraArgs ?? [])],
     { stdio: ['ignore', o.stdout ?? 'ignore', 'pipe'] },
   );
   const log = o.logger.child({ envoy: nodeId });

@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { SecretIr } from '../ir/types.ts';
 import { notAfterOf } from '../lib/certificates.ts';
+import { buildInfo } from '../lib/version.ts';
 import type { AdminHandlers } from './admin.ts';
 
 export interface MetricsSources {
@@ -20,6 +21,7 @@ export interface MetricsSources {
 export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandlers['metrics']> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+  registerBuildInfo(registry);
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   gauge('portico_degraded_components', 'components currently degraded (e.g. Consul unreachable); the last good config keeps serving', () => src.degraded().length);
@@ -41,4 +43,16 @@ export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandler
     },
   });
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+}
+
+/**
+ * `portico_build_info{version,commit,node} 1`, the usual Prometheus idiom: which build each process runs, to
+ * join on in queries and to see a rolling upgrade progress. The rate-limit service's registry has it too.
+ */
+export function registerBuildInfo(registry: Registry): void {
+  const info = buildInfo();
+  new Gauge({ name: 'portico_build_info', help: 'the Portico build this process runs (always 1)', labelNames: ['version', 'commit', 'node'], registers: [registry] }).set(
+    { version: info.version, commit: info.commit, node: info.node },
+    1,
+  );
 }

@@ -5,15 +5,15 @@ import type { CertificateRequest } from '../api/certificate-request.ts';
 import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import type { PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
-import { translate, type TranslateResult } from '../gatewayapi/translate.ts';
-import type { Ir } from '../ir/types.ts';
+import { translate, type TranslateOptions, type TranslateResult } from '../gatewayapi/translate.ts';
+import type { GatewayIr, Ir } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
 import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
 import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
-import { translateIr } from '../xds/translator/translate.ts';
+import { translateGateway, translateIr, type XdsTranslatorOptions } from '../xds/translator/translate.ts';
 import { rateLimitItems } from '../ratelimit/items.ts';
 
 export interface PipelineOptions {
@@ -38,15 +38,48 @@ export interface PipelineOutput {
 }
 
 export function runPipeline(resources: Resource[], rejected: Rejected[], opts: PipelineOptions = {}): PipelineOutput {
-  const result = translate(resources, { ...(opts.controllerName && { controllerName: opts.controllerName }), ...(opts.pkiRoles && { pkiRoles: opts.pkiRoles }) });
+  const result = translate(resources, translateOptions(opts));
   return {
     ir: result.ir,
     certificateRequests: result.certificateRequests,
-    xds: translateIr(result.ir, { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) }),
+    xds: translateIr(result.ir, xdsOptions(opts)),
     services: serviceConfigs(result.ir, opts),
     statuses: withRejections(result, rejected),
     problems: [...rejected.flatMap((r) => r.problems), ...result.problems],
   };
+}
+
+/**
+ * One gateway translated from resources of its own: while Envoy's rejection is contained, the gateway is
+ * served with some resources withheld (see pinned()), the other gateways from the store as it is.
+ */
+export function runGatewayPipeline(resources: Resource[], gatewayKey: string, opts: PipelineOptions = {}): { gateway: GatewayIr; xds: XdsResources } | undefined {
+  const { ir } = translate(resources, translateOptions(opts));
+  const gateway = ir.gateways.find((g) => g.key === gatewayKey);
+  return gateway && { gateway, xds: translateGateway(gateway, xdsOptions(opts)) };
+}
+
+/** `resources` with each withheld key at its version in `fallback`, or left out when it has none there. */
+export function pinned(resources: readonly Resource[], withheld: ReadonlySet<string>, fallback: ReadonlyMap<string, Resource> | undefined): Map<string, Resource> {
+  const out: [string, Resource][] = [];
+  for (const r of resources) {
+    const key = resourceKey(r);
+    if (!withheld.has(key)) out.push([key, r]);
+  }
+  for (const key of withheld) {
+    const old = fallback?.get(key);
+    if (old) out.push([key, old]);
+  }
+  // In the store's order (by key), so the translation sees them as it would have.
+  return new Map(out.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function translateOptions(opts: PipelineOptions): TranslateOptions {
+  return { ...(opts.controllerName && { controllerName: opts.controllerName }), ...(opts.pkiRoles && { pkiRoles: opts.pkiRoles }) };
+}
+
+function xdsOptions(opts: PipelineOptions): XdsTranslatorOptions {
+  return { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) };
 }
 
 /** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, Secrets resolved. */

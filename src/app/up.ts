@@ -6,12 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEcho, type EchoServer } from '../echo/server.ts';
 import { ExtAuthService } from '../extauth/service.ts';
+import type { GatewayIr } from '../ir/types.ts';
 import { findBinary } from '../lib/binaries.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
 import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
 import { Controller } from './controller.ts';
 import { startEnvoy, type EnvoyHandle } from './envoy.ts';
+import { listenerProblem, portInUse, settledListenerStates } from './listener-state.ts';
+
+/** How long Envoy may take to open a Gateway's ports before `up` says they are not ready (a loaded machine included). */
+const LISTENER_WAIT_MS = 30_000;
 
 export interface UpOptions {
   configDir: string;
@@ -76,13 +81,23 @@ export class Up {
     client.start();
   }
 
+  /** "ready: curl …" only for a listener Envoy holds; a port it could not open is named as such. */
+  async #announce(key: string, gw: GatewayIr, envoy: EnvoyHandle): Promise<void> {
+    const states = await settledListenerStates(envoy.adminPort, gw.listeners.map((l) => l.name), LISTENER_WAIT_MS);
+    for (const l of gw.listeners) {
+      const state = states.get(l.name) ?? { state: 'pending' };
+      if (state.state === 'active') this.#opts.logger.info({ gateway: key, port: l.port }, `gateway ${key} ready: curl http://127.0.0.1:${l.port}/`);
+      else this.#opts.logger.error({ gateway: key, port: l.port }, listenerProblem(key, l.port, state, await portInUse(l.address, l.port)));
+    }
+  }
+
   #reconcileEnvoys(): void {
     const wanted = new Map(this.controller.gateways().map((g) => [g.key, g]));
     for (const [key, gw] of wanted) {
       if (this.#envoys.has(key)) continue;
       const started = startEnvoy({ envoyBin: this.#envoyBin, gateway: key, xdsHost: '127.0.0.1', xdsPort: this.controller.xdsPort, logger: this.#opts.logger })
-        .then((envoy) => {
-          for (const l of gw.listeners) this.#opts.logger.info({ gateway: key }, `gateway ${key} ready: curl http://127.0.0.1:${l.port}/`);
+        .then(async (envoy) => {
+          await this.#announce(key, gw, envoy);
           return envoy;
         })
         .catch((err) => {

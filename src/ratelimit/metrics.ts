@@ -2,6 +2,7 @@
 // server and Redis counter keep (the hot path only increments plain numbers).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AdminHandlers } from '../app/admin.ts';
+import { registerBuildInfo } from '../app/metrics.ts';
 import type { LimiterStats } from './limiter.ts';
 
 export interface RateLimitMetricSources {
@@ -15,6 +16,7 @@ export interface RateLimitMetricSources {
 export function rateLimitMetrics(src: RateLimitMetricSources): NonNullable<AdminHandlers['metrics']> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portico_ratelimit_' });
+  registerBuildInfo(registry);
   const total = (name: string, help: string, read: () => number) =>
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
   total('portico_ratelimit_decisions_total', 'ShouldRateLimit calls answered', () => src.stats.decisions);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../test/support/components.ts';
 import { captureLogs } from '../../test/support/logs.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { TransitionClock } from './conditions.ts';
@@ -64,8 +65,7 @@ test('status writer: writes only changes, removes stale statuses it found on loa
   failNext = true;
   await writer.write([web(2)]);
   assert.match(writer.problem() ?? '', /writing statuses to fake failed: unreachable/);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(writer.problem(), undefined, 'the retry landed');
+  await waitFor(() => writer.problem() === undefined, { timeoutMs: 10_000, what: 'the retry to land' });
   assert.match(held.get('k/web') ?? '', /generation: 2/);
 });
 
@@ -97,8 +97,7 @@ test('status writer: one status the target refuses is reported (never its conten
   assert.deepEqual([logged?.resource, logged?.error], ['HTTPRoute default/bad', 'value too large']);
   assert.doesNotMatch(logs.text(), /content of bad/);
   refuse = false;
-  await new Promise((r) => setTimeout(r, 50));
-  assert.ok(held.has('k/bad'), 'the retry wrote it');
+  await waitFor(() => held.has('k/bad'), { timeoutMs: 10_000, what: 'the retry to write it' });
   assert.equal(writer.problem(), undefined);
 });
 

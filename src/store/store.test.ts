@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resource } from '../api/resource.ts';
 import { ResourceStore, type StoreSnapshot } from './store.ts';
@@ -56,32 +56,44 @@ test('a rejected new version keeps the last good one; deleting it removes it', (
   assert.deepEqual(seen[2]?.resources, []);
 });
 
-test('a burst of updates is debounced, but never past the maximum delay', async () => {
+// Mocked timers and clock: the count of snapshots is exact, whatever the machine's load. The clock moves a
+// millisecond at a time, since a mocked timer sees the clock where the tick ends, not where the timer was due.
+function advance(t: TestContext, ms: number): void {
+  for (let i = 0; i < ms; i++) t.mock.timers.tick(1);
+}
+
+test('a burst of updates is debounced, but never past the maximum delay', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
   const store = new ResourceStore({ holdOffMs: 30, maxDelayMs: 100 });
+  const emittedAt: number[] = [];
+  store.subscribe(() => emittedAt.push(Date.now() - 1_000_000));
   const seen = collect(store);
-  const started = Date.now();
+  // 12 updates 15 ms apart (t = 0 … 165 ms): the first goes out at once; each later one holds the next snapshot
+  // off by 30 ms, but never more than 100 ms after the first update it carries (15 ms → 115 ms).
   for (let i = 0; i < 12; i++) {
     store.update('dir', { resources: [route('a', { i })], rejected: [] });
-    await new Promise((r) => setTimeout(r, 15));
+    advance(t, 15);
   }
-  await new Promise((r) => setTimeout(r, 60));
+  advance(t, 60);
   store.close();
-  assert.ok(seen.length >= 2 && seen.length <= 4, `emitted ${seen.length} snapshots for 12 updates`);
-  assert.deepEqual(seen.at(-1)?.resources[0]?.spec, { i: 11 });
-  assert.ok(Date.now() - started < 1000);
+  assert.deepEqual(emittedAt, [1, 115, 195], 'at once (a 0 ms timer fires at 1 ms); at the maximum delay; 30 ms after the last update');
+  assert.deepEqual(seen.map((s) => (s.resources[0]?.spec as { i: number }).i), [0, 7, 11]);
 });
 
-test('after a quiet spell an update is emitted at once, not after the hold-off', async () => {
+test('after a quiet spell an update is emitted at once, not after the hold-off', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
   const store = new ResourceStore({ holdOffMs: 500, maxDelayMs: 1000 });
   const seen = collect(store);
   store.update('dir', { resources: [route('a', { i: 1 })], rejected: [] });
   store.update('other', { resources: [route('b', {})], rejected: [] });
-  await new Promise((r) => setTimeout(r, 20));
+  advance(t, 1);
   assert.equal(seen.length, 1, 'one snapshot for updates made together, without waiting 500 ms');
   assert.deepEqual(seen[0]?.resources.map((r) => r.metadata.name), ['a', 'b']);
   store.update('dir', { resources: [route('a', { i: 2 })], rejected: [] });
-  await new Promise((r) => setTimeout(r, 20));
+  advance(t, 499);
   assert.equal(seen.length, 1, 'an update right after an emit is held off');
+  advance(t, 1);
+  assert.equal(seen.length, 2, 'and goes out once the hold-off has passed');
   store.close();
 });
 

@@ -2,7 +2,6 @@
 // of the lifetime), and that a failing or broken issuance never replaces what serves (and says why, without the key).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CertificateRequest } from '../api/certificate-request.ts';
 import { notAfterOf } from '../lib/certificates.ts';
 import { VaultError } from '../lib/errors.ts';
@@ -42,7 +41,7 @@ test('issues what is wanted once, publishes it as a TLS Secret, drops what is no
   t.after(() => pkiIssuer.stop());
   pkiIssuer.want([request]);
   pkiIssuer.want([request]); // the same request again (every translation) issues nothing new
-  await sleep(200);
+  await waitFor(() => snapshots.at(-1)?.resources.length === 1, { timeoutMs: 10_000, what: 'the certificate published' });
   assert.deepEqual(pki.calls, [{ path: 'pki/issue/gw', body: { common_name: 'api.example.com', alt_names: 'www.example.com', ttl: '3600s' } }]);
   const secret = snapshots.at(-1)?.resources[0];
   assert.deepEqual([secret?.metadata, (secret?.spec as { type: string }).type, secret?.source], [{ namespace: 'default', name: request.secretName }, 'kubernetes.io/tls', { key: 'pki/issue/gw' }]);
@@ -59,7 +58,7 @@ test('Vault failing or answering a broken pair: nothing published, problem() say
   const { issuer: pkiIssuer, snapshots, logs } = issuer(pki);
   t.after(() => pkiIssuer.stop());
   pkiIssuer.want([request]);
-  await sleep(100);
+  await waitFor(() => pkiIssuer.problem() !== undefined, { timeoutMs: 10_000, what: 'the failed issue reported' });
   assert.deepEqual(snapshots, []);
   assert.equal(pkiIssuer.problem(), 'Vault PKI: writing pki/issue/gw at Vault http://vault.test:8200 failed: ECONNREFUSED; no certificate yet, the listener is not served');
   assert.match(logs.text(), /issuing the certificate for api\.example\.com failed/);

@@ -9,43 +9,21 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { describe, it, test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { redacted } from '../../src/ir/redact.ts';
 import { statusPath } from '../../src/status/file-writer.ts';
 import type { StatusRecord } from '../../src/status/record.ts';
 import { renderStatus } from '../../src/status/writer.ts';
 import { findBinary } from '../../src/lib/binaries.ts';
-import { freePort, freePorts, startProcess, tempDir, waitFor, type ProcessHandle } from '../support/components.ts';
+import { freePort, freePorts, startProcess, tempDir, waitFor } from '../support/components.ts';
+import { PORTICO, portico, porticoEnv as cliEnv, ROOT, show, startBootstrappedEnvoy } from '../support/cli.ts';
 import { goldenSuite } from '../support/golden.ts';
 import { makeIdentityCertificates, type TestCertificates } from '../support/tls.ts';
 import { backend, fill, GATEWAY, gatewayWith, route, upstream } from '../support/fixtures.ts';
 import { httpsRequest } from '../support/http.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PORTICO = join(ROOT, 'bin', 'portico');
 const TESTDATA = join(ROOT, 'test', 'cli', 'testdata');
 const ENVOY_HINT = "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)";
-
-/**
- * The environment for bin/portico: this process's, without PORTICO_* settings that would change what is
- * tested (the cache location stays), and with PORTICO_NODE = the Node.js running the tests (22.18+).
- */
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PORTICO_') || k === 'PORTICO_CACHE') env[k] = v;
-  return { ...env, PORTICO_NODE: process.execPath, ...extra };
-}
-
-function portico(args: string[], extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const res = spawnSync(PORTICO, args, { cwd: ROOT, env: cliEnv(extraEnv), encoding: 'utf8', timeout: 60_000 });
-  if (res.error) throw res.error;
-  return res;
-}
-
-function show(res: SpawnSyncReturns<string>): string {
-  return `exit ${res.status}${res.signal ? ` (${res.signal})` : ''}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`;
-}
 
 /** What a clean CLI failure looks like: exactly one line on stderr, prefixed, and no stack trace. */
 function assertOneLineError(res: SpawnSyncReturns<string>, mentions: RegExp): void {
@@ -132,6 +110,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--listen-tls-key': 'PORTICO_RATELIMIT_LISTEN_TLS_KEY',
     '--listen-tls-ca': 'PORTICO_RATELIMIT_LISTEN_TLS_CA',
     '--listen-token-file': 'PORTICO_RATELIMIT_LISTEN_TOKEN_FILE',
+    '--listen-allow-insecure': 'PORTICO_RATELIMIT_LISTEN_ALLOW_INSECURE',
     '--max-concurrent-streams': 'PORTICO_RATELIMIT_MAX_CONCURRENT_STREAMS',
     '--max-message-bytes': 'PORTICO_RATELIMIT_MAX_MESSAGE_BYTES',
     '--max-connection-buffer-bytes': 'PORTICO_RATELIMIT_MAX_CONNECTION_BUFFER_BYTES',
@@ -139,6 +118,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--admin-tls-key': 'PORTICO_RATELIMIT_ADMIN_TLS_KEY',
     '--admin-tls-ca': 'PORTICO_RATELIMIT_ADMIN_TLS_CA',
     '--admin-token-file': 'PORTICO_RATELIMIT_ADMIN_TOKEN_FILE',
+    '--admin-allow-insecure': 'PORTICO_RATELIMIT_ADMIN_ALLOW_INSECURE',
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
@@ -178,6 +158,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--listen-tls-key': 'PORTICO_EXTAUTH_LISTEN_TLS_KEY',
     '--listen-tls-ca': 'PORTICO_EXTAUTH_LISTEN_TLS_CA',
     '--listen-token-file': 'PORTICO_EXTAUTH_LISTEN_TOKEN_FILE',
+    '--listen-allow-insecure': 'PORTICO_EXTAUTH_LISTEN_ALLOW_INSECURE',
     '--max-concurrent-streams': 'PORTICO_EXTAUTH_MAX_CONCURRENT_STREAMS',
     '--max-message-bytes': 'PORTICO_EXTAUTH_MAX_MESSAGE_BYTES',
     '--max-connection-buffer-bytes': 'PORTICO_EXTAUTH_MAX_CONNECTION_BUFFER_BYTES',
@@ -200,6 +181,7 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--log-level': 'PORTICO_LOG_LEVEL',
     '--log-format': 'PORTICO_LOG_FORMAT',
   },
+  version: {},
 };
 
 /** The entries of a commander help's "Options:" section: long flag → its text (wrapped lines joined). */
@@ -733,43 +715,6 @@ const gatewayConfig = (listenerPort: number, upstreamPort: number) =>
 /** The cluster the controller serves for the route's Upstream: how we know Envoy got the config. */
 const SERVED_CLUSTER = 'upstream/default/echo';
 const REFUSAL = 'refusing an ADS stream: the client did not prove an identity';
-
-interface RunningEnvoy {
-  proc: ProcessHandle;
-  admin: (path: string) => Promise<string>;
-  /** Envoy's clusters by name (/clusters?format=json). */
-  clusters: () => Promise<string[]>;
-  stat: (name: string) => Promise<number>;
-}
-
-async function startBootstrappedEnvoy(t: TestContext, envoy: string, dir: string, name: string, bootstrapArgs: string[]): Promise<RunningEnvoy> {
-  const adminPort = await freePort();
-  const res = portico(['bootstrap', '--gateway', 'default/gw', '--node-id', `default/gw/${name}`, '--admin-port', String(adminPort), ...bootstrapArgs]);
-  assert.equal(res.status, 0, show(res));
-  const config = join(dir, `${name}.yaml`);
-  await writeFile(config, res.stdout, { mode: 0o600 });
-  const admin = async (path: string) => {
-    const r = await fetch(`http://127.0.0.1:${adminPort}${path}`);
-    if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
-    return r.text();
-  };
-  const proc = await startProcess(envoy, ['-c', config, '--disable-hot-restart', '--log-level', 'warn', '--drain-time-s', '1'], {
-    name: `envoy ${name}`,
-    cwd: dir,
-    readyWhen: async () => (await admin('/server_info')).length > 0, // up, not LIVE: without config it never initializes
-  });
-  t.after(() => proc.stop());
-  const clusters = async () => {
-    const body = JSON.parse(await admin('/clusters?format=json')) as { cluster_statuses?: { name: string }[] };
-    return (body.cluster_statuses ?? []).map((c) => c.name);
-  };
-  const stat = async (stat: string) => {
-    const text = await admin(`/stats?filter=${encodeURIComponent(`^${stat.replace(/\./g, '\\.')}$`)}`);
-    const m = /: (\d+)\s*$/m.exec(text);
-    return m ? Number(m[1]) : 0;
-  };
-  return { proc, admin, clusters, stat };
-}
 
 test('xDS over mutual TLS with a bearer token: the right Envoy gets its config; a wrong token, no client certificate or another server name gets none', { timeout: 120_000 }, async (t) => {
   const envoy = envoyBinary();

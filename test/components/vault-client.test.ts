@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { VaultError } from '../../src/lib/errors.ts';
 import { VaultClient } from '../../src/vault/client.ts';
-import { tempDir } from '../support/components.ts';
+import { tempDir, waitFor } from '../support/components.ts';
 import { captureLogs } from '../support/logs.ts';
 import { makeCertificates, writeCertificates } from '../support/tls.ts';
 import { startVault, type VaultServer } from '../support/vault.ts';
@@ -31,8 +31,8 @@ test('vault client', { timeout: 90_000 }, async (t) => {
   const dir = await tempDir('vault-client', t);
   await vault.kvPut('portico/default/api', { key: 'v1' });
   const clients: VaultClient[] = [];
-  const client = (opts: ConstructorParameters<typeof VaultClient>[0]) => {
-    const c = new VaultClient({ address: vault.address, ...opts }, silentLogger);
+  const client = (opts: ConstructorParameters<typeof VaultClient>[0], logger = silentLogger) => {
+    const c = new VaultClient({ address: vault.address, ...opts }, logger);
     clients.push(c);
     return c;
   };
@@ -75,10 +75,12 @@ test('vault client', { timeout: 90_000 }, async (t) => {
     const file = join(dir, 'sink');
     const first = await childToken(vault);
     await writeFile(file, first);
-    const c = client({ auth: { method: 'agentSink', file } });
+    const logs = captureLogs('info');
+    const c = client({ auth: { method: 'agentSink', file } }, logs.logger);
     assert.ok(await c.read('secret/data/portico/default/api'));
     await writeFile(file, await childToken(vault));
-    await sleep(1500); // the sink is checked every second
+    // The sink is checked every second: wait for the client to say it took the new token, however long that takes.
+    await waitFor(() => logs.entries.some((e) => e.msg === 'Vault: new token from the Agent sink file'), { timeoutMs: 15_000, what: 'the new token taken from the sink' });
     // The old token gone and the file too: only a token taken from the file when it changed can still work.
     await root(vault, 'POST', 'auth/token/revoke', { token: first });
     await rm(file);

@@ -23,6 +23,8 @@ const LOCK_DELAY = 1;
 /** The test polls the lock every 200 ms and a follower retries a freed lock every 250 ms. */
 const POLLING_MARGIN_MS = 1500;
 const ROUTE_KEY = 'portico/gateway.networking.k8s.io/v1/HTTPRoute/default/web';
+const MARKER_KEY = 'portico/gateway.networking.k8s.io/v1/HTTPRoute/default/marker';
+const MARKER_STATUS_KEY = 'portico-status/gateway.networking.k8s.io/HTTPRoute/default/marker';
 const PORTICO = resolve(import.meta.dirname, '../../bin/portico');
 
 async function put(consul: ConsulAgent, key: string, body: string): Promise<void> {
@@ -104,12 +106,16 @@ test('HA: the leader is SIGKILLed, the other controller takes over status writin
 
   process.kill(a.pid, 'SIGKILL'); // a crash: no release, no session destroy
   const killedAt = Date.now();
+  // A route only B sees, as nobody leads: its status is new, so B's first write as leader must hold it. That
+  // write is the positive event after which the route's status can be checked for going backwards.
+  await put(consul, MARKER_KEY, route('marker', `    - matches: [{ path: { type: PathPrefix, value: /marker } }]\n      backendRefs:\n${backend('a')}`));
   await waitFor(async () => (await leaderPid(consul)) === process.pid, { timeoutMs: (2 * TTL + LOCK_DELAY + 10) * 1000, intervalMs: 200, what: 'B to take the lock' });
   const tookOver = Date.now() - killedAt;
   t.diagnostic(`B took over ${tookOver} ms after A was killed (ttlSeconds ${TTL}, lockDelaySeconds ${LOCK_DELAY}: the bound is ${(TTL + LOCK_DELAY) * 1000} ms)`);
   assert.ok(tookOver <= (TTL + LOCK_DELAY) * 1000 + POLLING_MARGIN_MS, `takeover in ${tookOver} ms, over ttlSeconds + lockDelaySeconds`);
-  // The new leader's statuses never go backwards: the same generation as A's, then the next edit's.
-  await new Promise((r) => setTimeout(r, 500));
+  // The new leader's statuses never go backwards: once it has written (the marker's status is there), the route
+  // still has A's generation; then the next edit's.
+  await waitFor(async () => (await consul.fetch(`/v1/kv/${MARKER_STATUS_KEY}`)).status === 200, { what: "B's first status write as leader (the marker route's)" });
   assert.equal(await routeGeneration(consul), seenByA);
   await put(consul, ROUTE_KEY, sectioned.replace('sectionName: http', 'sectionName: http\n      namespace: default'));
   const edited = await modifyIndexOf(consul, ROUTE_KEY);

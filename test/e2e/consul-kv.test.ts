@@ -110,10 +110,12 @@ test('Consul KV: PUT serves a route, consul kv put too, DELETE removes it; statu
   await waitFor(async () => (await generationIn(later)) === edited, { what: `the later controller to report generation ${edited}` });
   assert.equal(await generationIn(gw.controller), edited);
 
-  // On a name clash the directory wins.
+  // On a name clash the directory wins. A route written to Consul KV after the clashing key is served only once
+  // the controller has read a KV snapshot holding both, so the clash has been decided by then.
   await put(consul, ROUTE_KEY('clash'), routeAt('clash', '/from-kv'));
-  await gw.until('/from-dir', (r) => r.status === 200);
-  await new Promise((r) => setTimeout(r, 300));
+  await put(consul, ROUTE_KEY('after-clash'), routeAt('after-clash', '/after-clash'));
+  await gw.until('/after-clash', (r) => r.status === 200);
+  assert.equal((await gw.get('/from-dir')).status, 200);
   assert.equal((await gw.get('/from-kv')).status, 404);
 
   started = Date.now();
@@ -231,7 +233,9 @@ test('Consul down under traffic: no failed request, a newly connecting Envoy is 
     what: () => `the Envoy started during the outage to serve /web2 from the KV route (last answer ${answer})`,
   });
   assert.equal((await health(gw)).status, 'degraded', 'Consul is still down');
-  await new Promise((r) => setTimeout(r, 3000));
+  // The outage lasts for 50 more requests through the first Envoy, however fast or slow the machine is.
+  const answered = traffic.answers.length;
+  await waitFor(() => traffic.answers.length >= answered + 50, { timeoutMs: 30_000, what: '50 more requests during the outage' });
   await consul.restart();
   t.diagnostic(`Consul was down ${Date.now() - downAt} ms`);
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../support/components.ts';
 import { aclToken, startConsul, type ConsulAgent } from '../support/consul.ts';
 import { registerInstance } from '../support/consul-catalog.ts';
+import { startCountingProxy } from '../support/counting-proxy.ts';
 import { GATEWAY, route } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { captureLogs } from '../support/logs.ts';
@@ -58,7 +59,8 @@ test('ACLs: a token that may not read a service is named in /healthz, the metric
   const admin = { token: consul.managementToken as string };
   const token = await aclToken(consul, 'portico-discovery', NODE_READ);
   const logs = captureLogs('info');
-  const gw = await startGateway(t, { backends: ['a'], files: FILES, controller: { discovery: { consul: { address: consul.api, token, waitMs: WAIT_MS } }, logger: logs.logger } });
+  const proxy = await startCountingProxy(t, consul.api);
+  const gw = await startGateway(t, { backends: ['a'], files: FILES, controller: { discovery: { consul: { address: proxy.url, token, waitMs: WAIT_MS } }, logger: logs.logger } });
   await registerInstance(consul.api, { id: 'web-a', service: 'web', address: '127.0.0.1', port: gw.backends.a as number }, admin);
   const healthz = async () => (await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/healthz`)).json()) as { status: string; degraded: string[] };
   const metric = async () => /^portico_degraded_components (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/metrics`)).text())?.[1];
@@ -75,8 +77,10 @@ test('ACLs: a token that may not read a service is named in /healthz, the metric
   }
   assert.equal((await gw.get('/web')).status, 503, 'hidden instances are never served');
 
-  // Several retries later, still one log line for the one problem, and no stack trace.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Several reads of the service later (counted at the proxy), still one log line for the one problem, no stack trace.
+  const reads = () => proxy.count(/^\/v1\/health\/service\/web\b/);
+  const readsSoFar = reads();
+  await waitFor(() => reads() >= readsSoFar + 3, { timeoutMs: 60_000, what: () => `3 more reads of service web (${reads() - readsSoFar} so far)` });
   const lines = logs.entries.filter((e) => DENIED.test(String(e.msg)));
   assert.equal(lines.length, 1, logs.text());
   assert.equal(lines[0]?.level, 40, 'a warning');

@@ -51,6 +51,8 @@ async function untilBackends(gw: GatewayEnv, path: string, expected: string[], t
   return Date.now() - started;
 }
 
+const healthz = async (gw: GatewayEnv) => (await (await fetch(`http://127.0.0.1:${gw.controller.adminPort}/healthz`)).json()) as { status: string; degraded: string[] };
+
 const versions = (gw: GatewayEnv) => ({ ...(gw.controller.config('default/gw') as Snapshot).versions });
 
 test('consul catalog: passing instances only, EDS-only updates, Service and Upstream references, watches follow the routes', { timeout: 180_000 }, async (t) => {
@@ -125,8 +127,12 @@ test('consul catalog: passing instances only, EDS-only updates, Service and Upst
   });
 
   await t.test('a Consul restart: the watch backs off, keeps the last endpoints serving, and picks up the new catalog', async () => {
-    await consul.restart(); // a dev agent forgets its catalog, and its index starts again from scratch
+    await consul.stop();
+    // Checked once the controller knows Consul is away (its watch failed), not merely right after the stop.
+    let health: { status: string; degraded: string[] } | undefined;
+    await waitFor(async () => (health = await healthz(gw)).degraded.some((d) => /consul/i.test(d)), { timeoutMs: 30_000, what: () => `the failed watch in /healthz (last: ${JSON.stringify(health)})` });
     assert.deepEqual(await backendsSeen(gw, '/web'), ['a', 'b'], 'the last endpoints keep serving');
+    await consul.restart(); // a dev agent forgets its catalog, and its index starts again from scratch
     await registerInstance(consul.api, { id: 'web-c', service: 'web', address: '127.0.0.1', port: c });
     await untilBackends(gw, '/web', ['c'], 60_000);
   });

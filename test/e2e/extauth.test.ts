@@ -7,6 +7,8 @@ import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 import { startGateway, type GatewayEnv } from '../support/gateway.ts';
 import { extAuthSocket, startExtAuth, startGrpcAuthService, startHttpAuthService, startJwtIssuer } from '../support/extauth.ts';
 import type { HttpResult } from '../support/http.ts';
+import { waitFor } from '../support/components.ts';
+import { phases, startTraffic } from '../support/traffic.ts';
 
 const ISSUER = 'https://issuer.portico.test';
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
@@ -227,24 +229,23 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/ghost', { headers: basic('test', 'test123') })), 403);
   });
 
-  await t.test('live changes (a Secret, an AuthConfig) apply without a restart or a failed request', async () => {
-    let running = true;
-    const seen = new Map<string, number>();
-    const count = (what: string, r: { status: number }) => seen.set(`${what} ${r.status}`, (seen.get(`${what} ${r.status}`) ?? 0) + 1);
-    const load = (async () => {
-      while (running) {
-        count('key-b', await gw.get('/apikey', { headers: { 'x-api-key': 'key-b-456' } }).catch(() => ({ status: 0 })));
-        count('test', await gw.get('/basic', { headers: basic('test', 'test123') }).catch(() => ({ status: 0 })));
-      }
-    })();
+  await t.test('live changes (a Secret, an AuthConfig) apply without a restart or a failed request', async (st) => {
+    // Counted per credential: key-b goes from 401 to 200 once its label is set; test:test123 stays 200 throughout.
+    let next = 0;
+    const load = startTraffic(st, async () =>
+      next++ % 2 === 0
+        ? `key-b ${status(await gw.get('/apikey', { headers: { 'x-api-key': 'key-b-456' } }))}`
+        : `test ${status(await gw.get('/basic', { headers: basic('test', 'test123') }))}`,
+    );
+    await waitFor(() => load.answers.includes('key-b 401'), { what: 'key-b refused before it has the label' });
     await gw.write('.secrets/default/key-b/.labels', 'team: infra\n');
     await gw.until('/apikey', (r) => r.status === 200, { headers: { 'x-api-key': 'key-b-456' } });
     await gw.write('auth.yaml', configs(issuer.jwksUrl, httpAuth, grpcAuth).replace('realm: gloo', 'realm: changed'));
     await gw.until('/basic', (r) => r.headers['www-authenticate'] === 'Basic realm="changed"');
-    running = false;
-    await load;
-    const unexpected = [...seen.keys()].filter((k) => !['key-b 200', 'key-b 401', 'test 200'].includes(k));
-    assert.deepEqual(unexpected, [], `answers seen: ${JSON.stringify([...seen])}`);
+    await waitFor(() => load.answers.includes('key-b 200'), { what: 'the load to see key-b accepted' });
+    const seen = await load.stop();
+    assert.deepEqual(phases(load.answers, 'key-b'), ['401', '200'], `answers seen: ${JSON.stringify([...seen])}`);
+    assert.deepEqual(phases(load.answers, 'test'), ['200'], `answers seen: ${JSON.stringify([...seen])}`);
   });
 
   await t.test('with the service down, Envoy denies (403) unless the AuthConfig sets failureModeAllow', async () => {
@@ -253,4 +254,26 @@ test('ext-auth: each auth type allows and denies, config changes apply live, and
     assert.equal(status(await gw.get('/basic', { headers: basic('test', 'test123') })), 403);
     assert.equal(status(await gw.get('/open')), 200);
   });
+});
+
+// README: "Without extAuth.address, routes with an AuthConfig are denied (403), never served unchecked" — also an
+// AuthConfig with failureModeAllow, which only lets requests through when a configured service is down.
+test('ext-auth: without extAuth.address every route with an AuthConfig is denied 403, failureModeAllow or not', async (t) => {
+  const gw = await startGateway(t, {
+    files: {
+      'gateway.yaml': GATEWAY,
+      'upstream.yaml': upstream('echo'),
+      'route.yaml': route('auth', ['basic', 'open', 'public'].map(rule).join('\n')),
+      'auth.yaml': [WALKTHROUGH, authConfig('open', '  failureModeAllow: true\n  configs: [{ apiKeyAuth: { headerName: x-api-key, apiKeySecretRefs: [{ name: key-a }] } }]\n')].join('---'),
+      'options.yaml': [routeOption('basic', '{ configRef: { name: basic-auth } }'), routeOption('open', '{ configRef: { name: open } }'), routeOption('public', '{ disable: true }')].join('---'),
+    },
+    backends: ['echo'],
+  });
+  await writeSecrets(gw);
+  // The route configuration has reached Envoy once the rule without auth answers.
+  await gw.until('/public', (r) => r.status === 200);
+  assert.equal(status(await gw.get('/basic')), 403);
+  assert.equal(status(await gw.get('/basic', { headers: basic('test', 'test123') })), 403, 'right credentials, but nobody to check them');
+  assert.equal(status(await gw.get('/open')), 403, 'failureModeAllow: still denied');
+  assert.equal(status(await gw.get('/open', { headers: { 'x-api-key': 'key-a-123' } })), 403);
 });

@@ -1,7 +1,8 @@
 // HTTPRoute filters and weighted backends, served by a real Envoy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway } from '../support/gateway.ts';
+import { countBackends, startGateway } from '../support/gateway.ts';
+import { assertShare } from '../support/statistics.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
 
 const ROUTES = [
@@ -139,13 +140,9 @@ test('filters and weights', async (t) => {
     assert.match(text, /ghost/);
   });
 
-  await t.test('weighted backends split 80/20 within 5 points over 500 requests', async () => {
-    const counts: Record<string, number> = {};
-    for (let i = 0; i < 500; i += 25) {
-      const batch = await Promise.all(Array.from({ length: 25 }, () => gw.get('/split')));
-      for (const r of batch) counts[String(r.json?.backend)] = (counts[String(r.json?.backend)] ?? 0) + 1;
-    }
-    const shareA = ((counts.a ?? 0) / 500) * 100;
-    assert.ok(Math.abs(shareA - 80) <= 5, `backend a got ${shareA}% (counts ${JSON.stringify(counts)})`);
+  await t.test('weighted backends split 80/20 over 1000 requests (binomial tolerance)', async () => {
+    const counts = await countBackends(gw, '/split', 1000);
+    assertShare(counts, 'a', 0.8, 1000);
+    assert.equal((counts.a ?? 0) + (counts.b ?? 0), 1000, JSON.stringify(counts));
   });
 });

@@ -5,25 +5,14 @@
 // one line naming the rule or the token problem.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Controller } from '../../src/app/controller.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { portico } from '../support/cli.ts';
 import { tempDir, waitFor } from '../support/components.ts';
 import { aclToken, controllerToken, startConsul, type ConsulAgent } from '../support/consul.ts';
-
-const PORTICO = fileURLToPath(new URL('../../bin/portico', import.meta.url));
-
-/** bin/portico as a user runs it, without this process's PORTICO_* settings (the cache location stays). */
-function portico(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PORTICO_') || k === 'PORTICO_CACHE'));
-  const res = spawnSync(PORTICO, args, { env: { ...env, PORTICO_NODE: process.execPath }, encoding: 'utf8', timeout: 60_000 });
-  if (res.error) throw res.error;
-  return res;
-}
 
 const RESOURCES: Record<string, string> = {
   'gateway.networking.k8s.io/v1/GatewayClass/portico': 'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: { name: portico }\nspec: { controllerName: portico.dev/gateway-controller }\n',

@@ -90,7 +90,7 @@ const PER_HEADER = limited(
   'per-header',
   `    descriptors:
       - key: api_key
-        rateLimit: { requestsPerUnit: 2, unit: HOUR }
+        rateLimit: { requestsPerUnit: 2, unit: DAY }
     rateLimits:
       - actions: [{ requestHeaders: { headerName: x-api-key, descriptorKey: api_key } }]`,
 );
@@ -103,9 +103,9 @@ const NESTED = limited(
         descriptors:
           - key: tier
             value: gold
-            rateLimit: { requestsPerUnit: 3, unit: HOUR }
+            rateLimit: { requestsPerUnit: 3, unit: DAY }
           - key: tier
-            rateLimit: { requestsPerUnit: 1, unit: HOUR }
+            rateLimit: { requestsPerUnit: 1, unit: DAY }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: nested } }, { requestHeaders: { headerName: x-tier, descriptorKey: tier } }]`,
 );
@@ -114,9 +114,9 @@ const SET_STYLE = limited(
   'set-style',
   `    setDescriptors:
       - simpleDescriptors: [{ key: type, value: messenger }, { key: number }]
-        rateLimit: { requestsPerUnit: 1, unit: HOUR }
+        rateLimit: { requestsPerUnit: 1, unit: DAY }
       - simpleDescriptors: [{ key: type }]
-        rateLimit: { requestsPerUnit: 100, unit: HOUR }
+        rateLimit: { requestsPerUnit: 100, unit: DAY }
     rateLimits:
       - setActions: [{ requestHeaders: { headerName: x-number, descriptorKey: number } }, { requestHeaders: { headerName: x-type, descriptorKey: type } }]`,
 );
@@ -127,7 +127,7 @@ const SHADOW = limited(
       - key: generic_key
         value: shadow
         shadowMode: true
-        rateLimit: { requestsPerUnit: 1, unit: HOUR }
+        rateLimit: { requestsPerUnit: 1, unit: DAY }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: shadow } }]`,
 );
@@ -137,7 +137,7 @@ const OUTAGE = limited(
   `    descriptors:
       - key: generic_key
         value: outage
-        rateLimit: { requestsPerUnit: 2, unit: HOUR }
+        rateLimit: { requestsPerUnit: 2, unit: DAY }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: outage } }]`,
 );
@@ -153,15 +153,15 @@ spec:
     ratelimitBasic: { ${limits} }
 ${extra}`;
 
-const ANONYMOUS_1 = 'anonymousLimits: { requestsPerUnit: 1, unit: HOUR }';
-const AUTHORIZED_2 = 'authorizedLimits: { requestsPerUnit: 2, unit: HOUR }';
+const ANONYMOUS_1 = 'anonymousLimits: { requestsPerUnit: 1, unit: DAY }';
+const AUTHORIZED_2 = 'authorizedLimits: { requestsPerUnit: 2, unit: DAY }';
 
 // ratelimitBasic without ext-auth (anonymous only, whatever x-user-id says), with a fail-closed API-key AuthConfig,
 // and with a fail-open basic-auth one (the other ext_authz filter instance: its principal must count too).
 const BASIC = [
   basicLimits('basic', `${ANONYMOUS_1}, ${AUTHORIZED_2}`),
   basicLimits('basic-auth', `${ANONYMOUS_1}, ${AUTHORIZED_2}`, '    extauth: { configRef: { name: keys } }\n'),
-  basicLimits('basic-open', 'authorizedLimits: { requestsPerUnit: 1, unit: HOUR }', '    extauth: { configRef: { name: users-open } }\n'),
+  basicLimits('basic-open', 'authorizedLimits: { requestsPerUnit: 1, unit: DAY }', '    extauth: { configRef: { name: users-open } }\n'),
 ].join('---');
 
 const AUTH_LIMIT = `${limited(
@@ -169,7 +169,7 @@ const AUTH_LIMIT = `${limited(
   `    descriptors:
       - key: generic_key
         value: auth-limit
-        rateLimit: { requestsPerUnit: 1, unit: HOUR }
+        rateLimit: { requestsPerUnit: 1, unit: DAY }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: auth-limit } }]`,
 )}    extauth: { configRef: { name: keys } }
@@ -200,7 +200,7 @@ spec:
     descriptors:
       - key: destination_cluster
         value: upstream/default/a
-        rateLimit: { requestsPerUnit: 2, unit: HOUR }
+        rateLimit: { requestsPerUnit: 2, unit: DAY }
     rateLimits: [{ actions: [{ destinationCluster: {} }] }]
 ---
 apiVersion: gateway.solo.io/v1
@@ -217,7 +217,7 @@ spec:
 /** A limit of zero: every request is over it, so a 429 here says the limits are in place. */
 const READY = limited(
   'ready',
-  `    descriptors: [{ key: generic_key, value: ready, rateLimit: { requestsPerUnit: 0, unit: HOUR } }]
+  `    descriptors: [{ key: generic_key, value: ready, rateLimit: { requestsPerUnit: 0, unit: DAY } }]
     rateLimits: [{ actions: [{ genericKey: { descriptorValue: ready } }] }]`,
 );
 
@@ -225,7 +225,7 @@ const READY = limited(
 const live = (requestsPerUnit: number) =>
   limited(
     'live',
-    `    descriptors: [{ key: generic_key, value: live, rateLimit: { requestsPerUnit: ${requestsPerUnit}, unit: HOUR } }]
+    `    descriptors: [{ key: generic_key, value: live, rateLimit: { requestsPerUnit: ${requestsPerUnit}, unit: DAY } }]
     rateLimits: [{ actions: [{ genericKey: { descriptorValue: live } }] }]`,
   );
 
@@ -234,7 +234,7 @@ const REPLICAS = limited(
   `    descriptors:
       - key: generic_key
         value: replicas
-        rateLimit: { requestsPerUnit: 4, unit: HOUR }
+        rateLimit: { requestsPerUnit: 4, unit: DAY }
     rateLimits:
       - actions: [{ genericKey: { descriptorValue: replicas } }]`,
 );
@@ -312,14 +312,20 @@ async function setUp(t: TestContext, opts: SetUpOptions = {}) {
   await startExtAuth(t, extAuthAddress, gw.controller.xdsPort);
   await gw.until('/ready', (r) => r.status === 429, { timeoutMs: 20_000 });
   await gw.until('/authed', (r) => r.status === 200, { timeoutMs: 20_000, headers: KEY_A });
-  await awayFromMinuteEnd();
+  // No window may end while a test counts in it: the walkthrough's minute is used right away, the daily limits
+  // by the whole test, whose timeout bounds how long that is (a rare wait, never a false failure).
+  await awayFromWindowEnd(60, 5_000);
+  await awayFromWindowEnd(DAY_S, TEST_TIMEOUT_MS);
   return { gw, redis, first, replica, logs };
 }
 
-/** The walkthrough counts in a one-minute window (the other limits are per hour): not across its end. */
-async function awayFromMinuteEnd(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_100 - intoMinute));
+const DAY_S = 86_400;
+const TEST_TIMEOUT_MS = 180_000;
+
+/** Waits for the next window of `unitSeconds` when the current one ends within `marginMs`. */
+async function awayFromWindowEnd(unitSeconds: number, marginMs: number): Promise<void> {
+  const into = Date.now() % (unitSeconds * 1000);
+  if (into > unitSeconds * 1000 - marginMs) await new Promise((r) => setTimeout(r, unitSeconds * 1000 + 100 - into));
 }
 
 /** Seconds until the current fixed window of `unitSeconds` ends (what X-RateLimit-Reset and Retry-After say). */
@@ -340,7 +346,7 @@ async function statuses(gw: GatewayEnv, path: string, count: number, opts?: Http
   return out;
 }
 
-test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
+test('rate limiting end to end', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const { gw, redis, first, replica, logs } = await setUp(t);
 
   await t.test('the walkthrough (attached by ExtensionRef): one request per minute, the second gets 429; Retry-After and X-RateLimit-Reset say when the minute ends', async () => {
@@ -358,10 +364,10 @@ test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
     await waitFor(used, { what: 'the RateLimitConfig status to name the RouteOption using it' });
   });
 
-  await t.test('per-header limits: a counter per x-api-key value; X-RateLimit-Reset counts to the end of the hour', async () => {
+  await t.test('per-header limits: a counter per x-api-key value; X-RateLimit-Reset counts to the end of the day', async () => {
     const firstOfAlice = await gw.get('/per-header', { headers: { 'x-api-key': 'alice' } });
     assert.equal(firstOfAlice.status, 200);
-    assertSeconds(firstOfAlice, 'x-ratelimit-reset', toWindowEnd(3600));
+    assertSeconds(firstOfAlice, 'x-ratelimit-reset', toWindowEnd(DAY_S));
     assert.deepEqual(await statuses(gw, '/per-header', 2, { headers: { 'x-api-key': 'alice' } }), [200, 429]);
     assert.deepEqual(await statuses(gw, '/per-header', 2, { headers: { 'x-api-key': 'bob' } }), [200, 200]);
     assert.deepEqual(await statuses(gw, '/per-header', 3), [200, 200, 200], 'no header: no descriptor, no limit');
@@ -412,10 +418,10 @@ test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
 
   await t.test('a RateLimitConfig edited while everything runs applies at once; removed, nothing is limited', async () => {
     assert.deepEqual(await statuses(gw, '/live', 2), [200, 200]);
-    assert.match(String((await gw.get('/live')).headers['x-ratelimit-limit']), /^100, 100;w=3600/);
+    assert.match(String((await gw.get('/live')).headers['x-ratelimit-limit']), /^100, 100;w=86400/);
     await gw.write('live.yaml', live(3));
     const limited = await gw.until('/live', (r) => r.status === 429, { timeoutMs: 20_000 });
-    assert.match(String(limited.headers['x-ratelimit-limit']), /^3, 3;w=3600/);
+    assert.match(String(limited.headers['x-ratelimit-limit']), /^3, 3;w=86400/);
     await gw.remove('live.yaml');
     await gw.until('/live', (r) => r.status === 200 && r.headers['x-ratelimit-limit'] === undefined, { timeoutMs: 20_000 });
   });
@@ -429,9 +435,9 @@ test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
     assert.deepEqual(await statuses(gw, '/replicas', 2), [200, 429], 'the 5th counted request is over the limit of 4');
   });
 
-  await t.test('Redis stopped and restarted under traffic: fail open with one log line per outage, then limits again', async () => {
-    /** Traffic to /outage, each answer also kept in order in `into`. */
-    const trafficInto = (into: number[]) => startTraffic(t, async () => {
+  await t.test('Redis stopped and restarted under traffic: fail open with one log line per outage, then limits again', async (st) => {
+    /** Traffic to /outage, each answer also kept in order in `into`; it stops with this subtest, failed or not. */
+    const trafficInto = (into: number[]) => startTraffic(st, async () => {
       const status = (await gw.get('/outage')).status;
       into.push(status);
       return status;
@@ -456,7 +462,7 @@ test('rate limiting end to end', { timeout: 180_000 }, async (t) => {
   });
 });
 
-test('rateLimitBeforeAuth, denyOnFail, no X-RateLimit headers, both services on Unix sockets', { timeout: 120_000 }, async (t) => {
+test('rateLimitBeforeAuth, denyOnFail, no X-RateLimit headers, both services on Unix sockets', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const { gw, redis } = await setUp(t, { denyOnFail: true, unixSockets: true, beforeAuth: true, rateLimitHeaders: false });
 
   await t.test('without enableXRatelimitHeaders: no X-RateLimit-* headers, allowed or limited (Retry-After stays)', async () => {

@@ -9,7 +9,7 @@ import { startRateLimitService } from '../../src/ratelimit/service.ts';
 import type { ServiceTransport } from '../../src/xds/translator/service-transport.ts';
 import { freePort, tempDir } from '../support/components.ts';
 import { startExtAuth } from '../support/extauth.ts';
-import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';
+import { backend, basicAuthConfig, GATEWAY, oncePerDay, route, upstream } from '../support/fixtures.ts';
 import { startGateway } from '../support/gateway.ts';
 import { startRedis } from '../support/redis.ts';
 import { makeCertificates, writeCertificates } from '../support/tls.ts';
@@ -37,18 +37,7 @@ spec:
   options:
     extauth: { configRef: { name: basic-auth, namespace: default } }
 `,
-  'auth.yaml': `
-apiVersion: enterprise.gloo.solo.io/v1
-kind: AuthConfig
-metadata: { name: basic-auth, namespace: default }
-spec:
-  configs:
-  - basicAuth:
-      apr:
-        users:
-          test: { hashedPassword: NLFTUNkXaht0g/2GJjUM51, salt: n28wuo5p }
-      realm: gloo
-`,
+  'auth.yaml': basicAuthConfig(),
 };
 
 /** Certificates on disk, what Envoy is told (client certificate, CA, the token it sends), and the service's side. */
@@ -72,23 +61,6 @@ async function gatewayWithTlsExtAuth(t: TestContext, serviceToken: string) {
   return gw;
 }
 
-const LIMITED = `
-apiVersion: ratelimit.solo.io/v1alpha1
-kind: RateLimitConfig
-metadata: { name: once, namespace: default }
-spec:
-  raw:
-    descriptors: [{ key: generic_key, value: once, rateLimit: { requestsPerUnit: 1, unit: HOUR } }]
-    rateLimits: [{ actions: [{ genericKey: { descriptorValue: once } }] }]
----
-apiVersion: gateway.solo.io/v1
-kind: RouteOption
-metadata: { name: once, namespace: default }
-spec:
-  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: limited, sectionName: once }]
-  options:
-    rateLimitConfigs: { refs: [{ name: once }] }
-`;
 
 async function gatewayWithTlsRateLimit(t: TestContext, serviceToken: string) {
   const { envoy, serving } = await mutualTls(t, serviceToken);
@@ -99,7 +71,7 @@ async function gatewayWithTlsRateLimit(t: TestContext, serviceToken: string) {
       'gateway.yaml': GATEWAY,
       'upstream.yaml': upstream('echo'),
       'route.yaml': route('limited', `    - name: once\n      matches: [{ path: { type: PathPrefix, value: /once } }]\n      backendRefs:\n${backend('echo')}`),
-      'limits.yaml': LIMITED,
+      'limits.yaml': oncePerDay('limited', 'once'),
     },
     backends: ['echo'],
     controller: { rateLimit: { address, domain: 'portico', denyOnFail: true, beforeAuth: false, timeoutMs: 2000, rateLimitHeaders: false, transport: envoy } },

@@ -163,7 +163,12 @@ test('HTTPS listeners', async (t) => {
     const writtenAt = performance.now();
     await gw.write('.secrets/default/shop/tls.crt', next.cert);
     await gw.write('.secrets/default/shop/tls.key', next.key);
-    await Promise.race([loop.then(() => (servedAfterMs = performance.now() - writtenAt)), new Promise((_, reject) => setTimeout(() => reject(new Error('the new certificate was not served within 15 s')), 15_000))]);
+    try {
+      await Promise.race([loop.then(() => (servedAfterMs = performance.now() - writtenAt)), new Promise((_, reject) => setTimeout(() => reject(new Error('the new certificate was not served within 15 s')), 15_000).unref())]);
+    } finally {
+      rotated = true; // also when the wait failed: the load must not outlive the test
+      await loop;
+    }
 
     assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
     const after = await get(gw, 'shop.example.com', '/', { agent: keepAlive });

@@ -37,3 +37,15 @@ export async function envoyStat(adminPort: number, name: string): Promise<number
   if (value === undefined) throw new Error(`no stat ${name} in ${body}`);
   return Number(value);
 }
+
+/** Every counter or gauge whose name matches `pattern`, by name. */
+export async function envoyStats(adminPort: number, pattern: RegExp): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/stats`);
+  if (!res.ok) throw new Error(`envoy admin /stats answered ${res.status}`);
+  const stats = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([^:]+): (\d+)$/.exec(line);
+    if (m && pattern.test(m[1] as string)) stats.set(m[1] as string, Number(m[2]));
+  }
+  return stats;
+}

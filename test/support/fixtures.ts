@@ -62,3 +62,44 @@ export function backend(name: string, weight?: number, namespace?: string): stri
 export function fill(yaml: string, vars: Record<string, string | number>): string {
   return yaml.replace(/\$\{([\w-]+)\}/g, (whole, k: string) => (k in vars ? String(vars[k]) : whole));
 }
+
+/** The README walkthrough's AuthConfig `default/basic-auth`: user `test`, password `test123` (apr1), in `realm`. */
+export function basicAuthConfig(realm = 'gloo'): string {
+  return `
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: basic-auth, namespace: default }
+spec:
+  configs:
+  - basicAuth:
+      apr: { users: { test: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } }
+      realm: ${realm}
+`;
+}
+
+/** An `authorization: Basic …` header. */
+export const basicCredentials = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+/**
+ * RateLimitConfig `default/once` (one request per day: two requests milliseconds apart never straddle the end of
+ * the window) and the RouteOption attaching it to rule `rule` of HTTPRoute `route`.
+ */
+export function oncePerDay(route: string, rule: string): string {
+  return `
+apiVersion: ratelimit.solo.io/v1alpha1
+kind: RateLimitConfig
+metadata: { name: once, namespace: default }
+spec:
+  raw:
+    descriptors: [{ key: generic_key, value: once, rateLimit: { requestsPerUnit: 1, unit: DAY } }]
+    rateLimits: [{ actions: [{ genericKey: { descriptorValue: once } }] }]
+---
+apiVersion: gateway.solo.io/v1
+kind: RouteOption
+metadata: { name: once, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${route}, sectionName: ${rule} }]
+  options:
+    rateLimitConfigs: { refs: [{ name: once }] }
+`;
+}

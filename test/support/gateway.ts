@@ -34,9 +34,16 @@ export interface GatewayEnv {
   status(key: string): Promise<Record<string, unknown> | undefined>;
 }
 
+/**
+ * Envoy run stricter than its defaults, which Portico's validation follows: a regex's RE2 program may be 20, not
+ * 100. A regex between the two is accepted by Portico and refused by this Envoy (a real NACK for the tests of
+ * Envoy's rejections).
+ */
+export const STRICT_REGEX_ENVOY = ['--config-yaml', JSON.stringify({ layered_runtime: { layers: [{ name: 'strict', static_layer: { 're2.max_program_size.error_level': 20 } }] } })];
+
 export async function startGateway(
   t: TestContext,
-  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string>; controller?: Partial<ControllerOptions> },
+  opts: { gateway?: string; backends?: string[]; ports?: string[]; files: Record<string, string>; controller?: Partial<ControllerOptions>; envoyArgs?: string[] },
 ): Promise<GatewayEnv> {
   const envoyBin = findBinary('envoy', "run 'scripts/setup.sh envoy' (or 'make test', which runs the whole set-up)");
   const configDir = await mkdtemp(join(tmpdir(), 'portico-e2e-'));
@@ -63,7 +70,7 @@ export async function startGateway(
   const controller = new Controller({ configDir, xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: silentLogger, ...opts.controller });
   await controller.start();
   t.after(() => controller.stop());
-  const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger });
+  const envoy = await startEnvoy({ envoyBin, gateway: opts.gateway ?? 'default/gw', xdsHost: '127.0.0.1', xdsPort: controller.xdsPort, logger: silentLogger, ...(opts.envoyArgs && { extraArgs: opts.envoyArgs }) });
   t.after(() => envoy.stop());
   // Hooks run in the order they were added: the folder goes once nothing can write status files into it.
   t.after(() => rm(configDir, { recursive: true, force: true }));
@@ -85,12 +92,29 @@ export async function startGateway(
 }
 
 /**
- * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy) once
- * mirrored copies, which Envoy sends alongside the primary request, have had time to land. The question is
- * itself a request with that key, so it is subtracted (and each key is asked about once).
+ * How many requests with `key` a backend has seen, asked of the backend directly (not through Envoy), once it
+ * has seen at least `atLeast`: mirrored copies travel beside the primary request and may land after its answer,
+ * so the question waits for them instead of sleeping. Each question is itself a request with that key and is
+ * subtracted; ask about a key in one call only.
  */
-export async function attemptsSeen(gw: GatewayEnv, name: string, key: string): Promise<number> {
-  await new Promise((r) => setTimeout(r, 300));
-  const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
-  return Number(r.json?.attempt) - 1;
+export async function attemptsSeen(gw: GatewayEnv, name: string, key: string, atLeast = 1): Promise<number> {
+  let asked = 0;
+  let seen = 0;
+  await waitFor(async () => {
+    const r = await httpRequest(gw.backends[name] as number, `/?key=${key}`);
+    asked++;
+    seen = Number(r.json?.attempt) - asked;
+    return seen >= atLeast;
+  }, { timeoutMs: 10_000, intervalMs: 25, what: () => `${name} to see ${atLeast} request(s) with key ${key} (seen ${seen})` });
+  return seen;
+}
+
+/** The answers to `total` requests to `path`, by backend name (or status when there is none), sent 25 at a time. */
+export async function countBackends(gw: GatewayEnv, path: string, total: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < total; i += 25) {
+    const batch = await Promise.all(Array.from({ length: Math.min(25, total - i) }, () => gw.get(path)));
+    for (const r of batch) counts[String(r.json?.backend ?? r.status)] = (counts[String(r.json?.backend ?? r.status)] ?? 0) + 1;
+  }
+  return counts;
 }

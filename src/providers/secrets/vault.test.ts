@@ -2,8 +2,8 @@
 // what it publishes, custom_metadata as labels, a bad rotation keeping the good pair, and an outage keeping everything.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { waitFor } from '../../../test/support/components.ts';
 import { captureLogs } from '../../../test/support/logs.ts';
 import { VaultError } from '../../lib/errors.ts';
 import type { SourceSnapshot } from '../resources/source.ts';
@@ -22,12 +22,15 @@ class FakeKv implements VaultReader {
   /** Paths whose current version is (soft-)deleted. */
   deleted = new Set<string>();
   dataReads: string[] = [];
+  /** Lists of the root, one per poll (a failed one included): what `polls` waits on instead of a sleep. */
+  rootLists = 0;
   down = false;
   describe = () => 'http://vault.test:8200';
   put(path: string, data: Record<string, unknown>) {
     this.secrets.set(path, [...(this.secrets.get(path) ?? []), data]);
   }
   async list(path: string): Promise<string[]> {
+    if (path === 'secret/metadata/portico/') this.rootLists++;
     this.check(path);
     const below = path.replace(/^secret\/metadata\/portico\//, '');
     const keys = [...this.secrets.keys()].filter((k) => k.startsWith(below)).map((k) => k.slice(below.length).replace(/\/.*$/, '/'));
@@ -52,6 +55,12 @@ class FakeKv implements VaultReader {
   }
 }
 
+/** Resolves once `n` more polls have run to their end: the poll after them has started. */
+async function polls(kv: FakeKv, n: number): Promise<void> {
+  const target = kv.rootLists + n + 1;
+  await waitFor(() => kv.rootLists >= target, { timeoutMs: 10_000, intervalMs: 5, what: `${n} more polls` });
+}
+
 function start(kv: FakeKv, logs = captureLogs('info')) {
   const snapshots: SourceSnapshot[] = [];
   const source = new VaultSecretProvider({ client: kv, logger: logs.logger, intervalMs: 20, expiryWarningMs: 365 * 24 * 3600_000 });
@@ -74,18 +83,18 @@ test('a poll reads data only for secrets whose version moved, and publishes only
   ]);
   assert.deepEqual(kv.dataReads.sort(), ['default/shop', 'team-a/api-keys']);
 
-  await sleep(100); // several polls, nothing moved
+  await polls(kv, 3); // nothing moved
   assert.equal(snapshots.length, 1, 'nothing published when nothing moved');
   assert.equal(kv.dataReads.length, 2, 'no data read when no version moved');
 
   kv.put('team-a/api-keys', { 'api-key': 'k2' });
-  await sleep(100);
+  await polls(kv, 2);
   assert.equal(snapshots.length, 2);
   assert.deepEqual(kv.dataReads.slice(2), ['team-a/api-keys'], 'only the secret that moved is read');
   assert.deepEqual(snapshots[1]?.resources.find((r) => r.metadata.name === 'api-keys')?.spec, { type: 'Opaque', stringData: { 'api-key': 'k2' } });
 
   kv.deleted.add('team-a/api-keys'); // `kv delete`: the current version is deleted, the metadata stays
-  await sleep(100);
+  await polls(kv, 2);
   assert.deepEqual(snapshots.at(-1)?.resources.map((r) => r.metadata.name), ['shop'], 'a deleted current version withdraws the Secret');
 });
 
@@ -102,14 +111,14 @@ test("custom_metadata is the Secret's labels: a label change is published with n
 
   kv.custom.set('team-a/key-b', { team: 'infra' }); // `kv metadata put -custom-metadata team=infra`
   kv.custom.delete('team-a/key-a');
-  await sleep(100);
+  await polls(kv, 2);
   assert.equal(snapshots.length, 2, 'a label change alone is published');
   assert.deepEqual(labels(), [['key-a', undefined], ['key-b', { team: 'infra' }]]);
   assert.ok(!('labels' in (snapshots[1]?.resources[0]?.metadata ?? {})), 'labels removed, not left empty');
   assert.equal(kv.dataReads.length, 2, 'labels come with the metadata: no data read');
 
   kv.put('team-a/key-b', { 'api-key': 'k3' });
-  await sleep(100);
+  await polls(kv, 2);
   assert.deepEqual(labels(), [['key-a', undefined], ['key-b', { team: 'infra' }]], 'a new version keeps the labels');
 });
 
@@ -121,7 +130,7 @@ test('a version whose pair does not match keeps the good pair serving, reported 
   await started;
   kv.put('default/shop', { 'tls.crt': shop['tls.crt'], 'tls.key': wildcard['tls.key'] });
   kv.custom.set('default/shop', { tier: 'edge' });
-  await sleep(100);
+  await polls(kv, 2);
   const last = snapshots.at(-1);
   assert.deepEqual(last?.resources[0]?.metadata.labels, { tier: 'edge' }, 'the good pair serves under the new labels');
   assert.equal(last?.resources[0]?.spec && (last.resources[0].spec as { stringData: Record<string, string> }).stringData['tls.key'], shop['tls.key']);
@@ -137,12 +146,11 @@ test('Vault down: nothing withdrawn, the problem reported, expiring certificates
   t.after(() => source.stop());
   await started;
   kv.down = true;
-  await sleep(1200); // the first retry comes after about a second
+  await polls(kv, 1); // the failed poll, then the first retry (after about a second) starts
   assert.equal(snapshots.length, 1, 'nothing published: the store keeps the Secrets');
   assert.match(source.problem() ?? '', /^Vault KV source: listing secret\/metadata\/portico\/ at Vault http:\/\/vault\.test:8200 failed: ECONNREFUSED; the last secrets keep serving, retrying$/);
   assert.equal(logs.entries.filter((e) => String(e.msg).includes('the certificate of Secret default/shop')).length, 1, 'expiry warned once per outage');
   assert.ok(!logs.text().includes('PRIVATE KEY'));
   kv.down = false;
-  await sleep(1500);
-  assert.equal(source.problem(), undefined);
+  await waitFor(() => source.problem() === undefined, { timeoutMs: 10_000, what: 'the problem to clear once Vault answers' });
 });

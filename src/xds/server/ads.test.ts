@@ -128,6 +128,16 @@ describe('AdsServer', () => {
     assert.deepEqual(await envoy.drain(), []);
   });
 
+  it('emits a disconnect when an identified proxy goes away', async (t) => {
+    const { cache, server, connect } = await start(t);
+    cache.set('ns/gw', config());
+    const envoy = connect('ns/gw');
+    await initialFetch(envoy);
+    const gone = once(server, 'disconnect');
+    envoy.close();
+    assert.deepEqual((await gone)[0], { nodeId: 'ns/gw/envoy-1', nodeKey: 'ns/gw' });
+  });
+
   it('sends only EDS when only endpoints change', async (t) => {
     const { cache, connect } = await start(t);
     cache.set('ns/gw', config());

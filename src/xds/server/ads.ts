@@ -1,7 +1,7 @@
 // The ADS gRPC server Envoys connect to (state of the world over one stream, AggregatedDiscoveryService).
 // Each Envoy is keyed by `node.cluster` = `<namespace>/<gateway>` and served that key's snapshot — if its
-// identity (client certificate or token, see identity.ts) allows that key. Emits `ack` and `nack` events;
-// `proxies()` is the view for the admin endpoint.
+// identity (client certificate or token, see identity.ts) allows that key. Emits `ack`, `nack` and
+// `disconnect` events; `proxies()` is the view for the admin endpoint.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { XdsError } from '../../lib/errors.ts';
@@ -15,6 +15,12 @@ import { ServingCertificate, type ServingPems } from './serving-certificate.ts';
 import { type AckEvent, AdsStream, type NackEvent, type ProxyStatus, type StreamIo } from './stream.ts';
 
 export type { AckEvent, NackEvent, ProxyStatus, ProxyTypeStatus } from './stream.ts';
+
+/** A proxy that had identified itself went away (what it ACKed or NACKed no longer stands for a live Envoy). */
+export interface DisconnectEvent {
+  nodeId: string;
+  nodeKey: string;
+}
 
 /** PEM contents; with `ca`, clients must present a certificate it signed (mutual TLS). */
 export type AdsTlsOptions = ServingPems;
@@ -35,7 +41,7 @@ type AdsCall = grpc.ServerDuplexStream<IncomingRequest, DiscoveryResponse>;
 /** How long close() lets streams end by themselves before cutting the connections. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent] }> {
+export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]; disconnect: [DisconnectEvent] }> {
   readonly #opts: AdsServerOptions;
   readonly #log: Logger;
   readonly #tls?: ServingCertificate;
@@ -107,6 +113,8 @@ export class AdsServer extends EventEmitter<{ ack: [AckEvent]; nack: [NackEvent]
     const end = () => {
       if (!this.#streams.delete(call)) return;
       stream.close();
+      const node = stream.status();
+      if (node) this.emit('disconnect', { nodeId: node.nodeId, nodeKey: node.nodeKey });
       log.info('proxy disconnected');
     };
     call.on('data', (incoming: IncomingRequest) => this.#onRequest(stream, incoming, log));

@@ -1,7 +1,9 @@
 // External authorization: Envoy's ext_authz filter calling Portico's ext-auth service (gRPC, over TCP or a Unix
 // socket). Two filters sit on every listener of a gateway that may need them, both off by default: one fails
 // closed (403 when the service cannot answer), the other fails open (an AuthConfig's failureModeAllow), since
-// Envoy sets failure_mode_allow per filter, not per route. A route or virtual host turns the right one on with its
+// Envoy sets failure_mode_allow per filter, not per route. Without a configured service the "fail-open" filter
+// fails closed too: failureModeAllow covers a service that is down, not one nobody runs, so no route with an
+// AuthConfig is ever served unchecked. A route or virtual host turns the right one on with its
 // typed_per_filter_config, whose context extensions name the AuthConfig (and the route, for the service's log):
 // attaching an AuthConfig then changes RDS only.
 import { isIP } from 'node:net';
@@ -44,9 +46,13 @@ function plugin(name: string, failureModeAllow: boolean, transport: ServiceTrans
   };
 }
 
-/** The two filters, calling the service as `target` says (no target: a plaintext cluster without endpoints). */
-export function extAuthzPlugins(target: ServiceTransport = {}): HttpFilterPlugin[] {
-  return [plugin(EXT_AUTHZ_FILTER, false, target), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, true, target)];
+/**
+ * The two filters, calling the service as `target` says. The second lets requests through on a failed check only
+ * when there is a service to ask: without a target (a cluster without endpoints) both fail closed.
+ */
+export function extAuthzPlugins(target?: ExtAuthTarget): HttpFilterPlugin[] {
+  const transport: ServiceTransport = target ?? {};
+  return [plugin(EXT_AUTHZ_FILTER, false, transport), plugin(EXT_AUTHZ_FAIL_OPEN_FILTER, target !== undefined, transport)];
 }
 
 /** The per-filter configs of a route or virtual host (`name` is its IR name, passed on for the decision log). */

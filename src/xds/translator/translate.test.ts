@@ -8,7 +8,8 @@ import type { Ir } from '../../ir/types.ts';
 import { goldenSuite } from '../../../test/support/golden.ts';
 import { encodeMessage } from '../encode.ts';
 import { TYPE_URLS, type TypeUrl } from '../resources.ts';
-import { translateIr } from './translate.ts';
+import { EXT_AUTHZ_FAIL_OPEN_FILTER, EXT_AUTHZ_FILTER } from './ext-authz.ts';
+import { translateGateway, translateIr } from './translate.ts';
 
 // Input: an IR document; output: the Envoy resources per gateway, as served.
 goldenSuite(join(import.meta.dirname, 'testdata'), (input) =>
@@ -44,4 +45,18 @@ test('a rotated certificate changes the Secret and nothing else', () => {
   const [before, after] = [ir, rotated].map((x) => translateIr(x).get('default/gw') ?? {});
   const changed = Object.keys({ ...before, ...after }).filter((type) => !isDeepStrictEqual(before[type as TypeUrl], after[type as TypeUrl]));
   assert.deepEqual(changed, [TYPE_URLS.secret]);
+});
+
+// failureModeAllow lets requests through when the configured ext-auth service is down; with no service configured
+// both filters fail closed (golden extauth), so an AuthConfig never means "served unchecked".
+test('the fail-open ext_authz filter fails open only when an ext-auth service is configured', () => {
+  const ir = parse(readFileSync(join(import.meta.dirname, 'testdata', 'extauth.in.yaml'), 'utf8')) as Ir;
+  const failureModes = (extAuth?: { address: string }) => {
+    const [listener] = translateGateway(ir.gateways[0] as Ir['gateways'][number], extAuth && { extAuth })[TYPE_URLS.listener] ?? [];
+    const hcm = (listener?.resource as { filter_chains: { filters: { typed_config: { http_filters: { name: string; typed_config: { failure_mode_allow?: boolean } }[] } }[] }[] })
+      .filter_chains[0]?.filters[0]?.typed_config.http_filters;
+    return [EXT_AUTHZ_FILTER, EXT_AUTHZ_FAIL_OPEN_FILTER].map((name) => hcm?.find((f) => f.name === name)?.typed_config.failure_mode_allow);
+  };
+  assert.deepEqual(failureModes(), [false, false]);
+  assert.deepEqual(failureModes({ address: 'unix:/run/portico/extauth.sock' }), [false, true]);
 });

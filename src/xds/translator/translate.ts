@@ -25,7 +25,7 @@ export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string
 
 export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {}): XdsResources {
   // A gateway using auth without a configured service still gets the ext_authz filters: their cluster then has no
-  // endpoint, so those routes deny rather than serve unchecked.
+  // endpoint and both fail closed, so those routes deny (403) rather than serve unchecked, failureModeAllow or not.
   const extAuth = opts.extAuth !== undefined || usesAuth(gw);
   const base = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
   const filters = [...base, ...(opts.rateLimit ? [rateLimitPlugin(opts.rateLimit)] : []), ...(extAuth ? extAuthzPlugins(opts.extAuth) : [])];

@@ -222,7 +222,7 @@ test('Nomad deploys Portico from the release artifact with Consul and Vault iden
   let limited = [(await api('/limited/a', {})).status, (await api('/limited/b', {})).status];
   if (limited[1] === 200) limited = [200, (await api('/limited/c', {})).status];
   assert.deepEqual(limited, [200, 429], 'one request per minute');
-  const secure = await httpsRequest(https!, '/api/hello', { servername: HOST, ca: vault.ca.cert, headers: BASIC });
+  const secure = await httpsRequest(https!, '/api/hello', { servername: HOST, host: HOST, ca: vault.ca.cert, headers: BASIC });
   assert.equal(secure.status, 200);
   assert.match(secure.peer.san, new RegExp(`DNS:${HOST.replaceAll('.', '\\.')}`));
   step('walkthrough answered: 401/200, 200/429, HTTPS with the Vault PKI certificate');

@@ -110,6 +110,10 @@ ${consulBlock(opts)}
 ${vaultBlock(opts)}
 client {
   ${client}
+  # The release artifact (node_modules included) holds more files than Nomad unpacks by default (4,096).
+  artifact {
+    decompression_file_count_limit = 50000
+  }
   options = {
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }
@@ -137,7 +141,7 @@ async function startClient(dir: string, n: number, rpc: number, opts: NomadStart
   const dataDir = join(dir, `client-${n}`);
   const config = join(dir, `client-${n}.hcl`);
   const server = `enabled = true\n  servers = ["127.0.0.1:${rpc}"]`;
-  await writeFile(config, agentConfig(dataDir, { http: http!, rpc: ownRpc!, serf: serf! }, opts, server).replace(/^data_dir/m, `name = "client-${n}"\ndata_dir`));
+  await writeFile(config, agentConfig(dataDir, { http: http!, rpc: ownRpc!, serf: serf! }, opts, server).replace(/^data_dir/m, `name = "client-${n}"\nadvertise {\n  http = "127.0.0.1"\n  rpc  = "127.0.0.1"\n  serf = "127.0.0.1"\n}\ndata_dir`));
   return startProcess(requireBinary('nomad'), ['agent', `-config=${config}`, '-log-level=WARN'], { cwd: dir, env: { HOME: dir }, timeoutMs: 60_000 });
 }
 

@@ -28,8 +28,9 @@ import { TYPE_URLS, type NamedResource, type TypeUrl, type XdsResources } from '
 import { AdsServer } from '../xds/server/ads.ts';
 import type { TokenTable } from '../xds/server/identity.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
-import { serviceConfigResources, type ServiceNodeKey } from '../xds/service-config.ts';
-import { startAdmin, type AdminSecurity, type AdminServer } from './admin.ts';
+import { type ServiceNodeKey } from '../contracts/service-config.ts';
+import { serviceConfigResources } from '../xds/service-config.ts';
+import { startAdmin, type AdminSecurity, type AdminServer } from '../lib/admin-http.ts';
 import { contextOptions, ServingCertificate, watchCertificateFiles, type CertificateFiles } from '../xds/server/serving-certificate.ts';
 import type { ServiceTransport } from '../xds/translator/service-transport.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
@@ -37,7 +38,7 @@ import { consulKvParts, type ConsulKvParts } from './consul-kv.ts';
 import { LoadAssignments } from './load-assignments.ts';
 import { controllerMetrics } from './metrics.ts';
 import { GatewayContainment, type Inputs } from './gateway-containment.ts';
-import { NackTracker, withRejectedResources } from './nacks.ts';
+import { listenersOnPort, NackTracker, withRejectedResources } from './nacks.ts';
 import { runGatewayPipeline, runPipeline, unservedLimits, type PipelineOptions, type PipelineOutput } from './pipeline.ts';
 import { certificateWants, vaultParts, type ControllerVaultOptions, type VaultParts } from './vault.ts';
 import { xdsCertificate, type XdsCertificate, type XdsTlsSource } from './xds-certificate.ts';
@@ -95,7 +96,10 @@ export class Controller extends EventEmitter {
   readonly #store = new ResourceStore();
   readonly #cache = new SnapshotCache();
   /** Only a NACK of the version a gateway is served now is recorded: anything else is a stale or invented one. */
-  readonly #nacks = new NackTracker({ servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl] });
+  readonly #nacks = new NackTracker({
+    servedVersion: (key, typeUrl) => this.#cache.get(key)?.versions[typeUrl as TypeUrl],
+    listenersOnPort: (gateway, port) => listenersOnPort(this.#last?.snapshot.resources ?? [], gateway, port),
+  });
   readonly #containment: GatewayContainment;
   /** The discovered endpoints joined into each gateway's clusters at the last build. */
   #endpoints = new Map<string, NamedResource[]>();
@@ -134,6 +138,7 @@ export class Controller extends EventEmitter {
     this.#ads = new AdsServer({ cache: this.#cache, logger: this.#log.child({ component: 'ads' }), tls: this.#xdsCertificate?.serving, trustDomain: opts.xdsTrustDomain, tokens: opts.xdsTokens });
     this.#containment = new GatewayContainment({
       push: (gateway, inputs, withheld) => this.#pushGateway(gateway, inputs, withheld),
+      resend: (gateway, typeUrl) => void this.#cache.resend(gateway, typeUrl as TypeUrl),
       nodes: (gateway) => this.#ads.proxies().filter((p) => p.nodeKey === gateway).map((p) => p.nodeId),
       onWithheldChange: () => void this.#writeStatuses(),
       logger: this.#log.child({ component: 'containment' }),

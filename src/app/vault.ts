@@ -7,7 +7,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { VaultSecretProvider, type VaultKvOptions } from '../providers/secrets/vault.ts';
 import type { VaultAuthOptions } from '../vault/auth.ts';
 import { VaultClient, type VaultOptions } from '../vault/client.ts';
-import { PkiIssuer } from '../vault/pki.ts';
+import { PkiIssuer } from '../providers/secrets/vault-pki.ts';
 import type { VaultConfig } from './config.ts';
 
 export interface ControllerVaultOptions extends VaultOptions {

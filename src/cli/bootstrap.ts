@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { renderBootstrap, renderClientCertSds, type BootstrapTls } from '../xds/bootstrap.ts';
+import { renderBootstrap, renderClientCertSds, type BootstrapTls } from '../xds/translator/bootstrap.ts';
 import { certificateUris } from '../xds/server/identity.ts';
 import { isLoopback, readableFile, readFlagFile, readTokenFile, xdsClientTlsFiles, xdsClientTlsOptions, type XdsClientTlsFlags } from './options.ts';
 

@@ -6,7 +6,7 @@
 // memory, and removes any creation order (only a source may vouch for one: docs/security.md).
 import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
 import type { Rejected } from '../api/parse.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
+import type { SourceSnapshot } from '../api/source.ts';
 import { hashOf } from '../lib/stable.ts';
 
 export interface StoreSnapshot {

@@ -1,10 +1,10 @@
 // CORS: Envoy's CORS filter does nothing for a route without a CorsPolicy in its typed_per_filter_config,
 // so it sits on every listener: adding the first CORS route then changes only RDS, never the listener
 // (a listener update would drain its connections).
+import { originRegex } from '../../contracts/envoy-regexes.ts';
 import type { CorsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import type { HttpFilterPlugin } from './http-filters.ts';
-import { escapeRegex } from './route-match.ts';
 
 export const CORS_FILTER = 'envoy.filters.http.cors';
 
@@ -37,18 +37,4 @@ function corsPolicy(cors: CorsIr): XdsObject {
     // rather than reaching a backend that knows nothing of the policy.
     forward_not_matching_preflights: false,
   };
-}
-
-const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
-
-/**
- * Gateway API origins: `*` is any origin; in a host, `*` matches any run of characters (labels included)
- * to its left. Without a port, the scheme's default port may be written or not.
- */
-export function originRegex(origin: string): string {
-  if (origin === '*') return '.*';
-  const scheme = origin.slice(0, origin.indexOf(':'));
-  const hasPort = /:[0-9]+$/.test(origin);
-  const optionalPort = hasPort || !DEFAULT_PORT[scheme] ? '' : `(:${DEFAULT_PORT[scheme]})?`;
-  return `^${escapeRegex(origin).replaceAll('\\*', '.*')}${optionalPort}$`;
 }

@@ -2,9 +2,9 @@
 // and how Envoy proves itself to the controller (TLS, bearer token). Everything else comes over ADS.
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
-import { ConfigError } from '../lib/errors.ts';
-import type { XdsObject } from './resources.ts';
-import { ADS_CONFIG_SOURCE, duration } from './translator/config-source.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import type { XdsObject } from '../resources.ts';
+import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
 
 export interface BootstrapOptions {
   /** `<namespace>/<name>` of the Gateway this Envoy serves. */

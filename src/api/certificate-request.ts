@@ -1,5 +1,5 @@
 // A certificate a Gateway listener asks Vault PKI for (tls.options portico.dev/vault-pki-*). The gateway
-// translator only names it; the PKI issuer (vault/pki.ts) issues it and publishes it into the store as the
+// translator only names it; the PKI issuer (providers/secrets/vault-pki.ts) issues it and publishes it into the store as the
 // Secret `<namespace>/<secretName>`, which the translator then serves like any other Secret.
 
 export interface CertificateRequest {

@@ -10,11 +10,11 @@ import type { StatusTarget } from '../status/writer.ts';
 import type { ConsulKvSourceConfig, LeaderElectionConfig } from './config.ts';
 
 export interface ConsulKvParts {
+  /** The resource source (started and stopped with the other sources: app/sources.ts). */
   provider: ConsulKvResourceProvider;
   statusTarget: StatusTarget;
   election: LeaderElection;
-  /** Why the Consul side is degraded (empty when all is well). */
-  problems(): string[];
+  /** Stops the election and closes the connection, once the source has stopped and the statuses are written. */
   stop(): Promise<void>;
 }
 
@@ -42,9 +42,8 @@ export function consulKvParts(opts: {
     provider,
     statusTarget,
     election,
-    problems: () => [provider.problem(), election.problem()].filter((p): p is string => p !== undefined),
     stop: async () => {
-      await Promise.all([provider.stop(), election.stop()]);
+      await election.stop();
       connection.close();
     },
   };

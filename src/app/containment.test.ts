@@ -406,3 +406,101 @@ describe('Containment with dependencies', () => {
     assert.deepEqual(run(), ['gw']);
   });
 });
+
+describe('Containment: what the platform owns', () => {
+  const LISTENERS = 'Listener';
+  const isPlatform = (k: string) => k.startsWith('platform/');
+
+  /**
+   * A gateway whose listener version depends on the platform's keys and on any resource whose content starts with
+   * `listener` (a tenant shaping the listener); Envoy refuses the listener while `taken` holds, or when a tenant
+   * shaped it, and every route whose content starts with `bad`.
+   */
+  function platformWorld() {
+    const c = new Containment<Config>({ platform: isPlatform, platformTypes: [LISTENERS] });
+    const current = new Map<string, string>();
+    const env = { taken: true, withheld: new Set<string>() as ReadonlySet<string>, versions: {} as Record<string, string> };
+    const push = (withheld: ReadonlySet<string>) => {
+      env.withheld = withheld;
+      const served = [...current].filter(([k]) => !withheld.has(k));
+      const listener = served.filter(([k, v]) => isPlatform(k) || v.startsWith('listener')).map(([k, v]) => `${k}=${v}`).join(',');
+      const routes = served.filter(([k]) => !isPlatform(k)).map(([k, v]) => `${k}=${v}`).join(',');
+      env.versions = { [LISTENERS]: listener, [ROUTES]: routes };
+      return { versions: env.versions, nodes: ['e1'], payload: new Map(served) };
+    };
+    const answer = () => {
+      for (const [typeUrl, version] of Object.entries(env.versions)) {
+        const refused = typeUrl === LISTENERS ? env.taken || version.includes('=listener') : version.includes('=bad');
+        const result = refused ? c.nack({ nodeId: 'e1', typeUrl, version, message: `refused ${version}` }) : c.ack('e1', typeUrl, version);
+        if (result === 'rejected' || (result === 'accepted' && c.containing())) return c.serve(push);
+      }
+    };
+    const edit = (entries: Record<string, string>) => {
+      for (const [k, v] of Object.entries(entries)) current.set(k, v);
+      c.changed(Object.keys(entries));
+      c.serve(push);
+    };
+    const settle = () => {
+      for (let i = 0; i < 50 && (c.containing() || Object.keys(env.versions).length); i++) {
+        const before = JSON.stringify(env.versions);
+        answer();
+        if (JSON.stringify(env.versions) === before && !c.containing()) break;
+      }
+    };
+    return { c, env, edit, settle, serve: () => c.serve(push) };
+  }
+
+  it('never withholds the GatewayClass or the Gateway: a listener refused with every suspect withheld is the gateway\'s own', () => {
+    const w = platformWorld();
+    w.edit({ 'platform/class': 'c', 'platform/gw': 'port 80', 'route/a': 'a', 'route/b': 'b' });
+    w.settle();
+    assert.deepEqual([...w.c.bad().keys()], [], 'nothing is withheld');
+    assert.deepEqual([...w.env.withheld], [], 'everything is served');
+    assert.equal(w.c.own().get(LISTENERS)?.version, 'platform/class=c,platform/gw=port 80');
+    assert.equal(w.c.containing(), false);
+
+    // Another tenant's edit is served and settles while the listener stays refused.
+    w.edit({ 'route/c': 'c' });
+    assert.equal(w.c.containing(), false);
+    assert.deepEqual([...w.env.withheld], []);
+    assert.ok(w.env.versions[ROUTES]?.includes('route/c=c'));
+    // A bad route is still found and withheld alone.
+    w.edit({ 'route/d': 'bad' });
+    w.settle();
+    assert.deepEqual([...w.c.bad().keys()], ['route/d']);
+    assert.ok(w.c.own().has(LISTENERS));
+
+    // The port is freed: the listener sent again (a new version) is accepted, and the gateway's refusal is gone.
+    w.env.taken = false;
+    w.edit({ 'platform/gw': 'port 80 again' });
+    w.settle();
+    assert.equal(w.c.own().size, 0);
+    assert.deepEqual([...w.c.bad().keys()], ['route/d']);
+  });
+
+  it('a refusal after only the Gateway changed is the gateway\'s own, whatever the type', () => {
+    const w = platformWorld();
+    w.env.taken = false;
+    w.edit({ 'platform/class': 'c', 'platform/gw': 'port 80', 'route/a': 'a' });
+    w.settle();
+    assert.equal(w.c.own().size, 0);
+    w.env.taken = true;
+    w.edit({ 'platform/gw': 'port 81' });
+    w.settle();
+    assert.deepEqual([...w.c.bad().keys()], []);
+    assert.deepEqual([...w.env.withheld], []);
+    assert.ok(w.c.own().has(LISTENERS));
+  });
+
+  it('a listener refused because of a tenant\'s resource is still traced to it', () => {
+    const w = platformWorld();
+    w.env.taken = false;
+    w.edit({ 'platform/class': 'c', 'platform/gw': 'port 80', 'route/a': 'a' });
+    w.settle();
+    w.edit({ 'route/b': 'b', 'option/x': 'listener filter', 'route/c': 'c' });
+    w.settle();
+    assert.deepEqual([...w.c.bad().keys()], ['option/x']);
+    assert.equal(w.c.own().size, 0);
+    assert.deepEqual([...w.env.withheld], ['option/x']);
+  });
+});

@@ -9,6 +9,11 @@
 // previous one gave them), a withheld resource would be left out, so halving would serve Envoy halves of its
 // config; there, windows of the suspects are left out one at a time first, each refused window costing nothing
 // (Envoy keeps its config), until one is accepted: then only that window is halved.
+// What the platform owns (the GatewayClass, the Gateway) is never a suspect and never withheld: withholding it
+// takes the whole gateway away, and what it does wrong is the gateway owner's to fix. A refusal explained by it
+// alone (nothing else changed, or a refused listener that is refused still with every suspect withheld: a port
+// Envoy cannot bind) is the gateway's own: nothing is withheld for it, the refused version of that type stops
+// deciding pushes (Envoy applies the rest of its listeners one by one) until a version of it is accepted.
 //
 // Pure: the controller feeds it resource changes, its pushes and Envoy's answers, and asks what to withhold.
 // `T` is whatever the controller needs back once a push is accepted (its inputs, the new fall-back).
@@ -40,8 +45,11 @@ interface Push<T> {
   payload: T;
 }
 
-/** A group served to see if Envoy accepts it, or a window left out to see if Envoy accepts the rest. */
-type Trial = { include: readonly string[] } | { exclude: readonly string[] };
+/**
+ * A group served to see if Envoy accepts it, a window left out to see if Envoy accepts the rest, or the base:
+ * every suspect left out, to see if the refusal is the gateway's own.
+ */
+type Trial = { include: readonly string[] } | { exclude: readonly string[] } | { base: readonly string[] };
 
 /** The cold search: windows still to leave out, and what to halve if every one of them is refused. */
 interface Windows {
@@ -74,10 +82,29 @@ export interface ContainmentOptions {
    * Rank 0 resources are never left out to try the rest (without them there may be nothing to try).
    */
   rank?(key: string): number;
+  /** Resources the platform owns: never suspects, never withheld (see the top of this file). */
+  platform?(key: string): boolean;
+  /**
+   * Types the platform shapes first of all (listeners: the Gateway's ports and addresses). Their refusal is
+   * first tried with every suspect withheld: refused so too, it is the gateway's own.
+   */
+  platformTypes?: readonly string[];
+}
+
+/** A refusal that is the gateway's own: the rejection, and the versions of its type it covers. */
+interface Own {
+  rejection: Rejection;
+  versions: ReadonlySet<string>;
 }
 
 export class Containment<T> {
   readonly #rank: (key: string) => number;
+  readonly #platform: (key: string) => boolean;
+  readonly #platformTypes: ReadonlySet<string>;
+  /** Per type, the gateway's own refusal, until a version of that type is accepted. */
+  readonly #own = new Map<string, Own>();
+  /** A refusal of a platform type, to be tried with every suspect withheld before any is accused. */
+  #base?: { suspects: readonly string[]; rejection: Rejection; tried: boolean };
   /** Per type, the version every Envoy of the gateway last accepted. */
   #accepted: Record<string, string> = {};
   #acceptedPayload?: T;
@@ -97,6 +124,8 @@ export class Containment<T> {
 
   constructor(opts: ContainmentOptions = {}) {
     this.#rank = opts.rank ?? (() => 0);
+    this.#platform = opts.platform ?? (() => false);
+    this.#platformTypes = new Set(opts.platformTypes ?? []);
   }
 
   /** Resources (store keys) whose content changed, appeared or went away. */
@@ -107,19 +136,19 @@ export class Containment<T> {
       this.#dropFromWindows(key);
       // A changed bad resource (its owner's fix) is tried again before it is served; so is every edit while
       // suspects remain, or it could be blamed for their rejection.
-      if (wasBad || this.containing()) this.#fresh.add(key);
+      if ((wasBad || this.containing()) && !this.#platform(key)) this.#fresh.add(key);
       else this.#unconfirmed.set(key, ++this.#seq);
     }
     // Once containing, what was served but never accepted is tried with the fresh edits, never pushed
     // alongside a group (a rejection would then blame the group for it).
     if (!this.containing()) return;
-    for (const key of this.#unconfirmed.keys()) this.#fresh.add(key);
-    this.#unconfirmed.clear();
+    for (const key of this.#unconfirmed.keys()) if (!this.#platform(key)) this.#fresh.add(key);
+    for (const key of this.#fresh) this.#unconfirmed.delete(key);
   }
 
   /** Whether suspects remain to be tried (or one group is being tried). */
   containing(): boolean {
-    return this.#fresh.size > 0 || this.#queue.length > 0 || this.#windows !== undefined || this.busy() || this.#trying !== undefined;
+    return this.#fresh.size > 0 || this.#queue.length > 0 || this.#windows !== undefined || this.#base !== undefined || this.busy() || this.#trying !== undefined;
   }
 
   /** While a tried group awaits Envoy's answer nothing else may be pushed: its answer would be lost. */
@@ -135,9 +164,13 @@ export class Containment<T> {
   serve(push: (withheld: ReadonlySet<string>) => Pushed<T>): void {
     for (let i = 0; i < MAX_PUSHES_PER_SERVE && !this.busy(); i++) {
       const convicted = this.#bad.size;
-      const p = push(this.plan());
+      const withheld = this.plan();
+      const base = this.#trying !== undefined && 'base' in this.#trying;
+      const p = push(withheld);
       const result = this.pushed(p.versions, p.nodes, p.payload);
       if (result === 'pending') return;
+      // The base check served less than the plan: whatever it found, the plan is served next.
+      if (base) continue;
       if (!this.containing() && (result === 'accepted' || this.#bad.size === convicted)) return;
     }
   }
@@ -154,6 +187,7 @@ export class Containment<T> {
     for (const key of this.#fresh) if (!included.has(key)) withheld.add(key);
     for (const group of this.#queue) for (const key of group) withheld.add(key);
     if (trial && 'exclude' in trial) for (const key of trial.exclude) withheld.add(key);
+    if (trial && 'base' in trial) for (const key of trial.base) withheld.add(key);
     return withheld;
   }
 
@@ -169,7 +203,7 @@ export class Containment<T> {
     const carried = trial ? new Map<string, number>() : new Map(this.#unconfirmed);
     this.#push = { versions, waiting, answered: new Set(), carried, payload, ...(trial && { trial }) };
     for (const [typeUrl, version] of Object.entries(versions)) {
-      if (this.#accepted[typeUrl] === version) continue;
+      if (this.#accepted[typeUrl] === version || this.#own.get(typeUrl)?.versions.has(version)) continue;
       const refused = this.#refused.get(typeUrl)?.get(version);
       if (refused) {
         this.#reject(refused);
@@ -198,7 +232,7 @@ export class Containment<T> {
   nack(rejection: Rejection): PushResult | undefined {
     const push = this.#push;
     const { typeUrl, version } = rejection;
-    if (!push || push.versions[typeUrl] !== version || this.#accepted[typeUrl] === version) return undefined;
+    if (!push || push.versions[typeUrl] !== version || this.#accepted[typeUrl] === version || this.#own.get(typeUrl)?.versions.has(version)) return undefined;
     this.#reject(rejection);
     return 'rejected';
   }
@@ -225,6 +259,10 @@ export class Containment<T> {
       this.#windows?.left.push([...trial.exclude]);
       return;
     }
+    if ('base' in trial) {
+      if (this.#base) this.#base.tried = false;
+      return;
+    }
     const untouched = trial.include.filter((k) => !this.#fresh.has(k));
     if (untouched.length) this.#queue.push(untouched);
   }
@@ -232,6 +270,11 @@ export class Containment<T> {
   /** What the last accepted push carried (the fall-back for withheld resources); undefined before any. */
   accepted(): T | undefined {
     return this.#acceptedPayload;
+  }
+
+  /** The gateway's own refusals (nothing withheld for them), by type, until a version of the type is accepted. */
+  own(): ReadonlyMap<string, Rejection> {
+    return new Map([...this.#own].map(([typeUrl, own]) => [typeUrl, own.rejection]));
   }
 
   /** The resources found bad, each with the rejection that convicted it. */
@@ -246,6 +289,7 @@ export class Containment<T> {
   #typeAccepted(push: Push<T>, typeUrl: string): void {
     push.waiting.delete(typeUrl);
     this.#accepted[typeUrl] = push.versions[typeUrl] as string;
+    this.#own.delete(typeUrl);
   }
 
   #settle(): PushResult {
@@ -259,7 +303,7 @@ export class Containment<T> {
     const push = this.#push;
     if (!push) return;
     this.#push = undefined;
-    this.#accepted = { ...this.#accepted, ...push.versions };
+    for (const [typeUrl, version] of Object.entries(push.versions)) if (!this.#own.get(typeUrl)?.versions.has(version)) this.#accepted[typeUrl] = version;
     this.#acceptedPayload = push.payload;
     for (const [key, seq] of push.carried) if (this.#unconfirmed.get(key) === seq) this.#unconfirmed.delete(key);
     const windows = this.#windows;
@@ -267,6 +311,12 @@ export class Containment<T> {
       // Everything but this window is accepted: what Envoy refuses is in it.
       this.#windows = undefined;
       this.#split(push.trial.exclude, windows.rejection);
+    }
+    const base = this.#base;
+    if (base && push.trial && 'base' in push.trial) {
+      // Accepted without the suspects: the refusal was theirs after all.
+      this.#base = undefined;
+      this.#accuse(base.suspects, base.rejection);
     }
   }
 
@@ -276,6 +326,14 @@ export class Containment<T> {
     this.#push = undefined;
     this.#remember(rejection);
     const trial = push.trial;
+    if (trial && 'base' in trial) {
+      // Refused with every suspect withheld: the gateway's own; the suspects are served as they are.
+      const base = this.#base;
+      this.#base = undefined;
+      if (base) this.#ownRefusal(base.rejection, rejection);
+      for (const key of trial.base) if (!this.#fresh.has(key)) this.#unconfirmed.set(key, ++this.#seq);
+      return;
+    }
     if (trial && 'exclude' in trial) {
       // Refused without this window too. Every window refused: several are at fault; halve them all.
       const windows = this.#windows;
@@ -291,11 +349,25 @@ export class Containment<T> {
     }
     // An ordinary push was refused: what it carried since the last accepted version is suspect. Keys changed
     // after it was pushed never reached Envoy: they are tried first, as fresh edits.
-    const suspects = [...push.carried.keys()];
-    for (const key of this.#unconfirmed.keys()) if (!push.carried.has(key)) this.#fresh.add(key);
+    const suspects = [...push.carried.keys()].filter((k) => !this.#platform(k));
+    for (const key of this.#unconfirmed.keys()) if (!push.carried.has(key) && !this.#platform(key)) this.#fresh.add(key);
     this.#unconfirmed.clear();
+    if (suspects.length === 0) this.#ownRefusal(rejection);
+    else if (this.#platformTypes.has(rejection.typeUrl)) this.#base = { suspects, rejection, tried: false };
+    else this.#accuse(suspects, rejection);
+  }
+
+  /** The suspects of a refusal are searched: by windows when nothing accepted is there to fall back on. */
+  #accuse(suspects: readonly string[], rejection: Rejection): void {
     if (this.#acceptedPayload === undefined) this.#windows = this.#coldWindows(suspects, rejection);
     if (!this.#windows) this.#split(suspects, rejection);
+  }
+
+  /** Records the gateway's own refusal of a type: those versions no longer decide a push. */
+  #ownRefusal(...rejections: Rejection[]): void {
+    const [first] = rejections;
+    if (!first) return;
+    this.#own.set(first.typeUrl, { rejection: first, versions: new Set(rejections.filter((r) => r.typeUrl === first.typeUrl).map((r) => r.version)) });
   }
 
   /** Windows of the suspects that may be left out (rank above 0), when there are enough of them to cut. */
@@ -327,6 +399,10 @@ export class Containment<T> {
   }
 
   #nextTrial(): Trial | undefined {
+    if (this.#base && !this.#base.tried) {
+      this.#base.tried = true;
+      return { base: this.#base.suspects };
+    }
     const window = this.#windows?.left.shift();
     if (window) return { exclude: window };
     if (this.#fresh.size > 0) {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { PorticoError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { renderBootstrap } from '../xds/bootstrap.ts';
+import { renderBootstrap } from '../xds/translator/bootstrap.ts';
 
 export interface EnvoyOptions {
   envoyBin: string;

@@ -32,6 +32,7 @@ function world(opts: { answerTimeoutMs?: number } = {}) {
       return snapshot;
     },
     nodes: (gateway) => [`${gateway}/envoy`],
+    resend: () => undefined,
     onWithheldChange: () => withheldChanges++,
     logger: silentLogger,
     ...opts,
@@ -98,5 +99,53 @@ describe('GatewayContainment', () => {
     assert.deepEqual([...w.contain.withheld().keys()], [resourceKey(route('x', ''))]);
     assert.equal(w.routesOf('ns/g1'), '/one,/y');
     w.contain.close();
+  });
+
+  it('a listener refused with nothing of a tenant to blame is sent again, backing off, withholding nothing, until Envoy accepts it', async () => {
+    const gatewayClass: Resource = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'portico', namespace: '' }, spec: {} };
+    const gateway: Resource = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g1', namespace: 'ns' }, spec: {} };
+    let resent = 0;
+    let taken = true;
+    const resentAt: number[] = [];
+    let withheld: ReadonlySet<string> = new Set();
+    const listenerVersion = () => `l~${resent}`;
+    const contain = new GatewayContainment({
+      push: (_g, _inputs, w) => {
+        withheld = w;
+        return { versions: { [TYPE_URLS.listener]: listenerVersion() }, resources: { [TYPE_URLS.listener]: [{ name: 'l', resource: {} }], [TYPE_URLS.route]: [], [TYPE_URLS.cluster]: [] } } as unknown as Snapshot;
+      },
+      resend: () => {
+        resent++;
+        resentAt.push(performance.now());
+      },
+      nodes: () => ['e'],
+      onWithheldChange: () => undefined,
+      logger: silentLogger,
+      retryFirstMs: 20,
+    });
+    const answer = () => {
+      const event = { nodeId: 'e', nodeKey: 'ns/g1', typeUrl: TYPE_URLS.listener, version: listenerVersion() };
+      if (taken) contain.nack({ ...event, message: "cannot bind '0.0.0.0:80': Address already in use" });
+      else contain.ack(event);
+    };
+    contain.update([gatewayClass, gateway, route('one', '/one')], ['ns/g1']);
+    contain.serve('ns/g1');
+    answer();
+    assert.deepEqual([...withheld], [], 'nothing is withheld: not the GatewayClass, the Gateway or the route');
+    assert.equal(contain.withheld().size, 0);
+    // Each resend is refused again: the next waits twice as long.
+    for (let n = 1; n <= 3; n++) {
+      await waitFor(() => resent === n, { timeoutMs: 5000, intervalMs: 2, what: `resend ${n}` });
+      answer();
+    }
+    const gaps = resentAt.slice(1).map((t, i) => t - (resentAt[i] as number));
+    assert.ok((gaps[1] ?? 0) > (gaps[0] ?? 0), `backing off: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+    taken = false;
+    await waitFor(() => resent === 4, { timeoutMs: 5000, intervalMs: 2, what: 'resend 4' });
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(resent, 4, 'accepted: no more resends');
+    assert.deepEqual([...withheld], []);
+    contain.close();
   });
 });

@@ -1,13 +1,14 @@
 // Runs one Containment (app/containment.ts) per gateway for the controller: tells each which resources
 // changed, forwards Envoy's answers to the gateway they concern, decides what each push withholds (and with
-// which fall-back versions), and gives up waiting on an Envoy that does not answer. One gateway's containment
+// which fall-back versions), gives up waiting on an Envoy that does not answer, and sends a listener Envoy
+// refused for the gateway's own reason (a port it cannot bind) again, backing off, until Envoy accepts it. One gateway's containment
 // never changes what another gateway is served: a gateway with something withheld is translated on its own.
-import { resourceKey, type Resource } from '../api/resource.ts';
+import { GATEWAY_GROUP, resourceKey, type Resource } from '../api/resource.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Snapshot } from '../xds/cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../xds/resources.ts';
 import type { AckEvent, DisconnectEvent, NackEvent } from '../xds/server/ads.ts';
-import { Containment, type PushResult } from './containment.ts';
+import { Containment, type PushResult, type Rejection } from './containment.ts';
 import type { Withheld } from './nacks.ts';
 import { pinned } from './pipeline.ts';
 
@@ -25,23 +26,35 @@ const DECIDING_TYPES = [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster] 
 /** How long a tried group waits for Envoy's answer before it is put back and containment moves on. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
+/** A listener refused for the gateway's own reason is sent again after 1 s, doubling up to this. */
+const RETRY_MAX_MS = 30_000;
+const RETRY_FIRST_MS = 1_000;
+
 export interface GatewayContainmentOptions {
   /**
    * Serves the gateway `inputs` (`withheld` empty: the store as it is) and returns what the cache now holds
    * for it. Throwing is not expected: a push that cannot be encoded keeps the previous snapshot.
    */
   push(gateway: string, inputs: Inputs, withheld: ReadonlySet<string>): Snapshot | undefined;
+  /** Sends one type of the gateway again under a new version, unchanged (SnapshotCache.resend). */
+  resend(gateway: string, typeUrl: string): void;
   /** The node ids of the Envoys of the gateway connected now. */
   nodes(gateway: string): string[];
   /** Called when what is withheld (and so the statuses) changed. */
   onWithheldChange(): void;
   logger: Logger;
   answerTimeoutMs?: number;
+  retryFirstMs?: number;
 }
 
 interface State {
   machine: Containment<Inputs>;
   timer?: NodeJS.Timeout;
+  /** The next resend of what the gateway itself gets refused, and the delay after it. */
+  retry?: NodeJS.Timeout;
+  retryMs: number;
+  /** The types last logged as refused for the gateway's own reason, to log a change once. */
+  ownLogged: string;
   /** The last pinned inputs and what they were made of: the same plan gets the same object (translated once). */
   pinned?: { resources: Resource[]; fallback: Inputs | undefined; withheld: string; inputs: Inputs };
   /** The bad keys last reported, to notice a change. */
@@ -68,15 +81,16 @@ export class GatewayContainment {
     for (const [key, state] of this.#gateways) {
       if (live.has(key)) continue;
       clearTimeout(state.timer);
+      clearTimeout(state.retry);
       this.#gateways.delete(key);
     }
     for (const key of live) {
       const state = this.#gateways.get(key);
       if (state) state.machine.changed(changed);
       else {
-        const machine = new Containment<Inputs>({ rank: dependencyRank });
+        const machine = new Containment<Inputs>({ rank: dependencyRank, platform: isPlatform, platformTypes: [TYPE_URLS.listener] });
         machine.changed(byKey.keys());
-        this.#gateways.set(key, { machine, reported: '' });
+        this.#gateways.set(key, { machine, reported: '', ownLogged: '', retryMs: this.#opts.retryFirstMs ?? RETRY_FIRST_MS });
       }
     }
   }
@@ -91,6 +105,7 @@ export class GatewayContainment {
       return { versions: decidingVersions(snapshot), nodes: this.#opts.nodes(gateway), payload: inputs };
     });
     this.#watchTimeout(gateway, state);
+    this.#scheduleRetry(gateway, state);
     this.#reportIfChanged(gateway, state);
   }
 
@@ -120,7 +135,10 @@ export class GatewayContainment {
   }
 
   close(): void {
-    for (const state of this.#gateways.values()) clearTimeout(state.timer);
+    for (const state of this.#gateways.values()) {
+      clearTimeout(state.timer);
+      clearTimeout(state.retry);
+    }
   }
 
   #pinnedInputs(state: State, withheld: ReadonlySet<string>): Inputs {
@@ -139,7 +157,34 @@ export class GatewayContainment {
     const result = answer(state.machine);
     // Accepted while suspects remain, or rejected: the next plan goes out. Accepted otherwise: nothing is new.
     if (result === 'rejected' || (result === 'accepted' && state.machine.containing())) this.serve(gateway);
-    else this.#watchTimeout(gateway, state);
+    else {
+      this.#watchTimeout(gateway, state);
+      this.#scheduleRetry(gateway, state);
+    }
+  }
+
+  /**
+   * What Envoy refuses for the gateway's own reason is sent again, backing off: a port taken by another process
+   * may be freed, and Envoy tries to bind it only when it gets the listener again. Accepted once: back to 1 s.
+   */
+  #scheduleRetry(gateway: string, state: State): void {
+    const own = state.machine.own();
+    this.#logOwn(gateway, state, own);
+    if (own.size === 0) {
+      clearTimeout(state.retry);
+      state.retry = undefined;
+      state.retryMs = this.#opts.retryFirstMs ?? RETRY_FIRST_MS;
+      return;
+    }
+    if (state.retry) return;
+    state.retry = setTimeout(() => {
+      state.retry = undefined;
+      if (state.machine.busy() || this.#gateways.get(gateway) !== state) return this.#scheduleRetry(gateway, state);
+      state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
+      for (const typeUrl of state.machine.own().keys()) this.#opts.resend(gateway, typeUrl);
+      this.serve(gateway);
+    }, state.retryMs);
+    state.retry.unref();
   }
 
   #watchTimeout(gateway: string, state: State): void {
@@ -159,6 +204,15 @@ export class GatewayContainment {
     state.timer.unref();
   }
 
+  #logOwn(gateway: string, state: State, own: ReadonlyMap<string, Rejection>): void {
+    const logged = [...own.keys()].join('\n');
+    if (logged === state.ownLogged) return;
+    state.ownLogged = logged;
+    const refused = [...own.values()].map((r) => ({ type: r.typeUrl.split('.').pop(), message: r.message.slice(0, 500) }));
+    if (refused.length) this.#opts.logger.warn({ gateway, refused }, "Envoy refuses the gateway's own config (a port it cannot bind, say): nothing is withheld, it is reported on the Gateway and sent again until Envoy accepts it");
+    else this.#opts.logger.info({ gateway }, "Envoy accepts the gateway's own config again");
+  }
+
   #reportIfChanged(gateway: string, state: State): void {
     const reported = [...state.machine.bad().keys()].join('\n');
     if (reported === state.reported) return;
@@ -168,6 +222,12 @@ export class GatewayContainment {
     else this.#opts.logger.info({ gateway }, 'no resource is withheld from the gateway any more');
     this.#opts.onWithheldChange();
   }
+}
+
+/** The GatewayClass and the Gateways: what the platform owns, never withheld (see app/containment.ts). */
+function isPlatform(key: string): boolean {
+  const [group, kind] = key.split('/');
+  return group === GATEWAY_GROUP && (kind === 'GatewayClass' || kind === 'Gateway');
 }
 
 /**

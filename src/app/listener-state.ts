@@ -1,8 +1,8 @@
 // Whether Envoy holds a Gateway's listeners, read from its admin API. `portico up` asks before it says a Gateway
 // is ready: Envoy binds a listener's port when LDS adds it; when another process already has the port the bind
-// fails, LDS is rejected (listener_manager.listener_create_failure counts it) and Envoy runs on without it, and
-// the controller may then withhold what Envoy refused, so the listener's own error does not stay in config_dump.
-// A port that is not held is then tried directly: a port in use is named as taken.
+// fails, LDS is rejected (listener_manager.listener_create_failure counts it) and Envoy runs on without it (the
+// controller withholds nothing for it: it reports it on the Gateway and sends the listener again until Envoy
+// binds it). A port that is not held is then tried directly: a port in use is named as taken.
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 

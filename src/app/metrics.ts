@@ -4,8 +4,8 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { SecretIr } from '../ir/types.ts';
 import { notAfterOf } from '../lib/certificates.ts';
-import { buildInfo } from '../lib/version.ts';
-import type { AdminHandlers } from './admin.ts';
+import { registerBuildInfo } from '../lib/build-info-metric.ts';
+import type { AdminHandlers } from '../lib/admin-http.ts';
 
 export interface MetricsSources {
   /** Components that are degraded (Consul unreachable, a status target failing…). */
@@ -43,16 +43,4 @@ export function controllerMetrics(src: MetricsSources): NonNullable<AdminHandler
     },
   });
   return async () => ({ contentType: registry.contentType, body: await registry.metrics() });
-}
-
-/**
- * `portico_build_info{version,commit,node} 1`, the usual Prometheus idiom: which build each process runs, to
- * join on in queries and to see a rolling upgrade progress. The rate-limit service's registry has it too.
- */
-export function registerBuildInfo(registry: Registry): void {
-  const info = buildInfo();
-  new Gauge({ name: 'portico_build_info', help: 'the Portico build this process runs (always 1)', labelNames: ['version', 'commit', 'node'], registers: [registry] }).set(
-    { version: info.version, commit: info.commit, node: info.node },
-    1,
-  );
 }

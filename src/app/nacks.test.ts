@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_NACK_MESSAGE, NackTracker, withRejectedResources } from './nacks.ts';
+import { listenersOnPort, MAX_NACK_MESSAGE, NackTracker, withRejectedResources } from './nacks.ts';
 
 const gatewayRecord = {
   key: 'gateway.networking.k8s.io/Gateway/default/gw',
@@ -107,4 +107,27 @@ test('the ext-auth service\'s NACK of AuthConfigs it could not compile makes eac
   assert.deepEqual(keys, record('keys'));
   nacks.ack({ ...extauth, version: 'v3' });
   assert.deepEqual(nacks.apply([record('jwt')]), [record('jwt')]);
+});
+
+test("a listener Envoy cannot bind is Accepted=False, PortUnavailable and Programmed=False on its own entry; the others are untouched", () => {
+  const listenerType = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+  const gateway = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { listeners: [{ name: 'web', port: 8080 }, { name: 'admin', port: 9090 }, { name: 'web-b', port: 8080 }] } };
+  const nacks = new NackTracker({
+    servedVersion: (key, typeUrl) => (key === 'default/gw' && typeUrl === listenerType ? 'l1' : undefined),
+    listenersOnPort: (gw, port) => listenersOnPort([gateway as never], gw, port),
+  });
+  const message = "Error adding/updating listener(s) default/gw/8080: cannot bind '0.0.0.0:8080': Address already in use\n";
+  assert.equal(nacks.nack({ nodeId: 'envoy-1', nodeKey: 'default/gw', typeUrl: listenerType, version: 'l1', message }), true);
+  const ok = [{ type: 'Accepted', status: 'True' }, { type: 'Programmed', status: 'True' }];
+  const record = { ...gatewayRecord, status: { ...gatewayRecord.status, listeners: ['web', 'admin', 'web-b'].map((name) => ({ name, conditions: ok })) } };
+  const [out] = nacks.apply([record]);
+  const listeners = out?.status.listeners as { name: string; conditions: { type: string; status: string; reason?: string; message?: string }[] }[];
+  for (const name of ['web', 'web-b']) {
+    const conditions = listeners.find((l) => l.name === name)?.conditions ?? [];
+    assert.equal(conditions.find((c) => c.type === 'Accepted')?.reason, 'PortUnavailable');
+    assert.match(conditions.find((c) => c.type === 'Accepted')?.message ?? '', /cannot listen on port 8080: Address already in use/);
+    assert.equal(conditions.find((c) => c.type === 'Programmed')?.status, 'False');
+  }
+  assert.deepEqual(listeners.find((l) => l.name === 'admin')?.conditions, ok);
+  assert.equal(programmedOf([out as never])?.status, 'False');
 });

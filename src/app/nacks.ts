@@ -2,11 +2,12 @@
 // Envoy of that gateway accepts a newer version of the same type; a resource that containment found Envoy
 // refuses (app/containment.ts) is reported on its own status, for the gateway that refused it. The ext-auth
 // service NACKs a version it applied without some AuthConfigs, one line each (`AuthConfig <ns>/<name>: <why>`,
-// see extauth/service.ts): those AuthConfigs show Accepted=False until it accepts a newer version.
-import { GATEWAY_GROUP } from '../api/resource.ts';
+// see extauth/service.ts): those AuthConfigs show Accepted=False until it accepts a newer version. A listener
+// Envoy cannot bind (its port taken) is named on its own entry of the Gateway's status too.
+import { GATEWAY_GROUP, resourceKey, type Resource } from '../api/resource.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { AckEvent, DisconnectEvent, NackEvent } from '../xds/server/ads.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import type { Rejection } from './containment.ts';
 
 /** Envoy's messages are quoted in statuses: a long one (or a client's garbage) is cut to this there. */
@@ -15,14 +16,18 @@ export const MAX_NACK_MESSAGE = 1000;
 export interface NackTrackerOptions {
   /** The version of `typeUrl` the node key (a gateway or a service) is served now; undefined for an unknown one. */
   servedVersion(nodeKey: string, typeUrl: string): string | undefined;
+  /** The names of the Gateway's listeners on `port` (see listenersOnPort); absent: listener entries are left as they are. */
+  listenersOnPort?(gateway: string, port: number): string[];
 }
 
 export class NackTracker {
   readonly #byGateway = new Map<string, Map<string, NackEvent>>();
   readonly #servedVersion: NackTrackerOptions['servedVersion'];
+  readonly #listenersOnPort: NonNullable<NackTrackerOptions['listenersOnPort']>;
 
   constructor(opts: NackTrackerOptions) {
     this.#servedVersion = opts.servedVersion;
+    this.#listenersOnPort = opts.listenersOnPort ?? (() => []);
   }
 
   /**
@@ -73,7 +78,7 @@ export class NackTracker {
     return records.map((r) => {
       const gateway = gatewayKeyOf(r.key);
       const nacks = gateway ? [...(this.#byGateway.get(gateway)?.values() ?? [])] : [];
-      if (nacks.length) return withNotProgrammed(r, nacks);
+      if (gateway && nacks.length) return withUnboundListeners(withNotProgrammed(r, nacks), nacks, (port) => this.#listenersOnPort(gateway, port));
       const why = authFailures.get(r.id);
       return why ? withCondition(r, 'Accepted', 'Invalid', `the ext-auth service cannot use it: ${capped(why)}; the routes that use it are denied until it is fixed`) : r;
     });
@@ -146,9 +151,44 @@ function gatewayKeyOf(statusKey: string): string | undefined {
 
 function withNotProgrammed(r: StatusRecord, nacks: NackEvent[]): StatusRecord {
   const message = nacks
-    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${capped(n.message)}`)
+    .map((n) => `Envoy ${n.nodeId} rejected ${n.typeUrl.split('.').pop()} version ${n.version}: ${capped(n.message.trimEnd())}`)
     .join('; ');
   return withCondition(r, 'Programmed', 'Invalid', `${message} (Envoy keeps serving its last accepted config)`);
+}
+
+/** Envoy's words for a listener whose port it cannot bind (one line per refused listener of an LDS NACK). */
+const CANNOT_BIND = /cannot bind '[^']*:(\d+)': ([^\n]*)/g;
+
+/**
+ * A listener Envoy cannot bind (its port taken by another process) gets `Accepted=False, reason PortUnavailable`
+ * and `Programmed=False` on its own entry, as the Gateway API asks, with the port and Envoy's reason.
+ */
+function withUnboundListeners(r: StatusRecord, nacks: NackEvent[], listenersOn: (port: number) => string[]): StatusRecord {
+  const unbound = new Map<string, string>();
+  for (const n of nacks) {
+    for (const [, port, why] of n.message.matchAll(CANNOT_BIND)) {
+      const message = `Envoy ${n.nodeId} cannot listen on port ${port}: ${capped(why ?? '')}; another process may hold it. Portico sends the listener again until Envoy accepts it`;
+      for (const name of listenersOn(Number(port))) unbound.set(name, message);
+    }
+  }
+  const listeners = r.status.listeners as { name?: string; conditions?: { type: string }[] }[] | undefined;
+  if (!unbound.size || !listeners) return r;
+  const generation = r.generation !== undefined ? { observedGeneration: r.generation } : {};
+  const updated = listeners.map((l) => {
+    const message = l.name === undefined ? undefined : unbound.get(l.name);
+    if (!message) return l;
+    const accepted = { type: 'Accepted', status: 'False', reason: 'PortUnavailable', message, ...generation };
+    const programmed = { type: 'Programmed', status: 'False', reason: 'Invalid', message, ...generation };
+    return { ...l, conditions: replaced(replaced(l.conditions, programmed), accepted) };
+  });
+  return { ...r, status: { ...r.status, listeners: updated } };
+}
+
+/** The names of the listeners of Gateway `gateway` (`<ns>/<name>`) on `port`, from the resources served. */
+export function listenersOnPort(resources: readonly Resource[], gateway: string, port: number): string[] {
+  const key = `${GATEWAY_GROUP}/Gateway/${gateway}`;
+  const spec = resources.find((r) => resourceKey(r) === key)?.spec as { listeners?: { name?: string; port?: number }[] } | undefined;
+  return (spec?.listeners ?? []).filter((l) => l.port === port && l.name !== undefined).map((l) => l.name as string);
 }
 
 function withCondition(r: StatusRecord, type: string, reason: string, message: string): StatusRecord {

@@ -6,15 +6,15 @@ import type { Rejected } from '../api/parse.ts';
 import { identityRef, resourceId, resourceKey, type Resource } from '../api/resource.ts';
 import type { PkiRoleGrant } from '../gatewayapi/pki-roles.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../gatewayapi/translate.ts';
-import type { GatewayIr, Ir } from '../ir/types.ts';
+import type { DomainConfig } from '../contracts/ratelimit.ts';
+import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../contracts/service-config.ts';
+import type { GatewayIr, Ir, RateLimitIr } from '../ir/types.ts';
 import { formatProblem, type FieldProblem } from '../lib/errors.ts';
 import type { StatusRecord } from '../status/record.ts';
 import type { XdsResources } from '../xds/resources.ts';
-import { SERVICE_NODE_KEYS, type JsonObject, type ServiceConfigItem, type ServiceNodeKey } from '../xds/service-config.ts';
 import type { ExtAuthTarget } from '../xds/translator/ext-authz.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { translateGateway, translateIr, type XdsTranslatorOptions } from '../xds/translator/translate.ts';
-import { rateLimitItems } from '../ratelimit/items.ts';
 
 export interface PipelineOptions {
   controllerName?: string;
@@ -24,6 +24,8 @@ export interface PipelineOptions {
   extAuth?: ExtAuthTarget;
   /** Who may use which Vault PKI role (`secrets.vault.pki.roles`); absent: the default (gatewayapi/pki-roles.ts). */
   pkiRoles?: readonly PkiRoleGrant[];
+  /** false: the gateways' xDS without EDS, which the caller builds itself (the controller: app/endpoint-join.ts). */
+  endpoints?: boolean;
 }
 
 export interface PipelineOutput {
@@ -79,7 +81,7 @@ function translateOptions(opts: PipelineOptions): TranslateOptions {
 }
 
 function xdsOptions(opts: PipelineOptions): XdsTranslatorOptions {
-  return { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }) };
+  return { ...(opts.rateLimit && { rateLimit: opts.rateLimit }), ...(opts.extAuth && { extAuth: opts.extAuth }), ...(opts.endpoints === false && { endpoints: false }) };
 }
 
 /** Each service's configuration from the IR: the ext-auth service gets every AuthConfig, Secrets resolved. */
@@ -89,6 +91,13 @@ function serviceConfigs(ir: Ir, opts: PipelineOptions): Map<ServiceNodeKey, Serv
   // The IR is plain JSON by design (no undefined values), so it travels as a Struct as it is.
   services.set(SERVICE_NODE_KEYS.extauth, (ir.authConfigs ?? []).map((c) => ({ name: c.name, config: c as unknown as JsonObject })));
   return services;
+}
+
+/** One item per domain, served even when no route limits anything, so the service knows its domain and failure mode. */
+function rateLimitItems(ir: RateLimitIr | undefined, settings: RateLimitSettings | undefined): ServiceConfigItem[] {
+  if (!settings) return [];
+  const config: DomainConfig = { domain: settings.domain, descriptors: ir?.descriptors ?? [], failureModeDeny: settings.denyOnFail };
+  return [{ name: settings.domain, config: config as unknown as JsonObject }];
 }
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { silentLogger } from '../lib/logger.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import { Controller } from './controller.ts';
 
 test('every service node key is served, even with no resources asking for it', async (t) => {

@@ -10,7 +10,7 @@ import type { GatewayIr } from '../ir/types.ts';
 import { findBinary } from '../lib/binaries.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import { Controller } from './controller.ts';
 import { startEnvoy, type EnvoyHandle } from './envoy.ts';
 import { listenerProblem, portInUse, settledListenerStates } from './listener-state.ts';

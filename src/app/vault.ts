@@ -7,7 +7,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { VaultSecretProvider, type VaultKvOptions } from '../providers/secrets/vault.ts';
 import type { VaultAuthOptions } from '../vault/auth.ts';
 import { VaultClient, type VaultOptions } from '../vault/client.ts';
-import { PkiIssuer } from '../vault/pki.ts';
+import { PkiIssuer } from '../providers/secrets/vault-pki.ts';
 import type { VaultConfig } from './config.ts';
 
 export interface ControllerVaultOptions extends VaultOptions {
@@ -19,11 +19,11 @@ export interface ControllerVaultOptions extends VaultOptions {
 export interface VaultParts {
   /** The one logged-in client, for the other Vault users of the controller (its own xDS certificate). */
   client: VaultClient;
+  /** Two resource sources (started and stopped with the others: app/sources.ts); the issuer also takes the certificates wanted. */
   kv: VaultSecretProvider;
   pki: PkiIssuer;
-  /** Why the Vault side is degraded (empty when all is well). */
-  problems(): string[];
-  stop(): Promise<void>;
+  /** Logs the client out, once the sources and the xDS certificate have stopped. */
+  stop(): void;
 }
 
 export function vaultParts(opts: ControllerVaultOptions, logger: Logger): VaultParts {
@@ -35,12 +35,7 @@ export function vaultParts(opts: ControllerVaultOptions, logger: Logger): VaultP
     client,
     kv,
     pki,
-    problems: () => [kv.problem(), pki.problem()].filter((p): p is string => p !== undefined),
-    stop: async () => {
-      pki.stop();
-      await kv.stop();
-      client.stop();
-    },
+    stop: () => client.stop(),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import { TLS_SECRET_TYPE } from '../api/core-types.ts';
 import { ServingCertificate, watchCertificateFiles, type CertificateFiles, type ServingPems } from '../xds/server/serving-certificate.ts';
 import type { SecretResource } from '../providers/secrets/secret.ts';
-import { PkiIssuer, type VaultWriter } from '../vault/pki.ts';
+import { PkiIssuer, type VaultWriter } from '../providers/secrets/vault-pki.ts';
 
 export type XdsTlsSource =
   /** PEM contents read at start; with `files`, re-read when they change. */

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExtAuthService } from '../extauth/service.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import { guardExposure, loggerFrom, logOptions, readTokenFile, xdsClientTls, xdsClientTlsOptions, xdsClientTokenOption } from './options.ts';
 import { listenClientAuth, listenSecurityFrom, listenSecurityOptions } from './service-security-options.ts';
 import { runUntilSignal } from './signals.ts';

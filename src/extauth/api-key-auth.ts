@@ -3,7 +3,7 @@
 // passed upstream as headers (headersFromMetadataEntry). The principal is the Secret (`<namespace>/<name>`): a
 // key's own value must never leave the service.
 import { hash } from 'node:crypto';
-import type { ApiKeyAuthIr } from '../ir/auth.ts';
+import type { ApiKeyAuthIr } from '../contracts/extauth.ts';
 import { allow, deny, type Step } from './decision.ts';
 
 export function apiKeyStep(ir: ApiKeyAuthIr): Step {

@@ -3,7 +3,7 @@
 // An unknown user's password is still checked, against another user's hash, so that timing does not tell
 // which user names exist. The user name is the request's principal. When more bcrypt checks wait than the pool
 // takes (bcrypt-pool.ts), a check is answered 503 at once: cached users still get in meanwhile.
-import type { BasicAuthIr } from '../ir/auth.ts';
+import type { BasicAuthIr } from '../contracts/extauth.ts';
 import { allow, deny, type Step } from './decision.ts';
 import { verifyPassword } from './passwords.ts';
 

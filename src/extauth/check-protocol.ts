@@ -1,10 +1,10 @@
 // envoy.service.auth.v3.Authorization/Check on the wire: the gRPC method (bytes in, bytes out, so a pass-through
 // can forward what Envoy sent as it is), CheckRequest → CheckInput, and Decision ↔ CheckResponse (an allow's
-// principal in dynamic_metadata, see ir/auth.ts). Decoding reads the few fields the service needs straight off
+// principal in dynamic_metadata, see contracts/extauth.ts). Decoding reads the few fields the service needs straight off
 // protobufjs's message: this is the hot path.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
-import { USER_ID_METADATA_KEY } from '../ir/auth.ts';
+import { USER_ID_METADATA_KEY } from '../contracts/extauth.ts';
 import { envoyRoot } from '../xds/protos.ts';
 import { toStruct } from '../xds/service-config.ts';
 import { allow, type CheckInput, type Decision } from './decision.ts';

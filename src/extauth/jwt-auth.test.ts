@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
-import type { JwtProviderIr } from '../ir/auth.ts';
+import type { JwtProviderIr } from '../contracts/extauth.ts';
 import type { Decision } from './decision.ts';
 import { jwtStep } from './jwt-auth.ts';
 

@@ -8,7 +8,7 @@
 // to a key of that family. `none` and the HMAC algorithms (HS*, whose "key" would be a shared secret, and the
 // classic confusion with a public key) are never accepted.
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JSONWebKeySet, type JWK, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { JwtAuthIr, JwtProviderIr } from '../ir/auth.ts';
+import type { JwtAuthIr, JwtProviderIr } from '../contracts/extauth.ts';
 import { allow, deny, type Decision, type Step } from './decision.ts';
 
 /** After an unknown `kid`, wait this long before fetching the JWKS again (jose's rate limit of refetches). */

@@ -3,7 +3,7 @@
 // headers upstream). A service that cannot be reached denies with 403, unless failureModeAllow. The principal is
 // what a gRPC service publishes (its dynamic_metadata `userId`); an HTTP service's answer names none.
 import * as grpc from '@grpc/grpc-js';
-import type { PassThroughIr } from '../ir/auth.ts';
+import type { PassThroughIr } from '../contracts/extauth.ts';
 import { authorizationService, decodeCheckResponse } from './check-protocol.ts';
 import { allow, deny, type Decision, type Step } from './decision.ts';
 

@@ -12,7 +12,7 @@ import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypt
 import apacheMd5 from 'apache-md5';
 import { secretEquals } from '../lib/bearer.ts';
 import { bcryptPool } from './bcrypt-pool.ts';
-import { hashKind } from './htpasswd.ts';
+import { hashKind } from '../lib/htpasswd.ts';
 
 // A KeyObject: createHmac imports a raw key on every call, which costs ten times the HMAC itself.
 const CACHE_KEY = createSecretKey(randomBytes(32));

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import type { AuthConfigIr, AuthStepIr } from '../ir/auth.ts';
+import type { AuthConfigIr, AuthStepIr } from '../contracts/extauth.ts';
 import { envoyRoot } from '../xds/protos.ts';
 import { decodeCheckResponse, encodeCheckResponse } from './check-protocol.ts';
 import type { Allow, CheckInput, Decision } from './decision.ts';
-import { parseExpr } from './expr.ts';
-import { parseHtpasswd } from './htpasswd.ts';
+import { parseExpr } from '../contracts/auth-expr.ts';
+import { parseHtpasswd } from '../lib/htpasswd.ts';
 import { verifyPassword } from './passwords.ts';
 import { compileAuthConfig } from './policy.ts';
 

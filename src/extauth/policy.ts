@@ -2,11 +2,11 @@
 // all-of stops at the first denial and returns it; an any-of stops at the first allow, and when every branch
 // denies returns the first denial (its status and challenge are what the client should see). The principal is
 // that of the steps that allowed: an any-of's allowing branch, an all-of's first step that established one.
-import type { AuthConfigIr, AuthStepIr } from '../ir/auth.ts';
+import type { AuthConfigIr, AuthStepIr } from '../contracts/extauth.ts';
 import { apiKeyStep } from './api-key-auth.ts';
 import { basicAuthStep } from './basic-auth.ts';
 import { allow, type Allow, type CheckInput, type Decision, type Step } from './decision.ts';
-import type { Expr } from './expr.ts';
+import type { Expr } from '../contracts/auth-expr.ts';
 import { jwtStep } from './jwt-auth.ts';
 import { passThroughStep } from './pass-through-auth.ts';
 

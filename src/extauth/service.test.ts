@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { captureLogs } from '../../test/support/logs.ts';
 import { encodeMessage } from '../xds/encode.ts';
-import type { JsonObject } from '../xds/service-config.ts';
+import type { JsonObject } from '../contracts/service-config.ts';
 import { authorizationService, decodeCheckResponse } from './check-protocol.ts';
 import type { Decision } from './decision.ts';
 import { ExtAuthService } from './service.ts';

@@ -3,12 +3,11 @@
 // stream), each AuthConfig compiled on its own, and is swapped in at once: checks in flight finish with the authorizers they started with, later ones
 // use the new ones, so a change needs no restart and drops no request. A decision is logged with the route and
 // the reason only.
-import type { AuthConfigIr } from '../ir/auth.ts';
+import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION, type AuthConfigIr } from '../contracts/extauth.ts';
 import { capText } from '../lib/text.ts';
 import { UnaryGrpcServer, type GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { JsonObject } from '../xds/service-config.ts';
-import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION } from '../xds/translator/ext-authz.ts';
+import type { JsonObject } from '../contracts/service-config.ts';
 import { CHECK, decodeCheckRequest, encodeCheckResponse } from './check-protocol.ts';
 import { deny, type Decision } from './decision.ts';
 import { compileAuthConfig, type Authorizer } from './policy.ts';

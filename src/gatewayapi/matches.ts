@@ -3,6 +3,7 @@
 // → that exact path, service alone → every method of the service (a segment prefix), method alone or a
 // regular expression → a path regex.
 import type { GRPCRouteMatch, HTTPRouteMatch } from '../api/gateway-types.ts';
+import { grpcMethodPath } from '../contracts/envoy-regexes.ts';
 import type { RouteMatchIr, ValueMatchIr } from '../ir/types.ts';
 
 export function httpMatch(m: HTTPRouteMatch): RouteMatchIr {
@@ -33,8 +34,6 @@ function firstOfEach(list: { type?: ValueMatchIr['type']; name: string; value: s
   return out;
 }
 
-const ANY_SEGMENT = '[^/]+';
-
 /** The GRPCRoute precedence keys after the hostname: characters of the service, then of the method. */
 export interface GrpcRank {
   service: number;
@@ -47,20 +46,5 @@ export function grpcRank(m: GRPCRouteMatch): GrpcRank {
 
 export function grpcMatch(m: GRPCRouteMatch): RouteMatchIr {
   const headers = firstOfEach(m.headers ?? [], (h) => h.name.toLowerCase());
-  return { path: methodPath(m.method), ...(headers.length && { headers }) };
-}
-
-function methodPath(method: GRPCRouteMatch['method']): RouteMatchIr['path'] {
-  if (!method) return { type: 'PathPrefix', value: '/' };
-  const { service, method: name } = method;
-  // Grouped, so that an alternation in either part stays within its own segment.
-  if (method.type === 'RegularExpression') return { type: 'RegularExpression', value: `/(?:${service ?? ANY_SEGMENT})/(?:${name ?? ANY_SEGMENT})` };
-  if (service !== undefined && name !== undefined) return { type: 'Exact', value: `/${service}/${name}` };
-  if (service !== undefined) return { type: 'PathPrefix', value: `/${service}` };
-  return { type: 'RegularExpression', value: `/${ANY_SEGMENT}/${escapeRegex(name ?? '')}` };
-}
-
-/** A method name is letters, digits and `_` (the CRD's pattern), but a regex must not trust that. */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { path: grpcMethodPath(m.method), ...(headers.length && { headers }) };
 }

@@ -3,14 +3,14 @@
 // in use becomes one root of the service's tree, keyed by a first entry only its own actions send
 // (`portico.rlc` = `<namespace>/<name>`, or `portico.rlc-set` for set-style), so two configs never share a
 // counter or shadow each other's rules. ratelimitBasic does the same per option (`portico.basic`), and tells
-// users apart by the principal ext-auth publishes as dynamic metadata (ir/auth.ts), never by a request header a
+// users apart by the principal ext-auth publishes as dynamic metadata (contracts/extauth.ts), never by a request header a
 // client could set.
 import type { RateLimitBasic, RateLimitConfigRefs, RateLimitConfigSpec, RateLimitDescriptor, RateLimitSpec } from '../api/ratelimit-types.ts';
 import { RATELIMIT_GROUP, type Resource } from '../api/resource.ts';
-import { AUTH_METADATA_NAMESPACE, USER_ID_METADATA_KEY } from '../ir/auth.ts';
+import { AUTH_METADATA_NAMESPACE, USER_ID_METADATA_KEY } from '../contracts/extauth.ts';
 import type { RateLimitActionIr, RateLimitIr, RateLimitPolicyIr } from '../ir/types.ts';
 import { byKey } from '../lib/stable.ts';
-import type { DescriptorConfig, LimitConfig, Unit } from '../ratelimit/config.ts';
+import type { DescriptorConfig, LimitConfig, Unit } from '../contracts/ratelimit.ts';
 import type { Setting } from './policies.ts';
 import { condition, statusEntry, type StatusEntry } from './status.ts';
 import type { ResourceIndex } from './resources.ts';

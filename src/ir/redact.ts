@@ -3,7 +3,7 @@
 // fingerprint (SHA-256 of the value, cut short) takes the value's place, so two outputs can tell whether it
 // changed without showing it.
 import { createHash } from 'node:crypto';
-import type { AuthConfigIr, AuthStepIr } from './auth.ts';
+import type { AuthConfigIr, AuthStepIr } from '../contracts/extauth.ts';
 import type { Ir } from './types.ts';
 
 /** `<redacted sha256:0123456789abcdef>` */

@@ -2,8 +2,8 @@
 // Plain, serialisable JSON: no classes, no Maps, no undefined-vs-missing distinctions that matter.
 // Every list is sorted (or deliberately ordered, like routes) so the IR is deterministic.
 import type { RateLimitActionSpec } from '../api/ratelimit-types.ts';
-import type { DescriptorConfig } from '../ratelimit/config.ts';
-import type { AuthConfigIr, AuthRefIr } from './auth.ts';
+import type { DescriptorConfig } from '../contracts/ratelimit.ts';
+import type { AuthConfigIr, AuthRefIr } from '../contracts/extauth.ts';
 
 export interface Ir {
   /** One entry per Gateway that is programmed; sorted by `key`. */
@@ -29,6 +29,9 @@ export type RateLimitActionIr = Omit<RateLimitActionSpec, 'genericKey' | 'header
   genericKey?: { descriptorValue: string; descriptorKey?: string };
   headerValueMatch?: NonNullable<RateLimitActionSpec['headerValueMatch']> & { descriptorKey?: string };
 };
+
+/** A header condition of a headerValueMatch action, as Gloo writes it. */
+export type RateLimitHeaderMatcherIr = NonNullable<RateLimitActionIr['headerValueMatch']>['headers'][number];
 
 export interface GatewayIr {
   /** `<namespace>/<name>`: the Envoy `node.cluster` this config is served to. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { RateLimitError } from '../lib/errors.ts';
-import { checkDomainConfig, type DescriptorConfig, type DomainConfig, type Unit } from './config.ts';
+import { checkDomainConfig, type DescriptorConfig, type DomainConfig, type Unit } from '../contracts/ratelimit.ts';
 
 interface FileDescriptor {
   key: string;

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { parseDocuments } from '../api/parse.ts';
 import { runPipeline, unservedLimits } from '../app/pipeline.ts';
 import { RateLimitError } from '../lib/errors.ts';
-import type { JsonObject } from '../xds/service-config.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
+import type { JsonObject } from '../contracts/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
 import type { RateLimitSettings } from '../xds/translator/rate-limit.ts';
 import { domainsOf } from './items.ts';
 

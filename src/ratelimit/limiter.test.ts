@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DomainConfig } from './config.ts';
+import type { DomainConfig } from '../contracts/ratelimit.ts';
 import { Limiter, type Counter } from './limiter.ts';
 import { DomainMatcher, type Entry } from './matcher.ts';
 

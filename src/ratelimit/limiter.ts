@@ -2,7 +2,7 @@
 // count each in its fixed window (a counter per `<domain>_<key>_<value>_…_<window start>`, as envoyproxy/ratelimit
 // keys them) and compare. Keys already over the limit in this window are answered from the local cache. I/O is
 // behind `Counter` (Redis in production) and time behind `now`, so this is tested without either.
-import type { LimitConfig } from './config.ts';
+import type { LimitConfig } from '../contracts/ratelimit.ts';
 import { byPriority, type DomainMatcher, type Entry, type Match } from './matcher.ts';
 import { OverLimitCache } from './over-limit-cache.ts';
 

@@ -2,7 +2,7 @@
 // entry by entry, preferring the node with the entry's key and value over the key-only node (any value); a
 // limit applies only when the last entry lands on a node that has one. Gloo's set-style rules match the
 // remaining entries as a set. Compiled once per configuration into maps, so a lookup is a few Map.get calls.
-import { UNIT_SECONDS, type DescriptorConfig, type DomainConfig, type LimitConfig, type SetDescriptorConfig } from './config.ts';
+import { UNIT_SECONDS, type DescriptorConfig, type DomainConfig, type LimitConfig, type SetDescriptorConfig } from '../contracts/ratelimit.ts';
 
 export interface Entry {
   key: string;

@@ -1,8 +1,8 @@
 // Prometheus metrics of the rate-limit service, read at scrape time from the running totals the limiter,
 // server and Redis counter keep (the hot path only increments plain numbers).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { AdminHandlers } from '../app/admin.ts';
-import { registerBuildInfo } from '../app/metrics.ts';
+import type { AdminHandlers } from '../lib/admin-http.ts';
+import { registerBuildInfo } from '../lib/build-info-metric.ts';
 import type { LimiterStats } from './limiter.ts';
 
 export interface RateLimitMetricSources {

@@ -1,14 +1,14 @@
 // `portico ratelimit`: the RLS gRPC server, counters in Redis, and its configuration either streamed by the
 // controller (applied live; a bad one is NACKed and the last good one keeps serving) or read from a file.
 // An admin endpoint reports health (Redis, the controller stream) and Prometheus metrics.
-import { startAdmin, type AdminSecurity } from '../app/admin.ts';
+import { startAdmin, type AdminSecurity } from '../lib/admin-http.ts';
 import { parseHostPort } from '../lib/address.ts';
 import type { GrpcServing } from '../lib/grpc-unary-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ClientTls } from '../xds/client/credentials.ts';
 import { ServiceConfigClient } from '../xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../xds/service-config.ts';
-import type { DomainConfig } from './config.ts';
+import { SERVICE_NODE_KEYS } from '../contracts/service-config.ts';
+import type { DomainConfig } from '../contracts/ratelimit.ts';
 import { readConfigFile } from './config-file.ts';
 import { domainsOf } from './items.ts';
 import { Limiter } from './limiter.ts';

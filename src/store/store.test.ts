@@ -106,6 +106,19 @@ test('sources merge in order; the first to publish a name wins a clash', () => {
   assert.deepEqual(seen[0]?.resources.map((r) => [r.metadata.name, r.spec]), [['a', { from: 'first' }], ['b', {}]]);
 });
 
+test('with a precedence, the source listed first wins a clash whichever publishes first', () => {
+  const store = new ResourceStore({ precedence: ['directory', 'consulKv'] });
+  const seen = collect(store);
+  store.update('consulKv', { resources: [route('a', { from: 'kv' }), route('b', {})], rejected: [] });
+  store.update('late', { resources: [route('a', { from: 'late' }), route('c', {})], rejected: [] });
+  store.flush();
+  store.update('directory', { resources: [route('a', { from: 'directory' })], rejected: [] });
+  store.flush();
+  assert.deepEqual(seen[0]?.resources.map((r) => [r.metadata.name, r.spec]), [['a', { from: 'kv' }], ['b', {}], ['c', {}]], 'a listed source comes before one that is not');
+  assert.deepEqual(seen[1]?.resources.map((r) => [r.metadata.name, r.spec]), [['a', { from: 'directory' }], ['b', {}], ['c', {}]]);
+  store.close();
+});
+
 test('a source that owns its generations (Consul KV: ModifyIndex) has them kept: the same in every store, across restarts', () => {
   const kv = (spec: unknown, generation: number): Resource => ({ ...route('a', spec), metadata: { name: 'a', namespace: 'default', generation } });
   const generations = (store: ResourceStore, ...snaps: Resource[][]) => {

@@ -6,7 +6,7 @@
 // memory, and removes any creation order (only a source may vouch for one: docs/security.md).
 import { identityRef, resourceKey, type Resource } from '../api/resource.ts';
 import type { Rejected } from '../api/parse.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
+import type { SourceSnapshot } from '../api/source.ts';
 import { hashOf } from '../lib/stable.ts';
 
 export interface StoreSnapshot {
@@ -18,6 +18,11 @@ export interface StoreSnapshot {
 export interface StoreOptions {
   holdOffMs?: number;
   maxDelayMs?: number;
+  /**
+   * Source names, highest precedence first: on a name clash the resource of the source listed first wins,
+   * whichever published first. Sources not listed come after, in the order they first published.
+   */
+  precedence?: readonly string[];
 }
 
 interface Tracked {
@@ -47,9 +52,11 @@ export class ResourceStore {
   constructor(opts: StoreOptions = {}) {
     this.#holdOffMs = opts.holdOffMs ?? 20;
     this.#maxDelayMs = opts.maxDelayMs ?? 250;
+    // A Map keeps the position of a key set again: reserving the slots fixes the merge order.
+    for (const name of opts.precedence ?? []) this.#sources.set(name, { resources: [], rejected: [] });
   }
 
-  /** Replaces everything one source publishes. Sources are merged in the order they first published. */
+  /** Replaces everything one source publishes. Sources are merged in precedence order (StoreOptions.precedence). */
   update(source: string, snap: SourceSnapshot): void {
     // Remembered per object, so a last good version kept for a rejected one keeps its source's metadata.
     if (snap.ownMetadata) for (const r of snap.resources) this.#sourceOwned.add(r);

@@ -2,25 +2,11 @@
 // the same ADS server as Envoy's config. Each service connects with its own node key, subscribes to
 // SERVICE_CONFIG_TYPE_URL, and gets every item as a google.protobuf.Struct `{name, config}`: plain JSON,
 // versioned, ACKed and NACKed like any xDS resource, over the same TLS and token as Envoy's streams.
+// The items themselves (node keys, JSON, `{name, config}`) are the services' contract: contracts/service-config.ts.
+import type { JsonObject, JsonValue, ServiceConfigItem } from '../contracts/service-config.ts';
 import { TYPE_URLS, type NamedResource } from './resources.ts';
 
 export const SERVICE_CONFIG_TYPE_URL = TYPE_URLS.serviceConfig;
-
-/** Node keys of the services. Gateways are `<namespace>/<name>`; a Kubernetes name cannot hold ':'. */
-export const SERVICE_NODE_KEYS = { extauth: 'portico:extauth', ratelimit: 'portico:ratelimit' } as const;
-
-export type ServiceNodeKey = (typeof SERVICE_NODE_KEYS)[keyof typeof SERVICE_NODE_KEYS];
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
-export interface JsonObject {
-  [key: string]: JsonValue;
-}
-
-/** One named piece of a service's configuration (e.g. one AuthConfig). */
-export interface ServiceConfigItem {
-  name: string;
-  config: JsonObject;
-}
 
 /** The resources a service node is served: one Struct per item, its name inside as xDS asks. */
 export function serviceConfigResources(items: readonly ServiceConfigItem[]): NamedResource[] {

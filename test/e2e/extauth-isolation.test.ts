@@ -5,13 +5,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import type { AuthConfigIr } from '../../src/ir/auth.ts';
+import type { AuthConfigIr } from '../../src/contracts/extauth.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { SnapshotCache } from '../../src/xds/cache/snapshot-cache.ts';
 import { TYPE_URLS } from '../../src/xds/resources.ts';
 import { AdsServer } from '../../src/xds/server/ads.ts';
 import type { NackEvent } from '../../src/xds/server/stream.ts';
-import { type JsonObject, SERVICE_NODE_KEYS, serviceConfigResources } from '../../src/xds/service-config.ts';
+import { type JsonObject, SERVICE_NODE_KEYS } from '../../src/contracts/service-config.ts';
+import { serviceConfigResources } from '../../src/xds/service-config.ts';
 import { waitFor } from '../support/components.ts';
 import { extAuthSocket, startExtAuth } from '../support/extauth.ts';
 import { backend, GATEWAY, route, upstream } from '../support/fixtures.ts';

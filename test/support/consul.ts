@@ -71,8 +71,9 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
     startProcess(consul, args, {
       cwd: dir,
       timeoutMs: 60_000,
-      // The leader endpoint answers "" until the single dev server has elected itself.
-      readyWhen: async () => (await raftLeader(api)) !== '',
+      // The leader endpoint answers "" until the single dev server has elected itself; with ACLs, the ACL
+      // system is set up only after that ("ACL system must be bootstrapped" until then, longer under load).
+      readyWhen: async () => (await raftLeader(api)) !== '' && (!managementToken || (await aclReady(api, managementToken))),
     });
   const proc = await restartable(t, start);
   return {
@@ -83,6 +84,13 @@ export async function startConsul(t: AfterHook, opts: ConsulStartOptions = {}): 
     fetch: (path, init = {}) => fetch(`${api}${path}`, { ...init, headers: { ...(managementToken && { 'x-consul-token': managementToken }), ...(init.headers as Record<string, string>) } }),
     ...proc,
   };
+}
+
+/** Whether the agent's ACL system answers for the management token (it does not until bootstrapped). */
+async function aclReady(api: string, token: string): Promise<boolean> {
+  const res = await fetch(`${api}/v1/acl/token/self`, { headers: { 'x-consul-token': token } }).catch(() => undefined);
+  await res?.body?.cancel();
+  return res?.status === 200;
 }
 
 const CONTROLLER_POLICY = resolve(import.meta.dirname, '../../consul/portico-controller.hcl');

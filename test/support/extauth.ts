@@ -13,7 +13,7 @@ import type { GrpcServing } from '../../src/lib/grpc-unary-server.ts';
 import type { Logger } from '../../src/lib/logger.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { ServiceConfigClient } from '../../src/xds/client/service-config-client.ts';
-import { SERVICE_NODE_KEYS } from '../../src/xds/service-config.ts';
+import { SERVICE_NODE_KEYS } from '../../src/contracts/service-config.ts';
 import { tempDir } from './components.ts';
 
 export interface ExtAuthEnv {

@@ -2,7 +2,7 @@
 // Portico does not implement are named with the reason; cross-field rules check step names and booleanExpr.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { parseExpr, stepsOf } from '../../extauth/expr.ts';
+import { parseExpr, stepsOf } from '../../contracts/auth-expr.ts';
 import { PROTO_DURATION_PATTERN } from '../duration.ts';
 import { controlCharProblem, headerName, namespaceName, objectName, qualifiedName, labelValue } from './common.ts';
 import { bool, int, list, map, obj, required, str, unsupported, type ObjectSchema, type Rule } from './schema.ts';

@@ -1,7 +1,7 @@
 // HTTPRoute filters (on rules and on backendRefs): header modifiers, redirects, rewrites, mirrors, CORS,
 // and the CEL rules tying each filter's `type` to its configuration block.
 import { backendObjectReference, group, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, objectName, portNumber, preciseHostname } from './common.ts';
-import { originRegex } from '../../xds/translator/cors.ts';
+import { originRegex } from '../../contracts/envoy-regexes.ts';
 import { re2Problem } from './regex.ts';
 import { bool, distinct, int, list, obj, oneOf, required, str, uniqueBy, type IntegerSchema, type Rule } from './schema.ts';
 

@@ -1,7 +1,7 @@
 // Gloo's RouteOption and VirtualHostOption (gateway.solo.io/v1) with Gloo's own field names, so that existing
 // Gloo YAML carries over. Options Portico does not implement yet are known fields whose use is reported, never
 // silently ignored; any other field is unknown, with a suggestion.
-import { originRegex } from '../../xds/translator/cors.ts';
+import { originRegex } from '../../contracts/envoy-regexes.ts';
 import { controlCharProblem, HTTP_METHODS, headerName, headerValue, kindName, modifiableHeaderName, namespaceName, objectName, sectionName, group as groupName } from './common.ts';
 import { envoyFormatProblem } from './envoy-format.ts';
 import { PROTO_DURATION_PATTERN, protoDurationMs } from '../duration.ts';

@@ -4,7 +4,7 @@ import { backendObjectReference, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
 import { routeParentFields, valueMatch } from './httproute.ts';
 import type { GRPCRouteMatch } from '../gateway-types.ts';
-import { grpcMatch } from '../../gatewayapi/matches.ts';
+import { grpcMethodPath } from '../../contracts/envoy-regexes.ts';
 import { re2Problem } from './regex.ts';
 import { int, list, obj, oneOf, quote, str, uniqueBy, unsupported, type ArraySchema, type Rule } from './schema.ts';
 
@@ -40,10 +40,10 @@ const methodFitsType: Rule = (m: { type?: string; service?: string; method?: str
 
 /**
  * Service and method regexes become one path regex, and so does an exact method without a service
- * (gatewayapi/matches.ts): it too must fit Envoy's program size.
+ * (contracts/envoy-regexes.ts): it too must fit Envoy's program size.
  */
 const pathRegexFits: Rule = (m: GRPCRouteMatch, report) => {
-  const path = grpcMatch(m).path;
+  const path = grpcMethodPath(m.method);
   if (path?.type !== 'RegularExpression') return;
   const problem = re2Problem(path.value);
   if (problem) report(['method'], `this match becomes the path regex ${quote(path.value)}, which Envoy would refuse: ${problem}`);

@@ -1,10 +1,10 @@
 // HTTPRoute (gateway.networking.k8s.io/v1 and v1beta1): fields, limits and the CEL rules of the CRD.
+import { prefixRewriteRegex } from '../../contracts/envoy-regexes.ts';
 import { durationMs } from '../duration.ts';
 import type { HTTPRouteTimeouts, ParentReference } from '../gateway-types.ts';
 import { GATEWAY_GROUP, GLOO_GATEWAY_GROUP } from '../resource.ts';
 import { backendObjectReference, HTTP_METHODS, duration, group, headerName, headerValue, hostname, kindName, namespaceName, objectName, portNumber, sectionName } from './common.ts';
 import { filterList } from './filters.ts';
-import { pathRewrite } from '../../xds/translator/route-action.ts';
 import { re2Problem } from './regex.ts';
 import { distinct, int, list, obj, oneOf, quote, required, str, uniqueBy, unsupported, type Rule } from './schema.ts';
 
@@ -92,7 +92,7 @@ const prefixReplaceNeedsOnePrefixMatch: Rule = (rule: RuleShape, report) => {
 
 /**
  * Replacing a longer prefix with `/` keeps segment boundaries with an RE2 regex of the prefix (see
- * xds/translator/route-action.ts), which must fit Envoy's program size like any other regex.
+ * contracts/envoy-regexes.ts), which must fit Envoy's program size like any other regex.
  */
 const prefixRewriteRegexFits: Rule = (rule: RuleShape, report) => {
   const path = rule.matches?.length === 1 ? rule.matches[0]?.path : undefined;
@@ -101,8 +101,7 @@ const prefixRewriteRegexFits: Rule = (rule: RuleShape, report) => {
   for (const { f, at } of locatedFilters(rule)) {
     const modifier = (f.requestRedirect ?? f.urlRewrite)?.path;
     if (modifier?.type !== 'ReplacePrefixMatch') continue;
-    const out = pathRewrite({ type: 'ReplacePrefixMatch', value: modifier.replacePrefixMatch ?? '' }, { type: 'PathPrefix', value: prefix });
-    const regex = (out.regex_rewrite as { pattern: { regex: string } } | undefined)?.pattern.regex;
+    const regex = prefixRewriteRegex(prefix, modifier.replacePrefixMatch ?? '');
     const problem = regex === undefined ? undefined : re2Problem(regex);
     if (problem && regex) report([...at, 'type'], `replacing the prefix ${quote(prefix)} with "/" needs the regex ${quote(regex)}, which Envoy would refuse: ${problem}; use a shorter prefix`);
   }

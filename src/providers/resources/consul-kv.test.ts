@@ -5,7 +5,7 @@ import type { ConsulConnection } from '../../consul/client.ts';
 import type { KvItem } from '../../consul/kv.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { ConsulKvResourceProvider } from './consul-kv.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 
 const KEY = 'portico/gateway.networking.k8s.io/v1/HTTPRoute/default/web';
 const value = (path: string, extraMeta = '') => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web${extraMeta}}\nspec: {rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}]}]}\n`;

@@ -18,7 +18,7 @@ import type { BackoffOptions } from '../../lib/backoff.ts';
 import { ConsulError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { parseKvEntry, type KeyResult } from './consul-kv-layout.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 
 export interface ConsulKvProviderOptions {
   consul: ConsulConnection;

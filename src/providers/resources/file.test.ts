@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../lib/logger.ts';
 import { FileResourceProvider } from './file.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 
 const doc = (name: string, path = '/') =>
   `apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata: {name: ${name}, namespace: default}\nspec:\n  static:\n    hosts: [{addr: 127.0.0.1, port: ${path.length + 1000}}]\n`;

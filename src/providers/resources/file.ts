@@ -9,7 +9,7 @@ import { resourceKey, type Resource } from '../../api/resource.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { FolderWatchers } from '../folder-watchers.ts';
 import { isIgnored, isResourceFile, parseFile, scanTree } from './read.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 
 export interface FileProviderOptions {
   dir: string;

@@ -2,7 +2,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseDocuments, sourceTooLarge, type ParseResult } from '../../api/parse.ts';
-import type { SourceSnapshot } from './source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 
 /** Resource files and the folders below `dir` (relative to it, sorted; `''` is `dir` itself); dot-names are skipped. */
 export async function scanTree(dir: string): Promise<{ files: string[]; dirs: string[] }> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueCertificate, makeCa } from '../../../test/support/tls.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import type { SourceSnapshot } from '../resources/source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 import { FileSecretProvider, readSecrets, type SecretResource } from './file.ts';
 
 async function until(get: () => SourceSnapshot | undefined, check: (s: SecretResource[]) => boolean, what: string): Promise<SecretResource[]> {

@@ -13,7 +13,7 @@ import type { Rejected } from '../../api/parse.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashOf } from '../../lib/stable.ts';
 import { FolderWatchers } from '../folder-watchers.ts';
-import type { SourceSnapshot } from '../resources/source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 import { keepGoodPair, secretKey, secretResource, withLabels, type SecretResource } from './secret.ts';
 
 export type { SecretResource } from './secret.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../../test/support/components.ts';
 import { captureLogs } from '../../../test/support/logs.ts';
 import { VaultError } from '../../lib/errors.ts';
-import type { SourceSnapshot } from '../resources/source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 import { readSecrets } from './file.ts';
 import { VaultSecretProvider, type VaultReader } from './vault.ts';
 

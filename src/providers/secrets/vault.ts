@@ -14,7 +14,7 @@ import { Backoff } from '../../lib/backoff.ts';
 import { notAfterOf } from '../../lib/certificates.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { VaultClient } from '../../vault/client.ts';
-import type { SourceSnapshot } from '../resources/source.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
 import { keepGoodPair, secretKey, secretResource, withLabels, type SecretResource } from './secret.ts';
 
 export interface VaultKvOptions {

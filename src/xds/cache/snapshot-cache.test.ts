@@ -30,6 +30,24 @@ describe('SnapshotCache', () => {
     assert.deepEqual(cache.keys(), ['ns/a', 'ns/b']);
   });
 
+  it('resends one type under a new version, kept while its content stays, dropped once it changes', () => {
+    const cache = new SnapshotCache();
+    const first = cache.set('ns/a', resources());
+    const seen: (Snapshot | undefined)[] = [];
+    cache.watch('ns/a', (s) => seen.push(s));
+    const resent = cache.resend('ns/a', TYPE_URLS.listener);
+    assert.equal(resent?.versions[TYPE_URLS.listener], `${first.versions[TYPE_URLS.listener]}~1`);
+    assert.equal(resent?.versions[TYPE_URLS.route], first.versions[TYPE_URLS.route]);
+    assert.equal(resent?.encoded(TYPE_URLS.listener), first.encoded(TYPE_URLS.listener));
+    assert.equal(seen.at(-1), resent, 'the watchers are told');
+    assert.equal(cache.resend('ns/a', TYPE_URLS.listener)?.versions[TYPE_URLS.listener], `${first.versions[TYPE_URLS.listener]}~2`);
+    const same = cache.set('ns/a', resources());
+    assert.equal(same.versions[TYPE_URLS.listener], `${first.versions[TYPE_URLS.listener]}~2`, 'the same content keeps the resent version');
+    const changed = cache.set('ns/a', { ...resources(), [TYPE_URLS.listener]: [{ name: 'l2', resource: { name: 'l2' } }] });
+    assert.doesNotMatch(changed.versions[TYPE_URLS.listener], /~/);
+    assert.equal(cache.resend('nobody/gw', TYPE_URLS.listener), undefined);
+  });
+
   it('moves only the EDS version when only endpoints change', () => {
     const cache = new SnapshotCache();
     const before = cache.set('ns/gw', resources('10.0.0.1'));

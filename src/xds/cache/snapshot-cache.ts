@@ -71,6 +71,22 @@ export class SnapshotCache {
     return next;
   }
 
+  /**
+   * Sends one type of `nodeKey` again under a new version (`<content hash>~<n>`), the resources unchanged: the ADS
+   * server never resends a version, and Envoy tries a refused listener again only when it gets one (a port
+   * that was taken may be free now). The new version is kept while the content stays the same.
+   */
+  resend(nodeKey: string, typeUrl: TypeUrl): Snapshot | undefined {
+    const previous = this.#snapshots.get(nodeKey);
+    if (!previous) return undefined;
+    const [hash = '', n = '0'] = previous.versions[typeUrl].split('~');
+    const encoded = Object.fromEntries(ALL_TYPE_URLS.map((t) => [t, previous.encoded(t)])) as Record<TypeUrl, readonly EncodedResource[]>;
+    const next = new Snapshot({ ...previous.versions, [typeUrl]: `${hash}~${Number(n) + 1}` }, { ...previous.resources }, encoded);
+    this.#snapshots.set(nodeKey, next);
+    this.#notify(nodeKey, next);
+    return next;
+  }
+
   get(nodeKey: string): Snapshot | undefined {
     return this.#snapshots.get(nodeKey);
   }
@@ -118,7 +134,10 @@ function buildSnapshot(nodeKey: string, input: XdsResources, previous: Snapshot 
   const encoded = {} as Record<TypeUrl, readonly EncodedResource[]>;
   for (const typeUrl of ALL_TYPE_URLS) {
     const list = [...(input[typeUrl] ?? [])].sort(byKey((r) => r.name));
-    versions[typeUrl] = fastHashOf(list); // translator output: key order is fixed by construction
+    const hash = fastHashOf(list); // translator output: key order is fixed by construction
+    // A version resend() gave the same content stays, so the next set() does not send it once more.
+    const before = previous?.versions[typeUrl];
+    versions[typeUrl] = before?.split('~')[0] === hash ? before : hash;
     resources[typeUrl] = list;
     // Unchanged types reuse the bytes encoded last time; in a changed type, so do resource objects passed
     // again (the controller keeps unchanged ClusterLoadAssignments as the same objects).

@@ -8,7 +8,8 @@ import { TYPE_URLS } from '../resources.ts';
 import { AdsServer } from '../server/ads.ts';
 import { parseTokens, TokenTable } from '../server/identity.ts';
 import type { AckEvent, NackEvent } from '../server/stream.ts';
-import { fromStruct, type JsonObject, SERVICE_NODE_KEYS, serviceConfigResources, toStruct } from '../service-config.ts';
+import { type JsonObject, SERVICE_NODE_KEYS } from '../../contracts/service-config.ts';
+import { fromStruct, serviceConfigResources, toStruct } from '../service-config.ts';
 import { ServiceConfigClient } from './service-config-client.ts';
 
 const KEY = SERVICE_NODE_KEYS.extauth;

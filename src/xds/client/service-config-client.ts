@@ -8,7 +8,8 @@ import { Backoff } from '../../lib/backoff.ts';
 import { capText } from '../../lib/text.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { adsService, type DiscoveryRequest, type ReceivedResponse } from '../server/discovery.ts';
-import { fromServiceConfigResource, type JsonObject, SERVICE_CONFIG_TYPE_URL } from '../service-config.ts';
+import { type JsonObject } from '../../contracts/service-config.ts';
+import { fromServiceConfigResource, SERVICE_CONFIG_TYPE_URL } from '../service-config.ts';
 import { channelCredentials, type ClientTls, tokenMetadata } from './credentials.ts';
 
 export interface ServiceConfigClientOptions {

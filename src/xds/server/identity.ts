@@ -4,7 +4,7 @@
 // PKI issues with `uri_sans`) and what the tokens file pairs with each token. Pure: no I/O, no gRPC.
 import { X509Certificate } from 'node:crypto';
 import { secretEquals } from '../../lib/bearer.ts';
-import { SERVICE_NODE_KEYS } from '../service-config.ts';
+import { SERVICE_NODE_KEYS } from '../../contracts/service-config.ts';
 
 export type ServiceName = keyof typeof SERVICE_NODE_KEYS;
 

@@ -2,10 +2,10 @@
 // so it sits on every listener (enabled): adding the first CORS route then changes only RDS, never the listener
 // (a listener update would drain its connections). A virtual host's policy applies to its routes; a route may
 // have its own or turn the host's off.
+import { originRegex } from '../../contracts/envoy-regexes.ts';
 import type { CorsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { httpFilter, type HttpFilterPlugin } from './filter-plugin.ts';
-import { escapeRegex } from './route-match.ts';
 
 const CORS_FILTER = 'envoy.filters.http.cors';
 
@@ -36,18 +36,4 @@ function corsPolicy(cors: CorsIr): XdsObject {
     // rather than reaching a backend that knows nothing of the policy.
     forward_not_matching_preflights: false,
   };
-}
-
-const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
-
-/**
- * Gateway API origins: `*` is any origin; in a host, `*` matches any run of characters (labels included)
- * to its left. Without a port, the scheme's default port may be written or not.
- */
-export function originRegex(origin: string): string {
-  if (origin === '*') return '.*';
-  const scheme = origin.slice(0, origin.indexOf(':'));
-  const hasPort = /:[0-9]+$/.test(origin);
-  const optionalPort = hasPort || !DEFAULT_PORT[scheme] ? '' : `(:${DEFAULT_PORT[scheme]})?`;
-  return `^${escapeRegex(origin).replaceAll('\\*', '.*')}${optionalPort}$`;
 }

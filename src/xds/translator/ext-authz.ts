@@ -7,7 +7,7 @@
 // typed_per_filter_config, whose context extensions name the AuthConfig (and the route, for the service's log):
 // attaching an AuthConfig then changes RDS only.
 import { isIP } from 'node:net';
-import type { AuthRefIr } from '../../ir/auth.ts';
+import { AUTH_CONFIG_EXTENSION, ROUTE_EXTENSION, type AuthRefIr } from '../../contracts/extauth.ts';
 import type { GatewayIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { duration } from './config-source.ts';
@@ -23,9 +23,6 @@ export interface ExtAuthTarget extends ServiceTransport {
 export const EXT_AUTH_CLUSTER = 'portico-extauth';
 export const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
 export const EXT_AUTHZ_FAIL_OPEN_FILTER = 'envoy.filters.http.ext_authz/fail-open';
-/** The context extensions the service reads. */
-export const AUTH_CONFIG_EXTENSION = 'portico-authconfig';
-export const ROUTE_EXTENSION = 'portico-route';
 
 const EXT_AUTHZ_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const PER_ROUTE_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';

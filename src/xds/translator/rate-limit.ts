@@ -2,8 +2,7 @@
 // cluster, over TCP or a Unix socket), and the `rate_limits` of routes and virtual hosts that make Envoy build
 // the descriptors it sends. The filter sits on every listener once the service is configured, so adding or
 // removing a limit changes RDS only.
-import type { RateLimitActionIr, RateLimitPolicyIr } from '../../ir/types.ts';
-import type { HeaderMatcherSpec } from '../../api/ratelimit-types.ts';
+import type { RateLimitActionIr, RateLimitHeaderMatcherIr, RateLimitPolicyIr } from '../../ir/types.ts';
 import { parseHostPort } from '../../lib/address.ts';
 import type { XdsObject } from '../resources.ts';
 import { httpProtocol } from './cluster-options.ts';
@@ -119,7 +118,7 @@ function action(a: RateLimitActionIr): XdsObject {
 }
 
 /** Gloo's (Envoy v2 style) header matcher → Envoy v3's, with a StringMatcher for the string forms. */
-function headerMatcher(h: HeaderMatcherSpec): XdsObject {
+function headerMatcher(h: RateLimitHeaderMatcherIr): XdsObject {
   const out: XdsObject = { name: h.name, ...(h.invertMatch && { invert_match: true }) };
   if (h.exactMatch !== undefined) out.string_match = { exact: h.exactMatch };
   else if (h.regexMatch !== undefined) out.string_match = { safe_regex: { regex: h.regexMatch } };

@@ -1,4 +1,5 @@
 // IR route actions → Envoy route / redirect / direct_response, with Gateway API path rewrite rules.
+import { prefixRewriteRegex } from '../../contracts/envoy-regexes.ts';
 import type {
   DirectResponseActionIr,
   ForwardActionIr,
@@ -10,7 +11,6 @@ import type {
 import type { XdsObject } from '../resources.ts';
 import { subsetMatch } from './cluster-options.ts';
 import { forwardPolicies } from './forward-policies.ts';
-import { escapeRegex } from './route-match.ts';
 
 /**
  * The share of traffic meant for invalid backendRefs must get a 500 (Gateway API): it goes to a cluster
@@ -80,9 +80,8 @@ export function pathRewrite(rewrite: PathRewriteIr, path: PathMatchIr): XdsObjec
   }
   const prefix = path.type === 'PathPrefix' ? path.value : '/';
   if (prefix === '/') return { prefix_rewrite: rewrite.value.endsWith('/') ? rewrite.value : `${rewrite.value}/` };
-  if (rewrite.value === '/') {
-    return { regex_rewrite: { pattern: { regex: `^${escapeRegex(prefix)}/*` }, substitution: '/' } };
-  }
+  const regex = prefixRewriteRegex(prefix, rewrite.value);
+  if (regex) return { regex_rewrite: { pattern: { regex }, substitution: '/' } };
   return { prefix_rewrite: rewrite.value.replace(/\/+$/, '') };
 }
 

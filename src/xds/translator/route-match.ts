@@ -28,8 +28,3 @@ function pathMatch(path: PathMatchIr): XdsObject {
 function stringMatch(m: ValueMatchIr): XdsObject {
   return m.type === 'Exact' ? { exact: m.value } : { safe_regex: { regex: m.value } };
 }
-
-/** Escapes a literal for Envoy's RE2 regexes. */
-export function escapeRegex(literal: string): string {
-  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -8,8 +8,11 @@ import { buildHttpFilters, buildListener } from './listener.ts';
 import { buildRouteConfigurations } from './route.ts';
 import { buildSecret } from './secret.ts';
 
-/** What the translator needs besides the IR: the services the HTTP filters call. */
-export type XdsTranslatorOptions = FilterServices;
+/** What the translator needs besides the IR: the services the HTTP filters call, and whether to build EDS. */
+export interface XdsTranslatorOptions extends FilterServices {
+  /** false: no EDS resources (the controller builds them itself, discovered endpoints joined: app/endpoint-join.ts). */
+  endpoints?: boolean;
+}
 
 /** Resources per gateway key (`<namespace>/<name>`, the Envoy node.cluster). */
 export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string, XdsResources> {
@@ -24,7 +27,7 @@ export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {})
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
     [TYPE_URLS.route]: named(gw.listeners.flatMap((l) => buildRouteConfigurations(l, plugins))),
     [TYPE_URLS.cluster]: named([...gw.clusters.map(buildCluster), ...services]),
-    [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters),
+    ...(opts.endpoints !== false && { [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters) }),
     // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
     ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),
   };

@@ -4,14 +4,14 @@
 // the store (then Envoy gets only the new SDS Secret). When Vault fails, the old one keeps serving, the
 // issuer retries with back-off, reports the outage as its problem(), and logs an error saying when the
 // serving certificate expires — from the first failed renewal, a third of its lifetime before it does.
-import { issuePath, type CertificateRequest } from '../api/certificate-request.ts';
-import { Backoff } from '../lib/backoff.ts';
-import { checkKeyPair, fingerprintOf, notAfterOf } from '../lib/certificates.ts';
-import { VaultError } from '../lib/errors.ts';
-import type { Logger } from '../lib/logger.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
-import { secretResource, type SecretResource } from '../providers/secrets/secret.ts';
-import type { VaultClient } from './client.ts';
+import { issuePath, type CertificateRequest } from '../../api/certificate-request.ts';
+import { Backoff } from '../../lib/backoff.ts';
+import { checkKeyPair, fingerprintOf, notAfterOf } from '../../lib/certificates.ts';
+import { VaultError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
+import { secretResource, type SecretResource } from './secret.ts';
+import type { VaultClient } from '../../vault/client.ts';
 
 /** Fraction of a certificate's lifetime after which it is renewed. */
 const RENEW_AT = 2 / 3;

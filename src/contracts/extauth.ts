@@ -1,7 +1,11 @@
 // The auth part of the IR: each AuthConfig with its secrets resolved, as the ext-auth service gets it over the
 // service config stream (plain JSON), and the reference a route or virtual host makes to one. Holds credentials
 // (password hashes, API keys and their metadata): printed only through ir/redact.ts.
-import type { Expr } from '../extauth/expr.ts';
+import type { Expr } from './auth-expr.ts';
+
+/** The context extensions the ext_authz filter sends per route (xds/translator/ext-authz.ts) and the service reads. */
+export const AUTH_CONFIG_EXTENSION = 'portico-authconfig';
+export const ROUTE_EXTENSION = 'portico-route';
 
 /**
  * Where an allowed check publishes who was authenticated: CheckResponse.dynamic_metadata, which Envoy stores in

@@ -5,8 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { bearerMatches } from '../lib/bearer.ts';
-import { applyHttpLimits, httpServerOptions, type HttpLimits } from '../lib/http-limits.ts';
+import { bearerMatches } from './bearer.ts';
+import { applyHttpLimits, httpServerOptions, type HttpLimits } from './http-limits.ts';
 
 export interface AdminHandlers {
   ready(): boolean;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { startAdmin, targetPath, type AdminHandlers } from './admin.ts';
+import { startAdmin, targetPath, type AdminHandlers } from './admin-http.ts';
 
 /** Sends `request` on a fresh connection; resolves to the status code of the answer. */
 function statusOf(port: number, request: string): Promise<number> {

@@ -1,6 +1,6 @@
 // What a resource source publishes: its valid resources and the documents it had to reject.
-import type { Rejected } from '../../api/parse.ts';
-import type { Resource } from '../../api/resource.ts';
+import type { Rejected } from './parse.ts';
+import type { Resource } from './resource.ts';
 
 export interface SourceSnapshot {
   resources: Resource[];

@@ -2,14 +2,14 @@
 // of the lifetime), and that a failing or broken issuance never replaces what serves (and says why, without the key).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CertificateRequest } from '../api/certificate-request.ts';
-import { notAfterOf } from '../lib/certificates.ts';
-import { VaultError } from '../lib/errors.ts';
-import type { SourceSnapshot } from '../providers/resources/source.ts';
-import { waitFor } from '../../test/support/components.ts';
-import { captureLogs } from '../../test/support/logs.ts';
-import { issueCertificate, makeCa } from '../../test/support/tls.ts';
-import { PkiIssuer, type VaultWriter } from './pki.ts';
+import type { CertificateRequest } from '../../api/certificate-request.ts';
+import { notAfterOf } from '../../lib/certificates.ts';
+import { VaultError } from '../../lib/errors.ts';
+import type { SourceSnapshot } from '../../api/source.ts';
+import { waitFor } from '../../../test/support/components.ts';
+import { captureLogs } from '../../../test/support/logs.ts';
+import { issueCertificate, makeCa } from '../../../test/support/tls.ts';
+import { PkiIssuer, type VaultWriter } from './vault-pki.ts';
 
 const ca = makeCa('fake-pki');
 const request: CertificateRequest = { namespace: 'default', secretName: 'vault-pki:api.example.com:0123456789', mount: 'pki', role: 'gw', commonName: 'api.example.com', altNames: ['www.example.com'], ttlSeconds: 3600, requestedBy: ['Gateway default/gw listener api'] };

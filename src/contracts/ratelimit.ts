@@ -1,7 +1,7 @@
 // The rate-limit service's configuration: per domain, a tree of descriptors as envoyproxy/ratelimit defines
 // them (key, optional value, a limit, nested descriptors, shadow mode) plus Gloo's additions (weight and
 // alwaysApply on a rule, set-style rules). The controller sends it as JSON on the service config stream
-// (src/ratelimit/items.ts builds it); `portico ratelimit --config-file` reads envoyproxy/ratelimit's own YAML.
+// (app/pipeline.ts builds it, src/ratelimit/items.ts reads it back); `portico ratelimit --config-file` reads envoyproxy/ratelimit's own YAML.
 import { RateLimitError } from '../lib/errors.ts';
 
 export const UNITS = ['second', 'minute', 'hour', 'day'] as const;

@@ -1,27 +1,26 @@
 // CORS: Envoy's CORS filter does nothing for a route without a CorsPolicy in its typed_per_filter_config,
-// so it sits on every listener: adding the first CORS route then changes only RDS, never the listener
-// (a listener update would drain its connections).
+// so it sits on every listener (enabled): adding the first CORS route then changes only RDS, never the listener
+// (a listener update would drain its connections). A virtual host's policy applies to its routes; a route may
+// have its own or turn the host's off.
 import { originRegex } from '../../contracts/envoy-regexes.ts';
 import type { CorsIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
-import type { HttpFilterPlugin } from './http-filters.ts';
+import { httpFilter, type HttpFilterPlugin } from './filter-plugin.ts';
 
-export const CORS_FILTER = 'envoy.filters.http.cors';
+const CORS_FILTER = 'envoy.filters.http.cors';
 
 export const CORS_PLUGIN: HttpFilterPlugin = {
   name: CORS_FILTER,
   order: 100,
-  build: () => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' }),
+  listenerFilters: () => [httpFilter(CORS_FILTER, { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' })],
+  virtualHost: (vh) => vh.cors && { perFilter: { [CORS_FILTER]: corsPolicy(vh.cors) } },
+  route: (route) => {
+    if (route.cors) return { perFilter: { [CORS_FILTER]: corsPolicy(route.cors) } };
+    // The route turns its virtual host's policy off: the filter is then skipped for it.
+    if (route.corsDisabled) return { perFilter: { [CORS_FILTER]: { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true } } };
+    return undefined;
+  },
 };
-
-export function corsPerFilterConfig(cors: CorsIr): XdsObject {
-  return { [CORS_FILTER]: corsPolicy(cors) };
-}
-
-/** A route that turns its virtual host's CORS policy off (the filter is then skipped for it). */
-export function corsDisabledPerFilterConfig(): XdsObject {
-  return { [CORS_FILTER]: { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true } };
-}
 
 function corsPolicy(cors: CorsIr): XdsObject {
   const list = (values: string[]) => values.join(', ');

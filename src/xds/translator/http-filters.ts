@@ -1,34 +1,24 @@
-// HTTP filters as small plug-ins with an explicit order. The ones every listener gets (fault, CORS, buffer, the
-// router) are listed here; translate.ts adds ext_authz and rate limiting when they are configured. The router is
-// always last because Envoy requires it.
-import type { ListenerIr } from '../../ir/types.ts';
-import type { XdsObject } from '../resources.ts';
+// The HTTP filter plug-ins, as one explicit list (no plug-in registers itself on import). The `order` of each
+// places its filters in the listener's chain; the list order is the order of the typed_per_filter_config
+// entries in a route or virtual host (Envoy ignores it, but it fixes the resources' bytes and so their versions).
+// To add a filter: write its plug-in (see filter-plugin.ts) in a file of its own and list it here.
+import { BUFFER_PLUGIN } from './buffer.ts';
 import { CORS_PLUGIN } from './cors.ts';
-import { BUFFER_PLUGIN, FAULT_PLUGIN } from './per-route-filters.ts';
+import { extAuthzPlugin, type ExtAuthTarget } from './ext-authz.ts';
+import { FAULT_PLUGIN } from './fault.ts';
+import type { HttpFilterPlugin } from './filter-plugin.ts';
+import { rateLimitPlugin, type RateLimitSettings } from './rate-limit.ts';
+import { ROUTER_PLUGIN } from './router.ts';
 
-export interface HttpFilterPlugin {
-  name: string;
-  /** Lower runs first. */
-  order: number;
-  /** Off unless a route enables it with its typed_per_filter_config (Envoy's HttpFilter.disabled). */
-  disabled?: true;
-  /** The filter config for this listener, or undefined when the listener does not need it. */
-  build(listener: ListenerIr): XdsObject | undefined;
+/** The services the controller configured (portico.yaml) that filters call. */
+export interface FilterServices {
+  /** The rate-limit service: its filter on every listener and its cluster in every gateway. */
+  rateLimit?: RateLimitSettings;
+  /** Portico's ext-auth service. When set, every gateway gets the ext_authz filters (off until a route asks). */
+  extAuth?: ExtAuthTarget;
 }
 
-const ROUTER: HttpFilterPlugin = {
-  name: 'envoy.filters.http.router',
-  order: Number.MAX_SAFE_INTEGER,
-  build: () => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' }),
-};
-
-export const DEFAULT_HTTP_FILTERS: readonly HttpFilterPlugin[] = [FAULT_PLUGIN, CORS_PLUGIN, BUFFER_PLUGIN, ROUTER];
-
-export function buildHttpFilters(listener: ListenerIr, plugins: readonly HttpFilterPlugin[]): XdsObject[] {
-  return [...plugins]
-    .sort((a, b) => a.order - b.order)
-    .flatMap((p) => {
-      const typed = p.build(listener);
-      return typed ? [{ name: p.name, typed_config: typed, ...(p.disabled && { disabled: true }) }] : [];
-    });
+export function httpFilterPlugins(services: FilterServices): HttpFilterPlugin[] {
+  return [rateLimitPlugin(services.rateLimit), FAULT_PLUGIN, CORS_PLUGIN, BUFFER_PLUGIN, extAuthzPlugin(services.extAuth), ROUTER_PLUGIN];
 }
+

@@ -1,10 +1,10 @@
 // Gateway listeners → Envoy Listener with an HTTP connection manager whose routes come by RDS,
 // so that a route change never touches (or drains) the listener. An HTTPS port has one filter chain per
 // Gateway listener, chosen by SNI (the TLS inspector reads it), each with its own routes.
-import type { ListenerIr } from '../../ir/types.ts';
+import type { GatewayIr, ListenerIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
 import { ADS_CONFIG_SOURCE } from './config-source.ts';
-import { buildHttpFilters, type HttpFilterPlugin } from './http-filters.ts';
+import type { HttpFilter, HttpFilterPlugin } from './filter-plugin.ts';
 import { buildDownstreamTls } from './secret.ts';
 
 const TLS_INSPECTOR = {
@@ -12,7 +12,12 @@ const TLS_INSPECTOR = {
   typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' },
 };
 
-export function buildListener(listener: ListenerIr, filters: readonly HttpFilterPlugin[]): XdsObject {
+/** The `http_filters` of every listener of the gateway: the plug-ins' filters in chain order (the router last). */
+export function buildHttpFilters(plugins: readonly HttpFilterPlugin[], gateway: GatewayIr): HttpFilter[] {
+  return [...plugins].sort((a, b) => a.order - b.order).flatMap((p) => p.listenerFilters(gateway));
+}
+
+export function buildListener(listener: ListenerIr, filters: readonly HttpFilter[]): XdsObject {
   const address = { socket_address: { address: listener.address, port_value: listener.port } };
   if (!listener.tlsChains) return { name: listener.name, address, filter_chains: [{ filters: [hcm(listener, listener.name, filters)] }] };
   const chains = listener.tlsChains.map((chain) => ({
@@ -24,16 +29,16 @@ export function buildListener(listener: ListenerIr, filters: readonly HttpFilter
   return { name: listener.name, address, listener_filters: [TLS_INSPECTOR], filter_chains: chains };
 }
 
-function hcm(listener: ListenerIr, routeConfigName: string, filters: readonly HttpFilterPlugin[]): XdsObject {
+function hcm(listener: ListenerIr, routeConfigName: string, filters: readonly HttpFilter[]): XdsObject {
   return { name: 'envoy.filters.network.http_connection_manager', typed_config: hcmConfig(listener, routeConfigName, filters) };
 }
 
-function hcmConfig(listener: ListenerIr, routeConfigName: string, filters: readonly HttpFilterPlugin[]): XdsObject {
+function hcmConfig(listener: ListenerIr, routeConfigName: string, filters: readonly HttpFilter[]): XdsObject {
   return {
     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
     stat_prefix: listener.name.replaceAll('/', '_'),
     rds: { config_source: ADS_CONFIG_SOURCE, route_config_name: routeConfigName },
-    http_filters: buildHttpFilters(listener, filters),
+    http_filters: filters,
     // The gateway is the edge: it sets X-Forwarded-For from the peer and trusts no incoming value.
     use_remote_address: true,
     normalize_path: true,

@@ -7,7 +7,7 @@ import { parseHostPort } from '../../lib/address.ts';
 import type { XdsObject } from '../resources.ts';
 import { httpProtocol } from './cluster-options.ts';
 import { duration } from './config-source.ts';
-import type { HttpFilterPlugin } from './http-filters.ts';
+import { httpFilter, type HttpFilterPlugin } from './filter-plugin.ts';
 import { serviceGrpc, serviceTransportSocket, type ServiceTransport } from './service-transport.ts';
 
 /** The controller's `rateLimit` settings (portico.yaml), as far as Envoy is concerned. */
@@ -34,23 +34,43 @@ const ORDER_AFTER_AUTH = 160;
 
 const RATE_LIMIT_FILTER = 'envoy.filters.http.ratelimit';
 
-export function rateLimitPlugin(s: RateLimitSettings): HttpFilterPlugin {
+/**
+ * The filter and the service's cluster are there once the service is configured (`settings`); the routes' and
+ * virtual hosts' `rate_limits` are translated either way.
+ */
+export function rateLimitPlugin(settings?: RateLimitSettings): HttpFilterPlugin {
   return {
     name: RATE_LIMIT_FILTER,
-    order: s.beforeAuth ? ORDER_BEFORE_AUTH : ORDER_AFTER_AUTH,
-    build: () => ({
-      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit',
-      domain: s.domain,
-      failure_mode_deny: s.denyOnFail,
-      timeout: duration(s.timeoutMs),
-      ...(s.rateLimitHeaders && { enable_x_ratelimit_headers: 'DRAFT_VERSION_03' }),
-      rate_limit_service: { grpc_service: serviceGrpc(RATE_LIMIT_CLUSTER, s.transport ?? {}), transport_api_version: 'V3' },
-    }),
+    order: settings?.beforeAuth ? ORDER_BEFORE_AUTH : ORDER_AFTER_AUTH,
+    listenerFilters: () => (settings ? [httpFilter(RATE_LIMIT_FILTER, filterConfig(settings))] : []),
+    virtualHost: (vh) => vh.rateLimits && { fields: { rate_limits: rateLimits(vh.rateLimits) } },
+    route: (route, vh) =>
+      route.rateLimits && {
+        // Envoy's default lets a route's own rate limits replace its virtual host's; in Gloo both apply.
+        ...(vh.rateLimits && { perFilter: includeHostRateLimits() }),
+        fields: { rate_limits: rateLimits(route.rateLimits) },
+      },
+    clusters: () => (settings ? [rateLimitCluster(settings)] : []),
+  };
+}
+
+function includeHostRateLimits(): XdsObject {
+  return { [RATE_LIMIT_FILTER]: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute', vh_rate_limits: 'INCLUDE' } };
+}
+
+function filterConfig(s: RateLimitSettings): XdsObject {
+  return {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit',
+    domain: s.domain,
+    failure_mode_deny: s.denyOnFail,
+    timeout: duration(s.timeoutMs),
+    ...(s.rateLimitHeaders && { enable_x_ratelimit_headers: 'DRAFT_VERSION_03' }),
+    rate_limit_service: { grpc_service: serviceGrpc(RATE_LIMIT_CLUSTER, s.transport ?? {}), transport_api_version: 'V3' },
   };
 }
 
 /** A static cluster (a DNS name is resolved by Envoy) speaking HTTP/2 to the service. */
-export function rateLimitCluster(s: RateLimitSettings): XdsObject {
+function rateLimitCluster(s: RateLimitSettings): XdsObject {
   const unix = s.address.startsWith('unix:') ? s.address.slice('unix:'.length) : undefined;
   const tcp = unix === undefined ? parseHostPort(s.address, 'rateLimit.address') : undefined;
   const address = tcp ? { socket_address: { address: tcp.host, port_value: tcp.port } } : { pipe: { path: unix } };
@@ -65,12 +85,7 @@ export function rateLimitCluster(s: RateLimitSettings): XdsObject {
   };
 }
 
-/** Envoy's default lets a route's own rate limits replace its virtual host's; in Gloo both apply. */
-export function includeHostRateLimits(): XdsObject {
-  return { [RATE_LIMIT_FILTER]: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute', vh_rate_limits: 'INCLUDE' } };
-}
-
-export function rateLimits(policies: readonly RateLimitPolicyIr[]): XdsObject[] {
+function rateLimits(policies: readonly RateLimitPolicyIr[]): XdsObject[] {
   return policies.map((p) => ({ actions: p.actions.map(action) }));
 }
 

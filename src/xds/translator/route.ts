@@ -1,24 +1,32 @@
 // IR virtual hosts → one Envoy RouteConfiguration per listener (served by RDS under the listener's name),
-// or on an HTTPS listener one per filter chain (under the chain's name).
+// or on an HTTPS listener one per filter chain (under the chain's name). What the HTTP filters add to a virtual
+// host or route (their typed_per_filter_config, rate limits) comes from their plug-ins.
 import type { ListenerIr, RouteIr, VirtualHostIr } from '../../ir/types.ts';
 import type { XdsObject } from '../resources.ts';
-import { corsDisabledPerFilterConfig, corsPerFilterConfig } from './cors.ts';
-import { authPerFilterConfig } from './ext-authz.ts';
+import type { HttpFilterPlugin, RouteContribution } from './filter-plugin.ts';
 import { retryPolicy } from './forward-policies.ts';
-import { bufferPerFilterConfig, faultsPerFilterConfig } from './per-route-filters.ts';
 import { buildDirectResponse, buildForward, buildRedirect, headerMods } from './route-action.ts';
-import { includeHostRateLimits, rateLimits } from './rate-limit.ts';
 import { buildRouteMatch } from './route-match.ts';
 
-export function buildRouteConfigurations(listener: ListenerIr): XdsObject[] {
-  if (!listener.tlsChains) return [buildRouteConfiguration(listener.name, listener.virtualHosts, 'http')];
-  return listener.tlsChains.map((chain) => buildRouteConfiguration(chain.name, chain.virtualHosts, 'https'));
+/** The plug-ins' hooks in list order, taken out once per listener rather than looked up on every route. */
+interface Hooks {
+  virtualHost: NonNullable<HttpFilterPlugin['virtualHost']>[];
+  route: NonNullable<HttpFilterPlugin['route']>[];
 }
 
-function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], scheme: 'http' | 'https'): XdsObject {
+export function buildRouteConfigurations(listener: ListenerIr, plugins: readonly HttpFilterPlugin[]): XdsObject[] {
+  const hooks: Hooks = {
+    virtualHost: plugins.flatMap((p) => (p.virtualHost ? [p.virtualHost.bind(p)] : [])),
+    route: plugins.flatMap((p) => (p.route ? [p.route.bind(p)] : [])),
+  };
+  if (!listener.tlsChains) return [buildRouteConfiguration(listener.name, listener.virtualHosts, 'http', hooks)];
+  return listener.tlsChains.map((chain) => buildRouteConfiguration(chain.name, chain.virtualHosts, 'https', hooks));
+}
+
+function buildRouteConfiguration(name: string, virtualHosts: VirtualHostIr[], scheme: 'http' | 'https', hooks: Hooks): XdsObject {
   return {
     name,
-    virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme)),
+    virtual_hosts: virtualHosts.map((vh) => buildVirtualHost(vh, scheme, hooks)),
     // Gateway API: the port in the Host header plays no part in hostname matching.
     ignore_port_in_host_matching: true,
     ...(virtualHosts.some(hasHeaderMods) && mostSpecificHeadersWin),
@@ -36,38 +44,37 @@ function hasHeaderMods(vh: VirtualHostIr): boolean {
   return vh.requestHeaders !== undefined || vh.responseHeaders !== undefined;
 }
 
-function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https'): XdsObject {
+function buildVirtualHost(vh: VirtualHostIr, scheme: 'http' | 'https', hooks: Hooks): XdsObject {
+  const c: RouteContribution = {};
+  for (const hook of hooks.virtualHost) add(c, hook(vh));
+  const { perFilter, fields } = c;
   return {
     name: vh.name,
     domains: vh.domains,
-    routes: vh.routes.map((r) => buildRoute(r, scheme, vh.rateLimits !== undefined)),
+    routes: vh.routes.map((r) => buildRoute(r, vh, scheme, hooks)),
     ...headerMods(vh.requestHeaders, vh.responseHeaders),
-    ...((vh.cors || vh.auth) && { typed_per_filter_config: { ...(vh.cors && corsPerFilterConfig(vh.cors)), ...(vh.auth && authPerFilterConfig(vh.auth, vh.name)) } }),
+    ...(perFilter && { typed_per_filter_config: perFilter }),
     ...(vh.retry && { retry_policy: retryPolicy(vh.retry) }),
-    ...(vh.rateLimits && { rate_limits: rateLimits(vh.rateLimits) }),
+    ...fields,
   };
 }
 
-/** `hostLimits`: the virtual host has rate limits, which a route with its own must include (both apply, as in Gloo). */
-function buildRoute(route: RouteIr, scheme: 'http' | 'https', hostLimits: boolean): XdsObject {
+function buildRoute(route: RouteIr, vh: VirtualHostIr, scheme: 'http' | 'https', hooks: Hooks): XdsObject {
+  const c: RouteContribution = {};
+  for (const hook of hooks.route) add(c, hook(route, vh));
+  const { perFilter, fields } = c;
   const out: XdsObject = { name: route.name, match: buildRouteMatch(route.match) };
   const { action } = route;
-  if (action.type === 'forward') out.route = { ...buildForward(action, route.match.path), ...(route.rateLimits && { rate_limits: rateLimits(route.rateLimits) }) };
+  if (action.type === 'forward') out.route = { ...buildForward(action, route.match.path), ...fields };
   else if (action.type === 'redirect') out.redirect = buildRedirect(action, route.match.path, scheme);
   else out.direct_response = buildDirectResponse(action);
-  const perFilter = perFilterConfig(route, hostLimits);
-  if (Object.keys(perFilter).length) out.typed_per_filter_config = perFilter;
+  if (perFilter) out.typed_per_filter_config = perFilter;
   return { ...out, ...headerMods(route.requestHeaders, route.responseHeaders) };
 }
 
-/** The per-route configs of the filters that act only where a route asks (CORS, faults, buffer), and the
- * rate limit filter's, where a route with limits of its own also takes its virtual host's. */
-function perFilterConfig(route: RouteIr, hostLimits: boolean): XdsObject {
-  return {
-    ...(route.rateLimits && hostLimits && includeHostRateLimits()),
-    ...(route.faults && faultsPerFilterConfig(route.faults)),
-    ...(route.cors ? corsPerFilterConfig(route.cors) : route.corsDisabled && corsDisabledPerFilterConfig()),
-    ...(route.buffer && bufferPerFilterConfig(route.buffer)),
-    ...(route.auth && authPerFilterConfig(route.auth, route.name)),
-  };
+/** Adds a plug-in's contribution to those of the plug-ins before it in the list. */
+function add(to: RouteContribution, c: RouteContribution | undefined): void {
+  // The first is taken as it is and the next added to it: plug-ins return fresh objects (filter-plugin.ts).
+  if (c?.perFilter) to.perFilter = to.perFilter ? Object.assign(to.perFilter, c.perFilter) : c.perFilter;
+  if (c?.fields) to.fields = to.fields ? Object.assign(to.fields, c.fields) : c.fields;
 }

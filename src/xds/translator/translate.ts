@@ -3,19 +3,13 @@ import type { ClusterIr, GatewayIr, Ir } from '../../ir/types.ts';
 import { byKey } from '../../lib/stable.ts';
 import { TYPE_URLS, type NamedResource, type XdsObject, type XdsResources } from '../resources.ts';
 import { buildCluster, buildLoadAssignment } from './cluster.ts';
-import { extAuthCluster, extAuthzPlugins, type ExtAuthTarget } from './ext-authz.ts';
-import { DEFAULT_HTTP_FILTERS, type HttpFilterPlugin } from './http-filters.ts';
-import { buildListener } from './listener.ts';
-import { rateLimitCluster, rateLimitPlugin, type RateLimitSettings } from './rate-limit.ts';
+import { httpFilterPlugins, type FilterServices } from './http-filters.ts';
+import { buildHttpFilters, buildListener } from './listener.ts';
 import { buildRouteConfigurations } from './route.ts';
 import { buildSecret } from './secret.ts';
 
-export interface XdsTranslatorOptions {
-  httpFilters?: readonly HttpFilterPlugin[];
-  /** The rate-limit service: its filter on every listener and its cluster in every gateway. */
-  rateLimit?: RateLimitSettings;
-  /** Portico's ext-auth service. When set, every gateway gets the ext_authz filters (off until a route asks). */
-  extAuth?: ExtAuthTarget;
+/** What the translator needs besides the IR: the services the HTTP filters call, and whether to build EDS. */
+export interface XdsTranslatorOptions extends FilterServices {
   /** false: no EDS resources (the controller builds them itself, discovered endpoints joined: app/endpoint-join.ts). */
   endpoints?: boolean;
 }
@@ -26,25 +20,17 @@ export function translateIr(ir: Ir, opts: XdsTranslatorOptions = {}): Map<string
 }
 
 export function translateGateway(gw: GatewayIr, opts: XdsTranslatorOptions = {}): XdsResources {
-  // A gateway using auth without a configured service still gets the ext_authz filters: their cluster then has no
-  // endpoint and both fail closed, so those routes deny (403) rather than serve unchecked, failureModeAllow or not.
-  const extAuth = opts.extAuth !== undefined || usesAuth(gw);
-  const base = opts.httpFilters ?? DEFAULT_HTTP_FILTERS;
-  const filters = [...base, ...(opts.rateLimit ? [rateLimitPlugin(opts.rateLimit)] : []), ...(extAuth ? extAuthzPlugins(opts.extAuth) : [])];
-  const services = [...(opts.rateLimit ? [rateLimitCluster(opts.rateLimit)] : []), ...(extAuth ? [extAuthCluster(opts.extAuth)] : [])];
+  const plugins = httpFilterPlugins(opts);
+  const filters = buildHttpFilters(plugins, gw);
+  const services = plugins.flatMap((p) => p.clusters?.(gw) ?? []);
   return {
     [TYPE_URLS.listener]: named(gw.listeners.map((l) => buildListener(l, filters))),
-    [TYPE_URLS.route]: named(gw.listeners.flatMap(buildRouteConfigurations)),
+    [TYPE_URLS.route]: named(gw.listeners.flatMap((l) => buildRouteConfigurations(l, plugins))),
     [TYPE_URLS.cluster]: named([...gw.clusters.map(buildCluster), ...services]),
     ...(opts.endpoints !== false && { [TYPE_URLS.endpoint]: translateLoadAssignments(gw.clusters) }),
     // Only gateways with HTTPS listeners have any (the cache serves an absent type as empty).
     ...(gw.secrets && { [TYPE_URLS.secret]: named(gw.secrets.map(buildSecret)) }),
   };
-}
-
-function usesAuth(gw: GatewayIr): boolean {
-  const hosts = gw.listeners.flatMap((l) => [...l.virtualHosts, ...(l.tlsChains ?? []).flatMap((c) => c.virtualHosts)]);
-  return hosts.some((vh) => vh.auth !== undefined || vh.routes.some((r) => r.auth !== undefined));
 }
 
 /** The EDS resources alone: what an endpoint-only change re-sends (see src/ir/endpoints.ts). */

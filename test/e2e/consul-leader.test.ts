@@ -152,7 +152,18 @@ test('HA: a deposed but live leader is fenced out by Consul; the new leader writ
   const consul = await startConsul(t);
   const connection = connectConsul({ address: consul.api });
   t.after(() => connection.close());
-  const session = async (name: string) => ((await (await consul.fetch('/v1/session/create', { method: 'PUT', body: JSON.stringify({ Name: name, LockDelay: '0s', TTL: '60s' }) })).json()) as { ID: string }).ID;
+  // A session is tied to the node's serfHealth check, which a just-started agent may not have registered yet
+  // (Consul answers "apply failed: …" under load): ask again until it is created.
+  const session = async (name: string) => {
+    let id = '';
+    await waitFor(async () => {
+      const res = await consul.fetch('/v1/session/create', { method: 'PUT', body: JSON.stringify({ Name: name, LockDelay: '0s', TTL: '60s' }) });
+      const text = await res.text();
+      if (res.status === 200) id = (JSON.parse(text) as { ID: string }).ID;
+      return id !== '';
+    }, { timeoutMs: 30_000, what: `a Consul session for '${name}'` });
+    return id;
+  };
   const acquire = async (id: string) => (await (await consul.fetch(`/v1/kv/${LOCK_KEY}?acquire=${id}`, { method: 'PUT', body: 'holder' })).json()) as boolean;
   const [old, next] = [await session('deposed'), await session('new leader')];
   assert.equal(await acquire(old), true);

@@ -17,7 +17,7 @@ import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { freePorts, requireBinary, waitFor, type AfterHook } from '../support/components.ts';
 import { aclToken, startConsul, type ConsulAgent } from '../support/consul.ts';
-import { basicAuthConfig, gatewayWith, route } from '../support/fixtures.ts';
+import { gatewayWith, route } from '../support/fixtures.ts';
 import { httpRequest, httpsRequest } from '../support/http.ts';
 import { startNomad, type NomadAgent } from '../support/nomad.ts';
 import { startTraffic, unexpected } from '../support/traffic.ts';
@@ -65,7 +65,16 @@ const resources = (http: number, https: number) => [
       port: ${https}
       hostname: ${HOST}
       tls: { options: { portico.dev/vault-pki-role: pki/portico-gateway } }`),
-  `${basicAuthConfig()}---
+  `
+apiVersion: enterprise.gloo.solo.io/v1
+kind: AuthConfig
+metadata: { name: basic-auth, namespace: default }
+spec:
+  configs:
+  - basicAuth:
+      apr: { users: { test: { salt: n28wuo5p, hashedPassword: NLFTUNkXaht0g/2GJjUM51 } } }
+      realm: gloo
+---
 apiVersion: gateway.solo.io/v1
 kind: RouteOption
 metadata: { name: basic-auth, namespace: default }

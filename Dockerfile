@@ -19,7 +19,7 @@ COPY bin/ bin/
 COPY src/ src/
 # Mount points of docker-compose.yml's named volumes. An empty named volume takes the ownership of the
 # directory it is mounted on, so the non-root user below can write into them.
-RUN mkdir -p /var/lib/portico/bootstrap /var/lib/portico/vault /var/lib/portico/sockets && chown -R node:node /var/lib/portico
+RUN mkdir -p /var/lib/portico/bootstrap /var/lib/portico/vault && chown -R node:node /var/lib/portico
 # The official image's unprivileged user (uid 1000). Nothing Portico runs needs root.
 USER node
 ENTRYPOINT ["/opt/portico/bin/portico"]

@@ -1,15 +1,15 @@
 # An example upstream: Portico's echo server, registered in Consul as `echo` with a health check. A
 # backendRef `{name: echo, port: 80}` (kind Service) then reaches every healthy instance.
 #
-#   nomad job run -var artifact_url=… -var artifact_sha256=… nomad/echo.nomad.hcl
+#   nomad job run -var portico_dir=/opt/portico nomad/echo.nomad.hcl
 
-variable "artifact_url" {
-  type        = string
-  description = "URL of the release artifact portico-<version>-linux-x64.tar.gz (make dist)."
+variable "portico_dir" {
+  type = string
 }
 
-variable "artifact_sha256" {
-  type = string
+variable "portico_cache" {
+  type    = string
+  default = "/opt/portico/cache"
 }
 
 variable "datacenters" {
@@ -48,20 +48,14 @@ job "echo" {
     task "echo" {
       driver = "raw_exec"
 
-      artifact {
-        source = var.artifact_url
-        options {
-          checksum = "sha256:${var.artifact_sha256}"
-        }
-      }
-
       config {
-        command = "${NOMAD_TASK_DIR}/${trimsuffix(basename(var.artifact_url), ".tar.gz")}/bin/portico"
+        command = "${var.portico_dir}/bin/portico"
         args    = ["echo", "--listen", "${NOMAD_ADDR_http}", "--name", "${NOMAD_ALLOC_ID}"]
       }
 
       env {
-        HOME = "${NOMAD_TASK_DIR}"
+        PORTICO_CACHE = var.portico_cache
+        HOME          = "${NOMAD_TASK_DIR}"
       }
 
       resources {

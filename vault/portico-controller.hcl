@@ -18,12 +18,6 @@ path "pki/issue/portico-gateway" {
   capabilities = ["update"]
 }
 
-# Its xDS serving certificate (the Nomad job's template issues it with this token: nomad/portico-controller.nomad.hcl),
-# or --xds-tls-vault-role pki/portico-xds. Server certificates for portico-xds.service.consul only.
-path "pki/issue/portico-xds" {
-  capabilities = ["update"]
-}
-
 # Its own token: look it up (TTL) and renew it. Vault's `default` policy grants these too; they are listed
 # so the policy stands on its own when a role is created with token_no_default_policy.
 path "auth/token/lookup-self" {

@@ -1,11 +1,9 @@
 import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseHostPort } from '../lib/address.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { renderBootstrap, renderClientCertSds, type BootstrapTls } from '../xds/translator/bootstrap.ts';
+import { renderBootstrap, type BootstrapTls } from '../xds/translator/bootstrap.ts';
 import { certificateUris } from '../xds/server/identity.ts';
 import { isLoopback, readableFile, readFlagFile, readTokenFile, xdsClientTlsFiles, xdsClientTlsOptions, type XdsClientTlsFlags } from './options.ts';
 
@@ -14,39 +12,30 @@ export function bootstrapCommand(): Command {
     .description("print the Envoy bootstrap YAML for one Gateway (node.cluster = '<namespace>/<name>'; its identity, by client certificate or token, must be gateway/<namespace>/<name>)")
     .addOption(new Option('--gateway <namespace/name>', 'the Gateway this Envoy serves').makeOptionMandatory().env('PORTICO_GATEWAY'))
     .addOption(new Option('--xds-address <host:port,…>', "the controllers' ADS servers (several for HA: Envoy fails over)").default('127.0.0.1:18000').env('PORTICO_XDS_ADDRESS'))
-    .addOption(new Option('--xds-endpoints-file <file>', "instead of --xds-address: the controllers as an Envoy ClusterLoadAssignment file (cluster portico_xds), read again whenever a file is moved into its folder, e.g. a template rendering the healthy portico-xds instances of Consul").env('PORTICO_XDS_ENDPOINTS_FILE'))
     .addOption(new Option('--admin-port <port>', "Envoy's admin port (on 127.0.0.1)").default('19001').env('PORTICO_ENVOY_ADMIN_PORT'))
-    .addOption(new Option('--stats-address <host:port>', "a listener of its own serving only Envoy's /ready and /stats/prometheus (for health checks and Prometheus; the admin stays on loopback)").env('PORTICO_ENVOY_STATS_ADDRESS'))
     .addOption(new Option('--node-id <id>', 'node id (default <gateway>/<hostname>)').env('PORTICO_NODE_ID'))
     .addOption(new Option('--xds-token-file <file>', "send 'authorization: Bearer <token>' with the Gateway's token (its gateway/<namespace>/<name> line in the controller's --xds-tokens-file) in this file; it is written into the bootstrap: keep the output private").env('PORTICO_XDS_TOKEN_FILE'));
   // Envoy-side names (PORTICO_ENVOY_*): the controller's PORTICO_XDS_TLS_* name its own certificate and CA.
   for (const o of xdsClientTlsOptions('Envoy', 'PORTICO_ENVOY')) cmd.addOption(o);
-  cmd.addOption(
-    new Option('--xds-tls-sds-file <file>', 'write here an SDS file naming --xds-tls-cert/--xds-tls-key, through which Envoy reads them and reads them again when a renewed pair is moved into their folder (no restart)').env('PORTICO_ENVOY_XDS_TLS_SDS_FILE'),
-  );
   return cmd.action((opts) => {
     if (!/^[a-z0-9-.]+\/[a-z0-9-.]+$/.test(opts.gateway)) throw new ConfigError(`--gateway: expected <namespace>/<name>, got '${opts.gateway}'`);
-    const endpointsFile = opts.xdsEndpointsFile ? resolve(opts.xdsEndpointsFile) : undefined;
-    const xds = endpointsFile ? [] : String(opts.xdsAddress).split(',').map((a) => parseHostPort(a, '--xds-address'));
+    const xds = String(opts.xdsAddress).split(',').map((a) => parseHostPort(a, '--xds-address'));
     const adminPort = Number(opts.adminPort);
     if (!/^\d+$/.test(opts.adminPort) || adminPort > 65535) throw new ConfigError(`--admin-port: expected 0-65535, got '${opts.adminPort}'`);
     const tls = tlsFrom(opts);
     if (tls?.certFile) warnIfAnotherIdentity(tls.certFile, opts.gateway);
     const token = opts.xdsTokenFile ? readTokenFile(opts.xdsTokenFile, '--xds-token-file') : undefined;
-    if (token !== undefined && !tls && (endpointsFile || !xds.every((a) => isLoopback(a.host)))) {
+    if (token !== undefined && !tls && !xds.every((a) => isLoopback(a.host))) {
       process.stderr.write(`portico: warning: without --xds-tls-ca the token travels in plaintext to ${opts.xdsAddress}\n`);
     }
     const doc = renderBootstrap({
       gateway: opts.gateway,
       nodeId: opts.nodeId ?? `${opts.gateway}/${hostname()}`,
       xds,
-      ...(endpointsFile && { xdsEndpointsFile: endpointsFile }),
       adminPort,
-      ...(opts.statsAddress && { stats: parseHostPort(opts.statsAddress, '--stats-address') }),
       ...(tls ? { tls } : {}),
       ...(token !== undefined ? { token } : {}),
     });
-    if (tls?.sdsFile) writeFileSync(tls.sdsFile, JSON.stringify(renderClientCertSds(tls), null, 2));
     // No YAML anchors/aliases for shared objects: the output is meant to be read (and diffed) by people.
     process.stdout.write(stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
   });
@@ -60,14 +49,12 @@ function warnIfAnotherIdentity(certFile: string, gateway: string): void {
 }
 
 /** Absolute paths: Envoy may run from another folder. Checked here so a typo fails now, not at Envoy's start. */
-function tlsFrom(opts: XdsClientTlsFlags & { xdsTlsSdsFile?: string }): BootstrapTls | undefined {
+function tlsFrom(opts: XdsClientTlsFlags): BootstrapTls | undefined {
   const files = xdsClientTlsFiles(opts);
   if (!files) return undefined;
-  if (opts.xdsTlsSdsFile && !files.cert) throw new ConfigError('--xds-tls-sds-file needs --xds-tls-cert and --xds-tls-key');
   return {
     caFile: readableFile(files.ca, '--xds-tls-ca'),
     ...(files.cert && files.key && { certFile: readableFile(files.cert, '--xds-tls-cert'), keyFile: readableFile(files.key, '--xds-tls-key') }),
     ...(files.serverName && { serverName: files.serverName }),
-    ...(opts.xdsTlsSdsFile && { sdsFile: resolve(opts.xdsTlsSdsFile) }),
   };
 }

@@ -141,9 +141,6 @@ const FLAGS: Record<string, Record<string, string>> = {
     '--xds-tls-key': 'PORTICO_ENVOY_XDS_TLS_KEY',
     '--xds-tls-server-name': 'PORTICO_ENVOY_XDS_TLS_SERVER_NAME',
     '--xds-token-file': 'PORTICO_XDS_TOKEN_FILE',
-    '--xds-endpoints-file': 'PORTICO_XDS_ENDPOINTS_FILE',
-    '--xds-tls-sds-file': 'PORTICO_ENVOY_XDS_TLS_SDS_FILE',
-    '--stats-address': 'PORTICO_ENVOY_STATS_ADDRESS',
   },
   extauth: {
     '--listen': 'PORTICO_EXTAUTH_LISTEN',

@@ -1,5 +1,5 @@
 // docker-compose.yml and the Dockerfile are not run in CI: there is no Docker engine where the tests run (the
-// Nomad jobs are the tested deployment, test/e2e/nomad-deploy.test.ts). This checks what can be checked without one:
+// Nomad jobs are the tested deployment, test/e2e/nomad.test.ts). This checks what can be checked without one:
 // the file parses; every image is pinned (to scripts/versions.env where that names a version) or built from
 // ./Dockerfile; every `portico` command line parses with the real CLI (its commander definitions; nothing is
 // run); every port a service refers to is one that service listens on; the README's walkthrough matches the
@@ -32,7 +32,6 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   healthcheck?: { test: string[] };
-  working_dir?: string;
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
 }
@@ -178,22 +177,7 @@ function endpoint(value: string, what: string): { host: string; port: number } {
 }
 
 const exposed = (name: string) => new Set((service(name).expose ?? []).map(Number));
-const isSocket = (address: string) => address.startsWith('unix:');
-/** TCP endpoints a service listens on (Unix sockets: socketsOf). */
-const listening = (p: Parsed) =>
-  (LISTENS[p.sub] ?? []).filter((o) => p.opts[o] && p.opts[o] !== 'off' && !isSocket(p.opts[o] as string)).map((o) => endpoint(p.opts[o] as string, `--${o}`));
-
-/** The Unix sockets a service listens on, as paths in its container. */
-const socketsOf = (p: Parsed) => (LISTENS[p.sub] ?? []).map((o) => p.opts[o] as string | undefined).filter((a): a is string => Boolean(a && isSocket(a))).map((a) => a.slice('unix:'.length));
-
-/** The named volume a container path lies in, and the path inside it. */
-function inVolume(name: string, path: string): { volume: string; rest: string } | undefined {
-  for (const v of service(name).volumes ?? []) {
-    const [volume, mount] = v.split(':') as [string, string];
-    if (path.startsWith(`${mount}/`)) return { volume, rest: path.slice(mount.length + 1) };
-  }
-  return undefined;
-}
+const listening = (p: Parsed) => (LISTENS[p.sub] ?? []).filter((o) => p.opts[o] && p.opts[o] !== 'off').map((o) => endpoint(p.opts[o] as string, `--${o}`));
 
 /** Services that mount a volume the bootstrap one-shot writes (Envoy), with the admin port that bootstrap gives them. */
 function bootstrapReaders(): { name: string; adminPort: number }[] {
@@ -270,31 +254,12 @@ describe('docker-compose.yml (not run in CI: no Docker engine here; checked stat
     for (const [name, p] of parsedRuns()) {
       for (const option of CONNECTS[p.sub] ?? []) {
         const value = p.opts[option] ?? assert.fail(`${name}: no --${option}`);
-        if (isSocket(value)) continue; // Envoy's sidecars: the next test
         for (const address of value.split(',')) {
           const { host, port } = endpoint(address, `${name} --${option}`);
           assert.ok(compose.services[host], `${name} --${option} ${address}: no service ${host}`);
           assert.ok(exposed(host).has(port), `${name} --${option} ${address}: ${host} exposes ${[...exposed(host)].join(', ')}`);
         }
       }
-    }
-  });
-
-  it("connects Envoy to the sidecars' Unix sockets in a volume they share, named as the Nomad jobs name them", () => {
-    const controller = run('controller');
-    const envoyDir = service('envoy').working_dir ?? assert.fail('envoy: no working_dir (the controller names the sockets relative to it)');
-    const envoyFolder = inVolume('envoy', `${envoyDir}/x`) ?? assert.fail(`envoy: working_dir ${envoyDir} is not a shared volume`);
-    const nomadController = read('nomad/portico-controller.nomad.hcl');
-    for (const [option, sub] of [['extAuthAddress', 'extauth'], ['ratelimitAddress', 'ratelimit']] as const) {
-      const address = controller.opts[option] as string;
-      assert.match(address, /^unix:\/proc\/self\/cwd\/[\w.-]+$/, `controller --${option} names a socket in Envoy's working folder`);
-      assert.ok(nomadController.includes(`"${address}"`), `the Nomad controller job names the same socket (${address})`);
-      const [service] = [...parsedRuns()].find(([, p]) => p.sub === sub) ?? assert.fail(`no ${sub} service`);
-      const sockets = socketsOf(run(service)).map((path) => inVolume(service, path) ?? assert.fail(`${service}: ${path} is not in a shared volume`));
-      assert.ok(
-        sockets.some((s) => s.volume === envoyFolder.volume && s.rest === address.slice('unix:/proc/self/cwd/'.length)),
-        `${service} listens on the socket Envoy reaches as ${address} (${JSON.stringify(sockets)})`,
-      );
     }
   });
 

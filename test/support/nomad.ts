@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePorts, raftLeader, requireBinary, startProcess, waitFor, type AfterHook, type ProcessHandle } from './components.ts';
+import { freePorts, raftLeader, requireBinary, startProcess, type AfterHook, type ProcessHandle } from './components.ts';
 
 export interface NomadAgent {
   /** `http://127.0.0.1:<port>` */
@@ -37,17 +37,6 @@ export interface NomadStartOptions {
   consulAddress?: string;
   /** Let jobs run host binaries without isolation (raw_exec is off by default). */
   rawExec?: boolean;
-  /** The agents' own Consul token (with Consul ACLs on). */
-  consulToken?: string;
-  /**
-   * Consul and Vault workload identities (Nomad's JWTs, audiences consul.io and vault.io): services and
-   * templates act with each workload's token, obtained through the auth methods nomad/setup.sh creates.
-   */
-  workloadIdentity?: boolean;
-  /** Vault (OpenBao) API: the `vault` integration, logging in through the JWT auth method at jwt-nomad/. */
-  vaultAddress?: string;
-  /** Client-only agents besides the dev agent's own client, joined to it: more nodes (named client-1, …) on this host. */
-  extraClients?: number;
 }
 
 const exec = promisify(execFile);
@@ -66,18 +55,13 @@ export async function startNomad(t: AfterHook, opts: NomadStartOptions = {}): Pr
     timeoutMs: 60_000,
     readyWhen: async () => (await raftLeader(api)) !== '' && (await readyNodes(api)) > 0,
   });
-  const clients: ProcessHandle[] = [];
+  const cli = async (args: string[]) => (await exec(nomad, args, { env: { ...process.env, NOMAD_ADDR: api, HOME: dir }, maxBuffer: 4 << 20 })).stdout;
   t.after(async () => {
-    for (const client of clients) await client.stop().catch(() => undefined);
     await proc.stop().catch(() => undefined);
-    await killLeftovers(dir);
+    await killLeftovers(join(dir, 'data'));
     await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   });
-  for (let i = 1; i <= (opts.extraClients ?? 0); i++) clients.push(await startClient(dir, i, rpc!, opts));
-  const nodes = 1 + clients.length;
-  if (nodes > 1) await waitFor(async () => (await readyNodes(api)) === nodes, { timeoutMs: 60_000, intervalMs: 500, what: `${nodes} ready Nomad nodes` });
-  const cli = async (args: string[]) => (await exec(nomad, args, { env: { ...process.env, NOMAD_ADDR: api, HOME: dir }, maxBuffer: 4 << 20 })).stdout;
   return {
     api,
     process: proc,
@@ -97,7 +81,10 @@ export async function startNomad(t: AfterHook, opts: NomadStartOptions = {}): Pr
  * AWS_CA_BUNDLE is set (as on machines with a corporate CA): denied. Without a Consul of the test's own,
  * the Consul integration is off rather than pointed at whatever listens on 127.0.0.1:8500.
  */
-function agentConfig(dataDir: string, ports: { http: number; rpc: number; serf: number }, opts: NomadStartOptions, client = ''): string {
+function agentConfig(dataDir: string, ports: { http: number; rpc: number; serf: number }, opts: NomadStartOptions): string {
+  const consul = opts.consulAddress
+    ? `consul {\n  address = "${opts.consulAddress}"\n  auto_advertise = false\n}`
+    : 'consul {\n  auto_advertise   = false\n  server_auto_join = false\n  client_auto_join = false\n}';
   return `
 data_dir = "${dataDir}"
 bind_addr = "127.0.0.1"
@@ -106,43 +93,14 @@ ports {
   rpc  = ${ports.rpc}
   serf = ${ports.serf}
 }
-${consulBlock(opts)}
-${vaultBlock(opts)}
+${consul}
 client {
-  ${client}
-  # The release artifact (node_modules included) holds more files than Nomad unpacks by default (4,096).
-  artifact {
-    decompression_file_count_limit = 50000
-  }
   options = {
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }
 }
 ${opts.rawExec ? 'plugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}' : ''}
 `;
-}
-
-function consulBlock(opts: NomadStartOptions): string {
-  if (!opts.consulAddress) return 'consul {\n  auto_advertise   = false\n  server_auto_join = false\n  client_auto_join = false\n}';
-  const identities = opts.workloadIdentity
-    ? '  service_identity {\n    aud = ["consul.io"]\n    ttl = "1h"\n  }\n  task_identity {\n    aud = ["consul.io"]\n    ttl = "1h"\n  }\n'
-    : '';
-  return `consul {\n  address = "${opts.consulAddress}"\n  auto_advertise = false\n${opts.consulToken ? `  token = "${opts.consulToken}"\n` : ''}${identities}}`;
-}
-
-function vaultBlock(opts: NomadStartOptions): string {
-  if (!opts.vaultAddress) return '';
-  return `vault {\n  enabled = true\n  address = "${opts.vaultAddress}"\n  jwt_auth_backend_path = "jwt-nomad"\n  default_identity {\n    aud = ["vault.io"]\n    ttl = "1h"\n  }\n}`;
-}
-
-/** A client-only agent on this host joined to the dev agent (server) at `rpc`: one more node. */
-async function startClient(dir: string, n: number, rpc: number, opts: NomadStartOptions): Promise<ProcessHandle> {
-  const [http, ownRpc, serf] = await freePorts(3);
-  const dataDir = join(dir, `client-${n}`);
-  const config = join(dir, `client-${n}.hcl`);
-  const server = `enabled = true\n  servers = ["127.0.0.1:${rpc}"]`;
-  await writeFile(config, agentConfig(dataDir, { http: http!, rpc: ownRpc!, serf: serf! }, opts, server).replace(/^data_dir/m, `name = "client-${n}"\nadvertise {\n  http = "127.0.0.1"\n  rpc  = "127.0.0.1"\n  serf = "127.0.0.1"\n}\ndata_dir`));
-  return startProcess(requireBinary('nomad'), ['agent', `-config=${config}`, '-log-level=WARN'], { cwd: dir, env: { HOME: dir }, timeoutMs: 60_000 });
 }
 
 async function getJson(url: string): Promise<unknown> {

@@ -1,7 +1,6 @@
 // The Envoy bootstrap for one Gateway: identity (node.cluster = gateway key), the ADS cluster, the admin port,
 // and how Envoy proves itself to the controller (TLS, bearer token). Everything else comes over ADS.
 import { isIP } from 'node:net';
-import { dirname } from 'node:path';
 import { ConfigError } from '../../lib/errors.ts';
 import type { XdsObject } from '../resources.ts';
 import { ADS_CONFIG_SOURCE, duration } from './config-source.ts';
@@ -13,19 +12,8 @@ export interface BootstrapOptions {
   nodeId: string;
   /** The controllers' ADS servers; with several (HA), Envoy fails over to another when its stream breaks. */
   xds: readonly XdsAddress[];
-  /**
-   * Instead of `xds`: a ClusterLoadAssignment file (a DiscoveryResponse) listing the controllers, which Envoy reads
-   * again whenever a file is moved into its folder — a Nomad or consul-template template re-rendering it from the
-   * Consul catalog moves Envoy to the current controllers without a restart.
-   */
-  xdsEndpointsFile?: string;
   adminHost?: string;
   adminPort: number;
-  /**
-   * A listener of its own serving only the admin's `/ready` and `/stats/prometheus` (read-only), for health checks
-   * and Prometheus on the node's address while the admin itself stays on loopback.
-   */
-  stats?: XdsAddress;
   /** Connect to the controller over TLS; without it the ADS stream is plaintext (fine on loopback only). */
   tls?: BootstrapTls;
   /** Sent on the ADS stream as `authorization: Bearer <token>`: this Gateway's token from the controller's --xds-tokens-file. */
@@ -49,19 +37,9 @@ export interface BootstrapTls {
    * SNI and matched as a DNS SAN; an IP address is matched as an IP SAN (TLS sends no IP as SNI).
    */
   serverName?: string;
-  /**
-   * Envoy reads certFile/keyFile through SDS from this file (see renderClientCertSds) and reads them again when a
-   * renewed pair is moved into their folder, without a restart; without it they are read once, at start.
-   */
-  sdsFile?: string;
 }
 
 export const XDS_CLUSTER = 'portico_xds';
-/** The SDS secret holding Envoy's client certificate for the controller. */
-export const XDS_CLIENT_SECRET = 'portico_xds_client';
-const ADMIN_CLUSTER = 'portico_envoy_admin';
-/** What the stats listener passes to the admin: GETs of these paths only (the admin's other pages change state). */
-const STATS_PATHS = ['/ready', '/stats/prometheus'];
 
 /**
  * Envoy accepts downstream connections without limit unless told otherwise (and warns about it at start):
@@ -89,9 +67,7 @@ export function renderBootstrap(o: BootstrapOptions): XdsObject {
       lds_config: ADS_CONFIG_SOURCE,
       cds_config: ADS_CONFIG_SOURCE,
     },
-    static_resources: o.stats
-      ? { listeners: [statsListener(o.stats)], clusters: [xdsCluster(o), adminCluster(o.adminHost ?? '127.0.0.1', o.adminPort)] }
-      : { clusters: [xdsCluster(o)] },
+    static_resources: { clusters: [xdsCluster(o)] },
     overload_manager: {
       resource_monitors: [
         {
@@ -109,7 +85,8 @@ export function renderBootstrap(o: BootstrapOptions): XdsObject {
 function xdsCluster(o: BootstrapOptions): XdsObject {
   return {
     name: XDS_CLUSTER,
-    ...xdsEndpoints(o),
+    // A DNS name (e.g. Consul DNS `portico-xds.service.consul`) is re-resolved as controllers come and go.
+    type: o.xds.every((a) => isIP(a.host) !== 0) ? 'STATIC' : 'STRICT_DNS',
     connect_timeout: duration(1000),
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
@@ -118,56 +95,19 @@ function xdsCluster(o: BootstrapOptions): XdsObject {
         explicit_http_config: { http2_protocol_options: { connection_keepalive: { interval: duration(15_000), timeout: duration(5_000) } } },
       },
     },
-    ...(o.tls ? { transport_socket: tlsTransportSocket(o.tls, o.xds) } : {}),
-  };
-}
-
-function xdsEndpoints(o: BootstrapOptions): XdsObject {
-  if (o.xdsEndpointsFile) return { type: 'EDS', eds_cluster_config: { eds_config: watchedFile(o.xdsEndpointsFile, dirname(o.xdsEndpointsFile)) } };
-  return {
-    // A DNS name (e.g. Consul DNS `portico-xds.service.consul`) is re-resolved as controllers come and go.
-    type: o.xds.every((a) => isIP(a.host) !== 0) ? 'STATIC' : 'STRICT_DNS',
     load_assignment: {
       cluster_name: XDS_CLUSTER,
       endpoints: [{ lb_endpoints: o.xds.map((a) => ({ endpoint: { address: socketAddress(a.host, a.port) } })) }],
     },
-  };
-}
-
-/** A config source Envoy reads from `path` and reads again when a file is moved into `dir` (atomic renames, as templates write). */
-function watchedFile(path: string, dir: string): XdsObject {
-  return { path_config_source: { path, watched_directory: { path: dir } }, resource_api_version: 'V3' };
-}
-
-/** The SDS file `sdsFile` names: Envoy's client certificate by path, re-read when a renewed pair lands in its folder. */
-export function renderClientCertSds(tls: BootstrapTls): XdsObject {
-  if (!tls.certFile || !tls.keyFile) throw new ConfigError('an SDS file for the client certificate needs --xds-tls-cert and --xds-tls-key');
-  return {
-    resources: [
-      {
-        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
-        name: XDS_CLIENT_SECRET,
-        tls_certificate: {
-          certificate_chain: { filename: tls.certFile },
-          private_key: { filename: tls.keyFile },
-          // Read together and checked to match, so a half-renewed pair is never used.
-          watched_directory: { path: dirname(tls.certFile) },
-        },
-      },
-    ],
+    ...(o.tls ? { transport_socket: tlsTransportSocket(o.tls, o.xds) } : {}),
   };
 }
 
 function tlsTransportSocket(tls: BootstrapTls, xds: readonly XdsAddress[]): XdsObject {
   const hosts = new Set(xds.map((a) => a.host));
   const serverName = tls.serverName ?? (hosts.size === 1 ? xds[0]!.host : undefined);
-  const clientCert = tls.sdsFile
-    ? { tls_certificate_sds_secret_configs: [{ name: XDS_CLIENT_SECRET, sds_config: watchedFile(tls.sdsFile, dirname(tls.certFile ?? tls.sdsFile)) }] }
-    : tls.certFile && tls.keyFile
-      ? { tls_certificates: [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }] }
-      : {};
   // Each controller's certificate must then carry one shared name; guessing one of the hosts would fail the others.
-  if (!serverName) throw new ConfigError('several xDS hosts (or an endpoints file) over TLS need the one name their certificates share (--xds-tls-server-name)');
+  if (!serverName) throw new ConfigError('several xDS hosts over TLS need the one name their certificates share (--xds-tls-server-name)');
   const ip = isIP(serverName) !== 0;
   return {
     name: 'envoy.transport_sockets.tls',
@@ -179,7 +119,7 @@ function tlsTransportSocket(tls: BootstrapTls, xds: readonly XdsAddress[]): XdsO
         alpn_protocols: ['h2'],
         // Envoy's client default tops out at TLS 1.2; the controller speaks 1.3.
         tls_params: { tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3' },
-        ...clientCert,
+        ...(tls.certFile && tls.keyFile ? { tls_certificates: [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }] } : {}),
         validation_context: {
           trusted_ca: { filename: tls.caFile },
           // Without a SAN match any certificate the CA signed would do, not just the controller's.
@@ -187,46 +127,6 @@ function tlsTransportSocket(tls: BootstrapTls, xds: readonly XdsAddress[]): XdsO
         },
       },
     },
-  };
-}
-
-function statsListener(at: XdsAddress): XdsObject {
-  const toAdmin = (path: string) => ({ match: { path, headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER } });
-  return {
-    name: 'portico_stats',
-    address: socketAddress(at.host, at.port),
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              stat_prefix: 'portico_stats',
-              route_config: {
-                virtual_hosts: [
-                  {
-                    name: 'stats',
-                    domains: ['*'],
-                    routes: [...STATS_PATHS.map(toAdmin), { match: { prefix: '/' }, direct_response: { status: 404 } }],
-                  },
-                ],
-              },
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-function adminCluster(host: string, port: number): XdsObject {
-  return {
-    name: ADMIN_CLUSTER,
-    type: 'STATIC',
-    connect_timeout: duration(1000),
-    load_assignment: { cluster_name: ADMIN_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(host, port) } }] }] },
   };
 }
 
